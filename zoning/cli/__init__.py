@@ -1,0 +1,63 @@
+"""The ``zoning`` command line: one module per command under ``zoning.cli``.
+
+Each command module defines a ``click`` command named ``command``; it is found and
+registered here, so adding a command is adding a module.  Commands parse options, call
+the library and report; data go to files, progress and logs to stderr.
+
+Exit codes: 0 success, 1 a check the user asked for found problems, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+import sys
+
+import click
+
+from zoning import __version__
+from zoning.errors import CheckFailed, ZoningError
+
+_SKIP = {"options"}
+
+
+class ZoningGroup(click.Group):
+    """A group that turns zoning's errors into one line and an exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except CheckFailed as exc:
+            click.echo(f"zoning: {exc}", err=True)
+            ctx.exit(1)
+        except ZoningError as exc:
+            click.echo(f"zoning: error: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=ZoningGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="zoning")
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+def main(verbose: int, quiet: bool) -> None:
+    """Ecological-environment zoning control (生态环境分区管控) for planners."""
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
+    for noisy in ("fiona", "rasterio", "pyogrio", "numexpr", "matplotlib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _register() -> None:
+    import zoning.cli as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.name.startswith("_") or info.name in _SKIP:
+            continue
+        module = importlib.import_module(f"zoning.cli.{info.name}")
+        command = getattr(module, "command", None)
+        if isinstance(command, click.Command):
+            main.add_command(command)
+
+
+_register()

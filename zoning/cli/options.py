@@ -1,0 +1,94 @@
+"""Options shared by several commands, defined once.
+
+- ``units_arg`` / ``units_option``: a unit layer (path, zip or ``PG:`` URI); the bundled
+  demo units when omitted.
+- ``layer_option``: the layer name inside a multi-layer source.
+- ``fields_option``: a field mapping ``canonical=SOURCE`` (repeatable) or a JSON/YAML file.
+- ``encoding_option``: text encoding of a shapefile's .dbf (e.g. ``gbk``).
+- ``crs_option``: the CRS to assume when a file declares none.
+- ``lang_option``: ``zh`` or ``en`` for text people read.
+- ``grid_option``: ``NAME=PATH`` grids (repeatable).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+lang_option = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of labels, legends and reports.",
+)
+layer_option = click.option("--layer", default=None, help="Layer name in a multi-layer source.")
+encoding_option = click.option(
+    "--encoding",
+    default=None,
+    help="Text encoding of a shapefile's .dbf when it has no .cpg (e.g. gbk, utf-8).",
+)
+crs_option = click.option(
+    "--crs",
+    "assume_crs",
+    default=None,
+    help="CRS to assume when the file declares none (e.g. EPSG:4490).",
+)
+fields_option = click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    metavar="CANONICAL=SOURCE",
+    help="Map a source field onto a canonical one, e.g. code=DYBM (repeatable).",
+)
+
+
+def units_option(required: bool = False):
+    return click.option(
+        "--units",
+        "-u",
+        "units",
+        default=None,
+        required=required,
+        help="Control-unit layer (file, .zip or PG: URI); the bundled demo units if omitted.",
+    )
+
+
+def grid_option(help_text: str = "A grid as NAME=PATH (repeatable)."):
+    return click.option(
+        "--grid", "grids", multiple=True, metavar="NAME=PATH", callback=_parse_grids,
+        help=help_text,
+    )
+
+
+def _parse_grids(ctx, param, values):
+    out: dict[str, str] = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not name or not path:
+            raise click.BadParameter(
+                f"'{value}' is not NAME=PATH, e.g. pm25=grids/pm25.tif", param_hint="--grid"
+            )
+        out[name.strip()] = path.strip()
+    return out
+
+
+def parse_fields(values) -> dict[str, str] | None:
+    """``canonical=SOURCE`` pairs into a mapping; None when none given."""
+    mapping: dict[str, str] = {}
+    for value in values:
+        canon, sep, source = value.partition("=")
+        if not sep:
+            raise click.BadParameter(
+                f"'{value}' is not CANONICAL=SOURCE, e.g. code=DYBM", param_hint="--field"
+            )
+        mapping[canon.strip()] = source.strip()
+    return mapping or None
+
+
+def out_option(required: bool = True, help_text: str = "Output path.", default=None):
+    return click.option(
+        "--out", "-o", "out", type=click.Path(path_type=Path), required=required,
+        default=default, help=help_text,
+    )

@@ -1,0 +1,153 @@
+"""Vector writers: RFC 7946 GeoJSON, GeoPackage, CSV and GeoParquet, all atomic.
+
+RFC 7946: coordinates are WGS 84 longitude/latitude, there is no ``crs`` member,
+exterior rings are counter-clockwise and holes clockwise, and coordinates carry a
+bounded number of decimals (6 decimals ≈ 0.1 m).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from os import PathLike
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from zoning.errors import InputError
+from zoning.export._atomic import atomic_file
+
+WGS84 = "EPSG:4326"
+FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".csv": "CSV",
+           ".parquet": "GeoParquet", ".geoparquet": "GeoParquet"}
+
+
+def to_rfc7946(
+    frame: gpd.GeoDataFrame, /, *, precision: int = 6
+) -> gpd.GeoDataFrame:
+    """A copy in WGS 84 with counter-clockwise exterior rings and rounded coordinates."""
+    if frame.crs is None:
+        raise InputError("the layer has no CRS; cannot convert to WGS 84",
+                         fix="set a CRS before exporting")
+    out = frame.to_crs(WGS84) if not frame.crs.equals(WGS84) else frame.copy()
+    geoms = out.geometry.values
+    geoms = shapely.transform(geoms, lambda xy: np.round(xy, precision))
+    # rounding can create invalid or reversed rings: repair, then orient
+    bad = ~shapely.is_valid(geoms) & ~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)
+    if bad.any():
+        geoms[bad] = shapely.make_valid(geoms[bad])
+    geoms = shapely.orient_polygons(geoms, exterior_cw=False)
+    out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=WGS84))
+    return out
+
+
+def _jsonable(value):
+    if value is None:
+        return None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        v = float(value)
+        return None if math.isnan(v) or math.isinf(v) else v
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (pd.Timestamp,)):
+        return value.isoformat()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (list, tuple, dict, str, int)):
+        return value
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def geojson_dict(
+    frame: gpd.GeoDataFrame, /, *, precision: int = 6, metadata: dict | None = None
+) -> dict:
+    """An RFC 7946 FeatureCollection as a dict (see :func:`write_geojson`)."""
+    out = to_rfc7946(frame, precision=precision)
+    geom_col = out.geometry.name
+    props = out.drop(columns=[geom_col])
+    records = props.to_dict(orient="records")
+    geo_json = shapely.to_geojson(out.geometry.values)
+    features = []
+    for rec, g in zip(records, geo_json, strict=True):
+        features.append({
+            "type": "Feature",
+            "properties": {k: _jsonable(v) for k, v in rec.items()},
+            "geometry": None if g is None else json.loads(g),
+        })
+    fc: dict = {"type": "FeatureCollection"}
+    if metadata:
+        # foreign members are allowed by RFC 7946 section 6.1
+        fc["metadata"] = metadata
+    fc["features"] = features
+    return fc
+
+
+def write_geojson(
+    frame: gpd.GeoDataFrame,
+    path: str | PathLike,
+    /,
+    *,
+    precision: int = 6,
+    metadata: dict | None = None,
+) -> Path:
+    """Write RFC 7946 GeoJSON atomically; ``metadata`` becomes a foreign member."""
+    if not 0 <= precision <= 15:
+        raise InputError(f"precision was {precision} but is expected in 0..15",
+                         field="--precision")
+    fc = geojson_dict(frame, precision=precision, metadata=metadata)
+    with atomic_file(path) as tmp:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(fc, fh, ensure_ascii=False, separators=(",", ":"))
+    return Path(path)
+
+
+def write_vector(
+    frame: gpd.GeoDataFrame | pd.DataFrame,
+    path: str | PathLike,
+    /,
+    *,
+    layer: str | None = None,
+    precision: int = 6,
+    metadata: dict | None = None,
+) -> Path:
+    """Write a layer atomically; the format follows the extension.
+
+    ``.geojson``/``.json`` → RFC 7946 GeoJSON; ``.gpkg`` → GeoPackage (CRS kept);
+    ``.csv`` → CSV with WKT geometry in WGS 84 when the frame has geometry;
+    ``.parquet``/``.geoparquet`` → GeoParquet (CRS kept).
+    """
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(f"extension '{path.suffix}' is not supported; expected one of "
+                         f"{sorted(FORMATS)}", source=path, field="--out")
+    is_geo = isinstance(frame, gpd.GeoDataFrame)
+    if fmt == "GeoJSON":
+        return write_geojson(frame, path, precision=precision, metadata=metadata)
+    with atomic_file(path) as tmp:
+        if fmt == "GPKG":
+            frame.to_file(tmp, driver="GPKG", layer=layer or path.stem, engine="pyogrio")
+        elif fmt == "GeoParquet":
+            if is_geo:
+                frame.to_parquet(tmp)
+            else:
+                frame.to_parquet(tmp)
+        else:
+            table = pd.DataFrame(frame)
+            if is_geo:
+                geo = to_rfc7946(frame, precision=precision)
+                table = pd.DataFrame(geo.drop(columns=[geo.geometry.name]))
+                table["wkt_wgs84"] = shapely.to_wkt(geo.geometry.values,
+                                                    rounding_precision=precision)
+            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+    return path

@@ -1,0 +1,242 @@
+"""Reading vector layers: GeoJSON, GeoPackage, Shapefile (also zipped), GeoParquet, PostGIS.
+
+``read_vector`` reads any layer and checks its CRS; ``read_units`` also maps the fields of
+a control-unit layer onto the canonical columns of :mod:`zoning.model`.
+"""
+
+from __future__ import annotations
+
+import logging
+import zipfile
+from collections.abc import Mapping
+from os import PathLike
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+from pyproj import CRS
+from pyproj.exceptions import CRSError as ProjCRSError
+
+from zoning.errors import CRSError, DataSourceError, SchemaError
+from zoning.model import PUBLISHED_FIELDS, UNIT_COLUMNS
+
+log = logging.getLogger(__name__)
+
+Source = str | PathLike
+
+_VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".parquet", ".geoparquet",
+                    ".kml", ".fgb", ".csv"}
+
+
+def _is_uri(source: Source) -> bool:
+    s = str(source)
+    return s.startswith(("PG:", "postgresql://", "postgres://", "/vsi"))
+
+
+def _zip_path(path: Path) -> str:
+    """GDAL path of the one shapefile (or GeoJSON/GPKG) inside a zip archive."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if not n.startswith("__MACOSX")]
+    except zipfile.BadZipFile as exc:
+        raise DataSourceError("not a readable zip archive", source=path,
+                              fix="check the download, or unzip it and pass the .shp") from exc
+    data = [n for n in names if Path(n).suffix.lower() in {".shp", ".geojson", ".json", ".gpkg"}]
+    if not data:
+        raise DataSourceError("the zip archive holds no .shp, .geojson or .gpkg file",
+                              source=path, fix="zip the .shp together with .shx, .dbf, .prj")
+    if len(data) > 1:
+        raise DataSourceError(
+            f"the zip archive holds several layers ({', '.join(data)})", source=path,
+            fix="zip one layer per archive, or unzip it and pass the file you mean")
+    return f"/vsizip/{path}/{data[0]}"
+
+
+def _has_cpg(path: Path) -> bool:
+    return any(path.with_suffix(s).exists() for s in (".cpg", ".CPG"))
+
+
+def read_vector(
+    source: Source,
+    /,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    assume_crs: str | CRS | None = None,
+    allow_empty: bool = False,
+) -> gpd.GeoDataFrame:
+    """Read a vector layer and check that it is usable.
+
+    Parameters
+    ----------
+    source : path or URI
+        GeoJSON, GeoPackage, Shapefile, zipped Shapefile, GeoParquet, KML, or a
+        ``PG:`` connection string / ``postgresql://`` URI (then ``layer`` is the table).
+    layer : str, optional (default: None)
+        Layer name in a multi-layer source (GeoPackage, PostGIS).
+    encoding : str, optional (default: None)
+        Text encoding of a shapefile's .dbf (e.g. ``"gbk"``).  A ``.cpg`` file next to
+        the shapefile takes precedence; without either, UTF-8 is tried and then GBK.
+    assume_crs : str or CRS, optional (default: None)
+        CRS to use when the source declares none.  Without it, a missing CRS is an error.
+    allow_empty : bool, optional (default: False)
+        Whether an empty layer is acceptable.
+
+    Returns
+    -------
+    GeoDataFrame in the source's CRS.
+    """
+    geo = None
+    if not _is_uri(source):
+        path = Path(source)
+        if not path.exists():
+            raise DataSourceError("file not found", source=path,
+                                  fix="check the path (relative paths start in the current folder)")
+        suffix = path.suffix.lower()
+        if suffix in {".parquet", ".geoparquet"}:
+            try:
+                geo = gpd.read_parquet(path)
+            except Exception as exc:  # noqa: BLE001 - any reader failure is bad input
+                raise DataSourceError(f"cannot read GeoParquet ({exc})", source=path,
+                                      fix="write it with geopandas.to_parquet") from exc
+            gdal_path = None
+        elif suffix == ".zip":
+            gdal_path = _zip_path(path)
+        else:
+            gdal_path = str(path)
+    else:
+        gdal_path = str(source)
+        if gdal_path.startswith(("postgresql://", "postgres://")):
+            gdal_path = "PG:" + gdal_path
+    if geo is None:
+        geo = _read_ogr(gdal_path, source, layer, encoding)
+    if geo.crs is None:
+        if assume_crs is None:
+            raise CRSError(
+                "the layer declares no coordinate reference system", source=source,
+                fix="add a .prj / CRS to the file, or pass --crs (e.g. --crs EPSG:4490 for "
+                "CGCS2000 longitude/latitude)")
+        try:
+            geo = geo.set_crs(CRS.from_user_input(assume_crs))
+        except ProjCRSError as exc:
+            raise CRSError(f"'{assume_crs}' is not a known CRS", source=source,
+                           fix="give an EPSG code such as EPSG:4490 or EPSG:4549") from exc
+    if len(geo) == 0 and not allow_empty:
+        raise DataSourceError("the layer is empty (no features)", source=source,
+                              fix="check the layer name (--layer) or the export that made it")
+    return geo
+
+
+def _read_ogr(gdal_path: str, source: Source, layer: str | None, encoding: str | None):
+    kw = {"layer": layer} if layer else {}
+    is_shp = gdal_path.lower().endswith(".shp")
+    if is_shp and encoding is None and not gdal_path.startswith("/vsi") and _has_cpg(
+        Path(gdal_path)
+    ):
+        encodings: list[str | None] = [None]
+    elif is_shp and encoding is None:
+        encodings = [None, "gbk"]
+    else:
+        encodings = [encoding]
+    last: Exception | None = None
+    for enc in encodings:
+        try:
+            geo = pyogrio.read_dataframe(gdal_path, encoding=enc, **kw)
+        except UnicodeDecodeError as exc:
+            last = exc
+            continue
+        except pyogrio.errors.DataLayerError as exc:
+            raise DataSourceError(f"layer not found ({exc})", source=source,
+                                  fix="name an existing layer with --layer") from exc
+        except (pyogrio.errors.DataSourceError, OSError) as exc:
+            raise DataSourceError(f"cannot open ({exc})", source=source,
+                                  fix="check that it is a GeoJSON, GeoPackage, Shapefile, "
+                                  "zipped Shapefile or GeoParquet file") from exc
+        except Exception as exc:  # noqa: BLE001
+            raise DataSourceError(f"cannot read ({exc})", source=source) from exc
+        if is_shp and enc is None and len(encodings) > 1 and _looks_mojibake(geo):
+            last = UnicodeDecodeError("utf-8", b"", 0, 1, "replacement characters")
+            continue
+        if enc and enc != (encoding or None):
+            log.info("%s: read the .dbf text as %s", source, enc)
+        return geo
+    raise DataSourceError(
+        f"text in the .dbf is not valid in {' or '.join(e or 'utf-8' for e in encodings)} "
+        f"({last})", source=source,
+        fix="pass --encoding (e.g. --encoding gbk) or add a .cpg file naming the encoding")
+
+
+def _looks_mojibake(frame: pd.DataFrame) -> bool:
+    for col in frame.columns:
+        if frame[col].dtype == object:
+            if frame[col].astype(str).str.contains("\ufffd", regex=False).any():
+                return True
+    return False
+
+
+def resolve_fields(columns, fields: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Mapping source column → canonical column for a unit layer.
+
+    User mappings (canonical → source) win; then canonical names present as they are;
+    then the published field names (``HJZHGKDYBM`` …), matched case-insensitively.
+    """
+    cols = list(columns)
+    lower = {c.lower(): c for c in cols}
+    rename: dict[str, str] = {}
+    taken: set[str] = set()
+    for canon, src in (fields or {}).items():
+        if canon not in UNIT_COLUMNS:
+            raise SchemaError(
+                f"'{canon}' is not a unit field; expected one of {sorted(UNIT_COLUMNS)}",
+                field=canon, fix="use --field CANONICAL=SOURCE with a canonical name")
+        actual = src if src in cols else lower.get(src.lower())
+        if actual is None:
+            raise SchemaError(f"source field '{src}' (for '{canon}') is not in the layer; "
+                              f"it has {cols}", field=src, fix="check the field name")
+        rename[actual] = canon
+        taken.add(canon)
+    for canon in UNIT_COLUMNS:
+        if canon not in taken and canon in cols and canon not in rename:
+            taken.add(canon)
+    for pub, canon in PUBLISHED_FIELDS.items():
+        actual = lower.get(pub.lower())
+        if actual and canon not in taken and actual not in rename:
+            rename[actual] = canon
+            taken.add(canon)
+    return rename
+
+
+def read_units(
+    source: Source,
+    /,
+    *,
+    layer: str | None = None,
+    fields: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    assume_crs: str | CRS | None = None,
+    allow_empty: bool = False,
+) -> gpd.GeoDataFrame:
+    """Read a control-unit layer and map its fields onto the canonical columns.
+
+    Parameters are those of :func:`read_vector`, plus ``fields``: a mapping canonical
+    name → source field name (e.g. ``{"code": "DYBM"}``).  Published field names
+    (``HJZHGKDYBM``, ``ZHGKDYFL``, ``KJBJYS`` …) are recognised without a mapping.
+
+    Returns a GeoDataFrame with at least ``code`` and ``unit_class`` (values as read;
+    :func:`zoning.validate.validate_units` checks them); other source columns are kept.
+    """
+    geo = read_vector(source, layer=layer, encoding=encoding, assume_crs=assume_crs,
+                      allow_empty=allow_empty)
+    rename = resolve_fields(geo.columns, fields)
+    geo = geo.rename(columns=rename)
+    missing = [c for c, required in UNIT_COLUMNS.items() if required and c not in geo.columns]
+    if missing:
+        raise SchemaError(
+            f"required unit field(s) {missing} not found; the layer has "
+            f"{[c for c in geo.columns if c != geo.geometry.name]}",
+            source=source, field=missing[0],
+            fix="map them with --field, e.g. --field code=DYBM --field unit_class=FL")
+    geo["code"] = geo["code"].astype("string").str.strip()
+    geo.attrs["source"] = str(source)
+    return geo
