@@ -1,0 +1,831 @@
+"""Generate the bundled demo region of ``zoning``: the fictional county 青溪县 (Qingxi County).
+
+Run ``python data/generate.py`` from the repository root (or anywhere: files are written
+next to this script).  Everything is deterministic (fixed seeds, ``numpy.random.default_rng``)
+and needs no network.  The county is FICTIONAL: admin code 339901 (province 33, fictional
+city 99 青州市, county 01), placed in eastern China around lon 119.55-120.15, lat 29.75-30.25.
+
+Geometry is built in EPSG:4549 (CGCS2000 / 3-degree Gauss-Kruger CM 120E) in a local
+kilometre frame around (486000 E, 3320000 N) and reprojected to EPSG:4490 (CGCS2000) for the
+vector layers.  Control units come from one planar partition (noded linework ->
+polygonize -> labelled faces -> coverage union), so they tile the outline exactly.
+
+Layers: outline, units, red_line, water_protection, river, facilities, projects, parcels,
+soil_samples, emission grids (1 km), PM2.5 concentration, land cover (30 m), DEM (90 m).
+See ``data/README.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+# GeoPackage writes a "last change" timestamp; pin it so the files are reproducible.
+os.environ.setdefault("OGR_CURRENT_DATE", "2026-01-01T00:00:00Z")
+
+import geopandas as gpd  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import shapely  # noqa: E402
+from shapely.geometry import LineString, Point, Polygon  # noqa: E402
+from shapely.ops import substring  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+SEED = 339901
+GEO_CRS = "EPSG:4490"
+PROJ_CRS = "EPSG:4549"
+WGS84 = "EPSG:4326"
+X0, Y0 = 486_000.0, 3_320_000.0  # local origin (m, EPSG:4549)
+KM = 1000.0
+
+ADMIN = "339901"
+PROV, CITY, COUNTY, COUNTY_EN = "浙江省", "青州市", "青溪县", "Qingxi County"
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def km(x: float, y: float) -> tuple[float, float]:
+    """Local kilometre coordinates -> EPSG:4549 metres."""
+    return X0 + x * KM, Y0 + y * KM
+
+
+def river_y(x_km: np.ndarray | float) -> np.ndarray | float:
+    """Centre line of the Qingxi River (local km): meanders west -> east."""
+    return 1.5 + 2.5 * np.sin(x_km / 10.0 + 0.3) + 0.8 * np.sin(x_km / 3.7 + 1.1)
+
+
+def blob(cx: float, cy: float, r: float, rng, k: int = 72, amp: float = 0.18) -> Polygon:
+    """Irregular closed blob around (cx, cy) km with mean radius r km."""
+    t = np.linspace(0, 2 * np.pi, k, endpoint=False)
+    rr = np.full(k, r)
+    for h in (2, 3, 5):
+        rr += r * amp / h * np.sin(h * t + rng.uniform(0, 2 * np.pi))
+    xs, ys = km(cx + rr * np.cos(t), cy + rr * np.sin(t))
+    return Polygon(np.column_stack([xs, ys]))
+
+
+def rot_rect(cx: float, cy: float, w: float, h: float, angle_deg: float) -> Polygon:
+    """Rectangle (km) centred at (cx, cy) rotated by angle_deg, in EPSG:4549 metres."""
+    a = np.deg2rad(angle_deg)
+    c, s = np.cos(a), np.sin(a)
+    pts = []
+    for dx, dy in ((-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2)):
+        pts.append(km(cx + dx * c - dy * s, cy + dx * s + dy * c))
+    return Polygon(pts)
+
+
+def points_in(geom, n: int, rng, avoid=None, max_iter: int = 200) -> np.ndarray:
+    """n random points (metres) uniformly inside geom, optionally outside avoid."""
+    minx, miny, maxx, maxy = geom.bounds
+    out = np.empty((0, 2))
+    shapely.prepare(geom)
+    if avoid is not None:
+        shapely.prepare(avoid)
+    for _ in range(max_iter):
+        m = max(4 * (n - len(out)), 64)
+        xy = np.column_stack([rng.uniform(minx, maxx, m), rng.uniform(miny, maxy, m)])
+        ok = shapely.contains_xy(geom, xy[:, 0], xy[:, 1])
+        if avoid is not None:
+            ok &= ~shapely.intersects_xy(avoid, xy[:, 0], xy[:, 1])
+        out = np.vstack([out, xy[ok]])
+        if len(out) >= n:
+            return out[:n]
+    raise RuntimeError("could not place points")
+
+
+def poisson_seeds(geom, n: int, min_dist: float, rng) -> np.ndarray:
+    """Up to n well-spaced seeds inside geom (metres)."""
+    cand = points_in(geom, n * 30, rng)
+    seeds: list[np.ndarray] = []
+    for p in cand:
+        if all(np.hypot(*(p - q)) >= min_dist for q in seeds):
+            seeds.append(p)
+            if len(seeds) == n:
+                break
+    return np.array(seeds)
+
+
+def write_vector(gdf: gpd.GeoDataFrame, name: str, layer: str | None = None,
+                 new: bool = True, rfc7946: bool = False) -> Path:
+    """Write a layer; new=True replaces the file, new=False adds a layer to it."""
+    path = HERE / name
+    kw = {}
+    if rfc7946:
+        kw["layer_options"] = {"RFC7946": "YES", "COORDINATE_PRECISION": "7"}
+    elif name.endswith(".geojson"):
+        kw["layer_options"] = {"COORDINATE_PRECISION": "10"}
+    if new and path.exists():
+        path.unlink()
+    if name.endswith(".geojson"):
+        gdf.to_file(path, driver="GeoJSON", engine="pyogrio", **kw)
+    else:
+        gdf.to_file(path, driver="GPKG", layer=layer or path.stem, engine="pyogrio", **kw)
+    return path
+
+
+# ----------------------------------------------------------------------------- names
+
+TOWNSHIPS = [
+    ("城关街道", "Chengguan"), ("西岭镇", "Xiling"), ("白石镇", "Baishi"), ("石门乡", "Shimen"),
+    ("云岭乡", "Yunling"), ("枫林镇", "Fenglin"), ("桃源镇", "Taoyuan"), ("河口镇", "Hekou"),
+    ("东港镇", "Donggang"), ("南塘镇", "Nantang"), ("北山乡", "Beishan"),
+    ("清水镇", "Qingshui"), ("长乐镇", "Changle"), ("新桥镇", "Xinqiao"),
+    ("龙泉乡", "Longquan"), ("竹溪乡", "Zhuxi"), ("梅坞乡", "Meiwu"), ("凤凰镇", "Fenghuang"),
+    ("金沙镇", "Jinsha"), ("双溪镇", "Shuangxi"), ("松阳乡", "Songyang"), ("柳湾镇", "Liuwan"),
+]
+SURNAMES = [
+    ("李家", "Lijia"), ("王家", "Wangjia"), ("张家", "Zhangjia"), ("陈家", "Chenjia"),
+    ("周家", "Zhoujia"), ("吴家", "Wujia"), ("徐家", "Xujia"), ("孙家", "Sunjia"),
+    ("胡家", "Hujia"), ("朱家", "Zhujia"), ("高家", "Gaojia"), ("林家", "Linjia"),
+    ("何家", "Hejia"), ("郭家", "Guojia"), ("马家", "Majia"), ("罗家", "Luojia"),
+    ("方家", "Fangjia"), ("叶家", "Yejia"),
+]
+PLACES = [
+    ("桥", "qiao"), ("塘", "tang"), ("坞", "wu"), ("畈", "fan"), ("湾", "wan"), ("埠", "bu"),
+    ("岙", "ao"),
+]
+FIRM_WORDS = [
+    ("宏达", "Hongda"), ("华丰", "Huafeng"), ("金鑫", "Jinxin"), ("永兴", "Yongxing"),
+    ("恒源", "Hengyuan"), ("瑞丰", "Ruifeng"), ("新联", "Xinlian"), ("东方", "Dongfang"),
+    ("天成", "Tiancheng"), ("利民", "Limin"), ("鼎盛", "Dingsheng"), ("顺达", "Shunda"),
+    ("广源", "Guangyuan"), ("博远", "Boyuan"), ("嘉禾", "Jiahe"), ("立信", "Lixin"),
+    ("中诚", "Zhongcheng"), ("兴业", "Xingye"), ("振华", "Zhenhua"), ("万通", "Wantong"),
+    ("汇通", "Huitong"), ("明月", "Mingyue"), ("青峰", "Qingfeng"), ("长城", "Changcheng"),
+    ("协力", "Xieli"), ("聚源", "Juyuan"), ("富春", "Fuchun"), ("江南", "Jiangnan"),
+    ("宇航", "Yuhang"), ("春晖", "Chunhui"), ("正泰", "Zhengtai"), ("远景", "Yuanjing"),
+]
+
+# ----------------------------------------------------------------------------- access lists
+
+ACCESS: dict[str, dict[str, tuple[str, str]]] = {
+    "red_line": {
+        "spatial": (
+            "1. 生态保护红线内，自然保护地核心保护区原则上禁止人为活动；其他区域严格禁止开发性、"
+            "生产性建设活动，在符合现行法律法规前提下，仅允许对生态功能不造成破坏的有限人为活动。"
+            "2. 严禁新建、扩建工业项目和矿产资源开发项目，现有工业企业和采石场依法有序退出。"
+            "3. 确需建设的国家重大战略项目、线性基础设施须按规定开展不可避让论证并严格落实生态补偿。",
+            "1. Inside the ecological red line, human activity is in principle prohibited in the "
+            "core zones of protected areas; elsewhere development and production construction "
+            "is strictly prohibited and only limited activities that do not damage ecological "
+            "functions are allowed. 2. New or expanded industrial and mining projects are "
+            "strictly prohibited; existing industrial enterprises and quarries shall withdraw "
+            "in an orderly way. 3. Unavoidable major national projects and linear "
+            "infrastructure require an unavoidability assessment and ecological compensation.",
+        ),
+        "emission": (
+            "1. 禁止新增污染物排放。2. 现有生活污水、垃圾应全部收集处理，不得直接排放。",
+            "1. No new pollutant discharge is allowed. 2. Existing domestic sewage and waste "
+            "shall be fully collected and treated; direct discharge is prohibited.",
+        ),
+        "risk": (
+            "1. 禁止新建涉及有毒有害物质、危险化学品的生产、储存设施。"
+            "2. 加强森林防火和外来物种入侵防控。",
+            "1. New facilities producing or storing toxic substances or hazardous chemicals are "
+            "prohibited. 2. Strengthen forest-fire prevention and control of invasive species.",
+        ),
+        "resource": (
+            "1. 禁止开山采石、毁林开垦。2. 严格控制取水和水电开发，保障生态流量。",
+            "1. Quarrying and clearing forest for cultivation are prohibited. 2. Water "
+            "abstraction and hydropower are strictly controlled to keep ecological flows.",
+        ),
+    },
+    "ecological_space": {
+        "spatial": (
+            "1. 一般生态空间以生态保护为主，原则上限制大规模、高强度的工业开发和城镇建设。"
+            "2. 禁止新建化工、冶炼、电镀、印染等污染较重的工业项目。"
+            "3. 允许适度开展生态旅游、林下经济等对生态功能影响较小的活动。",
+            "1. General ecological space is managed mainly for protection; large-scale, "
+            "high-intensity industrial and urban development is restricted in principle. "
+            "2. New heavily polluting industry (chemicals, smelting, electroplating, dyeing) is "
+            "prohibited. 3. Low-impact eco-tourism and under-forest economy are allowed.",
+        ),
+        "emission": (
+            "1. 新建项目污染物排放执行最严格排放标准。2. 农村生活污水处理设施全覆盖。",
+            "1. New projects meet the strictest emission standards. 2. Rural sewage treatment "
+            "shall cover all villages.",
+        ),
+        "risk": (
+            "1. 严控危险化学品运输和储存。2. 开展地质灾害和森林火灾风险防控。",
+            "1. Transport and storage of hazardous chemicals are strictly controlled. "
+            "2. Prevent geological hazards and forest fires.",
+        ),
+        "resource": (
+            "1. 严格控制林地、湿地占用。2. 矿山生态修复率达到100%。",
+            "1. Occupation of forest and wetland is strictly controlled. 2. All mines shall "
+            "be ecologically restored.",
+        ),
+    },
+    "drinking_water_source_first": {
+        "spatial": (
+            "1. 禁止新建、改建、扩建与供水设施和保护水源无关的建设项目；已建成的，由县级以上人民"
+            "政府责令拆除或者关闭。2. 禁止设置排污口。3. 禁止从事网箱养殖、旅游、游泳、垂钓或者"
+            "其他可能污染饮用水水体的活动。",
+            "1. Construction, reconstruction or expansion of projects unrelated to water supply "
+            "facilities and source protection is prohibited; existing ones shall be demolished "
+            "or closed. 2. Setting up sewage outfalls is prohibited. 3. Cage aquaculture, "
+            "tourism, swimming, angling and other polluting activities are prohibited.",
+        ),
+        "emission": (
+            "1. 禁止向水体排放任何污水。2. 禁止堆放工业废渣、城市垃圾、粪便和其他废弃物。",
+            "1. Discharging any wastewater into the water body is prohibited. 2. Dumping "
+            "industrial residue, refuse, manure or other waste is prohibited.",
+        ),
+        "risk": (
+            "1. 禁止运输危险化学品的车辆、船舶进入。2. 建立水源地突发环境事件应急预案和监测预警。",
+            "1. Vehicles and vessels carrying hazardous chemicals may not enter. 2. Keep an "
+            "emergency plan and early-warning monitoring for the water source.",
+        ),
+        "resource": (
+            "1. 保障取水口生态流量和供水水量。",
+            "1. Guarantee the ecological flow and supply volume at the intake.",
+        ),
+    },
+    "drinking_water_source_second": {
+        "spatial": (
+            "1. 禁止新建、改建、扩建排放污染物的建设项目；已建成的排放污染物的建设项目，责令拆除"
+            "或者关闭。2. 禁止设置排污口。3. 禁止新建规模化畜禽养殖场。",
+            "1. New, rebuilt or expanded projects that discharge pollutants are prohibited; "
+            "existing ones shall be demolished or closed. 2. Setting up sewage outfalls is "
+            "prohibited. 3. New large-scale livestock farms are prohibited.",
+        ),
+        "emission": (
+            "1. 生活污水全部收集处理，禁止直排。2. 严格控制化肥农药施用，推广生态种植。",
+            "1. All domestic sewage shall be collected and treated; direct discharge is "
+            "prohibited. 2. Use of fertilisers and pesticides is strictly controlled.",
+        ),
+        "risk": (
+            "1. 禁止新建危险化学品生产、储存、装卸设施。2. 穿越道路、桥梁设置防撞护栏和事故应急池。",
+            "1. New production, storage or loading facilities for hazardous chemicals are "
+            "prohibited. 2. Roads and bridges crossing the zone need crash barriers and "
+            "emergency spill basins.",
+        ),
+        "resource": (
+            "1. 严格控制取水许可，保障水源涵养功能。",
+            "1. Water-abstraction permits are strictly controlled to keep water conservation.",
+        ),
+    },
+    "drinking_water_source_quasi": {
+        "spatial": (
+            "1. 禁止新建、扩建对水体污染严重的建设项目；改建建设项目，不得增加排污量。"
+            "2. 禁止新建化工、电镀、印染、造纸、制革、冶炼等重污染项目。",
+            "1. New or expanded projects that seriously pollute water are prohibited; "
+            "rebuilt projects may not increase discharge. 2. New heavily polluting projects "
+            "(chemicals, electroplating, dyeing, paper, tanning, smelting) are prohibited.",
+        ),
+        "emission": (
+            "1. 新建项目水污染物排放实行区域等量削减替代。",
+            "1. Water-pollutant discharge of new projects requires equal regional offsets.",
+        ),
+        "risk": (
+            "1. 涉危险化学品企业须建设事故应急池，防止泄漏进入水体。",
+            "1. Enterprises handling hazardous chemicals need emergency basins to keep spills "
+            "out of the river.",
+        ),
+        "resource": (
+            "1. 推进节水型社会建设，严格用水总量控制。",
+            "1. Promote water saving and strict control of total water use.",
+        ),
+    },
+    "farmland_priority": {
+        "spatial": (
+            "1. 严格保护永久基本农田，禁止非农建设占用。2. 禁止在优先保护类耕地集中区域新建有色"
+            "金属冶炼、石油加工、化工、焦化、电镀、制革等行业企业。3. 现有相关企业应采用新技术、"
+            "新工艺，加快提标升级改造。",
+            "1. Permanent basic farmland is strictly protected; non-agricultural construction "
+            "may not occupy it. 2. New non-ferrous smelting, petroleum processing, chemical, "
+            "coking, electroplating and tanning enterprises are prohibited near priority "
+            "farmland. 3. Existing such enterprises shall upgrade technology and standards.",
+        ),
+        "emission": (
+            "1. 推进化肥农药减量增效，加强畜禽粪污资源化利用。2. 禁止秸秆露天焚烧。",
+            "1. Reduce fertiliser and pesticide use; recycle livestock manure. 2. Open burning "
+            "of straw is prohibited.",
+        ),
+        "risk": (
+            "1. 禁止向农用地排放重金属或者其他有毒有害物质含量超标的污水、污泥。"
+            "2. 加强灌溉水质监测。",
+            "1. Sewage or sludge exceeding limits for heavy metals or other toxic substances "
+            "may not be applied to farmland. 2. Monitor irrigation water quality.",
+        ),
+        "resource": (
+            "1. 耕地保有量和永久基本农田保护面积不减少。2. 推广高效节水灌溉。",
+            "1. Farmland and permanent basic farmland area shall not decrease. 2. Promote "
+            "efficient irrigation.",
+        ),
+    },
+    "industrial_park": {
+        "spatial": (
+            "1. 严格按照园区规划和规划环评确定的产业定位引入项目，禁止引入不符合产业定位的项目。"
+            "2. 严格控制“两高”项目，新建、扩建“两高”项目须符合国家产业政策和能耗双控要求，"
+            "落实产能置换。3. 园区与居住区之间设置防护绿带。",
+            "1. Projects must match the industrial positioning of the park plan and its "
+            "strategic EIA. 2. Two-high (high energy use, high emission) projects are strictly "
+            "controlled: new or expanded ones must comply with national industrial policy and "
+            "energy dual-control, with capacity replacement. 3. Keep green buffer belts "
+            "between the park and residential areas.",
+        ),
+        "emission": (
+            "1. 新建二氧化硫、氮氧化物、挥发性有机物排放项目实行区域倍量削减替代。"
+            "2. 新建项目执行大气污染物特别排放限值，重点行业实施超低排放改造。"
+            "3. 园区污水集中处理，稳定达标排放。",
+            "1. New projects emitting SO2, NOx or VOCs require double regional offsets "
+            "(2:1 reduction). 2. New projects meet special emission limits; key sectors "
+            "implement ultra-low emission retrofits. 3. Park wastewater is treated centrally "
+            "and meets discharge standards.",
+        ),
+        "risk": (
+            "1. 涉危险化学品、重金属企业编制突发环境事件应急预案，建设三级防控体系。"
+            "2. 建设园区有毒有害气体预警监测体系。",
+            "1. Enterprises handling hazardous chemicals or heavy metals keep emergency plans "
+            "and a three-level containment system. 2. The park runs toxic-gas early-warning "
+            "monitoring.",
+        ),
+        "resource": (
+            "1. 新建项目单位产品能耗、水耗达到国内先进水平。2. 推进园区循环化改造和集中供热，"
+            "禁止新建35蒸吨/小时以下燃煤锅炉。",
+            "1. Energy and water use per unit product of new projects reach advanced domestic "
+            "levels. 2. Circular retrofit and central heating; new coal boilers below "
+            "35 t/h are prohibited.",
+        ),
+    },
+    "urban": {
+        "spatial": (
+            "1. 禁止新建、扩建工业污染项目，现有污染企业逐步搬迁入园。"
+            "2. 禁止在居住区周边新建排放恶臭、有毒有害气体的项目。",
+            "1. New or expanded polluting industry is prohibited; existing polluting "
+            "enterprises move into parks. 2. Projects emitting odours or toxic gases near "
+            "residential areas are prohibited.",
+        ),
+        "emission": (
+            "1. 城镇生活污水全收集全处理。2. 新建挥发性有机物排放项目实行区域倍量削减替代；"
+            "餐饮油烟达标排放。",
+            "1. All urban sewage is collected and treated. 2. New VOC-emitting projects "
+            "require double regional offsets; restaurant fumes meet standards.",
+        ),
+        "risk": (
+            "1. 加油站、危险化学品仓储等设施与居住区保持安全防护距离。",
+            "1. Petrol stations and hazardous-chemical stores keep safety distances from "
+            "housing.",
+        ),
+        "resource": (
+            "1. 高污染燃料禁燃区内禁止燃用煤炭等高污染燃料。2. 新建建筑执行绿色建筑标准。",
+            "1. No coal or other high-polluting fuels in the no-burn zone. 2. New buildings "
+            "meet green building standards.",
+        ),
+    },
+    "soil_pollution_risk": {
+        "spatial": (
+            "1. 严格管控类耕地禁止种植食用农产品，划定特定农产品禁止生产区域，"
+            "鼓励退耕还林、种植能源作物和建设光伏等新能源项目。"
+            "2. 禁止新建、扩建增加重金属污染物排放的项目。",
+            "1. Strictly controlled farmland may not grow edible crops; designate no-production "
+            "zones and encourage afforestation, energy crops and photovoltaic or other new "
+            "energy projects. 2. New or expanded projects adding heavy-metal emissions are "
+            "prohibited.",
+        ),
+        "emission": (
+            "1. 重点行业重金属污染物排放实行等量或减量替代。2. 涉重金属企业废气、废水稳定达标。",
+            "1. Heavy-metal emissions of key sectors require equal or greater offsets. "
+            "2. Heavy-metal enterprises keep air and water emissions within standards.",
+        ),
+        "risk": (
+            "1. 安全利用类耕地采取品种替代、水分调控、土壤调理等措施。2. 开展农产品质量和"
+            "土壤环境协同监测。",
+            "1. Safe-utilisation farmland uses crop substitution, water management and soil "
+            "amendment. 2. Monitor crops and soil together.",
+        ),
+        "resource": (
+            "1. 严格控制污染耕地开发利用，受污染耕地安全利用率达到考核要求。",
+            "1. Use of contaminated farmland is strictly controlled; its safe-use rate meets "
+            "the assessment target.",
+        ),
+    },
+    "high_emission": {
+        "spatial": (
+            "1. 严格控制“两高”项目，禁止新建钢铁、水泥熟料、平板玻璃、焦化、燃煤发电等新增产能"
+            "项目（产能置换除外）。2. 推动重污染企业搬迁入园或转型。",
+            "1. Two-high projects are strictly controlled: new capacity for steel, cement "
+            "clinker, flat glass, coking and coal power is prohibited (except capacity "
+            "replacement). 2. Heavily polluting enterprises relocate into parks or transform.",
+        ),
+        "emission": (
+            "1. 新建二氧化硫、氮氧化物、颗粒物、挥发性有机物排放项目实行区域倍量削减替代。"
+            "2. 钢铁、水泥、焦化等重点行业全面实施超低排放。",
+            "1. New projects emitting SO2, NOx, PM or VOCs require double regional offsets. "
+            "2. Steel, cement and coking implement ultra-low emissions throughout.",
+        ),
+        "risk": (
+            "1. 重污染天气期间落实应急减排措施。",
+            "1. Apply emergency emission cuts during heavy pollution episodes.",
+        ),
+        "resource": (
+            "1. 新建项目能效达到标杆水平，实施煤炭消费减量替代。",
+            "1. New projects reach benchmark energy efficiency; coal use is offset by reduction.",
+        ),
+    },
+    "weak_diffusion": {
+        "spatial": (
+            "1. 禁止新建大气污染物排放量大的工业项目。2. 限制新建燃煤、燃油设施。",
+            "1. New industrial projects with large air emissions are prohibited. 2. New coal "
+            "or oil combustion facilities are restricted.",
+        ),
+        "emission": (
+            "1. 新建大气污染物排放项目实行区域倍量削减替代。",
+            "1. New air-emitting projects require double regional offsets.",
+        ),
+        "risk": (
+            "1. 静稳天气期间加强污染源管控。",
+            "1. Tighten source control during stagnant weather.",
+        ),
+        "resource": (
+            "1. 推广清洁能源替代。",
+            "1. Promote substitution by clean energy.",
+        ),
+    },
+    "general": {
+        "spatial": (
+            "1. 落实生态环境保护基本要求，项目建设应符合国土空间规划和产业政策。"
+            "2. 新建工业项目原则上进入工业园区，禁止在园区外新建化工、冶炼、电镀等重污染项目。",
+            "1. Apply the basic protection requirements; projects must comply with spatial "
+            "plans and industrial policy. 2. New industrial projects go into parks in "
+            "principle; new chemical, smelting and electroplating plants outside parks are "
+            "prohibited.",
+        ),
+        "emission": (
+            "1. 污染物排放执行国家和地方排放标准，新增主要污染物排放实行总量控制。",
+            "1. Emissions meet national and local standards; new major-pollutant emissions "
+            "are under total-load control.",
+        ),
+        "risk": (
+            "1. 涉危险化学品项目落实环境风险防范措施。",
+            "1. Projects handling hazardous chemicals apply risk-prevention measures.",
+        ),
+        "resource": (
+            "1. 严格执行用水、用能总量和强度控制。",
+            "1. Total and intensity controls on water and energy use apply.",
+        ),
+    },
+}
+
+# ----------------------------------------------------------------------------- frame
+
+
+def build_frame(rng) -> dict:
+    """Outline, river, townships, villages and the element zones (EPSG:4549 metres)."""
+    f: dict = {}
+    # outline: polar radius with low harmonics -> irregular county shape
+    t = np.linspace(0, 2 * np.pi, 240, endpoint=False)
+    r = 25.5 * (
+        1
+        + 0.07 * np.sin(2 * t + 0.5)
+        + 0.05 * np.sin(3 * t + 1.3)
+        + 0.035 * np.sin(5 * t + 2.0)
+        + 0.02 * np.sin(9 * t + 0.7)
+        + 0.01 * np.sin(17 * t + 2.9)
+    )
+    xs, ys = km(1.0 * r * np.cos(t), 0.97 * r * np.sin(t))
+    outline = shapely.make_valid(Polygon(np.column_stack([xs, ys])))
+    f["outline"] = outline
+
+    # river: west -> east, 100 m vertices, width growing downstream
+    xk = np.arange(-40.0, 40.0001, 0.1)
+    yk = river_y(xk)
+    line = LineString(np.column_stack(km(xk, yk)))
+    river = line.intersection(outline)
+    if river.geom_type != "LineString":
+        river = max(river.geoms, key=lambda g: g.length)
+    f["river"] = river
+    coords = np.asarray(river.coords)
+    d = np.gradient(coords, axis=0)
+    nrm = np.column_stack([-d[:, 1], d[:, 0]]) / np.hypot(d[:, 0], d[:, 1])[:, None]
+    lx = (coords[:, 0] - X0) / KM
+    half = np.interp(lx, [-30, 30], [30.0, 80.0])  # half width, m
+    left, right = coords + nrm * half[:, None], coords - nrm * half[:, None]
+    water = Polygon(np.vstack([left, right[::-1]])).buffer(0).intersection(outline)
+    f["water_body"] = water
+
+    def seg(x_a: float, x_b: float):
+        a = river.project(Point(km(x_a, river_y(x_a))))
+        b = river.project(Point(km(x_b, river_y(x_b))))
+        return substring(river, a, b)
+
+    # drinking-water intakes and their protection zones
+    intakes = [
+        ("西溪口水厂", "Xixikou Waterworks", -14.0),
+        ("城西水厂", "Chengxi Waterworks", -2.0),
+    ]
+    f["intakes"] = [(zh, en, Point(km(x, river_y(x)))) for zh, en, x in intakes]
+    zones = []  # (key, subtype, class, element, geometry, feature_zh, feature_en, split)
+    for i, (zh, en, x) in enumerate(intakes):
+        first = seg(x - 1.0, x + 0.1).buffer(250)
+        second = seg(x - 3.0, x + 0.3).buffer(1000).difference(first)
+        quasi = seg(x - 6.0, x + 0.3).buffer(1600).difference(first.union(second))
+        for grade, g, gzh in (("first", first, "一级"), ("second", second, "二级"),
+                              ("quasi", quasi, "准")):
+            zones.append(dict(
+                key=f"water_{grade}_{i}", subtype="drinking_water_source", grade=grade,
+                unit_class=1, element="water", geom=g.intersection(outline),
+                zh=f"{zh}饮用水水源{gzh}保护区", en=f"{en} drinking water source "
+                f"{'quasi-protection' if grade == 'quasi' else grade + '-grade'} zone",
+                access=f"drinking_water_source_{grade}", split=False, intake=i))
+
+    red = [blob(-18, -10, 7.0, rng), blob(-22.5, 6.5, 3.6, rng), blob(-6, -19.5, 3.8, rng)]
+    red_names = [("西部山地", "western hills"), ("北岭", "Beiling ridge"),
+                 ("南部山地", "southern hills")]
+    for i, (g, (zh, en)) in enumerate(zip(red, red_names)):
+        zones.append(dict(key=f"red_{i}", subtype="red_line", unit_class=1,
+                          element="ecological", geom=g.intersection(outline), zh=zh, en=en,
+                          access="red_line", split=True))
+    f["red_blobs"] = red
+
+    parks = [
+        ("青溪经济开发区", "Qingxi Economic Development Zone", rot_rect(9.0, river_y(9.0) + 2.6,
+                                                                    3.4, 2.3, 12)),
+        ("城东冶金化工园区", "Chengdong Metallurgy and Chemical Park",
+         rot_rect(17.5, river_y(17.5) + 2.2, 4.2, 2.8, -8)),
+        ("北部新材料产业园", "Northern New Materials Industrial Park",
+         rot_rect(-1.0, 13.0, 2.2, 1.6, 20)),
+    ]
+    f["parks"] = parks
+    for i, (zh, en, g) in enumerate(parks):
+        zones.append(dict(key=f"park_{i}", subtype="industrial_park", unit_class=2,
+                          element="comprehensive", geom=g, zh=zh, en=en,
+                          access="industrial_park", split=False))
+    town = blob(3.0, river_y(3.0) + 0.3, 2.8, rng, amp=0.25)
+    f["town"] = town
+    zones.append(dict(key="town", subtype="urban", unit_class=2, element="comprehensive",
+                      geom=town, zh="县城城镇", en="county town", access="urban", split=False))
+    eco = shapely.union_all(red).buffer(2200).union(blob(-16, 14, 4.0, rng))
+    eco = eco.union(blob(-12, -22, 3.0, rng)).intersection(outline)
+    zones.append(dict(key="eco", subtype="ecological_space", unit_class=1,
+                      element="ecological", geom=eco, zh="一般生态空间",
+                      en="general ecological space", access="ecological_space", split=True))
+    # soil pollution risk: downwind (SE) of the smelter park and downstream along the river
+    sx, sy = 17.5, river_y(17.5) + 2.2
+    f["smelter_xy"] = (sx, sy)
+    a = np.deg2rad(-45)
+    tt = np.linspace(0, 2 * np.pi, 90, endpoint=False)
+    ex, ey = 6.5 * np.cos(tt), 2.8 * np.sin(tt)
+    ell = Polygon(np.column_stack(km(sx + 4.5 + ex * np.cos(a) - ey * np.sin(a),
+                                     sy - 4.5 + ex * np.sin(a) + ey * np.cos(a))))
+    soil = ell.union(seg(sx, 32.0).buffer(1100)).intersection(outline)
+    f["soil_risk"] = soil
+    zones.append(dict(key="soil", subtype="soil_pollution_risk", unit_class=2,
+                      element="soil", geom=soil, zh="农用地污染风险", en="farmland pollution risk",
+                      access="soil_pollution_risk", split=True))
+    high = parks[1][2].buffer(2600).union(parks[0][2].buffer(1200)).intersection(outline)
+    zones.append(dict(key="high", subtype="high_emission", unit_class=2, element="air",
+                      geom=high, zh="大气环境高排放", en="air high-emission",
+                      access="high_emission", split=True))
+    weak = blob(-8.5, 8.0, 2.6, rng)
+    zones.append(dict(key="weak", subtype="weak_diffusion", unit_class=2, element="air",
+                      geom=weak, zh="大气环境弱扩散", en="air weak-diffusion",
+                      access="weak_diffusion", split=True))
+    farm = shapely.union_all([blob(8, 14, 5.0, rng), blob(4, -11, 5.0, rng),
+                              blob(23, 10, 4.0, rng), blob(12, -9, 3.5, rng)])
+    farm = farm.intersection(outline)
+    f["farm_priority"] = farm
+    zones.append(dict(key="farm", subtype="farmland_priority", unit_class=1, element="soil",
+                      geom=farm, zh="农用地优先保护", en="priority farmland",
+                      access="farmland_priority", split=True))
+    zones.append(dict(key="general", subtype="general", unit_class=3, element="comprehensive",
+                      geom=outline, zh="一般管控", en="general control", access="general",
+                      split="village"))
+    f["zones"] = zones
+
+    # townships and villages: Voronoi of well-spaced seeds, clipped to the outline
+    tseeds = poisson_seeds(outline, 20, 8500, rng)
+    tx = (tseeds[:, 0] - X0) ** 2 + (tseeds[:, 1] - Y0 - river_y(3.0) * KM) ** 2
+    tseeds = tseeds[np.argsort(tx)]  # nearest to the town first -> 城关街道
+    vseeds = poisson_seeds(outline, 110, 3300, rng)
+    f["tseeds"], f["vseeds"] = tseeds, vseeds
+    env = outline.buffer(20000).envelope
+
+    def cells(seeds):
+        vor = shapely.voronoi_polygons(shapely.MultiPoint(seeds), extend_to=env)
+        polys = list(vor.geoms)
+        cen = shapely.points(seeds)
+        order = [next(j for j, p in enumerate(polys) if p.contains(c)) for c in cen]
+        return [polys[j].intersection(outline) for j in order]
+
+    f["townships"] = cells(tseeds)
+    f["villages"] = cells(vseeds)
+    return f
+
+# ----------------------------------------------------------------------------- units
+
+
+def _faces(f: dict) -> tuple[list, np.ndarray]:
+    """Planar faces of all boundaries (zones, townships, villages, outline)."""
+    outline = f["outline"]
+    lines = [outline.boundary]
+    lines += [shapely.boundary(z["geom"]).intersection(outline) for z in f["zones"][:-1]]
+    lines += [shapely.boundary(g) for g in f["townships"] + f["villages"]]
+    noded = shapely.union_all(lines)
+    faces = [g for g in shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)).geoms)
+             if g.area > 1e-6]
+    faces = np.array(faces, dtype=object)
+    rp = shapely.point_on_surface(faces)
+    keep = shapely.contains(outline, rp)
+    return faces[keep], rp[keep]
+
+
+def _neighbour_merge(parts: list[dict], min_area: float) -> list[dict]:
+    """Merge parts smaller than min_area into the neighbour sharing the longest border."""
+    while True:
+        small = [i for i, p in enumerate(parts) if p["geom"].area < min_area]
+        if not small:
+            return parts
+        i = min(small, key=lambda j: parts[j]["geom"].area)
+        g = parts[i]["geom"]
+        best, best_len = None, 0.0
+        for j, q in enumerate(parts):
+            if j == i or not q["geom"].intersects(g):
+                continue
+            shared = shapely.length(shapely.intersection(g.boundary, q["geom"].boundary))
+            same = q["zone"] == parts[i]["zone"]
+            score = shared * (10.0 if same else 1.0)
+            if score > best_len:
+                best, best_len = j, score
+        if best is None:
+            raise RuntimeError("isolated part")
+        parts[best]["geom"] = shapely.coverage_union_all([parts[best]["geom"], g])
+        del parts[i]
+
+
+def build_units(f: dict) -> gpd.GeoDataFrame:
+    """Control units: one planar partition of the outline, labelled by element zones."""
+    faces, rp = _faces(f)
+    zones = f["zones"]
+    zi = np.full(len(faces), -1)
+    for k in range(len(zones) - 1, -1, -1):  # first zone in the list wins
+        g = zones[k]["geom"]
+        shapely.prepare(g)
+        zi[shapely.contains(g, rp) | (k == len(zones) - 1)] = k
+    ti = np.array([_index_of(f["townships"], p) for p in rp])
+    vi = np.array([_index_of(f["villages"], p) for p in rp])
+    parts = []
+    keys = {}
+    for n in range(len(faces)):
+        z = zones[zi[n]]
+        sub = ti[n] if z["split"] is True else (vi[n] if z["split"] == "village" else -1)
+        keys.setdefault((zi[n], sub), []).append(n)
+    for (k, sub), idx in sorted(keys.items()):
+        merged = shapely.coverage_union_all(faces[idx])
+        for g in shapely.get_parts(merged):
+            parts.append(dict(zone=k, sub=int(sub), geom=g))
+    parts = _neighbour_merge(parts, 150_000.0)  # 15 ha
+    rows = []
+    for p in parts:
+        z = zones[p["zone"]]
+        c = p["geom"].representative_point()
+        t = _index_of(f["townships"], c)
+        rows.append(dict(zone=p["zone"], township=t, village=_index_of(f["villages"], c),
+                         unit_class=z["unit_class"], cx=c.x, cy=c.y, geometry=p["geom"]))
+    df = pd.DataFrame(rows).sort_values(["unit_class", "zone", "township", "cy", "cx"],
+                                        ascending=[True, True, True, False, True])
+    records = []
+    serial = {1: 0, 2: 0, 3: 0}
+    seen: dict[str, int] = {}
+    for r in df.itertuples():
+        z = zones[r.zone]
+        serial[r.unit_class] += 1
+        code = f"ZH{ADMIN}{r.unit_class}{serial[r.unit_class]:04d}"
+        tzh, ten = TOWNSHIPS[r.township]
+        vzh, ven = f["village_names"][r.village]
+        cls_zh = {1: "优先保护单元", 2: "重点管控单元", 3: "一般管控单元"}[r.unit_class]
+        cls_en = {1: "priority protection unit", 2: "key control unit",
+                  3: "general control unit"}[r.unit_class]
+        st = z["subtype"]
+        if st == "red_line":
+            zh = f"{COUNTY}{tzh}{z['zh']}生态保护红线{cls_zh}"
+            en = f"Qingxi {ten} {z['en']} ecological red line {cls_en}"
+        elif st in ("drinking_water_source", "industrial_park"):
+            zh, en = f"{COUNTY}{z['zh']}{cls_zh}", f"Qingxi {z['en']} {cls_en}"
+        elif st == "urban":
+            zh, en = f"{COUNTY}县城城镇生活{cls_zh}", f"Qingxi county town urban {cls_en}"
+        elif st == "general":
+            zh = f"{COUNTY}{tzh}{vzh}片区{cls_zh}"
+            en = f"Qingxi {ten} {ven} area {cls_en}"
+        else:
+            zh = f"{COUNTY}{tzh}{z['zh']}{cls_zh}"
+            en = f"Qingxi {ten} {z['en']} {cls_en}"
+        n = seen.get(zh, 0) + 1
+        seen[zh] = n
+        if n > 1:
+            zh, en = f"{zh}（{n}）", f"{en} ({n})"
+        acc = ACCESS[z["access"]]
+        rec = dict(code=code, name=zh, name_en=en, unit_class=int(r.unit_class),
+                   admin_code=ADMIN, prov=PROV, city=CITY, county=COUNTY,
+                   element=z["element"], subtype=st)
+        for dim in ("spatial", "emission", "risk", "resource"):
+            rec[f"access_{dim}"] = acc[dim][0]
+        for dim in ("spatial", "emission", "risk", "resource"):
+            rec[f"access_{dim}_en"] = acc[dim][1]
+        rec["_zone"] = z["key"]
+        rec["geometry"] = r.geometry
+        records.append(rec)
+    return gpd.GeoDataFrame(records, geometry="geometry", crs=PROJ_CRS)
+
+
+def _index_of(polys: list, pt) -> int:
+    for i, g in enumerate(polys):
+        if g.intersects(pt):
+            return i
+    d = [g.distance(pt) for g in polys]
+    return int(np.argmin(d))
+
+
+def village_names(n: int, rng) -> list[tuple[str, str]]:
+    combos = [(s + p, se + pe) for s, se in SURNAMES for p, pe in PLACES]
+    order = rng.permutation(len(combos))[:n]
+    return [(combos[i][0] + "村", combos[i][1] + " Village") for i in order]
+
+
+def to_geo(gdf: gpd.GeoDataFrame, crs: str = GEO_CRS) -> gpd.GeoDataFrame:
+    """Reproject and repair (make_valid) geometries."""
+    out = gdf.to_crs(crs)
+    bad = ~out.is_valid
+    if bad.any():
+        out.loc[bad, "geometry"] = shapely.make_valid(out.geometry[bad].values)
+    return out
+
+
+def write_zone_layers(f: dict, units: gpd.GeoDataFrame) -> dict:
+    """outline, units, red_line, water_protection and river layers (EPSG:4490)."""
+    outline = shapely.coverage_union_all(units.geometry.values)
+    f["outline_noded"] = outline
+    og = gpd.GeoDataFrame(dict(admin_code=[ADMIN], name=[COUNTY], name_en=[COUNTY_EN]),
+                          geometry=[outline], crs=PROJ_CRS)
+    write_vector(to_geo(og), "outline.geojson")
+    ug = to_geo(units.drop(columns="_zone"))
+    write_vector(ug, "units.gpkg", layer="units")
+
+    red = units[units.subtype == "red_line"]
+    rows = []
+    for i, z in enumerate([z for z in f["zones"] if z["subtype"] == "red_line"]):
+        g = shapely.coverage_union_all(red[red._zone == z["key"]].geometry.values)
+        rows.append(dict(id=f"RL{i + 1:03d}", name=f"{COUNTY}{z['zh']}生态保护红线",
+                         name_en=f"Qingxi {z['en']} ecological red line", geometry=g))
+    write_vector(to_geo(gpd.GeoDataFrame(rows, crs=PROJ_CRS)), "red_line.gpkg",
+                 layer="red_line")
+
+    wz = units[units.subtype == "drinking_water_source"]
+    rows = []
+    for z in [z for z in f["zones"] if z["subtype"] == "drinking_water_source"]:
+        g = shapely.coverage_union_all(wz[wz._zone == z["key"]].geometry.values)
+        if g.is_empty:
+            continue
+        rows.append(dict(zone_id=f"WS{len(rows) + 1:02d}", name=f"{COUNTY}{z['zh']}",
+                         name_en=f"Qingxi {z['en']}", grade=z["grade"],
+                         intake=f["intakes"][z["intake"]][0], geometry=g))
+    water = gpd.GeoDataFrame(rows, crs=PROJ_CRS)
+    write_vector(to_geo(water), "water_protection.gpkg", layer="water_protection")
+
+    rv = gpd.GeoDataFrame(dict(name=["青溪"], name_en=["Qingxi River"], kind=["centre_line"]),
+                          geometry=[f["river"]], crs=PROJ_CRS)
+    wb = gpd.GeoDataFrame(dict(name=["青溪"], name_en=["Qingxi River"], kind=["water_body"]),
+                          geometry=[f["water_body"]], crs=PROJ_CRS)
+    write_vector(to_geo(rv), "river.gpkg", layer="river")
+    write_vector(to_geo(wb), "water_body.gpkg", layer="water_body")
+    return dict(units_geo=ug, water=water)
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def main() -> int:
+    t0 = time.time()
+    rng = np.random.default_rng(SEED)
+    f = build_frame(rng)
+    f["village_names"] = village_names(len(f["vseeds"]), rng)
+    units = build_units(f)
+    write_zone_layers(f, units)
+    summary(f, units)
+    print(f"done in {time.time() - t0:.1f} s", file=sys.stderr)
+    return 0
+
+
+def summary(f: dict, units: gpd.GeoDataFrame) -> None:
+    """Checks and a short report."""
+    ug = gpd.read_file(HERE / "units.gpkg", layer="units")
+    u49 = ug.to_crs(PROJ_CRS)
+    outline = gpd.read_file(HERE / "outline.geojson").to_crs(PROJ_CRS).geometry.iloc[0]
+    codes = ug.code
+    assert codes.str.fullmatch(rf"ZH{ADMIN}[123]\d{{4}}").all() and codes.is_unique
+    assert (codes.str[8].astype(int) == ug.unit_class).all()
+    assert ug.is_valid.all() and shapely.coverage_is_valid(ug.geometry.values)
+    rel = u49.area.sum() / outline.area - 1
+    inter = shapely.union_all(u49.geometry.values)
+    overlap = u49.area.sum() - inter.area
+    print(f"units: {len(ug)}; by class {ug.unit_class.value_counts().sort_index().to_dict()}")
+    print(f"  area sum / outline area - 1 = {rel:.2e}; overlap (sum - union) = {overlap:.3f} m2")
+    share = u49.groupby("unit_class").apply(lambda d: d.area.sum(), include_groups=False)
+    print("  area share by class:", (share / share.sum()).round(3).to_dict())
+    print("  by subtype:", ug.groupby("subtype").size().to_dict())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
