@@ -28,8 +28,12 @@ os.environ.setdefault("OGR_CURRENT_DATE", "2026-01-01T00:00:00Z")
 import geopandas as gpd  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+import rasterio  # noqa: E402
 import shapely  # noqa: E402
-from shapely.geometry import LineString, Point, Polygon  # noqa: E402
+from rasterio.features import rasterize  # noqa: E402
+from rasterio.transform import from_origin  # noqa: E402
+from scipy.ndimage import gaussian_filter  # noqa: E402
+from shapely.geometry import LineString, Point, Polygon, box  # noqa: E402
 from shapely.ops import substring  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -793,6 +797,312 @@ def write_zone_layers(f: dict, units: gpd.GeoDataFrame) -> dict:
     return dict(units_geo=ug, water=water)
 
 
+# ----------------------------------------------------------------------------- rasters
+
+
+def grid_frame(f: dict, res: float) -> tuple:
+    """Transform and shape of a raster covering the outline + 2 km, aligned to whole km."""
+    minx, miny, maxx, maxy = f["outline"].bounds
+    x0 = np.floor((minx - 2000) / 1000) * 1000
+    y1 = np.ceil((maxy + 2000) / 1000) * 1000
+    x1 = np.ceil((maxx + 2000) / 1000) * 1000
+    y0 = np.floor((miny - 2000) / 1000) * 1000
+    w, h = int(np.ceil((x1 - x0) / res)), int(np.ceil((y1 - y0) / res))
+    return from_origin(x0, y1, res, res), (h, w)
+
+
+def cell_centres(transform, shape) -> tuple[np.ndarray, np.ndarray]:
+    """Local km coordinates of cell centres."""
+    h, w = shape
+    xs = transform.c + (np.arange(w) + 0.5) * transform.a
+    ys = transform.f + (np.arange(h) + 0.5) * transform.e
+    gx, gy = np.meshgrid((xs - X0) / KM, (ys - Y0) / KM)
+    return gx, gy
+
+
+HILLS = [  # (x km, y km, amplitude m, sigma km)
+    (-18.0, -10.0, 700.0, 5.5), (-22.5, 6.5, 480.0, 3.5), (-6.0, -19.5, 520.0, 3.5),
+    (-24.0, -2.0, 420.0, 4.0), (-12.0, -20.0, 380.0, 3.5), (-16.0, 14.0, 300.0, 3.5),
+    (-26.0, -15.0, 500.0, 4.0), (-10.0, 12.0, 180.0, 2.5), (-5.0, 4.5, 140.0, 2.0),
+]
+
+
+def elevation(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
+    """Smooth terrain (m) at local km coordinates: plain + Gaussian hills, river valley."""
+    base = 6.0 + 18.0 * np.clip((8.0 - gx) / 36.0, 0, 1) + 8.0 * np.clip(gy / 25.0, 0, 1)
+    hills = np.zeros_like(gx)
+    for hx, hy, amp, sig in HILLS:
+        hills += amp * np.exp(-((gx - hx) ** 2 + (gy - hy) ** 2) / (2 * sig**2))
+    valley = 1 - 0.7 * np.exp(-((gy - river_y(gx)) ** 2) / (2 * 1.3**2))
+    return base + hills * valley
+
+
+def smooth_noise(shape, rng, sigma: float) -> np.ndarray:
+    n = gaussian_filter(rng.standard_normal(shape), sigma, mode="wrap")
+    return n / n.std()
+
+
+def write_tif(name: str, arr: np.ndarray, transform, nodata, tags: dict | None = None,
+              desc: str | None = None, predictor: int = 1) -> Path:
+    path = HERE / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    profile = dict(driver="GTiff", height=arr.shape[0], width=arr.shape[1], count=1,
+                   dtype=arr.dtype, crs=PROJ_CRS, transform=transform, nodata=nodata,
+                   compress="DEFLATE", predictor=predictor, tiled=True, blockxsize=256,
+                   blockysize=256, zlevel=9)
+    if arr.shape[0] < 256 or arr.shape[1] < 256:
+        profile.update(blockxsize=16, blockysize=16)
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(arr, 1)
+        if tags:
+            dst.update_tags(**tags)
+        if desc:
+            dst.set_band_description(1, desc)
+    return path
+
+
+def build_dem(f: dict, rng) -> tuple[np.ndarray, object]:
+    """90 m DEM (float32, m), nodata -9999 outside the outline."""
+    tr, shape = grid_frame(f, 90.0)
+    gx, gy = cell_centres(tr, shape)
+    z = elevation(gx, gy)
+    hill_share = np.clip((z - 40) / 300, 0, 1)
+    z = z + smooth_noise(shape, rng, 3) * (1.5 + 25 * hill_share)
+    z = np.round(np.maximum(z, 2.0), 1).astype("float32")
+    inside = rasterize([(f["outline"], 1)], out_shape=shape, transform=tr, fill=0,
+                       dtype="uint8").astype(bool)
+    z[~inside] = -9999.0
+    write_tif("dem.tif", z, tr, -9999.0, dict(units="m", quantity="elevation",
+              vertical_datum="1985 National Height Datum (fictional)"),
+              "elevation (m)", predictor=3)
+    return z, tr
+
+
+def build_landcover(f: dict, units: gpd.GeoDataFrame, rng) -> dict:
+    """30 m land cover (uint8): 10 tree, 20 shrub, 30 grass, 40 crop, 50 built, 60 bare, 80 water."""
+    tr, shape = grid_frame(f, 30.0)
+    gx, gy = cell_centres(tr, shape)
+    z = elevation(gx, gy)
+    coarse = (shape[0] // 10 + 1, shape[1] // 10 + 1)
+    noise = np.kron(smooth_noise(coarse, rng, 2.0), np.ones((10, 10)))[: shape[0], : shape[1]]
+    lc = np.full(shape, 40, dtype="uint8")
+    lc[(z > 45) & (noise > 0.6)] = 20
+    lc[(z > 45) & (noise < -0.9)] = 30
+    lc[z > 90] = 10
+    lc[(z > 90) & (noise > 1.6)] = 20
+    lc[(z < 45) & (noise > 2.0)] = 30
+    lc[(z < 45) & (noise < -2.2)] = 10
+    # villages: small built-up clusters in the plain
+    vill = [Point(p).buffer(rng.uniform(150, 320)) for p in f["vseeds"]]
+    built = [f["town"], *(g for _, _, g in f["parks"])]
+    shapes = [(g, 50) for g in vill]
+    shapes += [(g, 50) for g in built]
+    # bare: quarries and construction sites
+    f["quarries"] = [Point(km(-9.5, -13.0)), Point(km(-25.0, 1.5)), Point(km(14.5, -14.5))]
+    shapes += [(q.buffer(250), 60) for q in f["quarries"]]
+    shapes += [(f["water_body"], 80)]
+    shapes += [(Point(km(x, y)).buffer(r), 80) for x, y, r in
+               ((6.0, 9.0, 350), (-3.0, -8.0, 300), (20.0, -12.0, 250), (12.5, 15.0, 280))]
+    burn = rasterize(shapes, out_shape=shape, transform=tr, fill=0, dtype="uint8")
+    lc = np.where(burn > 0, burn, lc)
+    inside = rasterize([(f["outline"], 1)], out_shape=shape, transform=tr, fill=0,
+                       dtype="uint8").astype(bool)
+    lc[~inside] = 0
+    write_tif("landcover.tif", lc, tr, 0, dict(
+        classes="10 tree cover;20 shrubland;30 grassland;40 cropland;50 built-up;60 bare;80 water",
+        source="synthetic (fictional county)"), "land cover class")
+    return dict(lc=lc, transform=tr)
+
+
+# ----------------------------------------------------------------------------- facilities
+
+# code: zh, en, capacity unit, median capacity, sigma,
+#       (so2, nox, pm, vocs, co2, energy_tce) per unit of capacity, two_high, tags
+SECTORS: dict[str, tuple] = {
+    "3212": ("铅锌冶炼", "Lead-Zinc Smelting", "t/yr", 60_000, 0.4,
+             (2.0e-3, 0.4e-3, 0.6e-3, 0.0, 1.6, 0.45), True, "heavy_metals,hazardous_chemicals"),
+    "3120": ("钢铁", "Iron and Steel", "t/yr", 2.0e6, 0.1,
+             (0.3e-3, 0.6e-3, 0.45e-3, 0.03e-3, 1.8, 0.55), True, ""),
+    "3011": ("水泥", "Cement", "t clinker/yr", 1.5e6, 0.2,
+             (0.12e-3, 0.45e-3, 0.12e-3, 0.0, 0.85, 0.11), True, ""),
+    "4411": ("热电", "Thermal Power", "MW", 1320, 0.0,
+             (0.5, 0.8, 0.1, 0.02, 4100.0, 1500.0), True, "coal"),
+    "2511": ("石化", "Petrochemical", "t crude/yr", 1.5e6, 0.0,
+             (0.1e-3, 0.15e-3, 0.03e-3, 0.3e-3, 0.25, 0.08), True, "hazardous_chemicals,vocs"),
+    "2614": ("化工", "Chemical", "t/yr", 25_000, 0.8,
+             (0.1e-3, 0.25e-3, 0.05e-3, 1.5e-3, 1.0, 0.35), None, "hazardous_chemicals,vocs"),
+    "2631": ("农药", "Agrochemical", "t/yr", 3_000, 0.6,
+             (0.2e-3, 0.3e-3, 0.1e-3, 5e-3, 2.0, 0.8), False, "hazardous_chemicals,vocs"),
+    "2710": ("制药", "Pharmaceutical", "t/yr", 300, 0.7,
+             (0.5e-3, 1e-3, 0.2e-3, 25e-3, 8.0, 3.0), False, "hazardous_chemicals,vocs"),
+    "1713": ("印染", "Dyeing and Finishing", "10^4 m/yr", 3_000, 0.6,
+             (0.5e-3, 2e-3, 0.3e-3, 0.8e-3, 3.5, 1.2), False, "water_intensive"),
+    "2221": ("纸业", "Paper", "t/yr", 50_000, 0.6,
+             (0.2e-3, 0.45e-3, 0.08e-3, 0.02e-3, 0.9, 0.33), False, "water_intensive"),
+    "3360": ("表面处理", "Surface Treatment", "m2/yr", 150_000, 0.6,
+             (0.0, 1e-6, 2e-7, 2e-6, 0.004, 0.0015), False, "heavy_metals,hazardous_chemicals"),
+    "3670": ("汽车零部件", "Auto Parts", "sets/yr", 200_000, 0.8,
+             (0.0, 2e-6, 3e-6, 2.5e-5, 0.01, 0.004), False, "vocs"),
+    "3981": ("电子元件", "Electronic Components", "10^4 pcs/yr", 20_000, 0.9,
+             (0.0, 1e-5, 1e-5, 8e-5, 0.05, 0.02), False, ""),
+    "1310": ("粮油加工", "Grain Milling", "t/yr", 15_000, 0.7,
+             (0.0, 2e-5, 1.5e-4, 0.0, 0.012, 0.005), False, ""),
+    "3311": ("钢结构", "Steel Structures", "t/yr", 8_000, 0.8,
+             (0.0, 3e-5, 2e-4, 4e-4, 0.08, 0.03), False, "vocs"),
+    "2929": ("塑料制品", "Plastic Products", "t/yr", 3_000, 0.8,
+             (0.0, 2e-5, 5e-5, 1e-3, 0.3, 0.12), False, "vocs"),
+    "0313": ("生猪养殖", "Pig Farming", "head/yr", 3_000, 0.8,
+             (0.0, 0.0, 2e-5, 0.0, 0.05, 0.01), False, "livestock"),
+    "4430": ("热力", "Heat Supply", "t/h", 40, 0.5,
+             (0.02, 0.3, 0.02, 0.01, 1000.0, 540.0), False, ""),
+    "3031": ("新型墙材", "Building Bricks", "10^4 bricks/yr", 6_000, 0.5,
+             (0.004, 0.003, 0.002, 0.0, 1.2, 0.45), False, ""),
+    "1019": ("石料", "Quarry", "t/yr", 300_000, 0.5,
+             (0.0, 2e-6, 5e-5, 0.0, 0.003, 0.001), False, "mining"),
+}
+EMISSION_COLS = ["so2_t", "nox_t", "pm_t", "vocs_t", "co2_t", "energy_tce"]
+
+
+def facility_record(code: str, xy, rng, *, stage: str = "existing", scale: float = 1.0,
+                    capacity: float | None = None) -> dict:
+    """One facility with capacity-based emissions (t/yr)."""
+    zh, en, unit, med, sig, fac, two_high, tags = SECTORS[code]
+    cap = capacity if capacity is not None else med * scale * float(rng.lognormal(0, sig))
+    cap = float(round(cap, 0)) if cap >= 100 else float(round(cap, 1))
+    noise = rng.lognormal(0.0, 0.2, len(fac))
+    em = [round(float(cap * k * n), 3) for k, n in zip(fac, noise, strict=True)]
+    if two_high is None:  # chemicals: large plants count as two-high
+        two_high = cap >= 80_000
+    tag = ",".join(t for t in (["two_high"] if two_high else []) + tags.split(",") if t)
+    return dict(sector=code, stage=stage, capacity=cap, capacity_unit=unit,
+                **dict(zip(EMISSION_COLS, em, strict=True)), two_high=bool(two_high), tags=tag,
+                x=float(xy[0]), y=float(xy[1]))
+
+
+def _zone_geom(units: gpd.GeoDataFrame, key: str, shrink: float = 80.0):
+    g = shapely.union_all(units.geometry[units._zone == key].values)
+    return g.buffer(-shrink)
+
+
+# planted access-management conflicts: (zone key, sector, stage, capacity, note)
+PLANTED = [
+    ("red_0", "1019", "existing", 250_000, "quarry inside the ecological red line"),
+    ("red_2", "2614", "proposed", 8_000, "proposed chemical plant inside the red line"),
+    ("red_1", "3311", "existing", 3_000, "metal workshop inside the red line"),
+    ("water_first_1", "3360", "existing", 60_000,
+     "electroplating in a first-grade water source zone"),
+    ("water_second_0", "1713", "existing", 2_000, "dyeing mill in a second-grade water source zone"),
+    ("water_second_1", "0313", "existing", 8_000, "pig farm in a second-grade water source zone"),
+    ("water_quasi_0", "2221", "proposed", 60_000, "proposed paper mill in a quasi-protection zone"),
+    ("high", "3011", "proposed", 1_200_000,
+     "proposed two-high cement line in a high-emission air unit"),
+    ("high", "2614", "proposed", 100_000,
+     "proposed two-high chemical plant in a high-emission air unit"),
+    ("park_1", "2614", "proposed", 40_000, "proposed VOCs source in the chemical park (offsets)"),
+    ("park_0", "3670", "proposed", 500_000, "proposed VOCs/NOx source in the development zone"),
+    ("town", "2929", "proposed", 4_000, "proposed VOCs source in the county town"),
+    ("soil", "3360", "proposed", 80_000, "proposed heavy-metal plant on polluted farmland"),
+    ("farm", "3212", "proposed", 20_000, "proposed smelter in a priority farmland unit"),
+    ("weak", "3031", "proposed", 8_000, "proposed brick kiln in a weak-diffusion air unit"),
+]
+
+
+def build_facilities(f: dict, units: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
+    """Industrial and agricultural facilities, clustered in parks and the town."""
+    recs: list[dict] = []
+    p0, p1, p2 = (_zone_geom(units, f"park_{i}", 60.0) for i in range(3))
+    town = _zone_geom(units, "town", 60.0)
+
+    def stage():
+        return "proposed" if rng.random() < 0.09 else "existing"
+
+    # smelter cluster: the majors, fixed positions in the west half of the park
+    sx, sy = f["smelter_xy"]
+    majors = [("3212", 100_000, (-1.2, 0.6)), ("3212", 40_000, (-1.5, -0.4)),
+              ("3120", 2.0e6, (-0.2, 0.7)), ("3011", 1.5e6, (0.6, 0.9)),
+              ("4411", 1320, (0.2, -0.6)), ("2511", 1.5e6, (1.2, -0.7))]
+    for code, cap, (dx, dy) in majors:
+        recs.append(facility_record(code, km(sx + dx, sy + dy), rng, capacity=cap))
+    f["smelters"] = [(sx - 1.2, sy + 0.6), (sx - 1.5, sy - 0.4)]
+    east = p1.intersection(box(*km(sx + 0.3, sy - 3), *km(sx + 3, sy + 3)))
+    plan = [
+        (east, {"2614": 18, "2631": 5, "2710": 6, "3360": 8}),
+        (p1, {"3311": 15, "4430": 2}),
+        (p0, {"3670": 90, "3981": 70, "1713": 25, "2929": 50, "3311": 40, "2221": 6, "3360": 12,
+              "4430": 2}),
+        (p2, {"2929": 40, "3981": 40, "2710": 8, "2614": 6, "3360": 6}),
+    ]
+    for geom, counts in plan:
+        for code, n in counts.items():
+            for xy in points_in(geom, n, rng):
+                recs.append(facility_record(code, xy, rng, stage=stage()))
+    town_mix = {"1310": 30, "3311": 60, "2929": 50, "3670": 60, "3981": 50, "1713": 10, "4430": 5}
+    for code, n in town_mix.items():
+        for xy in points_in(town, n, rng):
+            recs.append(facility_record(code, xy, rng, stage=stage(), scale=0.3))
+    # rural scatter near villages, outside protected, park and town units
+    protected = units[(units.unit_class == 1) & (units.subtype != "farmland_priority")]
+    avoid = shapely.union_all(
+        [*protected.geometry.buffer(150).values, f["town"].buffer(300),
+         *(g.buffer(300) for _, _, g in f["parks"]), f["water_body"].buffer(100)])
+    ok_area = f["outline"].buffer(-200).difference(avoid)
+    rural = {"0313": 150, "1310": 90, "3311": 80, "2929": 60, "3031": 30, "3670": 45,
+             "3981": 45, "1019": 4}
+    vs = f["vseeds"]
+    shapely.prepare(ok_area)
+    for code, n in rural.items():
+        got = 0
+        while got < n:
+            v = vs[rng.integers(len(vs))]
+            xy = v + rng.normal(0, 900, 2)
+            if code == "1019":
+                xy = np.array(km(*rng.choice([(-27.0, 3.5), (-2.0, -23.0), (-26.5, -6.0),
+                                              (15.0, -14.0)]))) + rng.normal(0, 300, 2)
+            if shapely.contains_xy(ok_area, *xy):
+                recs.append(facility_record(code, xy, rng, stage=stage(), scale=0.4))
+                got += 1
+    n_regular = len(recs)
+    # planted conflicts
+    for key, code, st, cap, note in PLANTED:
+        g = _zone_geom(units, key, 120.0 if not key.startswith("water_first") else 60.0)
+        if key == "soil":
+            g = g.intersection(Point(km(sx + 5, sy - 6)).buffer(2500))
+        xy = points_in(g, 1, rng)[0]
+        r = facility_record(code, xy, rng, stage=st, capacity=cap)
+        r["note"] = note
+        r["zone"] = key
+        recs.append(r)
+    df = pd.DataFrame(recs)
+    df.insert(0, "facility_id", [f"F{i + 1:05d}" for i in range(len(df))])
+    names, names_en = _firm_names(df, rng)
+    df.insert(1, "name", names)
+    df.insert(2, "name_en", names_en)
+    f["planted"] = df.iloc[n_regular:][["facility_id", "sector", "stage", "zone", "note"]]
+    gdf = gpd.GeoDataFrame(df.drop(columns=["x", "y", "note", "zone"]),
+                           geometry=gpd.points_from_xy(df.x, df.y), crs=PROJ_CRS)
+    return gdf
+
+
+def _firm_names(df: pd.DataFrame, rng) -> tuple[list[str], list[str]]:
+    seen: dict[str, int] = {}
+    zh_out, en_out = [], []
+    for code in df.sector:
+        zh, en = SECTORS[code][0], SECTORS[code][1]
+        wz, we = FIRM_WORDS[rng.integers(len(FIRM_WORDS))]
+        base = f"青溪{wz}{zh}"
+        n = seen.get(base, 0) + 1
+        seen[base] = n
+        suffix_zh = "有限公司" if n == 1 else f"有限公司第{n}分厂"
+        suffix_en = "Co., Ltd." if n == 1 else f"Co., Ltd. Plant {n}"
+        if code == "0313":
+            zh_out.append(f"{wz}生猪养殖场" if n == 1 else f"{wz}生猪养殖场{n}号场")
+            en_out.append(f"{we} Pig Farm" if n == 1 else f"{we} Pig Farm No. {n}")
+            continue
+        zh_out.append(base + suffix_zh)
+        en_out.append(f"Qingxi {we} {en} {suffix_en}")
+    return zh_out, en_out
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -803,6 +1113,12 @@ def main() -> int:
     f["village_names"] = village_names(len(f["vseeds"]), rng)
     units = build_units(f)
     write_zone_layers(f, units)
+    build_dem(f, rng)
+    build_landcover(f, units, rng)
+    fac = build_facilities(f, units, rng)
+    write_vector(to_geo(fac), "facilities.gpkg", layer="facilities")
+    print(f["planted"].to_string())
+    print(fac.groupby("sector")[EMISSION_COLS].sum().round(1).to_string())
     summary(f, units)
     print(f"done in {time.time() - t0:.1f} s", file=sys.stderr)
     return 0
