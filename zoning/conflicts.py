@@ -1,0 +1,243 @@
+"""Facilities against the access lists of the units they sit in.
+
+``conflicts(units, facilities, rules)`` assigns every facility to a unit
+(:func:`zoning.overlay.assign_points`; a facility drawn as a polygon or line counts at a
+point on its surface), evaluates the rules with :func:`zoning.rules.engine.evaluate`
+and returns every facility exactly once with a status:
+
+- ``invalid``: missing, empty or impossible coordinates (nothing else is evaluated);
+- ``unzoned``: outside every unit;
+- ``conflict``: a ``prohibited`` rule fired;
+- ``restricted``: a ``restricted`` rule fired (the requirement says what to meet);
+- ``ok``: nothing fired.
+
+Rules whose condition could not be decided for lack of a fact are listed in
+``unknown_rule_ids``; they never make a conflict.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from zoning.errors import InputError, SchemaError
+from zoning.model import class_label, normalise_class
+from zoning.overlay import assign_points
+from zoning.rules.engine import Grid, evaluate
+from zoning.rules.schema import RuleSet
+
+log = logging.getLogger(__name__)
+
+STATUSES: tuple[str, ...] = ("conflict", "restricted", "ok", "unzoned", "invalid")
+#: Columns that lead the result, in this order.
+LEAD_COLUMNS: tuple[str, ...] = (
+    "facility_id",
+    "unit_code",
+    "unit_class",
+    "status",
+    "rule_ids",
+    "messages",
+)
+
+
+def _check(units, facilities, rules) -> None:
+    if not isinstance(units, gpd.GeoDataFrame) or not isinstance(facilities, gpd.GeoDataFrame):
+        raise InputError(
+            "units and facilities must be GeoDataFrames",
+            fix="read them with zoning.io.vector.read_units / zoning.io.facilities.read_facilities",
+        )
+    missing = [c for c in ("code", "unit_class") if c not in units.columns]
+    if missing:
+        raise SchemaError(
+            f"the unit layer lacks {missing}",
+            field=missing[0],
+            fix="read it with zoning.io.vector.read_units (field mapping)",
+        )
+    if not isinstance(rules, RuleSet):
+        raise InputError(
+            f"rules must be a RuleSet, got {type(rules).__name__}",
+            fix="parse the rule file with zoning.rules.parse_rules or "
+            "zoning.io.facilities.read_rules",
+        )
+    if facilities.crs is None:
+        raise InputError("the facilities have no CRS", fix="set one (e.g. --crs EPSG:4490)")
+
+
+def _invalid_mask(facilities: gpd.GeoDataFrame) -> np.ndarray:
+    g = np.asarray(facilities.geometry.values)
+    bad = shapely.is_missing(g) | shapely.is_empty(g)
+    ok = ~bad
+    if ok.any():
+        coords_ok = np.ones(len(g), dtype=bool)
+        # every coordinate must be finite; bounds give the extremes per geometry
+        b = shapely.bounds(g[ok])
+        fin = np.isfinite(b).all(axis=1)
+        if CRS.from_user_input(facilities.crs).is_geographic:
+            fin &= (b[:, 0] >= -180) & (b[:, 2] <= 180) & (b[:, 1] >= -90) & (b[:, 3] <= 90)
+        coords_ok[ok] = fin
+        bad |= ~coords_ok
+    if "coord_problem" in facilities.columns:
+        bad |= (
+            facilities["coord_problem"].notna().to_numpy()
+            & (facilities["coord_problem"].astype("string").fillna("") != "").to_numpy()
+        )
+    return bad
+
+
+def _join_hits(rows, texts, n: int, sep: str) -> np.ndarray:
+    out = np.full(n, "", dtype=object)
+    if len(rows):
+        joined = pd.Series(texts).groupby(rows, sort=True).agg(sep.join)
+        out[joined.index.to_numpy()] = joined.to_numpy()
+    return out
+
+
+def conflicts(
+    units: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    /,
+    rules: RuleSet,
+    grids: dict[str, Grid] | None = None,
+    *,
+    layers: dict[str, gpd.GeoDataFrame] | None = None,
+    lang: Literal["zh", "en"] = "zh",
+) -> gpd.GeoDataFrame:
+    """Every facility with its unit and the access-list clauses it breaks.
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        Control units with the canonical columns (``code``, ``unit_class`` …).
+    facilities : GeoDataFrame
+        Facilities with the canonical facility columns (``facility_id``, ``sector``,
+        ``stage``, ``tags``, ``<pollutant>_t`` …); rows without an id get ``F<row>``
+        (1-based).  A ``coord_problem`` column (from the reader) marks invalid rows.
+    rules : RuleSet
+        A validated rule set.
+    grids : dict name → (array, Affine, crs), optional (default: None)
+        Grids the rules refer to (NaN = no data).
+    layers : dict name → GeoDataFrame, optional (default: None)
+        Named layers the rules refer to (red line, water source protection zones …).
+    lang : {"zh", "en"}, optional (default: "zh")
+        Language of ``messages``, ``clauses`` and ``requirements``.
+
+    Returns
+    -------
+    GeoDataFrame in the facilities' CRS, one row per facility in input order, with
+    ``facility_id``, ``unit_code``, ``unit_class`` (1-3), ``status`` (one of
+    :data:`STATUSES`), ``rule_ids`` (``;``-separated), ``messages``, then ``unit_name``,
+    ``dimensions``, ``clauses``, ``requirements``, ``unknown_rule_ids`` and the input
+    columns.  Invalid rows keep their row but get no geometry.
+    """
+    _check(units, facilities, rules)
+    n = len(facilities)
+    fac = facilities.copy()
+    fac.index = pd.RangeIndex(n)
+    if "facility_id" not in fac.columns:
+        fac["facility_id"] = [f"F{i + 1}" for i in range(n)]
+    else:
+        fid = fac["facility_id"].astype("string")
+        fac["facility_id"] = fid.fillna(pd.Series([f"F{i + 1}" for i in range(n)], dtype="string"))
+    invalid = _invalid_mask(fac)
+    if invalid.any():
+        geoms = np.asarray(fac.geometry.values).copy()
+        geoms[invalid] = None
+        fac = fac.set_geometry(gpd.GeoSeries(geoms, index=fac.index, crs=fac.crs))
+    units = units.reset_index(drop=True)
+    ui = assign_points(units, fac)
+    ui[invalid] = -1
+    ev = evaluate(fac, rules, units=units, unit_index=ui, layers=layers, grids=grids)
+    status = ev.status()
+    status[ui < 0] = "unzoned"
+    status[invalid] = "invalid"
+
+    rows, cols = ev.hits("fired")
+    rl = rules.rules
+    ids = np.array([r.id for r in rl], dtype=object)
+    msg = np.array([f"[{r.id}] {r.message.get(lang)}" for r in rl], dtype=object)
+    cla = np.array([f"[{r.id}] {r.clause.get(lang)}" for r in rl], dtype=object)
+    req = np.array(
+        [f"[{r.id}] {r.requirement.get(lang)}" if r.requirement else "" for r in rl], dtype=object
+    )
+    dims = np.array([r.dimension for r in rl], dtype=object)
+    # allowed rules are listed in rule_ids but carry no message of a breach
+    shown = np.array([r.outcome != "allowed" for r in rl], dtype=bool)
+    keep = shown[cols]
+    r_rows, r_cols = rows[keep], cols[keep]
+    has_req = req[r_cols] != ""
+    urows, ucols = ev.hits("unknown")
+
+    codes = units["code"].astype("string").to_numpy(dtype=object)
+    digits = np.array([normalise_class(v) or 0 for v in units["unit_class"]], dtype=np.int64)
+    names = (
+        units["name" if lang == "zh" or "name_en" not in units.columns else "name_en"]
+        .astype("string")
+        .to_numpy(dtype=object)
+        if "name" in units.columns
+        else np.full(len(units), None, dtype=object)
+    )
+    has_unit = ui >= 0
+    safe = np.where(has_unit, ui, 0)
+    lead = pd.DataFrame(
+        {
+            "facility_id": fac["facility_id"].to_numpy(),
+            "unit_code": pd.array(
+                np.where(has_unit, codes[safe] if len(units) else None, None), dtype="string"
+            ),
+            "unit_class": pd.array(
+                np.where(has_unit, digits[safe] if len(units) else 0, 0), dtype="Int64"
+            ),
+            "status": pd.Categorical(status, categories=list(STATUSES)),
+            "rule_ids": _join_hits(rows, ids[cols], n, ";"),
+            "messages": _join_hits(r_rows, msg[r_cols], n, " | "),
+            "unit_name": np.where(has_unit, names[safe] if len(units) else None, None),
+            "dimensions": _join_hits(r_rows, dims[r_cols], n, ";"),
+            "clauses": _join_hits(r_rows, cla[r_cols], n, " | "),
+            "requirements": _join_hits(r_rows[has_req], req[r_cols][has_req], n, " | "),
+            "unknown_rule_ids": _join_hits(urows, ids[ucols], n, ";"),
+        }
+    )
+    lead.loc[~has_unit, "unit_class"] = pd.NA
+    lead["status"] = lead["status"].astype(str)
+    rest = fac.drop(columns=[c for c in lead.columns if c in fac.columns])
+    out = gpd.GeoDataFrame(pd.concat([lead, rest], axis=1), geometry=fac.geometry.name, crs=fac.crs)
+    log.info("conflicts: %s", {s: int((status == s).sum()) for s in STATUSES})
+    return out
+
+
+def summarize(result: pd.DataFrame, /, rules: RuleSet | None = None) -> dict:
+    """Counts by status, by unit class (and status) and by rule of a :func:`conflicts` result.
+
+    Returns a JSON-ready dict: ``facilities``, ``by_status``, ``by_unit_class``
+    (class digit → status → count; ``none`` for rows without a unit), ``by_rule``
+    (rule id → count of facilities where it fired; every rule of ``rules`` listed).
+    """
+    status = result["status"].astype(str)
+    by_status = {s: int((status == s).sum()) for s in STATUSES}
+    cls = result["unit_class"].astype("string").fillna("none")
+    table = pd.crosstab(cls, status)
+    by_class = {
+        str(k): {s: int(table.loc[k, s]) for s in table.columns if table.loc[k, s]}
+        for k in table.index
+    }
+    ids = result["rule_ids"].astype(str)
+    ids = ids[ids != ""]
+    counts = ids.str.split(";").explode().value_counts() if len(ids) else pd.Series(dtype=int)
+    by_rule = {r.id: 0 for r in rules.rules} if rules is not None else {}
+    by_rule.update({str(k): int(v) for k, v in counts.items()})
+    return {
+        "facilities": len(result),
+        "by_status": by_status,
+        "by_unit_class": by_class,
+        "by_rule": by_rule,
+    }
+
+
+def _class_name(digit, lang: str = "zh") -> str:  # used by the CLI summary
+    return class_label(int(digit), lang)

@@ -1,0 +1,595 @@
+"""Vectorised evaluation of a rule set over many subjects at once.
+
+A *subject row* is one facility or project paired with one control unit: conflicts pair
+each facility with the unit it sits in; screening pairs a project with every unit its
+footprint touches (``share`` = fraction of the footprint inside that unit).  The engine
+evaluates every rule on every row with numpy masks: no Python loop runs per subject (loops
+run per rule, per distinct value of a text column, and per condition node).
+
+Conditions use three-valued (Kleene) logic: every condition yields a pair of masks
+(*true*, *false*); a row where neither holds is *unknown* because a fact the condition
+needs is missing (an empty cell, a missing column, a site outside a grid).  A rule
+*fires* where the row's unit is in the rule's scope and the condition is true; it is
+*unknown* where the scope holds and the condition is unknown — the basis of a
+``needs-information`` verdict.  Unknowns never make a conflict.
+
+Rows without a unit (``unit_index == -1``) are in no rule's scope.  Fired ``allowed`` rules
+cancel the rules they list in ``overrides`` on the same row.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from affine import Affine
+from pyproj import CRS, Transformer
+
+from zoning.errors import InputError
+from zoning.model import normalise_class, normalise_element
+from zoning.rules.schema import (
+    STAGES,
+    All,
+    AnyOf,
+    Compare,
+    Condition,
+    GridValue,
+    InsideUnit,
+    Near,
+    Not,
+    Rule,
+    RuleSet,
+    Sector,
+    Share,
+    Stage,
+    Tags,
+)
+
+log = logging.getLogger(__name__)
+
+#: A grid in memory: values (NaN = no data), the affine transform, the CRS.
+Grid = tuple[np.ndarray, Affine, object]
+
+_STAGE_ALIASES = {
+    "existing": "existing",
+    "proposed": "proposed",
+    "现有": "existing",
+    "已建": "existing",
+    "在产": "existing",
+    "在建": "existing",
+    "拟建": "proposed",
+    "新建": "proposed",
+    "planned": "proposed",
+    "new": "proposed",
+}
+_TRUE = {"true", "1", "yes", "y", "t", "是"}
+_FALSE = {"false", "0", "no", "n", "f", "否", ""}
+_TAG_SPLIT = re.compile(r"[,;，；、|\s]+")
+_CMP = {
+    "gt": np.greater,
+    "ge": np.greater_equal,
+    "lt": np.less,
+    "le": np.less_equal,
+    "eq": np.equal,
+    "ne": np.not_equal,
+}
+
+
+@dataclass
+class Evaluation:
+    """The result of :func:`evaluate`: masks of shape (rows, rules)."""
+
+    rules: tuple[Rule, ...]
+    in_scope: np.ndarray
+    fired: np.ndarray
+    unknown: np.ndarray
+    fact_known: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def status(self) -> np.ndarray:
+        """Per row: ``conflict`` (a prohibition fired), ``restricted`` or ``ok``."""
+        n = self.fired.shape[0]
+        out = np.full(n, "ok", dtype=object)
+        for outcome, label in (("restricted", "restricted"), ("prohibited", "conflict")):
+            cols = [j for j, r in enumerate(self.rules) if r.outcome == outcome]
+            if cols:
+                out[self.fired[:, cols].any(axis=1)] = label
+        return out
+
+    def hits(self, which: str = "fired") -> tuple[np.ndarray, np.ndarray]:
+        """(row, rule index) pairs of fired (or ``"unknown"``) rules, by row then rule."""
+        rows, cols = np.nonzero(getattr(self, which))
+        return rows, cols
+
+    def missing_facts(self, row: int, rule_index: int) -> list[str]:
+        """Facts of rule ``rule_index`` that are missing on ``row`` (for needs-information)."""
+        rule = self.rules[rule_index]
+        return sorted(
+            f for f in rule.facts() if f in self.fact_known and not self.fact_known[f][row]
+        )
+
+
+class _Context:
+    """Caches of one evaluation: factorised columns, metric geometry, leaf results."""
+
+    def __init__(self, subjects, units, unit_index, share, layers, grids):
+        self.s = subjects
+        self.n = len(subjects)
+        self.units = units
+        self.ui = unit_index
+        self.share = share
+        self.layers = layers
+        self.grids = grids
+        self.cache: dict = {}
+        self.fact_known: dict[str, np.ndarray] = {}
+        self._metric = None
+        self._metric_crs = None
+
+    # --- facts -----------------------------------------------------------------------
+    def known(self, fact: str, mask: np.ndarray) -> None:
+        prev = self.fact_known.get(fact)
+        self.fact_known[fact] = mask if prev is None else (prev & mask)
+
+    def factorised(self, column: str, normalise=None):
+        key = ("factor", column)
+        if key not in self.cache:
+            if column not in self.s.columns:
+                self.cache[key] = None
+            else:
+                codes, uniques = pd.factorize(self.s[column], use_na_sentinel=True)
+                vals = [normalise(u) if normalise else u for u in uniques]
+                self.cache[key] = (codes, vals)
+        return self.cache[key]
+
+    def numeric(self, column: str) -> np.ndarray | None:
+        key = ("num", column)
+        if key not in self.cache:
+            self.cache[key] = (
+                None
+                if column not in self.s.columns
+                else pd.to_numeric(self.s[column], errors="coerce").to_numpy(
+                    dtype="float64", na_value=np.nan
+                )
+            )
+        return self.cache[key]
+
+    # --- geometry --------------------------------------------------------------------
+    def metric_crs(self) -> CRS:
+        if self._metric_crs is None:
+            crs = CRS.from_user_input(self.s.crs) if self.s.crs is not None else None
+            if crs is None:
+                raise InputError("the subjects have no CRS", fix="set a CRS")
+            self._metric_crs = crs if crs.is_projected else self.s.estimate_utm_crs()
+        return self._metric_crs
+
+    def metric_geoms(self) -> np.ndarray:
+        if self._metric is None:
+            crs = self.metric_crs()
+            geo = self.s.geometry
+            self._metric = (
+                geo.values if CRS.from_user_input(geo.crs).equals(crs) else geo.to_crs(crs).values
+            )
+            self._metric = np.asarray(self._metric)
+        return self._metric
+
+    def site_xy(self, crs) -> tuple[np.ndarray, np.ndarray]:
+        key = ("site", str(crs))
+        if key not in self.cache:
+            geoms = np.asarray(self.s.geometry.values)
+            pts = geoms
+            types = shapely.get_type_id(geoms)
+            if (types != 0).any():
+                pts = geoms.copy()
+                other = types != 0
+                pts[other] = shapely.point_on_surface(geoms[other])
+            x = shapely.get_x(pts)
+            y = shapely.get_y(pts)
+            src = CRS.from_user_input(self.s.crs)
+            dst = CRS.from_user_input(crs)
+            if not src.equals(dst):
+                x, y = Transformer.from_crs(src, dst, always_xy=True).transform(x, y)
+            self.cache[key] = (np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"))
+        return self.cache[key]
+
+    def geom_ok(self) -> np.ndarray:
+        if "geom_ok" not in self.cache:
+            g = np.asarray(self.s.geometry.values)
+            self.cache["geom_ok"] = ~(shapely.is_missing(g) | shapely.is_empty(g))
+        return self.cache["geom_ok"]
+
+
+def _tests(vals: np.ndarray, tests) -> tuple[np.ndarray, np.ndarray]:
+    known = ~np.isnan(vals)
+    ok = known.copy()
+    with np.errstate(invalid="ignore"):
+        for op, v in tests:
+            ok &= _CMP[op](vals, v)
+    return ok, known & ~ok
+
+
+def _by_codes(codes: np.ndarray, match: np.ndarray, known_u: np.ndarray | None = None):
+    """Row masks from a per-unique match table; code -1 (missing) is unknown."""
+    present = codes >= 0
+    safe = np.where(present, codes, 0)
+    if len(match) == 0:
+        z = np.zeros(len(codes), dtype=bool)
+        return z, z.copy()
+    m = match[safe]
+    k = present if known_u is None else present & known_u[safe]
+    return k & m, k & ~m
+
+
+def _unknown(n: int):
+    z = np.zeros(n, dtype=bool)
+    return z, z.copy()
+
+
+# --- leaves ----------------------------------------------------------------------------------
+
+
+def _sector_text(v) -> str:
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        v = int(v)
+    return str(v).strip()
+
+
+def _leaf_sector(c: Sector, ctx: _Context):
+    f = ctx.factorised("sector", _sector_text)
+    if f is None:
+        return _unknown(ctx.n)
+    codes, uniq = f
+    match = np.array([u.startswith(c.prefixes) for u in uniq], dtype=bool)
+    known = np.array([u != "" for u in uniq], dtype=bool)
+    t, fl = _by_codes(codes, match, known)
+    ctx.known("sector", t | fl)
+    return t, fl
+
+
+def _parse_tags(v) -> frozenset:
+    return frozenset(s.strip().lower() for s in _TAG_SPLIT.split(str(v)) if s.strip())
+
+
+def _truthy(v):
+    s = str(v).strip().lower()
+    if s in _TRUE:
+        return True
+    if s in _FALSE:
+        return False
+    return None
+
+
+def _one_tag(tag: str, ctx: _Context):
+    """(has, known) for one tag; ``two_high`` also reads the two_high column."""
+    has = np.zeros(ctx.n, dtype=bool)
+    known = np.zeros(ctx.n, dtype=bool)
+    f = ctx.factorised("tags", _parse_tags)
+    if f is not None:
+        codes, uniq = f
+        t, fl = _by_codes(codes, np.array([tag in u for u in uniq], dtype=bool))
+        has |= t
+        known |= t | fl
+    if tag == "two_high":
+        f2 = ctx.factorised("two_high", _truthy)
+        if f2 is not None:
+            codes, uniq = f2
+            val = np.array([u is True for u in uniq], dtype=bool)
+            kn = np.array([u is not None for u in uniq], dtype=bool)
+            t, fl = _by_codes(codes, val, kn)
+            has |= t
+            known |= t | fl
+    return has, known | has
+
+
+def _leaf_tags(c: Tags, ctx: _Context):
+    pairs = [_one_tag(t, ctx) for t in c.tags]
+    if c.mode == "any":
+        t = np.logical_or.reduce([h for h, _ in pairs])
+        fl = np.logical_and.reduce([k & ~h for h, k in pairs])
+    else:
+        t = np.logical_and.reduce([h for h, _ in pairs])
+        fl = np.logical_or.reduce([k & ~h for h, k in pairs])
+    ctx.known("tags", t | fl)
+    return t, fl
+
+
+def _leaf_stage(c: Stage, ctx: _Context):
+    f = ctx.factorised("stage", lambda v: _STAGE_ALIASES.get(str(v).strip().lower()))
+    if f is None:
+        return _unknown(ctx.n)
+    codes, uniq = f
+    bad = sorted({str(u) for u in uniq if u not in STAGES})
+    if bad:
+        log.warning("stage values other than %s are read as unknown", STAGES)
+    t, fl = _by_codes(
+        codes,
+        np.array([u in c.values for u in uniq], dtype=bool),
+        np.array([u in STAGES for u in uniq], dtype=bool),
+    )
+    ctx.known("stage", t | fl)
+    return t, fl
+
+
+def _leaf_compare(c: Compare, ctx: _Context):
+    vals = ctx.numeric(c.column)
+    if vals is None:
+        return _unknown(ctx.n)
+    t, fl = _tests(vals, c.tests)
+    if c.unit:
+        f = ctx.factorised("capacity_unit", lambda v: str(v).strip().lower())
+        if f is None:
+            return _unknown(ctx.n)
+        codes, uniq = f
+        same = np.array([u == c.unit.strip().lower() for u in uniq], dtype=bool)
+        st, _ = _by_codes(codes, same)
+        t, fl = t & st, fl & st  # another unit (or none): not comparable, unknown
+        ctx.known("capacity_unit", st)
+    ctx.known(c.column, t | fl)
+    return t, fl
+
+
+def _leaf_inside(c: InsideUnit, ctx: _Context):
+    inside = (ctx.ui >= 0) & (ctx.share > 0)
+    return (inside, ~inside) if c.expected else (~inside, inside)
+
+
+def _leaf_share(c: Share, ctx: _Context):
+    t, fl = _tests(np.where(ctx.ui >= 0, ctx.share, np.nan), c.tests)
+    ctx.known("share", t | fl)
+    return t, fl
+
+
+def _leaf_near(c: Near, ctx: _Context):
+    crs = ctx.metric_crs()
+    if c.layer is not None:
+        if c.layer not in ctx.layers:
+            raise InputError(
+                f"the rules need the layer '{c.layer}' but it was not given; "
+                f"given: {sorted(ctx.layers) or 'none'}",
+                field=c.layer,
+                fix=f"pass layers={{'{c.layer}': GeoDataFrame}} or --named-layer {c.layer}=PATH",
+            )
+        target = ctx.layers[c.layer]
+        fact = f"layer:{c.layer}"
+    else:
+        classes = ctx.units["_class_digit"].to_numpy()
+        target = ctx.units.loc[np.isin(classes, c.unit_class)]
+        fact = "units"
+    key = ("near", fact, c.unit_class, c.within_m)
+    if key not in ctx.cache:
+        geoms = np.asarray(target.to_crs(crs).geometry.values) if len(target) else np.array([])
+        geoms = (
+            geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))] if len(geoms) else geoms
+        )
+        hit = np.zeros(ctx.n, dtype=bool)
+        if len(geoms):
+            tree = shapely.STRtree(geoms)
+            subj = ctx.metric_geoms()
+            if c.within_m == 0:
+                idx = tree.query(subj, predicate="intersects")
+            else:
+                idx = tree.query(subj, predicate="dwithin", distance=c.within_m)
+            hit[idx[0]] = True
+        ok = ctx.geom_ok()
+        ctx.cache[key] = (hit & ok, ~hit & ok)
+    t, fl = ctx.cache[key]
+    ctx.known(fact, t | fl)
+    return t, fl
+
+
+def _unit_labels(ctx: _Context, name: str, shape, transform, crs) -> np.ndarray:
+    from rasterio.features import rasterize
+
+    key = ("labels", name)
+    if key not in ctx.cache:
+        u = (
+            ctx.units.to_crs(crs)
+            if not CRS.from_user_input(ctx.units.crs).equals(CRS.from_user_input(crs))
+            else ctx.units
+        )
+        shapes = (
+            (g, i + 1) for i, g in enumerate(u.geometry.values) if g is not None and not g.is_empty
+        )
+        ctx.cache[key] = rasterize(
+            shapes, out_shape=shape, transform=transform, fill=0, dtype="int32"
+        )
+    return ctx.cache[key]
+
+
+def _leaf_grid(c: GridValue, ctx: _Context):
+    if c.grid not in ctx.grids:
+        raise InputError(
+            f"the rules need the grid '{c.grid}' but it was not given; given: "
+            f"{sorted(ctx.grids) or 'none'}",
+            field=c.grid,
+            fix=f"pass grids={{'{c.grid}': (array, transform, crs)}} or --grid {c.grid}=PATH",
+        )
+    arr, transform, crs = ctx.grids[c.grid]
+    arr = np.ma.filled(np.ma.asarray(arr, dtype="float64"), np.nan)
+    if arr.ndim == 3:
+        arr = arr[0]
+    key = ("gridvals", c.grid, c.at)
+    if key not in ctx.cache:
+        if c.at == "site":
+            x, y = ctx.site_xy(crs)
+            inv = ~Affine(*transform[:6])
+            col, row = inv * (x, y)
+            with np.errstate(invalid="ignore"):
+                col = np.floor(col)
+                row = np.floor(row)
+                inside = (col >= 0) & (row >= 0) & (col < arr.shape[1]) & (row < arr.shape[0])
+            vals = np.full(ctx.n, np.nan)
+            vals[inside] = arr[row[inside].astype(np.int64), col[inside].astype(np.int64)]
+        else:
+            labels = _unit_labels(ctx, c.grid, arr.shape, transform, crs)
+            nu = len(ctx.units)
+            finite = np.isfinite(arr)
+            sums = np.bincount(labels[finite], weights=arr[finite], minlength=nu + 1)
+            counts = np.bincount(labels[finite], minlength=nu + 1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                per_unit = sums if c.at == "unit_sum" else sums / counts
+            per_unit = np.where(counts > 0, per_unit, np.nan)[1:]
+            per_unit = np.append(per_unit, np.nan)  # index -1: no unit
+            vals = per_unit[ctx.ui]
+        ctx.cache[key] = vals
+    t, fl = _tests(ctx.cache[key], c.tests)
+    ctx.known(f"grid:{c.grid}", t | fl)
+    return t, fl
+
+
+_LEAVES = {
+    Sector: _leaf_sector,
+    Tags: _leaf_tags,
+    Stage: _leaf_stage,
+    Compare: _leaf_compare,
+    InsideUnit: _leaf_inside,
+    Share: _leaf_share,
+    Near: _leaf_near,
+    GridValue: _leaf_grid,
+}
+
+
+def _eval(cond: Condition, ctx: _Context) -> tuple[np.ndarray, np.ndarray]:
+    key = ("cond", cond)
+    if key in ctx.cache:
+        return ctx.cache[key]
+    if isinstance(cond, All):
+        parts = [_eval(c, ctx) for c in cond.items]
+        res = (
+            np.logical_and.reduce([p[0] for p in parts]),
+            np.logical_or.reduce([p[1] for p in parts]),
+        )
+    elif isinstance(cond, AnyOf):
+        parts = [_eval(c, ctx) for c in cond.items]
+        res = (
+            np.logical_or.reduce([p[0] for p in parts]),
+            np.logical_and.reduce([p[1] for p in parts]),
+        )
+    elif isinstance(cond, Not):
+        t, fl = _eval(cond.item, ctx)
+        res = (fl, t)
+    else:
+        res = _LEAVES[type(cond)](cond, ctx)
+    ctx.cache[key] = res
+    return res
+
+
+# --- scope -----------------------------------------------------------------------------------
+
+
+def _unit_attrs(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Units with normalised helper columns (class digit, element, admin code)."""
+    u = units.copy(deep=False)
+    u["_class_digit"] = (
+        pd.Series([normalise_class(v) for v in u["unit_class"]], index=u.index, dtype="float64")
+        .fillna(-1)
+        .astype("int64")
+        .to_numpy()
+    )
+    code = u["code"].astype("string").fillna("")
+    u["_code"] = code.to_numpy(dtype=object)
+    if "admin_code" in u.columns:
+        admin = u["admin_code"].astype("string").fillna("")
+        admin = admin.where(admin != "", code.str.slice(2, 8))
+    else:
+        admin = code.str.slice(2, 8)
+    u["_admin"] = admin.fillna("").to_numpy(dtype=object)
+    u["_element"] = [normalise_element(v) for v in u["element"]] if "element" in u.columns else None
+    u["_subtype"] = (
+        u["subtype"].astype("string").fillna("").to_numpy(dtype=object)
+        if "subtype" in u.columns
+        else ""
+    )
+    return u
+
+
+def _scope_mask(rule: Rule, u: gpd.GeoDataFrame) -> np.ndarray:
+    s = rule.scope
+    m = np.ones(len(u), dtype=bool)
+    if s.unit_class:
+        m &= np.isin(u["_class_digit"].to_numpy(), s.unit_class)
+    if s.element:
+        m &= np.isin(u["_element"].to_numpy(dtype=object), s.element)
+    if s.subtype:
+        m &= np.isin(u["_subtype"].to_numpy(dtype=object), s.subtype)
+    if s.unit_code:
+        m &= np.isin(u["_code"].to_numpy(dtype=object), s.unit_code)
+    if s.unit_code_prefix:
+        m &= pd.Series(u["_code"]).str.startswith(s.unit_code_prefix).to_numpy(dtype=bool)
+    if s.admin_prefix:
+        m &= pd.Series(u["_admin"]).str.startswith(s.admin_prefix).to_numpy(dtype=bool)
+    return np.append(m, False)  # index -1: no unit, never in scope
+
+
+def evaluate(
+    subjects: gpd.GeoDataFrame,
+    /,
+    rules: RuleSet,
+    *,
+    units: gpd.GeoDataFrame,
+    unit_index: np.ndarray,
+    share: np.ndarray | None = None,
+    layers: dict[str, gpd.GeoDataFrame] | None = None,
+    grids: dict[str, Grid] | None = None,
+) -> Evaluation:
+    """Evaluate every rule on every subject row, vectorised.
+
+    Parameters
+    ----------
+    subjects : GeoDataFrame
+        One row per (subject, unit) pair, with the facts as columns (see
+        :data:`zoning.model.FACILITY_COLUMNS`: ``sector``, ``stage``, ``tags``,
+        ``two_high``, ``capacity``, ``capacity_unit``, ``<pollutant>_t``, ``energy_tce``).
+        A missing column or empty cell makes the facts it carries unknown.
+    rules : RuleSet
+        A validated rule set (:func:`zoning.rules.parse_rules`).
+    units : GeoDataFrame
+        The control units, with ``code`` and ``unit_class`` (``element``, ``subtype``,
+        ``admin_code`` optional).
+    unit_index : int ndarray
+        Per row, the position in ``units`` of the row's unit, or -1 for none.
+    share : float ndarray, optional (default: 1.0 where a unit is given)
+        Per row, the fraction of the subject's footprint inside the unit.
+    layers : dict name → GeoDataFrame, optional (default: None)
+        The named layers the rules refer to (``near: {layer: ...}``).
+    grids : dict name → (array, Affine, crs), optional (default: None)
+        The named grids the rules refer to; NaN cells are no data.
+
+    Returns
+    -------
+    Evaluation
+    """
+    ui = np.asarray(unit_index, dtype=np.int64)
+    if ui.shape != (len(subjects),):
+        raise InputError(f"unit_index has shape {ui.shape} but there are {len(subjects)} rows")
+    if share is None:
+        share = np.where(ui >= 0, 1.0, 0.0)
+    share = np.asarray(share, dtype="float64")
+    u = _unit_attrs(units)
+    ctx = _Context(subjects, u, ui, share, layers or {}, grids or {})
+    n, r = len(subjects), len(rules.rules)
+    in_scope = np.zeros((n, r), dtype=bool)
+    fired = np.zeros((n, r), dtype=bool)
+    unknown = np.zeros((n, r), dtype=bool)
+    for j, rule in enumerate(rules.rules):
+        scope = _scope_mask(rule, u)[ui]
+        in_scope[:, j] = scope
+        if not scope.any():
+            continue
+        if rule.when is None:
+            fired[:, j] = scope
+            continue
+        t, fl = _eval(rule.when, ctx)
+        fired[:, j] = scope & t
+        unknown[:, j] = scope & ~t & ~fl
+    ids = {rule.id: j for j, rule in enumerate(rules.rules)}
+    for j, rule in enumerate(rules.rules):
+        for other in rule.overrides:
+            k = ids[other]
+            fired[:, k] &= ~fired[:, j]
+            unknown[:, k] &= ~fired[:, j]
+    log.debug("evaluated %d rules on %d rows", r, n)
+    return Evaluation(rules.rules, in_scope, fired, unknown, ctx.fact_known)
