@@ -10,8 +10,13 @@ import pytest
 from shapely.geometry import box
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 
 
@@ -34,13 +39,15 @@ class Browser:
         self._browser = browser
 
     def open(self, path: str | Path, *, width: int = 1280, height: int = 900, wait_ms: int = 500):
-        context = self._browser.new_context(offline=True, viewport={"width": width,
-                                                                    "height": height})
+        context = self._browser.new_context(
+            offline=True, viewport={"width": width, "height": height}
+        )
         page = context.new_page()
         page.console_errors = []
         page.requests = []
-        page.on("console", lambda m: page.console_errors.append(m.text)
-                if m.type == "error" else None)
+        page.on(
+            "console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None
+        )
         page.on("pageerror", lambda e: page.console_errors.append(str(e)))
         page.on("request", lambda r: page.requests.append(r.url))
         page.goto(Path(path).resolve().as_uri(), wait_until="load")
@@ -61,26 +68,35 @@ def browser():
         b.close()
 
 
-def make_units(n_cols: int = 3, n_rows: int = 2, size: float = 1000.0, crs="EPSG:4549",
-               x0: float = 500000.0, y0: float = 3300000.0) -> gpd.GeoDataFrame:
+def make_units(
+    n_cols: int = 3,
+    n_rows: int = 2,
+    size: float = 1000.0,
+    crs="EPSG:4549",
+    x0: float = 500000.0,
+    y0: float = 3300000.0,
+) -> gpd.GeoDataFrame:
     """A grid of square units, classes cycling 1, 2, 3, with valid codes."""
     rows = []
     k = 0
     for j in range(n_rows):
         for i in range(n_cols):
             cls = k % 3 + 1
-            rows.append({
-                "code": f"ZH339901{cls}{k + 1:04d}",
-                "name": f"单元{k + 1}",
-                "name_en": f"Unit {k + 1}",
-                "unit_class": cls,
-                "element": ["ecological", "air", "comprehensive"][k % 3],
-                "subtype": "",
-                "access_spatial": "1. 禁止新建工业项目。",
-                "access_spatial_en": "1. No new industrial projects.",
-                "geometry": box(x0 + i * size, y0 + j * size, x0 + (i + 1) * size,
-                                y0 + (j + 1) * size),
-            })
+            rows.append(
+                {
+                    "code": f"ZH339901{cls}{k + 1:04d}",
+                    "name": f"单元{k + 1}",
+                    "name_en": f"Unit {k + 1}",
+                    "unit_class": cls,
+                    "element": ["ecological", "air", "comprehensive"][k % 3],
+                    "subtype": "",
+                    "access_spatial": "1. 禁止新建工业项目。",
+                    "access_spatial_en": "1. No new industrial projects.",
+                    "geometry": box(
+                        x0 + i * size, y0 + j * size, x0 + (i + 1) * size, y0 + (j + 1) * size
+                    ),
+                }
+            )
             k += 1
     return gpd.GeoDataFrame(rows, crs=crs)
 

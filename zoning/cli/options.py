@@ -57,7 +57,11 @@ def units_option(required: bool = False):
 
 def grid_option(help_text: str = "A grid as NAME=PATH (repeatable)."):
     return click.option(
-        "--grid", "grids", multiple=True, metavar="NAME=PATH", callback=_parse_grids,
+        "--grid",
+        "grids",
+        multiple=True,
+        metavar="NAME=PATH",
+        callback=_parse_grids,
         help=help_text,
     )
 
@@ -89,6 +93,34 @@ def parse_fields(values) -> dict[str, str] | None:
 
 def out_option(required: bool = True, help_text: str = "Output path.", default=None):
     return click.option(
-        "--out", "-o", "out", type=click.Path(path_type=Path), required=required,
-        default=default, help=help_text,
+        "--out",
+        "-o",
+        "out",
+        type=click.Path(path_type=Path),
+        required=required,
+        default=default,
+        help=help_text,
     )
+
+
+def load_units(units, *, layer=None, fields=(), encoding=None, assume_crs=None, **kw):
+    """Read the unit layer named on the command line, or the bundled demo units."""
+    from zoning.datasets import demo_path
+    from zoning.io.vector import read_units
+
+    source = units if units else demo_path("units.gpkg")
+    return read_units(
+        source,
+        layer=layer,
+        fields=parse_fields(fields),
+        encoding=encoding,
+        assume_crs=assume_crs,
+        **kw,
+    )
+
+
+def unit_source_options(f):
+    """--layer, --field, --encoding and --crs, for commands that read units."""
+    for deco in reversed((layer_option, fields_option, encoding_option, crs_option)):
+        f = deco(f)
+    return f

@@ -35,7 +35,8 @@ def rgba_png(data: np.ndarray, stops: list[str], vmin: float, vmax: float) -> by
     rgba = colorize(np.asarray(data, dtype=float), stops, vmin, vmax)
     with warnings.catch_warnings(), MemoryFile() as mem:
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        with mem.open(driver="PNG", width=rgba.shape[2], height=rgba.shape[1], count=4,
-                      dtype="uint8") as dst:
+        with mem.open(
+            driver="PNG", width=rgba.shape[2], height=rgba.shape[1], count=4, dtype="uint8"
+        ) as dst:
             dst.write(rgba)
         return mem.read()

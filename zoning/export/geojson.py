@@ -21,17 +21,22 @@ from zoning.errors import InputError
 from zoning.export._atomic import atomic_file
 
 WGS84 = "EPSG:4326"
-FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".csv": "CSV",
-           ".parquet": "GeoParquet", ".geoparquet": "GeoParquet"}
+FORMATS = {
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".gpkg": "GPKG",
+    ".csv": "CSV",
+    ".parquet": "GeoParquet",
+    ".geoparquet": "GeoParquet",
+}
 
 
-def to_rfc7946(
-    frame: gpd.GeoDataFrame, /, *, precision: int = 6
-) -> gpd.GeoDataFrame:
+def to_rfc7946(frame: gpd.GeoDataFrame, /, *, precision: int = 6) -> gpd.GeoDataFrame:
     """A copy in WGS 84 with counter-clockwise exterior rings and rounded coordinates."""
     if frame.crs is None:
-        raise InputError("the layer has no CRS; cannot convert to WGS 84",
-                         fix="set a CRS before exporting")
+        raise InputError(
+            "the layer has no CRS; cannot convert to WGS 84", fix="set a CRS before exporting"
+        )
     out = frame.to_crs(WGS84) if not frame.crs.equals(WGS84) else frame.copy()
     geoms = out.geometry.values
     geoms = shapely.transform(geoms, lambda xy: np.round(xy, precision))
@@ -79,11 +84,13 @@ def geojson_dict(
     geo_json = shapely.to_geojson(out.geometry.values)
     features = []
     for rec, g in zip(records, geo_json, strict=True):
-        features.append({
-            "type": "Feature",
-            "properties": {k: _jsonable(v) for k, v in rec.items()},
-            "geometry": None if g is None else json.loads(g),
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {k: _jsonable(v) for k, v in rec.items()},
+                "geometry": None if g is None else json.loads(g),
+            }
+        )
     fc: dict = {"type": "FeatureCollection"}
     if metadata:
         # foreign members are allowed by RFC 7946 section 6.1
@@ -102,12 +109,10 @@ def write_geojson(
 ) -> Path:
     """Write RFC 7946 GeoJSON atomically; ``metadata`` becomes a foreign member."""
     if not 0 <= precision <= 15:
-        raise InputError(f"precision was {precision} but is expected in 0..15",
-                         field="--precision")
+        raise InputError(f"precision was {precision} but is expected in 0..15", field="--precision")
     fc = geojson_dict(frame, precision=precision, metadata=metadata)
-    with atomic_file(path) as tmp:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(fc, fh, ensure_ascii=False, separators=(",", ":"))
+    with atomic_file(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(fc, fh, ensure_ascii=False, separators=(",", ":"))
     return Path(path)
 
 
@@ -129,8 +134,11 @@ def write_vector(
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise InputError(f"extension '{path.suffix}' is not supported; expected one of "
-                         f"{sorted(FORMATS)}", source=path, field="--out")
+        raise InputError(
+            f"extension '{path.suffix}' is not supported; expected one of {sorted(FORMATS)}",
+            source=path,
+            field="--out",
+        )
     is_geo = isinstance(frame, gpd.GeoDataFrame)
     if fmt == "GeoJSON":
         return write_geojson(frame, path, precision=precision, metadata=metadata)
@@ -147,7 +155,8 @@ def write_vector(
             if is_geo:
                 geo = to_rfc7946(frame, precision=precision)
                 table = pd.DataFrame(geo.drop(columns=[geo.geometry.name]))
-                table["wkt_wgs84"] = shapely.to_wkt(geo.geometry.values,
-                                                    rounding_precision=precision)
+                table["wkt_wgs84"] = shapely.to_wkt(
+                    geo.geometry.values, rounding_precision=precision
+                )
             table.to_csv(tmp, index=False, encoding="utf-8-sig")
     return path

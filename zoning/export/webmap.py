@@ -39,19 +39,43 @@ LONG_TEXT = 40  # characters; longer strings are stored once per layer
 WGS84 = "EPSG:4326"
 
 _I18N = {
-    "zh": {"code": "单元编码", "name": "单元名称", "class": "管控类别", "element": "环境要素",
-           "subtype": "要素细类", "area": "面积 (km²)", "legend": "图例", "crs":
-           "坐标：WGS 84 经纬度 (EPSG:4326)；面积按等积投影 EPSG:6933 计算",
-           "units": "环境管控单元", "elements": "要素分区", "access": "生态环境准入清单"},
-    "en": {"code": "Unit code", "name": "Unit name", "class": "Class", "element": "Element",
-           "subtype": "Sub-type", "area": "Area (km²)", "legend": "Legend", "crs":
-           "Coordinates: WGS 84 lon/lat (EPSG:4326); areas in equal-area EPSG:6933",
-           "units": "Control units", "elements": "Element zones", "access": "Access list"},
+    "zh": {
+        "code": "单元编码",
+        "name": "单元名称",
+        "class": "管控类别",
+        "element": "环境要素",
+        "subtype": "要素细类",
+        "area": "面积 (km²)",
+        "legend": "图例",
+        "crs": "坐标：WGS 84 经纬度 (EPSG:4326)；面积按等积投影 EPSG:6933 计算",
+        "units": "环境管控单元",
+        "elements": "要素分区",
+        "access": "生态环境准入清单",
+    },
+    "en": {
+        "code": "Unit code",
+        "name": "Unit name",
+        "class": "Class",
+        "element": "Element",
+        "subtype": "Sub-type",
+        "area": "Area (km²)",
+        "legend": "Legend",
+        "crs": "Coordinates: WGS 84 lon/lat (EPSG:4326); areas in equal-area EPSG:6933",
+        "units": "Control units",
+        "elements": "Element zones",
+        "access": "Access list",
+    },
 }
 
-ELEMENT_COLORS = {"ecological": "#1b9e77", "water": "#2c7fb8", "air": "#a6761d",
-                  "soil": "#7570b3", "sea": "#41b6c4", "resource": "#e7298a",
-                  "comprehensive": "#999999"}
+ELEMENT_COLORS = {
+    "ecological": "#1b9e77",
+    "water": "#2c7fb8",
+    "air": "#a6761d",
+    "soil": "#7570b3",
+    "sea": "#41b6c4",
+    "resource": "#e7298a",
+    "comprehensive": "#999999",
+}
 
 #: Colour ramps for grids (stops from low to high).
 CMAPS: dict[str, list[str]] = {
@@ -62,7 +86,8 @@ CMAPS: dict[str, list[str]] = {
     "viridis": ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"],
 }
 
-_JS = r"""
+_JS = (
+    r"""
 function zEsc(s){return String(s===null||s===undefined?'':s).replace(/[&<>"']/g,function(c){
  return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c];});}
 function zRing(r,s){var o=[],x=0,y=0;for(var i=0;i<r.length;i+=2){x+=r[i];y+=r[i+1];
@@ -72,9 +97,11 @@ function zPopup(d,f){var h='<div class="zpop">';if(d.title!==null){h+='<b>'+zEsc
  h+='<table>';for(var j=0;j<d.cols.length;j++){if(j===d.title)continue;var v=zVal(d,j,f.p[j]);
  if(v===null||v==='')continue;h+='<tr><th>'+zEsc(d.cols[j].l)+'</th><td>'+zEsc(v)+'</td></tr>';}
  return h+'</table></div>';}
-function zLayer(map,d){
+function zLayer(map,d){d.f=d.f.map(function(a){return {g:a[0],c:a[1],p:a[2]};});
  if(!map.getPane(d.pane)){var p=map.createPane(d.pane);p.style.zIndex=d.z;}
- var opts={pane:d.pane};if(d.f.length>""" + str(CANVAS_THRESHOLD) + r"""){opts.renderer=L.canvas({pane:d.pane,padding:0.5});}
+ var opts={pane:d.pane};if(d.f.length>"""
+    + str(CANVAS_THRESHOLD)
+    + r"""){opts.renderer=L.canvas({pane:d.pane,padding:0.5});}
  var g=L.featureGroup();
  for(var i=0;i<d.f.length;i++){var f=d.f[i],c=d.colors[f.c],lyr;
   var st=Object.assign({},opts,{color:d.stroke||c,fillColor:c,weight:d.weight,opacity:0.9,
@@ -89,6 +116,7 @@ function zLayer(map,d){
   g.addLayer(lyr);}
  return g;}
 """
+)
 
 _CSS = """
 .leaflet-container{background:#f3f3ee;font-family:"Noto Sans CJK SC","Microsoft YaHei",
@@ -145,6 +173,7 @@ def _jsval(v):
 
 def _encode_geometry(geom, scale: float):
     """Delta-encoded integer rings; kind is 'pg', 'ln' or 'pt'."""
+
     def ring(coords):
         q = np.round(np.asarray(coords)[:, :2] * scale).astype(np.int64)
         d = np.vstack([q[:1], np.diff(q, axis=0)])
@@ -154,8 +183,9 @@ def _encode_geometry(geom, scale: float):
     if t == "Polygon":
         return "pg", [[ring(geom.exterior.coords)] + [ring(r.coords) for r in geom.interiors]]
     if t == "MultiPolygon":
-        return "pg", [[ring(p.exterior.coords)] + [ring(r.coords) for r in p.interiors]
-                      for p in geom.geoms]
+        return "pg", [
+            [ring(p.exterior.coords)] + [ring(r.coords) for r in p.interiors] for p in geom.geoms
+        ]
     if t == "LineString":
         return "ln", [ring(geom.coords)]
     if t == "MultiLineString":
@@ -202,11 +232,12 @@ class WebMap:
         simplify_m: float | None = None,
     ) -> None:
         if lang not in _I18N:
-            raise InputError(f"lang was '{lang}' but is expected to be in {sorted(_I18N)}",
-                             field="--lang")
+            raise InputError(
+                f"lang was '{lang}' but is expected to be in {sorted(_I18N)}", field="--lang"
+            )
         self.title = title
         self.lang = lang
-        self.scale = 10.0 ** display_decimals
+        self.scale = 10.0**display_decimals
         self.simplify_m = simplify_m
         self.map = folium.Map(location=[30, 120], zoom_start=9, tiles=None, control_scale=True)
         self.map.default_js = []
@@ -226,8 +257,11 @@ class WebMap:
             folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=True).add_to(self.map)
             return
         if "{z}" in basemap and "{x}" in basemap and "{y}" in basemap:
-            folium.TileLayer(tiles=basemap, attr="tiles: " + basemap.split("/")[2]
-                             if "://" in basemap else "local tiles", name="basemap").add_to(self.map)
+            folium.TileLayer(
+                tiles=basemap,
+                attr="tiles: " + basemap.split("/")[2] if "://" in basemap else "local tiles",
+                name="basemap",
+            ).add_to(self.map)
             return
         folder = Path(basemap)
         if folder.is_dir():
@@ -236,7 +270,9 @@ class WebMap:
             return
         raise InputError(
             f"basemap was '{basemap}' but is expected to be 'none', 'osm', a tile URL template "
-            "with {z}/{x}/{y}, or a folder of tiles", field="--basemap")
+            "with {z}/{x}/{y}, or a folder of tiles",
+            field="--basemap",
+        )
 
     # --- layers ---------------------------------------------------------------------
     def _prepare(self, frame: gpd.GeoDataFrame, simplify: bool) -> gpd.GeoDataFrame:
@@ -254,15 +290,29 @@ class WebMap:
                 geoms = shapely.coverage_simplify(geoms, tol)
             except Exception:  # noqa: BLE001 - not a coverage: simplify each shape
                 geoms = shapely.simplify(geoms, tol, preserve_topology=True)
-            frame = projected.set_geometry(gpd.GeoSeries(geoms, index=projected.index,
-                                                         crs=projected.crs))
+            frame = projected.set_geometry(
+                gpd.GeoSeries(geoms, index=projected.index, crs=projected.crs)
+            )
         out = frame.to_crs(WGS84)
         if len(out):
             self._bounds.append(np.asarray(out.total_bounds))
         return out
 
-    def _payload(self, frame, *, colors, color_idx, cols, title, tip, pane_z, weight, fill,
-                 radius, stroke=None) -> tuple[str, int]:
+    def _payload(
+        self,
+        frame,
+        *,
+        colors,
+        color_idx,
+        cols,
+        title,
+        tip,
+        pane_z,
+        weight,
+        fill,
+        radius,
+        stroke=None,
+    ) -> tuple[str, int]:
         texts: list[str] = []
         text_idx: dict[str, int] = {}
         col_specs = []
@@ -270,7 +320,11 @@ class WebMap:
         for col, label in cols:
             values = frame[col].tolist() if col in frame.columns else [None] * len(frame)
             values = [_jsval(v) for v in values]
-            is_text = any(isinstance(v, str) and len(v) > LONG_TEXT for v in values)
+            strings = [v for v in values if isinstance(v, str)]
+            # long or repeated text is stored once per layer and looked up
+            is_text = bool(strings) and (
+                any(len(v) > LONG_TEXT for v in strings) or len(set(strings)) <= len(values) // 2
+            )
             if is_text:
                 enc = []
                 for v in values:
@@ -291,15 +345,25 @@ class WebMap:
             if kind is None:
                 kind = k
             elif k != kind:
-                raise InputError(f"a layer mixes {kind} and {k} geometries; draw them as "
-                                 "separate layers")
-            feats.append({"g": g, "c": int(color_idx[i]),
-                          "p": [vals[i] for vals in col_values]})
+                raise InputError(
+                    f"a layer mixes {kind} and {k} geometries; draw them as separate layers"
+                )
+            feats.append([g, int(color_idx[i]), [vals[i] for vals in col_values]])
         self._z += 1
         payload = {
-            "s": self.scale, "k": kind or "pg", "f": feats, "colors": colors, "cols": col_specs,
-            "texts": texts, "title": title, "tip": tip, "pane": f"z{self._z}",
-            "z": pane_z + self._z - 400, "weight": weight, "fill": fill, "radius": radius,
+            "s": self.scale,
+            "k": kind or "pg",
+            "f": feats,
+            "colors": colors,
+            "cols": col_specs,
+            "texts": texts,
+            "title": title,
+            "tip": tip,
+            "pane": f"z{self._z}",
+            "z": pane_z + self._z - 400,
+            "weight": weight,
+            "fill": fill,
+            "radius": radius,
             "stroke": stroke,
         }
         return _safe_json(payload), len(feats)
@@ -347,16 +411,30 @@ class WebMap:
         zbase = {"pg": 400, "ln": 450, "pt": 500}
         kind = frame.geometry.geom_type.iloc[0] if len(frame) else "Polygon"
         z = zbase["pt"] if "Point" in kind else zbase["ln"] if "Line" in kind else zbase["pg"]
-        payload, n = self._payload(frame, colors=palette, color_idx=idx, cols=cols, title=None,
-                                   tip=tip_idx, pane_z=z, weight=weight, fill=fill_opacity,
-                                   radius=radius)
+        payload, n = self._payload(
+            frame,
+            colors=palette,
+            color_idx=idx,
+            cols=cols,
+            title=None,
+            tip=tip_idx,
+            pane_z=z,
+            weight=weight,
+            fill=fill_opacity,
+            radius=radius,
+        )
         _DataLayer(name, payload, show=show).add_to(self.map)
         self.layer_counts[name] = n
         if legend and colors:
             self.add_legend(name, [(colors[k], str(k)) for k in colors])
 
     def add_units(
-        self, units: gpd.GeoDataFrame, /, *, name: str | None = None, show: bool = True,
+        self,
+        units: gpd.GeoDataFrame,
+        /,
+        *,
+        name: str | None = None,
+        show: bool = True,
         elements: bool = True,
     ) -> None:
         """Add control units: one layer per class (coloured, with legend), and element zones.
@@ -371,15 +449,26 @@ class WebMap:
         frame["_name"] = frame.get("name_en" if en else "name", frame.get("name"))
         if en and "name_en" in frame and "name" in frame:
             frame["_name"] = frame["name_en"].fillna(frame["name"])
-        frame["_class"] = [UNIT_CLASSES[c].label(self.lang) if c in UNIT_CLASSES else str(c)
-                           for c in frame["unit_class"].tolist()]
-        el = frame["element"] if "element" in frame else pd.Series([None] * len(frame),
-                                                                  index=frame.index)
-        frame["_element"] = [ELEMENTS[e][1 if en else 0] if e in ELEMENTS else e
-                             for e in el.tolist()]
-        cols = [("code", t["code"]), ("_name", t["name"]), ("_class", t["class"]),
-                ("_element", t["element"]), ("subtype", t["subtype"]),
-                ("_area_km2", t["area"])]
+        frame["_class"] = [
+            UNIT_CLASSES[c].label(self.lang) if c in UNIT_CLASSES else str(c)
+            for c in frame["unit_class"].tolist()
+        ]
+        el = (
+            frame["element"]
+            if "element" in frame
+            else pd.Series([None] * len(frame), index=frame.index)
+        )
+        frame["_element"] = [
+            ELEMENTS[e][1 if en else 0] if e in ELEMENTS else e for e in el.tolist()
+        ]
+        cols = [
+            ("code", t["code"]),
+            ("_name", t["name"]),
+            ("_class", t["class"]),
+            ("_element", t["element"]),
+            ("subtype", t["subtype"]),
+            ("_area_km2", t["area"]),
+        ]
         for d in DIMENSIONS:
             col = d.column + "_en" if en and d.column + "_en" in frame else d.column
             cols.append((col, f"{d.label(self.lang)}"))
@@ -387,31 +476,63 @@ class WebMap:
         for digit, uc in UNIT_CLASSES.items():
             part = prepared[prepared["unit_class"] == digit]
             label = f"{uc.label(self.lang)} ({len(part)})"
-            payload, n = self._payload(part, colors=[uc.color], color_idx=np.zeros(len(part),
-                                       dtype=int), cols=cols, title=1, tip=0, pane_z=400,
-                                       weight=0.8, fill=0.45, radius=5, stroke="#444")
+            payload, n = self._payload(
+                part,
+                colors=[uc.color],
+                color_idx=np.zeros(len(part), dtype=int),
+                cols=cols,
+                title=1,
+                tip=0,
+                pane_z=400,
+                weight=0.8,
+                fill=0.45,
+                radius=5,
+                stroke="#444",
+            )
             _DataLayer(label, payload, show=show).add_to(self.map)
             self.layer_counts[f"units:{digit}"] = n
         other = prepared[~prepared["unit_class"].isin(list(UNIT_CLASSES))]
         if len(other):
-            payload, n = self._payload(other, colors=["#bbbbbb"], color_idx=np.zeros(len(other),
-                                       dtype=int), cols=cols, title=1, tip=0, pane_z=400,
-                                       weight=0.8, fill=0.45, radius=5, stroke="#444")
+            payload, n = self._payload(
+                other,
+                colors=["#bbbbbb"],
+                color_idx=np.zeros(len(other), dtype=int),
+                cols=cols,
+                title=1,
+                tip=0,
+                pane_z=400,
+                weight=0.8,
+                fill=0.45,
+                radius=5,
+                stroke="#444",
+            )
             _DataLayer("?", payload, show=show).add_to(self.map)
             self.layer_counts["units:other"] = n
-        self.add_legend(name or t["units"],
-                        [(uc.color, uc.label(self.lang)) for uc in UNIT_CLASSES.values()])
+        self.add_legend(
+            name or t["units"], [(uc.color, uc.label(self.lang)) for uc in UNIT_CLASSES.values()]
+        )
         if elements and "element" in prepared:
             keys = [k for k in ELEMENTS if k in set(prepared["element"].dropna())]
             colors = [ELEMENT_COLORS[k] for k in keys]
             lookup = {k: i for i, k in enumerate(keys)}
             idx = np.array([lookup.get(e, 0) for e in prepared["element"].tolist()], dtype=int)
-            payload, n = self._payload(prepared, colors=colors or ["#999"], color_idx=idx,
-                                       cols=cols, title=1, tip=0, pane_z=405, weight=0.5,
-                                       fill=0.4, radius=5, stroke="#333")
+            payload, n = self._payload(
+                prepared,
+                colors=colors or ["#999"],
+                color_idx=idx,
+                cols=cols,
+                title=1,
+                tip=0,
+                pane_z=405,
+                weight=0.5,
+                fill=0.4,
+                radius=5,
+                stroke="#333",
+            )
             _DataLayer(t["elements"], payload, show=False).add_to(self.map)
-            self.add_legend(t["elements"], [(ELEMENT_COLORS[k], ELEMENTS[k][1 if en else 0])
-                                            for k in keys])
+            self.add_legend(
+                t["elements"], [(ELEMENT_COLORS[k], ELEMENTS[k][1 if en else 0]) for k in keys]
+            )
 
     def add_grid(
         self,
@@ -440,18 +561,32 @@ class WebMap:
         height, width = data.shape
         left, top = transform * (0, 0)
         right, bottom = transform * (width, height)
-        dst_t, dw, dh = calculate_default_transform(crs, "EPSG:3857", width, height,
-                                                    left=left, bottom=bottom, right=right,
-                                                    top=top)
+        dst_t, dw, dh = calculate_default_transform(
+            crs, "EPSG:3857", width, height, left=left, bottom=bottom, right=right, top=top
+        )
         dst = np.full((dh, dw), np.nan)
-        reproject(data, dst, src_transform=transform, src_crs=crs, dst_transform=dst_t,
-                  dst_crs="EPSG:3857", resampling=Resampling.nearest, src_nodata=np.nan,
-                  dst_nodata=np.nan)
+        reproject(
+            data,
+            dst,
+            src_transform=transform,
+            src_crs=crs,
+            dst_transform=dst_t,
+            dst_crs="EPSG:3857",
+            resampling=Resampling.nearest,
+            src_nodata=np.nan,
+            dst_nodata=np.nan,
+        )
         finite = dst[np.isfinite(dst)]
-        lo = vmin if vmin is not None else (float(np.nanpercentile(finite, 2)) if finite.size
-                                            else 0.0)
-        hi = vmax if vmax is not None else (float(np.nanpercentile(finite, 98)) if finite.size
-                                            else 1.0)
+        lo = (
+            vmin
+            if vmin is not None
+            else (float(np.nanpercentile(finite, 2)) if finite.size else 0.0)
+        )
+        hi = (
+            vmax
+            if vmax is not None
+            else (float(np.nanpercentile(finite, 98)) if finite.size else 1.0)
+        )
         stops = CMAPS.get(cmap)
         if stops is None:
             raise InputError(f"cmap was '{cmap}' but is expected to be in {sorted(CMAPS)}")
@@ -464,21 +599,29 @@ class WebMap:
         lon0, lat0 = tr.transform(x0, y0)
         lon1, lat1 = tr.transform(x1, y1)
         url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-        folium.raster_layers.ImageOverlay(url, bounds=[[lat0, lon0], [lat1, lon1]],
-                                          opacity=opacity, name=name, show=show,
-                                          interactive=False).add_to(self.map)
+        folium.raster_layers.ImageOverlay(
+            url,
+            bounds=[[lat0, lon0], [lat1, lon1]],
+            opacity=opacity,
+            name=name,
+            show=show,
+            interactive=False,
+        ).add_to(self.map)
         self._bounds.append(np.array([lon0, lat0, lon1, lat1]))
         grad = ",".join(stops)
         self._legends.append(
             f"<h4>{html.escape(name)}</h4><div class='zbar' style='background:"
             f"linear-gradient(to right,{grad})'></div><div style='display:flex;"
             f"justify-content:space-between;width:162px'><span>{lo:.3g}</span>"
-            f"<span>{html.escape(units_label)}</span><span>{hi:.3g}</span></div>")
+            f"<span>{html.escape(units_label)}</span><span>{hi:.3g}</span></div>"
+        )
 
     def add_legend(self, title: str, entries: Sequence[tuple[str, str]]) -> None:
         """Add a block to the legend: (hex colour, label) pairs under a title."""
-        rows = "".join(f"<div><i style='background:{html.escape(c)}'></i>{html.escape(str(lab))}"
-                       "</div>" for c, lab in entries)
+        rows = "".join(
+            f"<div><i style='background:{html.escape(c)}'></i>{html.escape(str(lab))}</div>"
+            for c, lab in entries
+        )
         self._legends.append(f"<h4>{html.escape(title)}</h4>{rows}")
 
     def add_html(self, fragment: str) -> None:
@@ -492,24 +635,33 @@ class WebMap:
         m = self.map
         if self._bounds:
             b = np.vstack(self._bounds)
-            m.fit_bounds([[float(b[:, 1].min()), float(b[:, 0].min())],
-                          [float(b[:, 3].max()), float(b[:, 2].max())]])
+            m.fit_bounds(
+                [
+                    [float(b[:, 1].min()), float(b[:, 0].min())],
+                    [float(b[:, 3].max()), float(b[:, 2].max())],
+                ]
+            )
         folium.LayerControl(collapsed=False).add_to(m)
         root = m.get_root()
         root.title = self.title
         js, css = _leaflet_assets()
-        root.header.add_child(folium.Element(f"<style>{css}</style><style>{_CSS}</style>"),
-                              name="zoning_css")
-        root.header.add_child(folium.Element(f"<script>{js}</script><script>{_JS}</script>"),
-                              name="zoning_js")
+        root.header.add_child(
+            folium.Element(f"<style>{css}</style><style>{_CSS}</style>"), name="zoning_css"
+        )
+        root.header.add_child(
+            folium.Element(f"<script>{js}</script><script>{_JS}</script>"), name="zoning_js"
+        )
         legend = "".join(self._legends)
-        root.html.add_child(folium.Element(
-            f"<div class='zbox ztitle' id='zoning-title'>{html.escape(self.title)}</div>"
-            f"<div class='zbox zlegend' id='zoning-legend'><b>{t['legend']}</b>{legend}"
-            f"<div class='zcrs'>{html.escape(t['crs'])}</div></div>"), name="zoning_boxes")
+        root.html.add_child(
+            folium.Element(
+                f"<div class='zbox ztitle' id='zoning-title'>{html.escape(self.title)}</div>"
+                f"<div class='zbox zlegend' id='zoning-legend'><b>{t['legend']}</b>{legend}"
+                f"<div class='zcrs'>{html.escape(t['crs'])}</div></div>"
+            ),
+            name="zoning_boxes",
+        )
         page = root.render()
-        page = page.replace('<html>', f'<html lang="{"zh-CN" if self.lang == "zh" else "en"}">',
-                            1)
+        page = page.replace("<html>", f'<html lang="{"zh-CN" if self.lang == "zh" else "en"}">', 1)
         remote = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?:[^"]+)"', page)
         if remote:
             raise RuntimeError(f"the map still refers to remote assets: {remote}")
@@ -528,8 +680,7 @@ def _leaflet_assets() -> tuple[str, str]:
     try:
         import xstatic.pkg.leaflet as xleaflet
     except ImportError as exc:  # pragma: no cover - a dependency
-        raise RuntimeError("xstatic-leaflet is not installed: pip install xstatic-leaflet") \
-            from exc
+        raise RuntimeError("xstatic-leaflet is not installed: pip install xstatic-leaflet") from exc
     base = Path(xleaflet.BASE_DIR)
     js = (base / "leaflet.js").read_text(encoding="utf-8")
     css = (base / "leaflet.css").read_text(encoding="utf-8")

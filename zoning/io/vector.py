@@ -25,8 +25,18 @@ log = logging.getLogger(__name__)
 
 Source = str | PathLike
 
-_VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".parquet", ".geoparquet",
-                    ".kml", ".fgb", ".csv"}
+_VECTOR_SUFFIXES = {
+    ".geojson",
+    ".json",
+    ".gpkg",
+    ".shp",
+    ".zip",
+    ".parquet",
+    ".geoparquet",
+    ".kml",
+    ".fgb",
+    ".csv",
+}
 
 
 def _is_uri(source: Source) -> bool:
@@ -40,16 +50,24 @@ def _zip_path(path: Path) -> str:
         with zipfile.ZipFile(path) as zf:
             names = [n for n in zf.namelist() if not n.startswith("__MACOSX")]
     except zipfile.BadZipFile as exc:
-        raise DataSourceError("not a readable zip archive", source=path,
-                              fix="check the download, or unzip it and pass the .shp") from exc
+        raise DataSourceError(
+            "not a readable zip archive",
+            source=path,
+            fix="check the download, or unzip it and pass the .shp",
+        ) from exc
     data = [n for n in names if Path(n).suffix.lower() in {".shp", ".geojson", ".json", ".gpkg"}]
     if not data:
-        raise DataSourceError("the zip archive holds no .shp, .geojson or .gpkg file",
-                              source=path, fix="zip the .shp together with .shx, .dbf, .prj")
+        raise DataSourceError(
+            "the zip archive holds no .shp, .geojson or .gpkg file",
+            source=path,
+            fix="zip the .shp together with .shx, .dbf, .prj",
+        )
     if len(data) > 1:
         raise DataSourceError(
-            f"the zip archive holds several layers ({', '.join(data)})", source=path,
-            fix="zip one layer per archive, or unzip it and pass the file you mean")
+            f"the zip archive holds several layers ({', '.join(data)})",
+            source=path,
+            fix="zip one layer per archive, or unzip it and pass the file you mean",
+        )
     return f"/vsizip/{path}/{data[0]}"
 
 
@@ -65,6 +83,7 @@ def read_vector(
     encoding: str | None = None,
     assume_crs: str | CRS | None = None,
     allow_empty: bool = False,
+    require_crs: bool = True,
 ) -> gpd.GeoDataFrame:
     """Read a vector layer and check that it is usable.
 
@@ -82,6 +101,9 @@ def read_vector(
         CRS to use when the source declares none.  Without it, a missing CRS is an error.
     allow_empty : bool, optional (default: False)
         Whether an empty layer is acceptable.
+    require_crs : bool, optional (default: True)
+        Whether a missing CRS (and no ``assume_crs``) is an error; when False the layer
+        comes back without CRS (for validation, which reports it).
 
     Returns
     -------
@@ -91,15 +113,21 @@ def read_vector(
     if not _is_uri(source):
         path = Path(source)
         if not path.exists():
-            raise DataSourceError("file not found", source=path,
-                                  fix="check the path (relative paths start in the current folder)")
+            raise DataSourceError(
+                "file not found",
+                source=path,
+                fix="check the path (relative paths start in the current folder)",
+            )
         suffix = path.suffix.lower()
         if suffix in {".parquet", ".geoparquet"}:
             try:
                 geo = gpd.read_parquet(path)
             except Exception as exc:  # noqa: BLE001 - any reader failure is bad input
-                raise DataSourceError(f"cannot read GeoParquet ({exc})", source=path,
-                                      fix="write it with geopandas.to_parquet") from exc
+                raise DataSourceError(
+                    f"cannot read GeoParquet ({exc})",
+                    source=path,
+                    fix="write it with geopandas.to_parquet",
+                ) from exc
             gdal_path = None
         elif suffix == ".zip":
             gdal_path = _zip_path(path)
@@ -111,28 +139,39 @@ def read_vector(
             gdal_path = "PG:" + gdal_path
     if geo is None:
         geo = _read_ogr(gdal_path, source, layer, encoding)
-    if geo.crs is None:
+    if geo.crs is None and (require_crs or assume_crs is not None):
         if assume_crs is None:
             raise CRSError(
-                "the layer declares no coordinate reference system", source=source,
+                "the layer declares no coordinate reference system",
+                source=source,
                 fix="add a .prj / CRS to the file, or pass --crs (e.g. --crs EPSG:4490 for "
-                "CGCS2000 longitude/latitude)")
+                "CGCS2000 longitude/latitude)",
+            )
         try:
             geo = geo.set_crs(CRS.from_user_input(assume_crs))
         except ProjCRSError as exc:
-            raise CRSError(f"'{assume_crs}' is not a known CRS", source=source,
-                           fix="give an EPSG code such as EPSG:4490 or EPSG:4549") from exc
+            raise CRSError(
+                f"'{assume_crs}' is not a known CRS",
+                source=source,
+                fix="give an EPSG code such as EPSG:4490 or EPSG:4549",
+            ) from exc
     if len(geo) == 0 and not allow_empty:
-        raise DataSourceError("the layer is empty (no features)", source=source,
-                              fix="check the layer name (--layer) or the export that made it")
+        raise DataSourceError(
+            "the layer is empty (no features)",
+            source=source,
+            fix="check the layer name (--layer) or the export that made it",
+        )
     return geo
 
 
 def _read_ogr(gdal_path: str, source: Source, layer: str | None, encoding: str | None):
     kw = {"layer": layer} if layer else {}
     is_shp = gdal_path.lower().endswith(".shp")
-    if is_shp and encoding is None and not gdal_path.startswith("/vsi") and _has_cpg(
-        Path(gdal_path)
+    if (
+        is_shp
+        and encoding is None
+        and not gdal_path.startswith("/vsi")
+        and _has_cpg(Path(gdal_path))
     ):
         encodings: list[str | None] = [None]
     elif is_shp and encoding is None:
@@ -147,12 +186,16 @@ def _read_ogr(gdal_path: str, source: Source, layer: str | None, encoding: str |
             last = exc
             continue
         except pyogrio.errors.DataLayerError as exc:
-            raise DataSourceError(f"layer not found ({exc})", source=source,
-                                  fix="name an existing layer with --layer") from exc
+            raise DataSourceError(
+                f"layer not found ({exc})", source=source, fix="name an existing layer with --layer"
+            ) from exc
         except (pyogrio.errors.DataSourceError, OSError) as exc:
-            raise DataSourceError(f"cannot open ({exc})", source=source,
-                                  fix="check that it is a GeoJSON, GeoPackage, Shapefile, "
-                                  "zipped Shapefile or GeoParquet file") from exc
+            raise DataSourceError(
+                f"cannot open ({exc})",
+                source=source,
+                fix="check that it is a GeoJSON, GeoPackage, Shapefile, "
+                "zipped Shapefile or GeoParquet file",
+            ) from exc
         except Exception as exc:  # noqa: BLE001
             raise DataSourceError(f"cannot read ({exc})", source=source) from exc
         if is_shp and enc is None and len(encodings) > 1 and _looks_mojibake(geo):
@@ -162,9 +205,10 @@ def _read_ogr(gdal_path: str, source: Source, layer: str | None, encoding: str |
             log.info("%s: read the .dbf text as %s", source, enc)
         return geo
     raise DataSourceError(
-        f"text in the .dbf is not valid in {' or '.join(e or 'utf-8' for e in encodings)} "
-        f"({last})", source=source,
-        fix="pass --encoding (e.g. --encoding gbk) or add a .cpg file naming the encoding")
+        f"text in the .dbf is not valid in {' or '.join(e or 'utf-8' for e in encodings)} ({last})",
+        source=source,
+        fix="pass --encoding (e.g. --encoding gbk) or add a .cpg file naming the encoding",
+    )
 
 
 def _looks_mojibake(frame: pd.DataFrame) -> bool:
@@ -189,11 +233,16 @@ def resolve_fields(columns, fields: Mapping[str, str] | None = None) -> dict[str
         if canon not in UNIT_COLUMNS:
             raise SchemaError(
                 f"'{canon}' is not a unit field; expected one of {sorted(UNIT_COLUMNS)}",
-                field=canon, fix="use --field CANONICAL=SOURCE with a canonical name")
+                field=canon,
+                fix="use --field CANONICAL=SOURCE with a canonical name",
+            )
         actual = src if src in cols else lower.get(src.lower())
         if actual is None:
-            raise SchemaError(f"source field '{src}' (for '{canon}') is not in the layer; "
-                              f"it has {cols}", field=src, fix="check the field name")
+            raise SchemaError(
+                f"source field '{src}' (for '{canon}') is not in the layer; it has {cols}",
+                field=src,
+                fix="check the field name",
+            )
         rename[actual] = canon
         taken.add(canon)
     for canon in UNIT_COLUMNS:
@@ -216,6 +265,7 @@ def read_units(
     encoding: str | None = None,
     assume_crs: str | CRS | None = None,
     allow_empty: bool = False,
+    require_crs: bool = True,
 ) -> gpd.GeoDataFrame:
     """Read a control-unit layer and map its fields onto the canonical columns.
 
@@ -226,8 +276,14 @@ def read_units(
     Returns a GeoDataFrame with at least ``code`` and ``unit_class`` (values as read;
     :func:`zoning.validate.validate_units` checks them); other source columns are kept.
     """
-    geo = read_vector(source, layer=layer, encoding=encoding, assume_crs=assume_crs,
-                      allow_empty=allow_empty)
+    geo = read_vector(
+        source,
+        layer=layer,
+        encoding=encoding,
+        assume_crs=assume_crs,
+        allow_empty=allow_empty,
+        require_crs=require_crs,
+    )
     rename = resolve_fields(geo.columns, fields)
     geo = geo.rename(columns=rename)
     missing = [c for c, required in UNIT_COLUMNS.items() if required and c not in geo.columns]
@@ -235,8 +291,10 @@ def read_units(
         raise SchemaError(
             f"required unit field(s) {missing} not found; the layer has "
             f"{[c for c in geo.columns if c != geo.geometry.name]}",
-            source=source, field=missing[0],
-            fix="map them with --field, e.g. --field code=DYBM --field unit_class=FL")
+            source=source,
+            field=missing[0],
+            fix="map them with --field, e.g. --field code=DYBM --field unit_class=FL",
+        )
     geo["code"] = geo["code"].astype("string").str.strip()
     geo.attrs["source"] = str(source)
     return geo

@@ -1,0 +1,52 @@
+"""``zoning map UNITS [LAYERS...] --out FILE.html``: an offline interactive zoning map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from zoning.cli.options import (
+    grid_option,
+    lang_option,
+    load_units,
+    out_option,
+    unit_source_options,
+)
+
+
+@click.command("map")
+@click.argument("units", required=False)
+@click.argument("layers", nargs=-1)
+@unit_source_options
+@lang_option
+@click.option(
+    "--basemap",
+    default="none",
+    show_default=True,
+    help="none, osm, a tile URL template with {z}/{x}/{y}, or a folder of tiles.",
+)
+@click.option("--title", default=None, help="Map title.")
+@grid_option("A grid overlay as NAME=PATH (repeatable).")
+@out_option(help_text="Output HTML file.")
+def command(units, layers, layer, fields, encoding, assume_crs, lang, basemap, title, grids, out):
+    """Draw the units (by class, with access lists in popups) and other layers.
+
+    LAYERS are files, optionally as NAME=PATH; the names red_line, water_protection,
+    river, facilities and projects (or files with those stems) get their standard style.
+    """
+    from zoning.export.zoningmap import zoning_map
+    from zoning.io.raster_preview import read_preview
+    from zoning.io.vector import read_vector
+
+    frame = load_units(units, layer=layer, fields=fields, encoding=encoding, assume_crs=assume_crs)
+    extra = {}
+    for item in layers:
+        name, sep, path = item.partition("=")
+        if not sep:
+            path, name = item, Path(item).stem
+        extra[name] = read_vector(path, assume_crs=assume_crs)
+    grid_arrays = {name: read_preview(path) for name, path in grids.items()}
+    wm = zoning_map(frame, extra, grids=grid_arrays, title=title, lang=lang, basemap=basemap)
+    path = wm.save(out)
+    click.echo(f"map of {len(frame)} units → {path}", err=True)

@@ -1,0 +1,116 @@
+"""The whole pipeline on the bundled demo region (``zoning demo``).
+
+Steps: read and validate the units → zoning map (zh and en) and GeoJSON/GeoPackage →
+then each capability's own demo step (conflicts, screening, statistics, hot spots,
+soil, afforestation) as they are built.  Each step writes atomically into ``out_dir``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from zoning.datasets import data_dir, demo_path
+from zoning.errors import CheckFailed
+
+log = logging.getLogger(__name__)
+
+#: Later steps: (title, module defining ``demo_step(out_dir, lang)``).
+STEPS: list[tuple[str, str]] = [
+    ("access-management conflicts", "zoning.cli.conflicts"),
+    ("project screening", "zoning.cli.screen"),
+    ("emission statistics per unit", "zoning.cli.stats"),
+    ("pollution-carbon co-hot-spots", "zoning.cli.hotspots"),
+    ("soil classes of farmland", "zoning.cli.soil"),
+    ("afforestation siting", "zoning.cli.afforest"),
+]
+
+GRIDS = {
+    "NOx": "nox.tif",
+    "SO2": "so2.tif",
+    "PM2.5": "pm25.tif",
+    "VOCs": "vocs.tif",
+    "CO2": "co2.tif",
+    "PM2.5 (ug/m3)": "pm25_conc.tif",
+}
+LAYERS = ["red_line", "water_protection", "river", "facilities", "projects"]
+
+
+def zoning_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
+    """Validate the bundled units, publish the zoning maps and the unit GeoJSON."""
+    from zoning.export.geojson import write_geojson
+    from zoning.export.units import export_units
+    from zoning.export.zoningmap import zoning_map
+    from zoning.io.raster_preview import read_preview
+    from zoning.io.vector import read_units, read_vector
+    from zoning.validate import normalise_units, validate_units
+
+    units = read_units(demo_path("units.gpkg"))
+    report = validate_units(units, outline=read_vector(demo_path("outline.geojson")))
+    log.info("validate: %s", report.table().splitlines()[0])
+    outputs: dict[str, Path] = {}
+    if not report.ok:
+        outputs["validation problems"] = write_geojson(
+            report.problems, out_dir / "validation_problems.geojson"
+        )
+        raise CheckFailed(
+            f"the bundled units have {len(report.problems)} problem(s); see "
+            f"{outputs['validation problems']}"
+        )
+    units = normalise_units(units)
+    layers = {}
+    for name in LAYERS:
+        for ext in (".gpkg", ".geojson"):
+            path = data_dir() / f"{name}{ext}"
+            if path.exists():
+                layers[name] = read_vector(path)
+                break
+    grids = {}
+    for label, fname in GRIDS.items():
+        path = data_dir() / "grids" / fname
+        if path.exists():
+            grids[label] = read_preview(path)
+    for lg in ("zh", "en"):
+        suffix = "" if lg == lang else f"_{lg}"
+        title = (
+            "青溪县生态环境分区管控图"
+            if lg == "zh"
+            else "Qingxi County ecological-environment zoning"
+        )
+        wm = zoning_map(units, layers, grids=grids, title=title, lang=lg)
+        outputs[f"zoning map ({lg})"] = wm.save(out_dir / f"zoning_map{suffix}.html")
+    outputs["units GeoJSON"] = export_units(units, out_dir / "units.geojson")
+    outputs["units GeoPackage"] = export_units(units, out_dir / "units.gpkg")
+    return outputs
+
+
+def run_demo(
+    out_dir: str | Path = "maps", lang: str = "zh", progress: Callable[[str], None] | None = None
+) -> dict[str, Path]:
+    """Run every step on the bundled region; return output name → path."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    say = progress or log.info
+    outputs: dict[str, Path] = {}
+    t0 = time.perf_counter()
+    say("[1] zoning map and GeoJSON")
+    outputs.update(zoning_step(out_dir, lang))
+    for i, (title, module_name) in enumerate(STEPS, start=2):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            say(f"[{i}] {title}: not available in this version")
+            continue
+        step = getattr(module, "demo_step", None)
+        if step is None:
+            continue
+        say(f"[{i}] {title}")
+        t = time.perf_counter()
+        for name, path in step(out_dir, lang=lang).items():
+            outputs[f"{title}: {name}"] = Path(path)
+        say(f"    done in {time.perf_counter() - t:.1f} s")
+    say(f"demo finished in {time.perf_counter() - t0:.1f} s")
+    return outputs

@@ -1,0 +1,39 @@
+"""Publishing a unit layer: canonical columns, class labels, areas, RFC 7946 GeoJSON."""
+
+from __future__ import annotations
+
+from os import PathLike
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+
+from zoning import __version__
+from zoning.export.geojson import write_vector
+from zoning.model import UNIT_CLASSES
+from zoning.validate import EQUAL_AREA, normalise_units
+
+
+def publishable_units(units: gpd.GeoDataFrame, /) -> gpd.GeoDataFrame:
+    """Units with normalised class and element, class labels and area in km² (EPSG:6933)."""
+    out = normalise_units(units)
+    out["class_zh"] = [
+        UNIT_CLASSES[c].zh if c in UNIT_CLASSES else None for c in out["unit_class"].tolist()
+    ]
+    out["class_en"] = [
+        UNIT_CLASSES[c].en if c in UNIT_CLASSES else None for c in out["unit_class"].tolist()
+    ]
+    out["area_km2"] = np.round(out.to_crs(EQUAL_AREA).area.to_numpy() / 1e6, 6)
+    return out
+
+
+def export_units(units: gpd.GeoDataFrame, path: str | PathLike, /, *, precision: int = 6) -> Path:
+    """Write units to GeoJSON (RFC 7946), GeoPackage, GeoParquet or CSV by extension."""
+    frame = publishable_units(units)
+    meta = {
+        "generator": f"zoning {__version__}",
+        "crs": "EPSG:4326 (RFC 7946 lon/lat)",
+        "area_km2": "computed in equal-area EPSG:6933",
+        "n_units": len(frame),
+    }
+    return write_vector(frame, path, layer="units", precision=precision, metadata=meta)

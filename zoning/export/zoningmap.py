@@ -1,0 +1,135 @@
+"""The zoning map: units by class, element zones, red line, water protection zones,
+facilities and grids, as one offline HTML file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import geopandas as gpd
+
+from zoning.export.webmap import WebMap
+from zoning.model import POLLUTANTS
+
+#: Known layer kinds: how each is drawn (labels zh/en, colour, popup columns).
+LAYER_STYLES: dict[str, dict] = {
+    "red_line": {
+        "zh": "生态保护红线",
+        "en": "Ecological red line",
+        "color": "#006d2c",
+        "fill_opacity": 0.25,
+        "weight": 2,
+        "popup": ["id", "name", "name_en"],
+    },
+    "water_protection": {
+        "zh": "饮用水水源保护区",
+        "en": "Drinking-water source protection",
+        "color": "#08519c",
+        "fill_opacity": 0.35,
+        "weight": 1.5,
+        "color_by": "grade",
+        "colors": {"first": "#08306b", "second": "#2171b5", "quasi": "#9ecae1"},
+        "popup": ["zone_id", "name", "name_en", "grade"],
+    },
+    "river": {
+        "zh": "河流",
+        "en": "River",
+        "color": "#3182bd",
+        "weight": 3,
+        "fill_opacity": 0.6,
+        "popup": ["name", "name_en"],
+    },
+    "facilities": {
+        "zh": "企业/设施",
+        "en": "Facilities",
+        "color": "#636363",
+        "radius": 4,
+        "color_by": "stage",
+        "colors": {"existing": "#525252", "proposed": "#e7298a"},
+        "popup": [
+            "facility_id",
+            "name",
+            "name_en",
+            "sector",
+            "stage",
+            "capacity",
+            "capacity_unit",
+            *[f"{p}_t" for p in POLLUTANTS],
+            "energy_tce",
+            "two_high",
+            "tags",
+        ],
+    },
+    "projects": {
+        "zh": "拟建项目",
+        "en": "Proposed projects",
+        "color": "#7a0177",
+        "fill_opacity": 0.4,
+        "weight": 2,
+        "popup": ["project_id", "name", "name_en", "sector", "description"],
+    },
+}
+
+
+def zoning_map(
+    units: gpd.GeoDataFrame,
+    /,
+    layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+    *,
+    grids: Mapping[str, tuple] | None = None,
+    title: str | None = None,
+    lang: str = "zh",
+    basemap: str = "none",
+) -> WebMap:
+    """Build the zoning map.
+
+    ``layers`` maps a name to a layer; names in :data:`LAYER_STYLES` (``red_line``,
+    ``water_protection``, ``river``, ``facilities``, ``projects``) get their standard
+    style, others a plain one.  ``grids`` maps a name to ``(array, transform, crs,
+    units_label)`` and adds semi-transparent overlays with a colour bar (hidden at start).
+    """
+    en = lang == "en"
+    wm = WebMap(
+        title or ("生态环境分区管控图" if not en else "Ecological-environment zoning"),
+        lang=lang,
+        basemap=basemap,
+    )
+    wm.add_units(units)
+    for name, frame in (layers or {}).items():
+        style = dict(LAYER_STYLES.get(name, {}))
+        label = style.pop("en" if en else "zh", name)
+        style.pop("zh", None)
+        style.pop("en", None)
+        popup_cols = [c for c in style.pop("popup", []) if c in frame.columns]
+        if name in ("facilities", "projects") and en:
+            popup_cols = [c for c in popup_cols if c != "name"]
+        elif not en:
+            popup_cols = [c for c in popup_cols if c != "name_en"]
+        tooltip = next(
+            (c for c in ("name_en" if en else "name", "name", "facility_id") if c in frame.columns),
+            None,
+        )
+        kinds = set(frame.geom_type.dropna())
+        if len(kinds) > 1 and name == "projects":
+            for kind, part in frame.groupby(frame.geom_type.str.replace("Multi", "")):
+                wm.add_layer(
+                    part,
+                    f"{label} ({kind})",
+                    popup=[(c, c) for c in popup_cols],
+                    tooltip=tooltip,
+                    **style,
+                )
+            continue
+        legend = "colors" in style
+        wm.add_layer(
+            frame,
+            label,
+            popup=[(c, c) for c in popup_cols],
+            tooltip=tooltip,
+            legend=legend,
+            **style,
+        )
+        if not legend:
+            wm.add_legend(label, [(style.get("color", "#3388ff"), label)])
+    for name, (array, transform, crs, units_label) in (grids or {}).items():
+        wm.add_grid(array, transform, crs, name, units_label=units_label, opacity=0.6)
+    return wm

@@ -1,0 +1,357 @@
+"""Check a control-unit layer and report every problem at once, each with a reason code.
+
+``validate_units(units)`` returns a :class:`ValidationReport` whose ``problems`` table has
+one row per problem: reason code, unit code, row, detail, area (m², equal-area
+EPSG:6933) and the place of the problem as geometry.  Nothing stops at the first problem.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from enum import Enum
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.validation import explain_validity
+
+from zoning.model import UNIT_CLASSES, normalise_class, normalise_element, parse_code
+
+log = logging.getLogger(__name__)
+
+EQUAL_AREA = "EPSG:6933"
+
+
+class Reason(str, Enum):
+    """Reason codes of validation problems."""
+
+    EMPTY_LAYER = "empty_layer"
+    MISSING_CRS = "missing_crs"
+    MISSING_GEOMETRY = "missing_geometry"
+    NOT_POLYGON = "not_polygon"
+    INVALID_GEOMETRY = "invalid_geometry"
+    MISSING_CODE = "missing_code"
+    MALFORMED_CODE = "malformed_code"
+    DUPLICATE_CODE = "duplicate_code"
+    UNKNOWN_CLASS = "unknown_class"
+    CLASS_CODE_MISMATCH = "class_code_mismatch"
+    OVERLAP = "overlap"
+    GAP = "gap"
+
+    def describe(self, lang: str = "en") -> str:
+        return _DESCRIPTIONS[self][0 if lang == "zh" else 1]
+
+
+_DESCRIPTIONS = {
+    Reason.EMPTY_LAYER: ("图层为空", "the layer has no features"),
+    Reason.MISSING_CRS: ("缺少坐标系", "the layer declares no CRS"),
+    Reason.MISSING_GEOMETRY: ("缺少几何", "the feature has no geometry"),
+    Reason.NOT_POLYGON: ("不是面要素", "the geometry is not a polygon"),
+    Reason.INVALID_GEOMETRY: ("几何无效", "the geometry is invalid"),
+    Reason.MISSING_CODE: ("缺少单元编码", "the unit code is empty"),
+    Reason.MALFORMED_CODE: (
+        "单元编码格式错误",
+        "the code is not ZH + 6-digit admin code + class digit + 4 digits",
+    ),
+    Reason.DUPLICATE_CODE: ("单元编码重复", "the code is used by more than one unit"),
+    Reason.UNKNOWN_CLASS: ("管控类别未知", "the class is not 1, 2, 3 or a known label"),
+    Reason.CLASS_CODE_MISMATCH: (
+        "编码类别位与类别字段不一致",
+        "the class digit of the code disagrees with the class field",
+    ),
+    Reason.OVERLAP: ("单元重叠", "two units overlap"),
+    Reason.GAP: ("单元间空隙", "a gap inside the region is covered by no unit"),
+}
+
+PROBLEM_COLUMNS = ["reason", "unit_code", "row", "other_code", "detail", "area_m2", "geometry"]
+
+
+@dataclass
+class ValidationReport:
+    """Every problem found in a unit layer.
+
+    Attributes
+    ----------
+    problems : GeoDataFrame
+        One row per problem (columns ``reason``, ``unit_code``, ``row``, ``other_code``,
+        ``detail``, ``area_m2``, geometry in WGS 84).
+    n_units : int
+        Number of units checked.
+    source : str or None
+        Where the units came from.
+    """
+
+    problems: gpd.GeoDataFrame
+    n_units: int
+    source: str | None = None
+    crs: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return len(self.problems) == 0
+
+    def table(self, max_rows: int = 200) -> str:
+        """A plain-text table of the problems (for stderr)."""
+        if self.ok:
+            return f"{self.n_units} units checked: no problems found."
+        frame = pd.DataFrame(self.problems.drop(columns="geometry"))
+        frame["area_m2"] = frame["area_m2"].map(lambda v: "" if pd.isna(v) else f"{v:,.1f}")
+        frame = frame.fillna("")
+        shown = frame.head(max_rows).to_string(index=False, max_colwidth=70)
+        more = "" if len(frame) <= max_rows else f"\n... and {len(frame) - max_rows} more"
+        counts = ", ".join(f"{k}: {v}" for k, v in self.counts.items())
+        return f"{len(frame)} problem(s) in {self.n_units} units ({counts}):\n{shown}{more}"
+
+
+def _problem(reason: Reason, code=None, row=None, detail="", area=None, geom=None, other=None):
+    return {
+        "reason": reason.value,
+        "unit_code": code,
+        "row": row,
+        "other_code": other,
+        "detail": detail or reason.describe(),
+        "area_m2": area,
+        "geometry": geom,
+    }
+
+
+def validate_units(
+    units: gpd.GeoDataFrame,
+    /,
+    *,
+    outline: gpd.GeoDataFrame | None = None,
+    tolerance_m2: float = 1.0,
+    source: str | None = None,
+) -> ValidationReport:
+    """Check a unit layer; collect every problem with a reason code.
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        Units with canonical columns ``code`` and ``unit_class`` (see
+        :func:`zoning.io.vector.read_units`).  A layer without CRS is checked as if it
+        were WGS 84 longitude/latitude and gets a ``missing_crs`` problem.
+    outline : GeoDataFrame, optional (default: None)
+        The region's outline; parts of it covered by no unit are gaps.  Without it, gaps
+        are the holes inside the union of the units.
+    tolerance_m2 : float, optional (default: 1.0)
+        Overlaps and gaps smaller than this (m²) are numerical slivers and not reported.
+    source : str, optional (default: None)
+        Name of the input, for the report.
+    """
+    problems: list[dict] = []
+    source = source or units.attrs.get("source")
+    if units.crs is None:
+        problems.append(
+            _problem(
+                Reason.MISSING_CRS,
+                detail="the layer declares no CRS; "
+                "checked as WGS 84 lon/lat. Fix: add a .prj or pass --crs",
+            )
+        )
+        units = units.set_crs("EPSG:4326", allow_override=True)
+    if len(units) == 0:
+        problems.append(_problem(Reason.EMPTY_LAYER))
+        return _report(problems, 0, source, units.crs)
+
+    frame = units.reset_index(drop=True)
+    codes = frame["code"].astype("string")
+    geoms = frame.geometry.values
+    wgs = frame.to_crs("EPSG:4326").geometry.values if not frame.crs.equals("EPSG:4326") else geoms
+
+    # --- geometry, row by row (vectorised) --------------------------------------------
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    for i in np.flatnonzero(missing):
+        problems.append(_problem(Reason.MISSING_GEOMETRY, codes[i], int(i)))
+    types = shapely.get_type_id(geoms)
+    not_poly = ~missing & ~np.isin(types, [3, 6])
+    for i in np.flatnonzero(not_poly):
+        problems.append(
+            _problem(
+                Reason.NOT_POLYGON,
+                codes[i],
+                int(i),
+                f"geometry is a {geoms[i].geom_type}",
+                geom=wgs[i],
+            )
+        )
+    invalid = ~missing & ~not_poly & ~shapely.is_valid(geoms)
+    for i in np.flatnonzero(invalid):
+        reason = explain_validity(geoms[i])
+        where = None
+        if "[" in reason:
+            try:
+                x, y = reason[reason.index("[") + 1 : reason.index("]")].split()[:2]
+                where = shapely.points(float(x), float(y))
+                where = gpd.GeoSeries([where], crs=frame.crs).to_crs("EPSG:4326").iloc[0]
+            except (ValueError, IndexError):
+                where = None
+        problems.append(
+            _problem(
+                Reason.INVALID_GEOMETRY,
+                codes[i],
+                int(i),
+                f"{reason}. Fix: repair it (e.g. make_valid / buffer(0)) in the source layer",
+                geom=where if where is not None else wgs[i],
+            )
+        )
+
+    # --- codes and classes --------------------------------------------------------------
+    classes = [normalise_class(v) for v in frame["unit_class"].tolist()]
+    parsed = [parse_code(c) if not pd.isna(c) else None for c in codes.tolist()]
+    for i, code in enumerate(codes.tolist()):
+        if pd.isna(code) or str(code).strip() == "":
+            problems.append(_problem(Reason.MISSING_CODE, None, i, geom=wgs[i]))
+            continue
+        if parsed[i] is None:
+            problems.append(
+                _problem(
+                    Reason.MALFORMED_CODE,
+                    code,
+                    i,
+                    f"'{code}' is not ZH + 6-digit admin code + class digit "
+                    "(1-3) + 4-digit serial, e.g. ZH33990110001",
+                    geom=wgs[i],
+                )
+            )
+    dup = codes.duplicated(keep=False) & codes.notna()
+    for code, rows in frame[dup.to_numpy()].groupby(codes[dup]).groups.items():
+        rows = list(rows)
+        problems.append(
+            _problem(
+                Reason.DUPLICATE_CODE,
+                code,
+                int(rows[0]),
+                f"'{code}' is used by rows {rows}",
+                geom=shapely.union_all(wgs[rows]),
+            )
+        )
+    for i, (raw, cls) in enumerate(zip(frame["unit_class"].tolist(), classes, strict=True)):
+        if cls is None:
+            problems.append(
+                _problem(
+                    Reason.UNKNOWN_CLASS,
+                    codes[i],
+                    i,
+                    f"class '{raw}' is not one of 1/2/3 or {[c.zh for c in UNIT_CLASSES.values()]}",
+                    geom=wgs[i],
+                )
+            )
+        elif parsed[i] is not None and parsed[i][1] != cls:
+            problems.append(
+                _problem(
+                    Reason.CLASS_CODE_MISMATCH,
+                    codes[i],
+                    i,
+                    f"code class digit {parsed[i][1]} but class field '{raw}' ({cls})",
+                    geom=wgs[i],
+                )
+            )
+
+    # --- topology: overlaps and gaps (in an equal-area CRS) ----------------------------
+    usable = ~missing & ~not_poly
+    ea = frame.to_crs(EQUAL_AREA).geometry.values
+    ea_fixed = ea.copy()
+    bad = usable & ~shapely.is_valid(ea)
+    if bad.any():
+        ea_fixed[bad] = shapely.make_valid(ea[bad])
+    idx = np.flatnonzero(usable)
+    problems.extend(_overlaps(ea_fixed, idx, codes, tolerance_m2))
+    problems.extend(_gaps(ea_fixed[idx], outline, tolerance_m2))
+    return _report(problems, len(frame), source, frame.crs)
+
+
+def _to_wgs(geom):
+    return gpd.GeoSeries([geom], crs=EQUAL_AREA).to_crs("EPSG:4326").iloc[0]
+
+
+def _overlaps(ea, idx, codes, tol) -> list[dict]:
+    if len(idx) < 2:
+        return []
+    sub = ea[idx]
+    tree = shapely.STRtree(sub)
+    left, right = tree.query(sub, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if len(left) == 0:
+        return []
+    interiors = shapely.relate_pattern(sub[left], sub[right], "T********")
+    left, right = left[interiors], right[interiors]
+    inter = shapely.intersection(sub[left], sub[right])
+    areas = shapely.area(inter)
+    out = []
+    for a, b, g, area in zip(left, right, inter, areas, strict=True):
+        if area < tol:
+            continue
+        i, j = int(idx[a]), int(idx[b])
+        out.append(
+            _problem(
+                Reason.OVERLAP,
+                codes[i],
+                i,
+                f"overlaps {codes[j]} (row {j}) by {area:,.1f} m²",
+                float(area),
+                _to_wgs(g),
+                other=codes[j],
+            )
+        )
+    return out
+
+
+def _gaps(ea, outline, tol) -> list[dict]:
+    if len(ea) == 0:
+        return []
+    union = shapely.union_all(ea)
+    if outline is not None and len(outline):
+        region = shapely.union_all(outline.to_crs(EQUAL_AREA).geometry.values)
+        holes = shapely.difference(region, union)
+    else:
+        polys = shapely.get_parts(union)
+        rings = [shapely.Polygon(r) for p in polys for r in p.interiors]
+        holes = shapely.union_all(rings) if rings else shapely.Polygon()
+    out = []
+    for part in shapely.get_parts(holes):
+        area = float(shapely.area(part))
+        if area < tol or part.geom_type != "Polygon":
+            continue
+        c = _to_wgs(part.representative_point())
+        out.append(
+            _problem(
+                Reason.GAP,
+                None,
+                None,
+                f"a gap of {area:,.1f} m² near {c.x:.5f}E {c.y:.5f}N is covered by no unit",
+                area,
+                _to_wgs(part),
+            )
+        )
+    return out
+
+
+def _report(problems, n, source, crs) -> ValidationReport:
+    frame = gpd.GeoDataFrame(
+        problems, columns=PROBLEM_COLUMNS, geometry="geometry", crs="EPSG:4326"
+    )
+    frame["area_m2"] = frame["area_m2"].astype(float)
+    counts = frame["reason"].value_counts().to_dict() if len(frame) else {}
+    return ValidationReport(
+        frame,
+        n,
+        source,
+        None if crs is None else crs.to_string(),
+        {str(k): int(v) for k, v in counts.items()},
+    )
+
+
+def normalise_units(units: gpd.GeoDataFrame, /) -> gpd.GeoDataFrame:
+    """A copy with ``unit_class`` as integers 1-3 (unknown → <NA>) and ``element`` as keys."""
+    out = units.copy()
+    out["unit_class"] = pd.array(
+        [normalise_class(v) for v in out["unit_class"].tolist()], dtype="Int64"
+    )
+    if "element" in out:
+        out["element"] = [normalise_element(v) for v in out["element"].tolist()]
+    return out
