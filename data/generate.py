@@ -1103,6 +1103,236 @@ def _firm_names(df: pd.DataFrame, rng) -> tuple[list[str], list[str]]:
     return zh_out, en_out
 
 
+# ----------------------------------------------------------------------------- projects
+
+# id, geometry kind, zone key, near (x, y km), size (ha or km), sector, capacity, unit,
+# emissions (so2, nox, pm, vocs, co2, energy) or None, two_high, tags, name zh, name en, note
+PROJECTS: list[tuple] = [
+    ("P001", "point", "park_2", None, None, "3981", 30_000, "10^4 pcs/yr",
+     (0.0, 0.3, 0.3, 2.4, 1500.0, 600.0), False, "", "新型电子元器件生产线项目",
+     "New electronic components line", "allowed: clean project in an industrial park"),
+    ("P002", "point", "general", (10.0, -3.5), None, "1310", 20_000, "t/yr",
+     (0.0, 0.4, 3.0, 0.0, 240.0, 100.0), False, "", "粮食烘干加工中心项目",
+     "Grain drying and milling centre", "allowed: small agro-processing in a general unit"),
+    ("P003", "point", "red_0", None, None, "1019", 500_000, "t/yr",
+     (0.0, 1.0, 25.0, 0.0, 1500.0, 500.0), False, "mining", "建筑石料矿开采项目",
+     "Construction stone quarry", "prohibited: mining inside the ecological red line"),
+    ("P004", "point", "water_first_0", None, None, "2614", 10_000, "t/yr",
+     (1.0, 2.5, 0.5, 15.0, 10_000.0, 3500.0), False, "hazardous_chemicals,vocs",
+     "精细化工中间体项目", "Fine chemical intermediates plant",
+     "prohibited: chemical plant in a first-grade drinking-water source zone"),
+    ("P005", "polygon", "water_second_1", None, 8.0, "3360", 200_000, "m2/yr",
+     (0.0, 0.2, 0.04, 0.4, 800.0, 300.0), False, "heavy_metals,hazardous_chemicals",
+     "电镀集中加工区项目", "Electroplating centre",
+     "prohibited: polluting project in a second-grade drinking-water source zone"),
+    ("P006", "polygon", "park_1", None, 35.0, "3120", 1_000_000, "t/yr",
+     (300.0, 600.0, 450.0, 30.0, 1_800_000.0, 550_000.0), True, "two_high",
+     "钢铁产能置换升级项目", "Steel capacity-replacement upgrade",
+     "restricted: two-high project in a park, capacity replacement and 2:1 offsets"),
+    ("P007", "polygon", "high", None, 25.0, "3011", 1_000_000, "t clinker/yr",
+     (120.0, 450.0, 120.0, 0.0, 850_000.0, 110_000.0), True, "two_high",
+     "新型干法水泥熟料生产线项目", "Dry-process cement clinker line",
+     "prohibited/restricted: new two-high capacity in a high-emission air unit"),
+    ("P008", "polygon", "park_0_edge", None, 20.0, "3670", 300_000, "sets/yr",
+     (0.0, 0.6, 0.9, 7.5, 3000.0, 1200.0), False, "vocs", "汽车零部件涂装项目",
+     "Auto parts coating plant", "restricted: straddles the development zone and an air unit"),
+    ("P009", "line", "pipeline", None, None, "5720", 5.0e8, "m3/yr",
+     (0.0, 0.0, 0.0, 0.0, 0.0, 0.0), False, "linear_infrastructure", "县域天然气输气管道工程",
+     "County natural gas pipeline", "restricted: linear infrastructure crossing water zones"),
+    ("P010", "line", "road", None, None, "4812", 18.0, "km",
+     (0.0, 0.0, 0.0, 0.0, 0.0, 0.0), False, "linear_infrastructure", "西部山区县道改建工程",
+     "Western hills county road", "restricted: road through the red line (unavoidable)"),
+    ("P011", "point", "park_1", None, None, "2614", 50_000, "t/yr",
+     None, False, "hazardous_chemicals,vocs", "有机化工原料扩建项目",
+     "Organic chemicals expansion", "needs information: emissions not given (null)"),
+    ("P012", "point", "general", (-4.0, -12.0), None, None, 5_000, "t/yr",
+     (0.0, 0.5, 0.8, 6.0, 2000.0, 800.0), False, "", "新材料加工项目（行业待定）",
+     "New materials processing (sector unknown)", "needs information: sector not given"),
+    ("P013", "polygon", "soil", None, 30.0, "4416", 20, "MW",
+     (0.0, 0.0, 0.0, 0.0, 0.0, 0.0), False, "new_energy,polluted_land",
+     "污染耕地农光互补光伏发电项目", "PV plant on contaminated farmland",
+     "allowed: new energy on strictly controlled farmland"),
+    ("P014", "polygon", "soil", None, 15.0, "0220", 15, "ha",
+     (0.0, 0.0, 0.0, 0.0, 0.0, 0.0), False, "afforestation,polluted_land,carbon_sink",
+     "污染耕地退耕还林碳汇项目", "Afforestation of contaminated farmland",
+     "allowed: afforestation adds a carbon sink"),
+    ("P015", "point", "general", (-8.0, -3.0), None, "4411", 700, "MW",
+     (350.0, 560.0, 70.0, 14.0, 2_870_000.0, 1_050_000.0), True, "two_high,coal",
+     "2×350MW燃煤热电联产项目", "2x350 MW coal-fired CHP plant",
+     "prohibited: two-high coal plant outside a park"),
+    ("P016", "point", "park_2", None, None, "2710", 500, "t/yr",
+     (0.25, 0.5, 0.1, 12.5, 4000.0, 1500.0), False, "hazardous_chemicals,vocs",
+     "化学原料药生产项目", "Active pharmaceutical ingredients plant",
+     "restricted: VOCs source in a key unit, 2:1 offsets"),
+    ("P017", "point", "water_quasi_1", None, None, "0313", 10_000, "head/yr",
+     (0.0, 0.0, 0.2, 0.0, 500.0, 100.0), False, "livestock", "规模化生猪养殖场项目",
+     "Large pig farm", "restricted: livestock in a quasi-protection zone"),
+    ("P018", "point", "park_2", None, None, "3981", 8_000, "10^4 pcs/yr",
+     (0.0, 0.08, 0.08, 0.6, 400.0, 160.0), False, "", "片式电容器生产项目",
+     "Chip capacitor plant", "allowed: clean project in an industrial park"),
+    ("P019", "line", "powerline", None, None, "4420", 220, "kV",
+     (0.0, 0.0, 0.0, 0.0, 0.0, 0.0), False, "linear_infrastructure", "220千伏输变电工程",
+     "220 kV transmission line", "allowed/restricted: line across ecological space"),
+    ("P020", "point", "soil", None, None, "4210", 50_000, "t/yr",
+     (20.0, 5.0, 3.0, 0.0, 8000.0, 3000.0), False, "heavy_metals,hazardous_waste",
+     "废铅蓄电池再生利用项目", "Lead-acid battery recycling",
+     "prohibited: heavy-metal emissions on polluted farmland"),
+    ("P021", "polygon", "park_0", None, 12.0, "1713", 5_000, "10^4 m/yr",
+     (2.5, 10.0, 1.5, 4.0, 17_500.0, 6000.0), False, "water_intensive", "高档面料印染项目",
+     "Fabric dyeing and finishing plant", "restricted: dyeing in the development zone"),
+    ("P022", "point", "town", None, None, "6450", 30, "MW IT load",
+     (0.0, 0.0, 0.0, 0.0, 150_000.0, 60_000.0), False, "energy_intensive", "县城数据中心项目",
+     "County data centre", "allowed: no emissions, energy use above 10,000 tce"),
+    ("P023", "polygon", "farm", None, 10.0, "2614", 20_000, "t/yr",
+     (2.0, 5.0, 1.0, 30.0, 20_000.0, 7000.0), False, "hazardous_chemicals,vocs",
+     "农药中间体项目", "Pesticide intermediates plant",
+     "prohibited: chemical plant on priority farmland"),
+    ("P024", "point", "general", (9.0, -1.2), None, "4620", 50_000, "m3/d",
+     (0.0, 0.0, 0.0, 0.5, 5000.0, 2000.0), False, "", "城东污水处理厂扩建项目",
+     "Chengdong wastewater plant expansion", "allowed: environmental infrastructure"),
+    ("P025", "line", "outfall", None, None, "4620", 10_000, "m3/d",
+     (0.0, 0.0, 0.0, 0.0, 0.0, 0.0), False, "outfall", "工业污水排放口及管道工程",
+     "Industrial sewage outfall pipe", "prohibited: outfall into a second-grade zone"),
+    ("P026", "point", "general", (4.0, 20.0), None, "2511", 2_000_000, "t crude/yr",
+     (200.0, 300.0, 60.0, 600.0, 500_000.0, 160_000.0), True,
+     "two_high,hazardous_chemicals,vocs", "炼化一体化项目", "Integrated refinery",
+     "prohibited: two-high refinery outside a park"),
+]
+
+
+def build_projects(f: dict, units: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
+    """Proposed projects (points, lines, polygons) exercising every screening verdict."""
+    rows = []
+    for (pid, kind, zone, near, size, sector, cap, unit, em, two_high, tags, zh, en,
+         note) in PROJECTS:
+        geom = _project_geom(f, units, rng, kind, zone, near, size)
+        rec = dict(project_id=pid, name=zh, name_en=en, sector=sector, stage="proposed",
+                   capacity=float(cap), capacity_unit=unit)
+        for col, v in zip(EMISSION_COLS, em or [None] * 6, strict=True):
+            rec[col] = v
+        rec.update(two_high=two_high, tags=",".join(t for t in tags.split(",") if t),
+                   description=f"拟建{zh}（{en}）。Expected: {note}.", geometry=geom)
+        rows.append(rec)
+    return gpd.GeoDataFrame(rows, crs=PROJ_CRS)
+
+
+def _project_geom(f, units, rng, kind, zone, near, size):
+    if kind == "line":
+        pts = {
+            "pipeline": [(-3.6, 9.0), (-3.3, 4.0), (-2.6, river_y(-2.6)), (-2.0, -4.0),
+                         (-1.0, -9.0)],
+            "road": [(-27.0, -3.0), (-21.0, -6.5), (-16.0, -9.0), (-10.0, -12.0)],
+            "powerline": [(-23.0, 13.0), (-17.0, 11.0), (-11.0, 10.5), (-4.0, 10.0)],
+            "outfall": [(-5.2, river_y(-5.2) + 1.6), (-5.0, river_y(-5.0) + 0.8),
+                        (-5.0, river_y(-5.0))],
+        }[zone]
+        return LineString([km(x, y) for x, y in pts])
+    if zone == "park_0_edge":
+        park = shapely.union_all(units.geometry[units._zone == "park_0"].values)
+        c = park.exterior.interpolate(0.1, normalized=True)
+    else:
+        g = shapely.union_all(units.geometry[units._zone == zone].values)
+        if near is not None:
+            g = g.intersection(Point(km(*near)).buffer(4000))
+        shrink = 100.0 if size is None else np.sqrt(size * 1e4) * 0.8 + 50
+        if zone.startswith("water_first"):
+            shrink = 40.0
+        if zone == "soil":  # strictly controlled farmland: close to the smelters
+            sx, sy = f["smelter_xy"]
+            g = g.intersection(Point(km(sx + 4, sy - 5)).buffer(3000))
+        c = Point(points_in(g.buffer(-shrink), 1, rng)[0])
+    if kind == "point":
+        return c
+    side = np.sqrt(size * 1e4)
+    w, h = side * 1.3, side / 1.3
+    return shapely.affinity.rotate(box(c.x - w / 2, c.y - h / 2, c.x + w / 2, c.y + h / 2),
+                                   float(rng.uniform(-30, 30)))
+
+
+# ----------------------------------------------------------------------------- grids
+
+ROADS = [  # local km
+    [(-28.0, 3.0), (-15.0, 4.5), (-5.0, 3.5), (3.0, 3.5), (10.0, 5.0), (18.0, 5.5), (28.0, 3.0)],
+    [(3.0, -22.0), (2.5, -10.0), (3.0, 1.0), (1.0, 12.0), (-1.0, 22.0)],
+    [(3.0, 1.0), (10.0, 0.5), (17.0, 0.0), (24.0, -8.0), (26.0, -14.0)],
+    [(-20.0, 18.0), (-8.0, 10.0), (3.0, 1.0), (12.0, -12.0), (15.0, -20.0)],
+]
+AREA_SOURCES = {  # t/yr totals: town, roads, rural (farmland burning, rural households)
+    "nox": (350.0, 900.0, 40.0),
+    "so2": (60.0, 15.0, 20.0),
+    "pm25": (150.0, 100.0, 180.0),
+    "vocs": (900.0, 350.0, 150.0),
+    "co2": (450_000.0, 380_000.0, 60_000.0),
+}
+PM25_FRACTION = 0.6
+GRID_META = {
+    "nox": ("NOx", "nitrogen oxides (as NO2)", "nox_t"),
+    "so2": ("SO2", "sulphur dioxide", "so2_t"),
+    "pm25": ("PM2.5", "fine particulate matter", "pm_t"),
+    "vocs": ("VOCs", "volatile organic compounds", "vocs_t"),
+    "co2": ("CO2", "carbon dioxide", "co2_t"),
+}
+
+
+def build_grids(f: dict, fac: gpd.GeoDataFrame, lc: dict) -> dict:
+    """1 km emission grids (t/cell/yr) and PM2.5 concentration (ug/m3)."""
+    tr, shape = grid_frame(f, 1000.0)
+    gx, gy = cell_centres(tr, shape)
+    inside = shapely.contains_xy(f["outline"], X0 + gx * KM, Y0 + gy * KM)
+    # weights of the area sources
+    tx, ty = f["town"].centroid.x, f["town"].centroid.y
+    w_town = np.exp(-((X0 + gx * KM - tx) ** 2 + (Y0 + gy * KM - ty) ** 2) / (2 * 2200.0**2))
+    roads = shapely.union_all([LineString([km(x, y) for x, y in r]) for r in ROADS])
+    d = shapely.distance(roads, shapely.points(X0 + gx * KM, Y0 + gy * KM))
+    w_road = np.exp(-(d**2) / (2 * 700.0**2))
+    # cropland share per 1 km cell from the 30 m land cover
+    ltr = lc["transform"]
+    rows, cols = np.nonzero(lc["lc"] == 40)
+    cx = ltr.c + (cols + 0.5) * ltr.a
+    cy = ltr.f + (rows + 0.5) * ltr.e
+    ci = ((tr.f - cy) // 1000).astype(int)
+    cj = ((cx - tr.c) // 1000).astype(int)
+    crop = np.zeros(shape)
+    np.add.at(crop, (ci, cj), 1.0)
+    weights = []
+    for w in (w_town, w_road, crop):
+        w = np.where(inside, w, 0.0)
+        weights.append(w / w.sum())
+    ex = fac[fac.stage == "existing"]
+    fi = ((tr.f - ex.geometry.y.values) // 1000).astype(int)
+    fj = ((ex.geometry.x.values - tr.c) // 1000).astype(int)
+    out = {}
+    for key, (label, long, col) in GRID_META.items():
+        pts = np.zeros(shape)
+        vals = ex[col].to_numpy(float) * (PM25_FRACTION if key == "pm25" else 1.0)
+        np.add.at(pts, (fi, fj), vals)
+        area = sum(t * w for t, w in zip(AREA_SOURCES[key], weights, strict=True))
+        grid = (pts + area).astype("float32")
+        out[key] = dict(grid=grid, points=float(vals.sum()), area=float(sum(AREA_SOURCES[key])))
+        src = (f"existing facilities in data/facilities.gpkg summed per cell"
+               f"{' x PM2.5 fraction 0.6 of pm_t' if key == 'pm25' else ''} + area sources "
+               f"(county town, roads, rural) {AREA_SOURCES[key]} t/yr")
+        write_tif(f"grids/{key}.tif", grid, tr, -9999.0, dict(
+            units="t/cell/yr", quantity="amount", pollutant=label, cell_size_m="1000",
+            description=f"annual {long} emissions, t per 1 km cell per year (synthetic)",
+            source=src), f"{label} emissions (t/cell/yr)")
+    # PM2.5 annual mean concentration: background + smoothed, wind-shifted precursors
+    prec = out["pm25"]["grid"] + 0.25 * out["so2"]["grid"] + 0.15 * out["nox"]["grid"]
+    prec = prec + 0.05 * out["vocs"]["grid"]
+    sm = gaussian_filter(prec.astype(float), 1.6, mode="nearest")
+    sm = np.roll(np.roll(sm, 1, axis=0), 1, axis=1)  # wind from the NW: shift to the SE
+    conc = 30.5 + 2.5 * np.clip((gx + 28) / 56, 0, 1) + 22.0 * np.sqrt(sm / sm.max())
+    conc = np.clip(conc, 30.0, 55.0).astype("float32")
+    out["conc"] = conc
+    write_tif("grids/pm25_conc.tif", np.round(conc, 2), tr, -9999.0, dict(
+        units="ug/m3", quantity="concentration", pollutant="PM2.5", cell_size_m="1000",
+        standard="GB 3095-2012 grade II annual mean 35 ug/m3",
+        description="annual mean PM2.5 concentration, ug/m3 (synthetic)"),
+        "PM2.5 annual mean (ug/m3)")
+    out["transform"] = tr
+    return out
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -1114,11 +1344,12 @@ def main() -> int:
     units = build_units(f)
     write_zone_layers(f, units)
     build_dem(f, rng)
-    build_landcover(f, units, rng)
+    lc = build_landcover(f, units, rng)
     fac = build_facilities(f, units, rng)
     write_vector(to_geo(fac), "facilities.gpkg", layer="facilities")
-    print(f["planted"].to_string())
-    print(fac.groupby("sector")[EMISSION_COLS].sum().round(1).to_string())
+    prj = build_projects(f, units, rng)
+    write_vector(to_geo(prj, WGS84), "projects.geojson", rfc7946=True)
+    grids = build_grids(f, fac, lc)
     summary(f, units)
     print(f"done in {time.time() - t0:.1f} s", file=sys.stderr)
     return 0

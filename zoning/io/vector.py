@@ -212,10 +212,13 @@ def _read_ogr(gdal_path: str, source: Source, layer: str | None, encoding: str |
 
 
 def _looks_mojibake(frame: pd.DataFrame) -> bool:
+    """Whether text columns hold U+FFFD replacement characters (a wrong encoding)."""
     for col in frame.columns:
-        if frame[col].dtype == object:
-            if frame[col].astype(str).str.contains("\ufffd", regex=False).any():
-                return True
+        series = frame[col]
+        if (series.dtype == object or pd.api.types.is_string_dtype(series)) and (
+            series.astype(str).str.contains("\ufffd", regex=False).any()
+        ):
+            return True
     return False
 
 
