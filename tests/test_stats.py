@@ -1,0 +1,234 @@
+"""Exact per-unit statistics: known answers, conservation, CRS, agreement with references."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from conftest import make_units
+from rasterio.transform import from_origin
+from shapely.geometry import box
+
+from zoning.errors import InputError
+from zoning.io.raster import cell_areas_m2, grid_from_array
+from zoning.stats import zonal_stats
+
+X0, Y0 = 500000.0, 3303000.0  # top-left of the test grids, EPSG:4549
+T = from_origin(X0, Y0, 1000.0, 1000.0)  # 1 km cells
+
+
+def _units(geoms, crs="EPSG:4549"):
+    return gpd.GeoDataFrame({"code": [f"U{i}" for i in range(len(geoms))]}, geometry=geoms, crs=crs)
+
+
+def _cell(i, j, frac_x=1.0):
+    """Box of cell (row i, col j), or its western frac_x part."""
+    x = X0 + j * 1000.0
+    y = Y0 - i * 1000.0
+    return box(x, y - 1000.0, x + 1000.0 * frac_x, y)
+
+
+def test_constant_grid_sum_is_value_times_covered_cells():
+    grid = np.full((5, 5), 7.0)
+    # 2.5 x 1.5 cells, offset so that every edge cuts cells
+    poly = box(X0 + 500, Y0 - 2000, X0 + 3000, Y0 - 500)
+    res = zonal_stats(_units([poly]), {"nox": (grid, T, "EPSG:4549")}, stats=["sum", "count"])
+    assert res["nox_count"].iloc[0] == pytest.approx(2.5 * 1.5, rel=1e-12)
+    assert res["nox_sum"].iloc[0] == pytest.approx(7.0 * 2.5 * 1.5, rel=1e-12)
+
+
+def test_half_a_cell_gets_half_its_amount():
+    grid = np.arange(9, dtype="float64").reshape(3, 3) + 1.0
+    res = zonal_stats(
+        _units([_cell(1, 2, 0.5)]), {"so2": (grid, T, 4549)}, stats=["sum", "mean", "count"]
+    )
+    assert res["so2_sum"].iloc[0] == pytest.approx(grid[1, 2] / 2, rel=1e-12)
+    assert res["so2_mean"].iloc[0] == pytest.approx(grid[1, 2], rel=1e-12)
+    assert res["so2_count"].iloc[0] == pytest.approx(0.5, rel=1e-12)
+
+
+def _voronoi_units(n, bounds, seed=1, crs="EPSG:4549"):
+    rng = np.random.default_rng(seed)
+    x0, y0, x1, y1 = bounds
+    pts = shapely.points(rng.uniform(x0, x1, n), rng.uniform(y0, y1, n))
+    frame = box(*bounds)
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=frame))
+    return _units(list(shapely.intersection(cells, frame)), crs=crs)
+
+
+def test_tiling_units_conserve_the_total():
+    rng = np.random.default_rng(5)
+    grid = rng.gamma(2.0, 3.0, (40, 60))
+    t = from_origin(X0, Y0, 250.0, 250.0)
+    bounds = (X0, Y0 - 40 * 250.0, X0 + 60 * 250.0, Y0)
+    units = _voronoi_units(120, bounds)
+    res = zonal_stats(units, {"co2": (grid, t, 4549)}, stats=["sum"])
+    assert len(res) == 120
+    assert res["co2_sum"].sum() == pytest.approx(grid.sum(), rel=1e-9)
+
+
+def test_nodata_only_and_partly_outside_units():
+    grid = np.full((4, 4), 2.0)
+    grid[:2, :2] = -1.0  # nodata block in the north-west
+    units = _units(
+        [
+            box(X0, Y0 - 2000, X0 + 2000, Y0),  # nodata only
+            box(X0 - 1000, Y0 - 4000, X0 + 1000, Y0 - 2000),  # half outside (west)
+            box(X0 + 9000, Y0 + 1000, X0 + 9500, Y0 + 2000),  # entirely outside
+            box(X0 + 1000, Y0 - 3000, X0 + 3000, Y0 - 1000),  # one nodata cell in four
+        ]
+    )
+    res = zonal_stats(
+        units, {"g": (grid, T, 4549, -1.0)}, stats=["sum", "mean", "count", "nodata_share"]
+    )
+    assert list(res["code"]) == ["U0", "U1", "U2", "U3"]
+    # nodata only: zero coverage, no mean, all missing
+    assert res["g_count"].iloc[0] == 0 and res["g_sum"].iloc[0] == 0
+    assert np.isnan(res["g_mean"].iloc[0]) and res["g_nodata_share"].iloc[0] == 1.0
+    # half outside: only the inside half counts
+    assert res["g_sum"].iloc[1] == pytest.approx(2 * 2.0)
+    assert res["g_nodata_share"].iloc[1] == 0.0
+    # outside: kept, zero coverage
+    assert res["g_count"].iloc[2] == 0 and np.isnan(res["g_nodata_share"].iloc[2])
+    assert res["g_nodata_share"].iloc[3] == pytest.approx(0.25)
+    assert res["g_sum"].iloc[3] == pytest.approx(3 * 2.0)
+
+
+def test_units_in_another_crs_are_reprojected_not_the_grid():
+    rng = np.random.default_rng(2)
+    grid = rng.random((20, 20)) * 10
+    t = from_origin(X0, Y0, 500.0, 500.0)
+    units = _voronoi_units(15, (X0 + 100, Y0 - 9900, X0 + 9900, Y0 - 100))
+    ref = zonal_stats(units, {"g": (grid, t, 4549)}, stats=["sum", "mean"])
+    geo = units.to_crs("EPSG:4490")
+    res = zonal_stats(geo, {"g": (grid, t, 4549)}, stats=["sum", "mean"])
+    assert res.crs.equals("EPSG:4490")  # units keep their CRS
+    np.testing.assert_allclose(res["g_sum"], ref["g_sum"], rtol=1e-6)
+    np.testing.assert_allclose(res["g_mean"], ref["g_mean"], rtol=1e-6)
+
+
+def test_agrees_with_exactextract_and_with_cell_box_intersections():
+    from exactextract import exact_extract
+    from exactextract.raster import NumPyRasterSource
+
+    rng = np.random.default_rng(11)
+    grid = rng.random((12, 16)) * 100
+    t = from_origin(X0, Y0, 300.0, 300.0)
+    units = _voronoi_units(25, (X0 + 50, Y0 - 3550, X0 + 4750, Y0 - 20), seed=3)
+    ours = zonal_stats(units, {"g": (grid, t, 4549)}, stats=["sum", "mean"])
+    # the peer, called directly
+    src = NumPyRasterSource(
+        grid, X0, Y0 - 12 * 300.0, X0 + 16 * 300.0, Y0, srs_wkt=units.crs.to_wkt()
+    )
+    ee = exact_extract(src, units, ["sum", "mean"], output="pandas")
+    np.testing.assert_allclose(ours["g_sum"], ee["sum"], rtol=1e-6)
+    np.testing.assert_allclose(ours["g_mean"], ee["mean"], rtol=1e-6)
+    # an independent computation: shapely areas of every cell box inside every unit
+    cols, rows = np.meshgrid(np.arange(16), np.arange(12))
+    cells = shapely.box(
+        X0 + cols * 300.0, Y0 - (rows + 1) * 300.0, X0 + (cols + 1) * 300.0, Y0 - rows * 300.0
+    ).ravel()
+    for k, poly in enumerate(units.geometry):
+        frac = shapely.area(shapely.intersection(cells, poly)) / 300.0**2
+        expected_sum = float((frac * grid.ravel()).sum())
+        assert ours["g_sum"].iloc[k] == pytest.approx(expected_sum, rel=1e-6)
+        assert ours["g_mean"].iloc[k] == pytest.approx(expected_sum / frac.sum(), rel=1e-6)
+
+
+def test_files_and_arrays_give_the_same_result(tmp_path):
+    rng = np.random.default_rng(4)
+    grid = rng.random((30, 30)).astype("float32")
+    grid[20, 10] = -9999.0
+    path = tmp_path / "pm.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=30,
+        height=30,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4549",
+        transform=T,
+        nodata=-9999.0,
+        tiled=True,
+        blockxsize=16,
+        blockysize=16,
+        compress="deflate",
+    ) as ds:
+        ds.write(grid, 1)
+    units = make_units(n_cols=4, n_rows=3, size=5000.0, x0=X0 + 700, y0=Y0 - 27000)
+    a = zonal_stats(units, {"g": path}, quantities={"g": "amount"})
+    b = zonal_stats(units, {"g": (grid, T, 4549, -9999.0)}, quantities={"g": "amount"})
+    cols = [c for c in a.columns if c.startswith("g_")]
+    assert cols == ["g_sum", "g_mean", "g_min", "g_max", "g_count", "g_nodata_share"]
+    np.testing.assert_allclose(a[cols].to_numpy(), b[cols].to_numpy(), rtol=1e-12)
+    # the nodata cell is split 0.7 / 0.3 between two 25-cell units
+    shares = a["g_nodata_share"].to_numpy()
+    # (exactextract keeps coverage fractions in float32: ~1e-7 relative)
+    np.testing.assert_allclose(shares[shares > 0], [0.7 / 25, 0.3 / 25], rtol=1e-6)
+    # the feature-sequential order gives the same numbers
+    c = zonal_stats(units, {"g": path}, quantities={"g": "amount"}, strategy="feature-sequential")
+    np.testing.assert_allclose(c[cols].to_numpy(), a[cols].to_numpy(), rtol=1e-12)
+
+
+def test_flux_on_a_degree_grid_sums_true_amounts():
+    # 1e-9 kg m-2 s-1 on 0.25-degree cells around 40 N; a unit covering 2 x 2 cells
+    t = from_origin(116.0, 41.0, 0.25, 0.25)
+    grid = np.full((4, 4), 1e-9)
+    unit = _units([box(116.25, 40.25, 116.75, 40.75)], crs="EPSG:4326")
+    res = zonal_stats(
+        unit,
+        {"co2": (grid, t, 4326)},
+        quantities={"co2": "flux"},
+        grid_units={"co2": "kg m-2 s-1"},
+        stats=["sum"],
+    )
+    areas = cell_areas_m2(t, grid_from_array(grid, t, 4326).crs, np.array([1, 2]))
+    expected = 1e-9 * 1e-3 * 365 * 86400 * 2 * areas.sum()
+    assert res["co2_sum"].iloc[0] == pytest.approx(expected, rel=1e-9)
+    assert res.attrs["units"]["co2_sum"] == "t/yr"
+
+
+def test_concentration_is_averaged_not_summed():
+    t = from_origin(116.0, 60.0, 10.0, 10.0)  # two huge cells, 50-60 N and 40-50 N
+    grid = np.array([[10.0], [40.0]])
+    unit = _units([box(116.0, 40.0, 126.0, 60.0)], crs="EPSG:4326")
+    conc = {"pm25": (grid, t, 4326)}
+    with pytest.raises(InputError, match="never summed"):
+        zonal_stats(unit, conc, quantities={"pm25": "concentration"}, stats=["sum"])
+    res = zonal_stats(unit, conc, quantities={"pm25": "concentration"})
+    assert "pm25_sum" not in res.columns
+    assert res["pm25_mean"].iloc[0] == pytest.approx(25.0)
+    a = cell_areas_m2(t, grid_from_array(grid, t, 4326).crs, np.array([0, 1]))
+    assert res["pm25_area_mean"].iloc[0] == pytest.approx((10 * a[0] + 40 * a[1]) / a.sum())
+    assert res["pm25_area_mean"].iloc[0] > 25.0  # the southern cell is larger
+
+
+def test_many_grids_in_several_crs_and_masked_arrays(units):
+    g1 = np.ma.masked_array(np.full((3, 4), 1.0), mask=np.zeros((3, 4), bool))
+    g1.mask[0, 0] = True
+    t1 = from_origin(500000.0, 3302000.0, 1000.0, 1000.0)
+    # the same region in EPSG:32650 (UTM 50N) — different CRS, coarse cells
+    geo = units.to_crs(32650)
+    xmin, ymin, xmax, ymax = geo.total_bounds
+    t2 = from_origin(xmin - 5000, ymax + 5000, 5000.0, 5000.0)
+    g2 = np.full((4, 4), 3.0)
+    res = zonal_stats(units, {"a": (g1, t1, 4549), "b": (g2, t2, 32650)}, stats=["sum", "count"])
+    assert res["a_sum"].sum() == pytest.approx(5.0)  # 6 cells of 1 km2, one masked
+    assert res["b_sum"].sum() == pytest.approx(3.0 * geo.area.sum() / 5000.0**2, rel=1e-9)
+    assert list(res.index) == list(units.index)
+
+
+def test_bad_inputs_name_the_problem(units):
+    grid = (np.ones((2, 2)), T, 4549)
+    with pytest.raises(InputError, match="statistic"):
+        zonal_stats(units, {"g": grid}, stats=["median"])
+    with pytest.raises(InputError, match="no grid"):
+        zonal_stats(units, {})
+    with pytest.raises(InputError, match="not an Affine"):
+        zonal_stats(units, {"g": (np.ones((2, 2)), (1, 0, 0, 0, -1, 0), 4549)})
+    with pytest.raises(InputError, match="strategy"):
+        zonal_stats(units, {"g": grid}, strategy="fast")
