@@ -27,7 +27,7 @@ import shapely
 from pyproj import CRS
 
 from zoning.errors import InputError, SchemaError
-from zoning.model import class_label, normalise_class
+from zoning.model import normalise_class
 from zoning.overlay import assign_points
 from zoning.rules.engine import Grid, evaluate
 from zoning.rules.schema import RuleSet
@@ -107,6 +107,7 @@ def conflicts(
     *,
     layers: dict[str, gpd.GeoDataFrame] | None = None,
     lang: Literal["zh", "en"] = "zh",
+    missing: Literal["error", "unknown"] = "error",
 ) -> gpd.GeoDataFrame:
     """Every facility with its unit and the access-list clauses it breaks.
 
@@ -126,6 +127,9 @@ def conflicts(
         Named layers the rules refer to (red line, water source protection zones …).
     lang : {"zh", "en"}, optional (default: "zh")
         Language of ``messages``, ``clauses`` and ``requirements``.
+    missing : {"error", "unknown"}, optional (default: "error")
+        A layer or grid the rules need but not given: an error, or undecided rules
+        (listed in ``unknown_rule_ids``).
 
     Returns
     -------
@@ -152,7 +156,9 @@ def conflicts(
     units = units.reset_index(drop=True)
     ui = assign_points(units, fac)
     ui[invalid] = -1
-    ev = evaluate(fac, rules, units=units, unit_index=ui, layers=layers, grids=grids)
+    ev = evaluate(
+        fac, rules, units=units, unit_index=ui, layers=layers, grids=grids, missing=missing
+    )
     status = ev.status()
     status[ui < 0] = "unzoned"
     status[invalid] = "invalid"
@@ -237,7 +243,3 @@ def summarize(result: pd.DataFrame, /, rules: RuleSet | None = None) -> dict:
         "by_unit_class": by_class,
         "by_rule": by_rule,
     }
-
-
-def _class_name(digit, lang: str = "zh") -> str:  # used by the CLI summary
-    return class_label(int(digit), lang)

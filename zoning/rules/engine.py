@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -116,7 +117,9 @@ class Evaluation:
 class _Context:
     """Caches of one evaluation: factorised columns, metric geometry, leaf results."""
 
-    def __init__(self, subjects, units, unit_index, share, layers, grids):
+    def __init__(self, subjects, units, unit_index, share, layers, grids, refs=None):
+        self.refs = refs or {}
+        self.lenient = False
         self.s = subjects
         self.n = len(subjects)
         self.units = units
@@ -345,6 +348,10 @@ def _leaf_share(c: Share, ctx: _Context):
 def _leaf_near(c: Near, ctx: _Context):
     crs = ctx.metric_crs()
     if c.layer is not None:
+        if c.layer not in ctx.layers and ctx.lenient:
+            log.warning("layer '%s' not given: rules that need it are undecided", c.layer)
+            ctx.known(f"layer:{c.layer}", np.zeros(ctx.n, dtype=bool))
+            return _unknown(ctx.n)
         if c.layer not in ctx.layers:
             raise InputError(
                 f"the rules need the layer '{c.layer}' but it was not given; "
@@ -353,6 +360,16 @@ def _leaf_near(c: Near, ctx: _Context):
                 fix=f"pass layers={{'{c.layer}': GeoDataFrame}} or --named-layer {c.layer}=PATH",
             )
         target = ctx.layers[c.layer]
+        ref = ctx.refs.get(c.layer)
+        for column, values in ref.where if ref is not None else ():
+            if column not in target.columns:
+                raise InputError(
+                    f"the layer '{c.layer}' has no column '{column}' to filter on; "
+                    f"it has {list(target.columns)}",
+                    field=column,
+                    fix="fix the where: filter of the layer in the rule file",
+                )
+            target = target[target[column].astype("string").isin(values).to_numpy(dtype=bool)]
         fact = f"layer:{c.layer}"
     else:
         classes = ctx.units["_class_digit"].to_numpy()
@@ -400,6 +417,10 @@ def _unit_labels(ctx: _Context, name: str, shape, transform, crs) -> np.ndarray:
 
 
 def _leaf_grid(c: GridValue, ctx: _Context):
+    if c.grid not in ctx.grids and ctx.lenient:
+        log.warning("grid '%s' not given: rules that need it are undecided", c.grid)
+        ctx.known(f"grid:{c.grid}", np.zeros(ctx.n, dtype=bool))
+        return _unknown(ctx.n)
     if c.grid not in ctx.grids:
         raise InputError(
             f"the rules need the grid '{c.grid}' but it was not given; given: "
@@ -534,6 +555,7 @@ def evaluate(
     share: np.ndarray | None = None,
     layers: dict[str, gpd.GeoDataFrame] | None = None,
     grids: dict[str, Grid] | None = None,
+    missing: Literal["error", "unknown"] = "error",
 ) -> Evaluation:
     """Evaluate every rule on every subject row, vectorised.
 
@@ -557,6 +579,9 @@ def evaluate(
         The named layers the rules refer to (``near: {layer: ...}``).
     grids : dict name → (array, Affine, crs), optional (default: None)
         The named grids the rules refer to; NaN cells are no data.
+    missing : {"error", "unknown"}, optional (default: "error")
+        What a layer or grid the rules need but that was not given does: raise an
+        :class:`~zoning.errors.InputError`, or leave the conditions on it undecided.
 
     Returns
     -------
@@ -569,7 +594,10 @@ def evaluate(
         share = np.where(ui >= 0, 1.0, 0.0)
     share = np.asarray(share, dtype="float64")
     u = _unit_attrs(units)
-    ctx = _Context(subjects, u, ui, share, layers or {}, grids or {})
+    if missing not in ("error", "unknown"):
+        raise InputError(f"`missing` was '{missing}' but is expected to be 'error' or 'unknown'")
+    ctx = _Context(subjects, u, ui, share, layers or {}, grids or {}, rules.layers)
+    ctx.lenient = missing == "unknown"
     n, r = len(subjects), len(rules.rules)
     in_scope = np.zeros((n, r), dtype=bool)
     fired = np.zeros((n, r), dtype=bool)

@@ -269,6 +269,7 @@ class NamedRef:
     zh: str | None = None
     en: str | None = None
     units: str | None = None
+    where: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (column, allowed values) filters
 
 
 @dataclass(frozen=True)
@@ -513,7 +514,7 @@ class _Parser:
                 fix=f"write {path}: {{name: {{path: file}}}}",
             )
             return out
-        allowed = ("path", "zh", "en") + (("units",) if kind == "grid" else ())
+        allowed = ("path", "zh", "en") + (("units",) if kind == "grid" else ("where",))
         for name, spec in value.items():
             sub, sloc = _join(path, name), loc.child(str(name))
             if not _NAME.match(str(name)):
@@ -528,11 +529,27 @@ class _Parser:
             m = self.mapping(spec, sloc, sub, allowed)
             if m is None:
                 continue
-            bad = [k for k in allowed if k in m and not isinstance(m[k], str)]
-            for k in bad:
-                self.col.add(sloc.key_line(k), _join(sub, k), f"expected text, got {_kind(m[k])}")
+            for k in allowed:
+                if k in m and k != "where" and not isinstance(m[k], str):
+                    self.col.add(
+                        sloc.key_line(k), _join(sub, k), f"expected text, got {_kind(m[k])}"
+                    )
+            where: list[tuple[str, tuple[str, ...]]] = []
+            if "where" in m:
+                wpath, wloc = _join(sub, "where"), sloc.child("where")
+                if not isinstance(m["where"], dict) or not m["where"]:
+                    self.err(
+                        wloc,
+                        wpath,
+                        "expected a mapping column: value(s)",
+                        fix="e.g. where: {grade: first}",
+                    )
+                else:
+                    for colname, vals in m["where"].items():
+                        got = self.str_list(vals, wloc.child(str(colname)), _join(wpath, colname))
+                        where.append((str(colname), tuple(v for v, _ in got)))
             out[str(name)] = NamedRef(
-                str(name), m.get("path"), m.get("zh"), m.get("en"), m.get("units")
+                str(name), m.get("path"), m.get("zh"), m.get("en"), m.get("units"), tuple(where)
             )
         return out
 
