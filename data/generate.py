@@ -118,8 +118,6 @@ def write_vector(gdf: gpd.GeoDataFrame, name: str, layer: str | None = None,
     kw = {}
     if rfc7946:
         kw["layer_options"] = {"RFC7946": "YES", "COORDINATE_PRECISION": "7"}
-    elif name.endswith(".geojson"):
-        kw["layer_options"] = {"COORDINATE_PRECISION": "10"}
     if new and path.exists():
         path.unlink()
     if name.endswith(".geojson"):
@@ -1333,6 +1331,167 @@ def build_grids(f: dict, fac: gpd.GeoDataFrame, lc: dict) -> dict:
     return out
 
 
+# ----------------------------------------------------------------------------- farmland
+
+BLOCKS = [  # field blocks, local km: soil-risk zone first, then priority farmland, then general
+    (19.0, -2.8), (21.8, -6.0), (16.5, -6.2), (24.0, -0.5), (19.5, -9.5),
+    (8.0, 14.0), (4.5, -11.0), (6.5, -8.0), (23.0, 10.0), (12.0, -9.5),
+    (14.0, 11.0), (-2.5, -6.0), (2.0, 17.5),
+]
+
+
+def contamination(x_km: np.ndarray, y_km: np.ndarray, f: dict) -> np.ndarray:
+    """Relative smelter impact: plume to the SE (wind from the NW) + downstream river bank."""
+    d = np.array([1.0, -1.0]) / np.sqrt(2.0)
+    out = np.zeros_like(x_km, dtype=float)
+    for (sx, sy), wgt in zip(f["smelters"], (1.0, 0.5), strict=True):
+        vx, vy = x_km - sx, y_km - sy
+        along = vx * d[0] + vy * d[1]
+        cross = np.abs(vx * d[1] - vy * d[0])
+        a = np.maximum(along, 0.0)
+        sig = 0.8 + 0.35 * a
+        plume = np.exp(-a / 7.0) * np.exp(-(cross**2) / (2 * sig**2)) * (along > -0.8)
+        near = np.exp(-(vx**2 + vy**2) / (2 * 1.0**2))
+        out += wgt * (plume + near)
+    sx = f["smelters"][0][0]
+    dr = np.abs(y_km - river_y(x_km))
+    out += 0.9 * np.exp(-(dr**2) / (2 * 0.6**2)) * np.exp(-np.maximum(x_km - sx, 0) / 10.0) * (
+        x_km > sx - 0.5)
+    return out
+
+
+def build_parcels(f: dict, units: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
+    """Field-like rectangles (0.5-5 ha) in rotated blocks on the plain."""
+    excl = units[units.subtype.isin(["red_line", "ecological_space", "urban", "industrial_park",
+                                     "weak_diffusion"]) | (units._zone.str.startswith("water_f"))]
+    vill = [Point(p).buffer(350) for p in f["vseeds"]]
+    plain = f["outline"].buffer(-100).difference(
+        shapely.union_all([*excl.geometry.buffer(50).values, f["water_body"].buffer(80), *vill]))
+    polys, uses, blocks = [], [], []
+    taken = Polygon()
+    for b, (bx, by) in enumerate(BLOCKS):
+        ang = float(rng.uniform(-25, 25))
+        half = 1300.0
+        us, vs = [], []
+        v = -half
+        row = 0
+        while v < half:
+            h = float(rng.uniform(70, 150))
+            u = -half
+            while u < half:
+                w = float(np.clip(rng.uniform(60, 320), 5600 / h, 48000 / h))
+                us.append((u + 2, u + w - 2))
+                vs.append((v + 2, v + h - 2))
+                u += w
+            v += h + (8.0 if row % 5 == 4 else 0.0)
+            row += 1
+        us, vs = np.array(us), np.array(vs)
+        corners = np.stack([
+            np.column_stack([us[:, 0], vs[:, 0]]), np.column_stack([us[:, 1], vs[:, 0]]),
+            np.column_stack([us[:, 1], vs[:, 1]]), np.column_stack([us[:, 0], vs[:, 1]])], 1)
+        a = np.deg2rad(ang)
+        rx = corners[..., 0] * np.cos(a) - corners[..., 1] * np.sin(a)
+        ry = corners[..., 0] * np.sin(a) + corners[..., 1] * np.cos(a)
+        cx, cy = km(bx, by)
+        rects = shapely.polygons(np.stack([rx + cx, ry + cy], -1))
+        area = plain.intersection(Point(cx, cy).buffer(1900)).difference(taken)
+        shapely.prepare(area)
+        keep = shapely.contains(area, rects)
+        rects = rects[keep]
+        taken = taken.union(shapely.union_all(rects).convex_hull) if len(rects) else taken
+        p_paddy = 0.85 if b < 5 else 0.65
+        r = rng.random(len(rects))
+        uses += np.where(r < p_paddy, "paddy", np.where(r < p_paddy + 0.22, "dry",
+                                                        "orchard")).tolist()
+        polys += list(rects)
+        blocks += [b] * len(rects)
+    polys = np.array(polys, dtype=object)
+    cen = shapely.centroid(polys)
+    vs = f["vseeds"]
+    cxy = shapely.get_coordinates(cen)
+    near = np.argmin((cxy[:, None, 0] - vs[None, :, 0]) ** 2 + (cxy[:, None, 1] - vs[None, :, 1])
+                     ** 2, axis=1)
+    r = rng.random(len(polys))
+    owner = np.where(r < 0.75, "household_contract", np.where(
+        r < 0.87, "cooperative", np.where(r < 0.95, "family_farm", "collective")))
+    gdf = gpd.GeoDataFrame(dict(
+        parcel_id=[f"FL{i + 1:06d}" for i in range(len(polys))], land_use=uses,
+        village=[f["village_names"][k][0] for k in near], owner_type=owner),
+        geometry=polys, crs=PROJ_CRS)
+    return gdf
+
+
+# GB 15618-2018 (mg/kg): screening (paddy, other) and intervention, by pH band
+# (<=5.5, 5.5-6.5, 6.5-7.5, >7.5); used only to report the classes of the samples.
+GB15618 = {
+    "cd": ((0.3, 0.4, 0.6, 0.8), (0.3, 0.3, 0.3, 0.6), (1.5, 2.0, 3.0, 4.0)),
+    "hg": ((0.5, 0.5, 0.6, 1.0), (1.3, 1.8, 2.4, 3.4), (2.0, 2.5, 4.0, 6.0)),
+    "as": ((30, 30, 25, 20), (40, 40, 30, 25), (200, 150, 120, 100)),
+    "pb": ((80, 100, 140, 240), (70, 90, 120, 170), (400, 500, 700, 1000)),
+    "cr": ((250, 250, 300, 350), (150, 150, 200, 250), (800, 850, 1000, 1300)),
+}
+
+
+def soil_class(df: pd.DataFrame) -> np.ndarray:
+    """1 priority protection, 2 safe utilisation, 3 strict control (Cd, Hg, As, Pb, Cr)."""
+    band = np.digitize(df.ph.to_numpy(), [5.5, 6.5, 7.5], right=True)
+    paddy = (df.land_use == "paddy").to_numpy()
+    cls = np.ones(len(df), dtype=int)
+    for el, (scr_p, scr_o, itv) in GB15618.items():
+        v = df[el].to_numpy()
+        scr = np.where(paddy, np.array(scr_p)[band], np.array(scr_o)[band])
+        cls = np.maximum(cls, np.where(v > np.array(itv)[band], 3, np.where(v > scr, 2, 1)))
+    return cls
+
+
+def build_samples(f: dict, parcels: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
+    """Soil samples: lognormal background, enriched downwind and downstream of the smelters."""
+    cen = parcels.geometry.centroid
+    fx, fy = (cen.x.values - X0) / KM, (cen.y.values - Y0) / KM
+    w = 1.0 + 5.0 * contamination(fx, fy, f)
+    pick = np.sort(rng.choice(len(parcels), 560, replace=False, p=w / w.sum()))
+    xy = np.column_stack([cen.x.values[pick], cen.y.values[pick]]) + rng.uniform(-5, 5,
+                                                                               (len(pick), 2))
+    lu = np.where(parcels.land_use.values[pick] == "paddy", "paddy", "other")
+    # other samples: off-parcel farmland, orchards and waste land in the plain
+    plain = f["outline"].buffer(-300).difference(shapely.union_all(
+        [f["red_blobs"][0].buffer(2000), f["red_blobs"][1].buffer(2000),
+         f["red_blobs"][2].buffer(2000), f["town"], *(g for _, _, g in f["parks"]),
+         f["water_body"].buffer(50), shapely.union_all(parcels.geometry.values).buffer(20)]))
+    extra = np.vstack([points_in(plain, 70, rng),
+                       points_in(plain.intersection(f["soil_risk"]), 40, rng)])
+    xy = np.vstack([xy, extra])
+    lu = np.concatenate([lu, np.full(len(extra), "other")])
+    x_km, y_km = (xy[:, 0] - X0) / KM, (xy[:, 1] - Y0) / KM
+    c = contamination(x_km, y_km, f)
+    n = len(xy)
+
+    def ln(median, sigma):
+        return median * rng.lognormal(0.0, sigma, n)
+
+    df = pd.DataFrame(dict(
+        sample_id=[f"S{i + 1:04d}" for i in range(n)],
+        cd=ln(0.15, 0.35) * (1 + 32.0 * c**1.5),
+        hg=ln(0.08, 0.4) * (1 + 4.0 * c),
+        **{"as": ln(8.0, 0.3) * (1 + 5.0 * c)},
+        pb=ln(30.0, 0.3) * (1 + 12.0 * c**1.2),
+        cr=ln(60.0, 0.25),
+        cu=ln(25.0, 0.3) * (1 + 1.5 * c),
+        ni=ln(28.0, 0.3),
+        zn=ln(80.0, 0.3) * (1 + 6.0 * c),
+    ))
+    for col, nd in (("cd", 3), ("hg", 3), ("as", 2), ("pb", 1), ("cr", 1), ("cu", 1),
+                    ("ni", 1), ("zn", 1)):
+        df[col] = df[col].round(nd)
+    ph = np.where(lu == "paddy", rng.normal(5.6, 0.45, n), rng.normal(6.2, 0.6, n))
+    df["ph"] = np.clip(ph, 4.5, 8.0).round(2)
+    df["land_use"] = lu
+    day = rng.integers(0, 214, n)
+    df["sampled"] = (pd.Timestamp("2023-04-01") + pd.to_timedelta(day, unit="D")).strftime(
+        "%Y-%m-%d")
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=PROJ_CRS)
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -1350,28 +1509,104 @@ def main() -> int:
     prj = build_projects(f, units, rng)
     write_vector(to_geo(prj, WGS84), "projects.geojson", rfc7946=True)
     grids = build_grids(f, fac, lc)
-    summary(f, units)
-    print(f"done in {time.time() - t0:.1f} s", file=sys.stderr)
+    parcels = build_parcels(f, units, rng)
+    write_vector(to_geo(parcels), "parcels.gpkg", layer="parcels")
+    samples = build_samples(f, parcels, rng)
+    write_vector(to_geo(samples), "soil_samples.gpkg", layer="soil_samples")
+    summary(f, grids)
+    print(f"generated in {time.time() - t0:.1f} s")
     return 0
 
 
-def summary(f: dict, units: gpd.GeoDataFrame) -> None:
-    """Checks and a short report."""
+def _check(ok: bool, what: str) -> None:
+    if not ok:
+        raise SystemExit(f"CHECK FAILED: {what}")
+
+
+def summary(f: dict, grids: dict) -> None:
+    """Check the written files and print a short report."""
     ug = gpd.read_file(HERE / "units.gpkg", layer="units")
     u49 = ug.to_crs(PROJ_CRS)
-    outline = gpd.read_file(HERE / "outline.geojson").to_crs(PROJ_CRS).geometry.iloc[0]
+    outline_g = gpd.read_file(HERE / "outline.geojson")
+    outline = outline_g.to_crs(PROJ_CRS).geometry.iloc[0]
     codes = ug.code
-    assert codes.str.fullmatch(rf"ZH{ADMIN}[123]\d{{4}}").all() and codes.is_unique
-    assert (codes.str[8].astype(int) == ug.unit_class).all()
-    assert ug.is_valid.all() and shapely.coverage_is_valid(ug.geometry.values)
+    _check(codes.str.fullmatch(rf"ZH{ADMIN}[123]\d{{4}}").all(), "code pattern")
+    _check(codes.is_unique, "codes unique")
+    _check((codes.str[8].astype(int) == ug.unit_class).all(), "class digit == unit_class")
+    _check(bool(ug.is_valid.all()), "units valid")
+    _check(bool(shapely.coverage_is_valid(ug.geometry.values)), "units form a valid coverage")
     rel = u49.area.sum() / outline.area - 1
-    inter = shapely.union_all(u49.geometry.values)
-    overlap = u49.area.sum() - inter.area
+    overlap = u49.area.sum() - shapely.union_all(u49.geometry.values).area
+    gap = outline.difference(shapely.union_all(u49.geometry.values)).area
+    _check(abs(rel) < 1e-6, "sum of unit areas == outline area")
+    print(f"outline: {outline.area / 1e6:.1f} km2 (EPSG:4549), {len(outline.exterior.coords)} "
+          f"vertices; bounds {tuple(round(float(v), 3) for v in outline_g.total_bounds)}")
     print(f"units: {len(ug)}; by class {ug.unit_class.value_counts().sort_index().to_dict()}")
-    print(f"  area sum / outline area - 1 = {rel:.2e}; overlap (sum - union) = {overlap:.3f} m2")
-    share = u49.groupby("unit_class").apply(lambda d: d.area.sum(), include_groups=False)
+    print(f"  sum of unit areas / outline area - 1 = {rel:.1e}; overlap {overlap:.3f} m2; "
+          f"gap {gap:.3f} m2; coverage valid in EPSG:4490")
+    share = u49.area.groupby(u49.unit_class).sum()
     print("  area share by class:", (share / share.sum()).round(3).to_dict())
-    print("  by subtype:", ug.groupby("subtype").size().to_dict())
+    print("  by subtype:", ug.groupby(["unit_class", "subtype"]).size().to_dict())
+
+    fac = gpd.read_file(HERE / "facilities.gpkg").to_crs(PROJ_CRS)
+    _check(bool(shapely.contains_xy(outline, fac.geometry.x, fac.geometry.y).all()),
+           "facilities inside the outline")
+    _check(fac.facility_id.is_unique, "facility ids unique")
+    print(f"facilities: {len(fac)} ({(fac.stage == 'proposed').sum()} proposed, "
+          f"{fac.two_high.sum()} two-high); all inside the outline")
+    j = gpd.sjoin(fac, u49[["code", "subtype", "geometry"]], predicate="within")
+    print("  planted conflicts (facility, sector, stage, unit, subtype, note):")
+    for r in f["planted"].itertuples():
+        u = j[j.facility_id == r.facility_id].iloc[0]
+        print(f"    {r.facility_id} {r.sector} {r.stage:8s} {u.code} {u.subtype:22s} {r.note}")
+    ex = fac[fac.stage == "existing"]
+    print("  grid totals, t/yr (grid sum = existing facilities + area sources):")
+    for key, (label, _, col) in GRID_META.items():
+        tot = float(grids[key]["grid"].astype(float).sum())
+        fac_t = float(ex[col].sum()) * (PM25_FRACTION if key == "pm25" else 1.0)
+        area_t = grids[key]["area"]
+        _check(abs(tot - fac_t - area_t) <= 1e-5 * tot, f"grid total {key}")
+        print(f"    {label:6s} grid {tot:14,.1f} = facilities {fac_t:14,.1f} + area {area_t:10,.1f}")
+    conc = grids["conc"]
+    print(f"  PM2.5 concentration: {conc.min():.1f}-{conc.max():.1f} ug/m3, "
+          f"{(conc > 35).sum()} of {conc.size} cells above 35")
+    with rasterio.open(HERE / "grids" / "pm25_conc.tif") as src:
+        pts = u49.representative_point()
+        v = np.array([x[0] for x in src.sample(list(zip(pts.x, pts.y, strict=True)))])
+    air = u49.subtype.isin(["high_emission", "industrial_park", "urban"]).to_numpy()
+    print(f"  key air/park/town units with PM2.5 > 35 at their centre: {(v[air] > 35).sum()} "
+          f"of {air.sum()}")
+
+    prj = gpd.read_file(HERE / "projects.geojson")
+    pj = gpd.sjoin(prj.to_crs(PROJ_CRS), u49[["code", "subtype", "geometry"]],
+                   predicate="intersects")
+    print(f"projects: {len(prj)} ({prj.geom_type.value_counts().to_dict()})")
+    for r in prj.itertuples():
+        hit = pj[pj.project_id == r.project_id]
+        kinds = ",".join(sorted(set(hit.subtype)))
+        print(f"    {r.project_id} {r.geometry.geom_type:10s} {len(hit):2d} units [{kinds}]")
+
+    parcels = gpd.read_file(HERE / "parcels.gpkg").to_crs(PROJ_CRS)
+    samples = gpd.read_file(HERE / "soil_samples.gpkg").to_crs(PROJ_CRS)
+    ha = parcels.area / 1e4
+    inter = shapely.union_all(parcels.geometry.values).area - parcels.area.sum()
+    _check(abs(inter) < 1.0, "parcels do not overlap")
+    _check(bool(parcels.is_valid.all()), "parcels valid")
+    sj = gpd.sjoin(samples, parcels[["parcel_id", "geometry"]], predicate="within")
+    cls = np.bincount(soil_class(samples), minlength=4)
+    print(f"parcels: {len(parcels)} ({ha.min():.2f}-{ha.max():.2f} ha, "
+          f"{parcels.land_use.value_counts().to_dict()}); no overlaps")
+    print(f"soil samples: {len(samples)}, {len(sj)} inside parcels "
+          f"({sj.parcel_id.nunique()} parcels sampled); GB 15618-2018 classes: priority "
+          f"{cls[1]}, safe utilisation {cls[2]}, strict control {cls[3]}")
+    soil_units = u49[u49.subtype == "soil_pollution_risk"].geometry.union_all()
+    in_risk = samples.within(soil_units)
+    print(f"  strict-control samples inside soil pollution-risk units: "
+          f"{int((soil_class(samples[in_risk]) == 3).sum())} of {cls[3]}")
+    sizes = sorted((p.stat().st_size, p.relative_to(HERE)) for p in HERE.rglob("*")
+                   if p.is_file() and p.suffix in (".gpkg", ".geojson", ".tif"))
+    total = sum(s for s, _ in sizes)
+    print(f"files: {len(sizes)}, {total / 1e6:.1f} MB in all")
 
 
 if __name__ == "__main__":
