@@ -111,8 +111,13 @@ def poisson_seeds(geom, n: int, min_dist: float, rng) -> np.ndarray:
     return np.array(seeds)
 
 
-def write_vector(gdf: gpd.GeoDataFrame, name: str, layer: str | None = None,
-                 new: bool = True, rfc7946: bool = False) -> Path:
+def write_vector(
+    gdf: gpd.GeoDataFrame,
+    name: str,
+    layer: str | None = None,
+    new: bool = True,
+    rfc7946: bool = False,
+) -> Path:
     """Write a layer; new=True replaces the file, new=False adds a layer to it."""
     path = HERE / name
     kw = {}
@@ -130,33 +135,91 @@ def write_vector(gdf: gpd.GeoDataFrame, name: str, layer: str | None = None,
 # ----------------------------------------------------------------------------- names
 
 TOWNSHIPS = [
-    ("城关街道", "Chengguan"), ("西岭镇", "Xiling"), ("白石镇", "Baishi"), ("石门乡", "Shimen"),
-    ("云岭乡", "Yunling"), ("枫林镇", "Fenglin"), ("桃源镇", "Taoyuan"), ("河口镇", "Hekou"),
-    ("东港镇", "Donggang"), ("南塘镇", "Nantang"), ("北山乡", "Beishan"),
-    ("清水镇", "Qingshui"), ("长乐镇", "Changle"), ("新桥镇", "Xinqiao"),
-    ("龙泉乡", "Longquan"), ("竹溪乡", "Zhuxi"), ("梅坞乡", "Meiwu"), ("凤凰镇", "Fenghuang"),
-    ("金沙镇", "Jinsha"), ("双溪镇", "Shuangxi"), ("松阳乡", "Songyang"), ("柳湾镇", "Liuwan"),
+    ("城关街道", "Chengguan"),
+    ("西岭镇", "Xiling"),
+    ("白石镇", "Baishi"),
+    ("石门乡", "Shimen"),
+    ("云岭乡", "Yunling"),
+    ("枫林镇", "Fenglin"),
+    ("桃源镇", "Taoyuan"),
+    ("河口镇", "Hekou"),
+    ("东港镇", "Donggang"),
+    ("南塘镇", "Nantang"),
+    ("北山乡", "Beishan"),
+    ("清水镇", "Qingshui"),
+    ("长乐镇", "Changle"),
+    ("新桥镇", "Xinqiao"),
+    ("龙泉乡", "Longquan"),
+    ("竹溪乡", "Zhuxi"),
+    ("梅坞乡", "Meiwu"),
+    ("凤凰镇", "Fenghuang"),
+    ("金沙镇", "Jinsha"),
+    ("双溪镇", "Shuangxi"),
+    ("松阳乡", "Songyang"),
+    ("柳湾镇", "Liuwan"),
 ]
 SURNAMES = [
-    ("李家", "Lijia"), ("王家", "Wangjia"), ("张家", "Zhangjia"), ("陈家", "Chenjia"),
-    ("周家", "Zhoujia"), ("吴家", "Wujia"), ("徐家", "Xujia"), ("孙家", "Sunjia"),
-    ("胡家", "Hujia"), ("朱家", "Zhujia"), ("高家", "Gaojia"), ("林家", "Linjia"),
-    ("何家", "Hejia"), ("郭家", "Guojia"), ("马家", "Majia"), ("罗家", "Luojia"),
-    ("方家", "Fangjia"), ("叶家", "Yejia"),
+    ("李家", "Lijia"),
+    ("王家", "Wangjia"),
+    ("张家", "Zhangjia"),
+    ("陈家", "Chenjia"),
+    ("周家", "Zhoujia"),
+    ("吴家", "Wujia"),
+    ("徐家", "Xujia"),
+    ("孙家", "Sunjia"),
+    ("胡家", "Hujia"),
+    ("朱家", "Zhujia"),
+    ("高家", "Gaojia"),
+    ("林家", "Linjia"),
+    ("何家", "Hejia"),
+    ("郭家", "Guojia"),
+    ("马家", "Majia"),
+    ("罗家", "Luojia"),
+    ("方家", "Fangjia"),
+    ("叶家", "Yejia"),
 ]
 PLACES = [
-    ("桥", "qiao"), ("塘", "tang"), ("坞", "wu"), ("畈", "fan"), ("湾", "wan"), ("埠", "bu"),
+    ("桥", "qiao"),
+    ("塘", "tang"),
+    ("坞", "wu"),
+    ("畈", "fan"),
+    ("湾", "wan"),
+    ("埠", "bu"),
     ("岙", "ao"),
 ]
 FIRM_WORDS = [
-    ("宏达", "Hongda"), ("华丰", "Huafeng"), ("金鑫", "Jinxin"), ("永兴", "Yongxing"),
-    ("恒源", "Hengyuan"), ("瑞丰", "Ruifeng"), ("新联", "Xinlian"), ("东方", "Dongfang"),
-    ("天成", "Tiancheng"), ("利民", "Limin"), ("鼎盛", "Dingsheng"), ("顺达", "Shunda"),
-    ("广源", "Guangyuan"), ("博远", "Boyuan"), ("嘉禾", "Jiahe"), ("立信", "Lixin"),
-    ("中诚", "Zhongcheng"), ("兴业", "Xingye"), ("振华", "Zhenhua"), ("万通", "Wantong"),
-    ("汇通", "Huitong"), ("明月", "Mingyue"), ("青峰", "Qingfeng"), ("长城", "Changcheng"),
-    ("协力", "Xieli"), ("聚源", "Juyuan"), ("富春", "Fuchun"), ("江南", "Jiangnan"),
-    ("宇航", "Yuhang"), ("春晖", "Chunhui"), ("正泰", "Zhengtai"), ("远景", "Yuanjing"),
+    ("宏达", "Hongda"),
+    ("华丰", "Huafeng"),
+    ("金鑫", "Jinxin"),
+    ("永兴", "Yongxing"),
+    ("恒源", "Hengyuan"),
+    ("瑞丰", "Ruifeng"),
+    ("新联", "Xinlian"),
+    ("东方", "Dongfang"),
+    ("天成", "Tiancheng"),
+    ("利民", "Limin"),
+    ("鼎盛", "Dingsheng"),
+    ("顺达", "Shunda"),
+    ("广源", "Guangyuan"),
+    ("博远", "Boyuan"),
+    ("嘉禾", "Jiahe"),
+    ("立信", "Lixin"),
+    ("中诚", "Zhongcheng"),
+    ("兴业", "Xingye"),
+    ("振华", "Zhenhua"),
+    ("万通", "Wantong"),
+    ("汇通", "Huitong"),
+    ("明月", "Mingyue"),
+    ("青峰", "Qingfeng"),
+    ("长城", "Changcheng"),
+    ("协力", "Xieli"),
+    ("聚源", "Juyuan"),
+    ("富春", "Fuchun"),
+    ("江南", "Jiangnan"),
+    ("宇航", "Yuhang"),
+    ("春晖", "Chunhui"),
+    ("正泰", "Zhengtai"),
+    ("远景", "Yuanjing"),
 ]
 
 # ----------------------------------------------------------------------------- access lists
@@ -368,8 +431,7 @@ ACCESS: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "risk": (
             "1. 加油站、危险化学品仓储等设施与居住区保持安全防护距离。",
-            "1. Petrol stations and hazardous-chemical stores keep safety distances from "
-            "housing.",
+            "1. Petrol stations and hazardous-chemical stores keep safety distances from housing.",
         ),
         "resource": (
             "1. 高污染燃料禁燃区内禁止燃用煤炭等高污染燃料。2. 新建建筑执行绿色建筑标准。",
@@ -524,77 +586,205 @@ def build_frame(rng) -> dict:
         first = seg(x - 1.0, x + 0.1).buffer(250)
         second = seg(x - 3.0, x + 0.3).buffer(1000).difference(first)
         quasi = seg(x - 6.0, x + 0.3).buffer(1600).difference(first.union(second))
-        for grade, g, gzh in (("first", first, "一级"), ("second", second, "二级"),
-                              ("quasi", quasi, "准")):
-            zones.append(dict(
-                key=f"water_{grade}_{i}", subtype="drinking_water_source", grade=grade,
-                unit_class=1, element="water", geom=g.intersection(outline),
-                zh=f"{zh}饮用水水源{gzh}保护区", en=f"{en} drinking water source "
-                f"{'quasi-protection' if grade == 'quasi' else grade + '-grade'} zone",
-                access=f"drinking_water_source_{grade}", split=False, intake=i))
+        for grade, g, gzh in (
+            ("first", first, "一级"),
+            ("second", second, "二级"),
+            ("quasi", quasi, "准"),
+        ):
+            zones.append(
+                dict(
+                    key=f"water_{grade}_{i}",
+                    subtype="drinking_water_source",
+                    grade=grade,
+                    unit_class=1,
+                    element="water",
+                    geom=g.intersection(outline),
+                    zh=f"{zh}饮用水水源{gzh}保护区",
+                    en=f"{en} drinking water source "
+                    f"{'quasi-protection' if grade == 'quasi' else grade + '-grade'} zone",
+                    access=f"drinking_water_source_{grade}",
+                    split=False,
+                    intake=i,
+                )
+            )
 
     red = [blob(-18, -10, 7.0, rng), blob(-22.5, 6.5, 3.6, rng), blob(-6, -19.5, 3.8, rng)]
-    red_names = [("西部山地", "western hills"), ("北岭", "Beiling ridge"),
-                 ("南部山地", "southern hills")]
-    for i, (g, (zh, en)) in enumerate(zip(red, red_names)):
-        zones.append(dict(key=f"red_{i}", subtype="red_line", unit_class=1,
-                          element="ecological", geom=g.intersection(outline), zh=zh, en=en,
-                          access="red_line", split=True))
+    red_names = [
+        ("西部山地", "western hills"),
+        ("北岭", "Beiling ridge"),
+        ("南部山地", "southern hills"),
+    ]
+    for i, (g, (zh, en)) in enumerate(zip(red, red_names, strict=True)):
+        zones.append(
+            dict(
+                key=f"red_{i}",
+                subtype="red_line",
+                unit_class=1,
+                element="ecological",
+                geom=g.intersection(outline),
+                zh=zh,
+                en=en,
+                access="red_line",
+                split=True,
+            )
+        )
     f["red_blobs"] = red
 
     parks = [
-        ("青溪经济开发区", "Qingxi Economic Development Zone", rot_rect(9.0, river_y(9.0) + 2.6,
-                                                                    3.4, 2.3, 12)),
-        ("城东冶金化工园区", "Chengdong Metallurgy and Chemical Park",
-         rot_rect(17.5, river_y(17.5) + 2.2, 4.2, 2.8, -8)),
-        ("北部新材料产业园", "Northern New Materials Industrial Park",
-         rot_rect(-1.0, 13.0, 2.2, 1.6, 20)),
+        (
+            "青溪经济开发区",
+            "Qingxi Economic Development Zone",
+            rot_rect(9.0, river_y(9.0) + 2.6, 3.4, 2.3, 12),
+        ),
+        (
+            "城东冶金化工园区",
+            "Chengdong Metallurgy and Chemical Park",
+            rot_rect(17.5, river_y(17.5) + 2.2, 4.2, 2.8, -8),
+        ),
+        (
+            "北部新材料产业园",
+            "Northern New Materials Industrial Park",
+            rot_rect(-1.0, 13.0, 2.2, 1.6, 20),
+        ),
     ]
     f["parks"] = parks
     for i, (zh, en, g) in enumerate(parks):
-        zones.append(dict(key=f"park_{i}", subtype="industrial_park", unit_class=2,
-                          element="comprehensive", geom=g, zh=zh, en=en,
-                          access="industrial_park", split=False))
+        zones.append(
+            dict(
+                key=f"park_{i}",
+                subtype="industrial_park",
+                unit_class=2,
+                element="comprehensive",
+                geom=g,
+                zh=zh,
+                en=en,
+                access="industrial_park",
+                split=False,
+            )
+        )
     town = blob(3.0, river_y(3.0) + 0.3, 2.8, rng, amp=0.25)
     f["town"] = town
-    zones.append(dict(key="town", subtype="urban", unit_class=2, element="comprehensive",
-                      geom=town, zh="县城城镇", en="county town", access="urban", split=False))
+    zones.append(
+        dict(
+            key="town",
+            subtype="urban",
+            unit_class=2,
+            element="comprehensive",
+            geom=town,
+            zh="县城城镇",
+            en="county town",
+            access="urban",
+            split=False,
+        )
+    )
     eco = shapely.union_all(red).buffer(2200).union(blob(-16, 14, 4.0, rng))
     eco = eco.union(blob(-12, -22, 3.0, rng)).intersection(outline)
-    zones.append(dict(key="eco", subtype="ecological_space", unit_class=1,
-                      element="ecological", geom=eco, zh="一般生态空间",
-                      en="general ecological space", access="ecological_space", split=True))
+    zones.append(
+        dict(
+            key="eco",
+            subtype="ecological_space",
+            unit_class=1,
+            element="ecological",
+            geom=eco,
+            zh="一般生态空间",
+            en="general ecological space",
+            access="ecological_space",
+            split=True,
+        )
+    )
     # soil pollution risk: downwind (SE) of the smelter park and downstream along the river
     sx, sy = 17.5, river_y(17.5) + 2.2
     f["smelter_xy"] = (sx, sy)
     a = np.deg2rad(-45)
     tt = np.linspace(0, 2 * np.pi, 90, endpoint=False)
     ex, ey = 6.5 * np.cos(tt), 2.8 * np.sin(tt)
-    ell = Polygon(np.column_stack(km(sx + 4.5 + ex * np.cos(a) - ey * np.sin(a),
-                                     sy - 4.5 + ex * np.sin(a) + ey * np.cos(a))))
+    ell = Polygon(
+        np.column_stack(
+            km(
+                sx + 4.5 + ex * np.cos(a) - ey * np.sin(a),
+                sy - 4.5 + ex * np.sin(a) + ey * np.cos(a),
+            )
+        )
+    )
     soil = ell.union(seg(sx, 32.0).buffer(1100)).intersection(outline)
     f["soil_risk"] = soil
-    zones.append(dict(key="soil", subtype="soil_pollution_risk", unit_class=2,
-                      element="soil", geom=soil, zh="农用地污染风险", en="farmland pollution risk",
-                      access="soil_pollution_risk", split=True))
+    zones.append(
+        dict(
+            key="soil",
+            subtype="soil_pollution_risk",
+            unit_class=2,
+            element="soil",
+            geom=soil,
+            zh="农用地污染风险",
+            en="farmland pollution risk",
+            access="soil_pollution_risk",
+            split=True,
+        )
+    )
     high = parks[1][2].buffer(2600).union(parks[0][2].buffer(1200)).intersection(outline)
-    zones.append(dict(key="high", subtype="high_emission", unit_class=2, element="air",
-                      geom=high, zh="大气环境高排放", en="air high-emission",
-                      access="high_emission", split=True))
+    zones.append(
+        dict(
+            key="high",
+            subtype="high_emission",
+            unit_class=2,
+            element="air",
+            geom=high,
+            zh="大气环境高排放",
+            en="air high-emission",
+            access="high_emission",
+            split=True,
+        )
+    )
     weak = blob(-8.5, 8.0, 2.6, rng)
-    zones.append(dict(key="weak", subtype="weak_diffusion", unit_class=2, element="air",
-                      geom=weak, zh="大气环境弱扩散", en="air weak-diffusion",
-                      access="weak_diffusion", split=True))
-    farm = shapely.union_all([blob(8, 14, 5.0, rng), blob(4, -11, 5.0, rng),
-                              blob(23, 10, 4.0, rng), blob(12, -9, 3.5, rng)])
+    zones.append(
+        dict(
+            key="weak",
+            subtype="weak_diffusion",
+            unit_class=2,
+            element="air",
+            geom=weak,
+            zh="大气环境弱扩散",
+            en="air weak-diffusion",
+            access="weak_diffusion",
+            split=True,
+        )
+    )
+    farm = shapely.union_all(
+        [
+            blob(8, 14, 5.0, rng),
+            blob(4, -11, 5.0, rng),
+            blob(23, 10, 4.0, rng),
+            blob(12, -9, 3.5, rng),
+        ]
+    )
     farm = farm.intersection(outline)
     f["farm_priority"] = farm
-    zones.append(dict(key="farm", subtype="farmland_priority", unit_class=1, element="soil",
-                      geom=farm, zh="农用地优先保护", en="priority farmland",
-                      access="farmland_priority", split=True))
-    zones.append(dict(key="general", subtype="general", unit_class=3, element="comprehensive",
-                      geom=outline, zh="一般管控", en="general control", access="general",
-                      split="village"))
+    zones.append(
+        dict(
+            key="farm",
+            subtype="farmland_priority",
+            unit_class=1,
+            element="soil",
+            geom=farm,
+            zh="农用地优先保护",
+            en="priority farmland",
+            access="farmland_priority",
+            split=True,
+        )
+    )
+    zones.append(
+        dict(
+            key="general",
+            subtype="general",
+            unit_class=3,
+            element="comprehensive",
+            geom=outline,
+            zh="一般管控",
+            en="general control",
+            access="general",
+            split="village",
+        )
+    )
     f["zones"] = zones
 
     # townships and villages: Voronoi of well-spaced seeds, clipped to the outline
@@ -616,6 +806,7 @@ def build_frame(rng) -> dict:
     f["villages"] = cells(vseeds)
     return f
 
+
 # ----------------------------------------------------------------------------- units
 
 
@@ -626,8 +817,11 @@ def _faces(f: dict) -> tuple[list, np.ndarray]:
     lines += [shapely.boundary(z["geom"]).intersection(outline) for z in f["zones"][:-1]]
     lines += [shapely.boundary(g) for g in f["townships"] + f["villages"]]
     noded = shapely.union_all(lines)
-    faces = [g for g in shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)).geoms)
-             if g.area > 1e-6]
+    faces = [
+        g
+        for g in shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)).geoms)
+        if g.area > 1e-6
+    ]
     faces = np.array(faces, dtype=object)
     rp = shapely.point_on_surface(faces)
     keep = shapely.contains(outline, rp)
@@ -684,10 +878,20 @@ def build_units(f: dict) -> gpd.GeoDataFrame:
         z = zones[p["zone"]]
         c = p["geom"].representative_point()
         t = _index_of(f["townships"], c)
-        rows.append(dict(zone=p["zone"], township=t, village=_index_of(f["villages"], c),
-                         unit_class=z["unit_class"], cx=c.x, cy=c.y, geometry=p["geom"]))
-    df = pd.DataFrame(rows).sort_values(["unit_class", "zone", "township", "cy", "cx"],
-                                        ascending=[True, True, True, False, True])
+        rows.append(
+            dict(
+                zone=p["zone"],
+                township=t,
+                village=_index_of(f["villages"], c),
+                unit_class=z["unit_class"],
+                cx=c.x,
+                cy=c.y,
+                geometry=p["geom"],
+            )
+        )
+    df = pd.DataFrame(rows).sort_values(
+        ["unit_class", "zone", "township", "cy", "cx"], ascending=[True, True, True, False, True]
+    )
     records = []
     serial = {1: 0, 2: 0, 3: 0}
     seen: dict[str, int] = {}
@@ -698,8 +902,9 @@ def build_units(f: dict) -> gpd.GeoDataFrame:
         tzh, ten = TOWNSHIPS[r.township]
         vzh, ven = f["village_names"][r.village]
         cls_zh = {1: "优先保护单元", 2: "重点管控单元", 3: "一般管控单元"}[r.unit_class]
-        cls_en = {1: "priority protection unit", 2: "key control unit",
-                  3: "general control unit"}[r.unit_class]
+        cls_en = {1: "priority protection unit", 2: "key control unit", 3: "general control unit"}[
+            r.unit_class
+        ]
         st = z["subtype"]
         if st == "red_line":
             zh = f"{COUNTY}{tzh}{z['zh']}生态保护红线{cls_zh}"
@@ -719,9 +924,18 @@ def build_units(f: dict) -> gpd.GeoDataFrame:
         if n > 1:
             zh, en = f"{zh}（{n}）", f"{en} ({n})"
         acc = ACCESS[z["access"]]
-        rec = dict(code=code, name=zh, name_en=en, unit_class=int(r.unit_class),
-                   admin_code=ADMIN, prov=PROV, city=CITY, county=COUNTY,
-                   element=z["element"], subtype=st)
+        rec = dict(
+            code=code,
+            name=zh,
+            name_en=en,
+            unit_class=int(r.unit_class),
+            admin_code=ADMIN,
+            prov=PROV,
+            city=CITY,
+            county=COUNTY,
+            element=z["element"],
+            subtype=st,
+        )
         for dim in ("spatial", "emission", "risk", "resource"):
             rec[f"access_{dim}"] = acc[dim][0]
         for dim in ("spatial", "emission", "risk", "resource"):
@@ -759,8 +973,11 @@ def write_zone_layers(f: dict, units: gpd.GeoDataFrame) -> dict:
     """outline, units, red_line, water_protection and river layers (EPSG:4490)."""
     outline = shapely.coverage_union_all(units.geometry.values)
     f["outline_noded"] = outline
-    og = gpd.GeoDataFrame(dict(admin_code=[ADMIN], name=[COUNTY], name_en=[COUNTY_EN]),
-                          geometry=[outline], crs=PROJ_CRS)
+    og = gpd.GeoDataFrame(
+        dict(admin_code=[ADMIN], name=[COUNTY], name_en=[COUNTY_EN]),
+        geometry=[outline],
+        crs=PROJ_CRS,
+    )
     write_vector(to_geo(og), "outline.geojson")
     ug = to_geo(units.drop(columns="_zone"))
     write_vector(ug, "units.gpkg", layer="units")
@@ -769,10 +986,15 @@ def write_zone_layers(f: dict, units: gpd.GeoDataFrame) -> dict:
     rows = []
     for i, z in enumerate([z for z in f["zones"] if z["subtype"] == "red_line"]):
         g = shapely.coverage_union_all(red[red._zone == z["key"]].geometry.values)
-        rows.append(dict(id=f"RL{i + 1:03d}", name=f"{COUNTY}{z['zh']}生态保护红线",
-                         name_en=f"Qingxi {z['en']} ecological red line", geometry=g))
-    write_vector(to_geo(gpd.GeoDataFrame(rows, crs=PROJ_CRS)), "red_line.gpkg",
-                 layer="red_line")
+        rows.append(
+            dict(
+                id=f"RL{i + 1:03d}",
+                name=f"{COUNTY}{z['zh']}生态保护红线",
+                name_en=f"Qingxi {z['en']} ecological red line",
+                geometry=g,
+            )
+        )
+    write_vector(to_geo(gpd.GeoDataFrame(rows, crs=PROJ_CRS)), "red_line.gpkg", layer="red_line")
 
     wz = units[units.subtype == "drinking_water_source"]
     rows = []
@@ -780,16 +1002,29 @@ def write_zone_layers(f: dict, units: gpd.GeoDataFrame) -> dict:
         g = shapely.coverage_union_all(wz[wz._zone == z["key"]].geometry.values)
         if g.is_empty:
             continue
-        rows.append(dict(zone_id=f"WS{len(rows) + 1:02d}", name=f"{COUNTY}{z['zh']}",
-                         name_en=f"Qingxi {z['en']}", grade=z["grade"],
-                         intake=f["intakes"][z["intake"]][0], geometry=g))
+        rows.append(
+            dict(
+                zone_id=f"WS{len(rows) + 1:02d}",
+                name=f"{COUNTY}{z['zh']}",
+                name_en=f"Qingxi {z['en']}",
+                grade=z["grade"],
+                intake=f["intakes"][z["intake"]][0],
+                geometry=g,
+            )
+        )
     water = gpd.GeoDataFrame(rows, crs=PROJ_CRS)
     write_vector(to_geo(water), "water_protection.gpkg", layer="water_protection")
 
-    rv = gpd.GeoDataFrame(dict(name=["青溪"], name_en=["Qingxi River"], kind=["centre_line"]),
-                          geometry=[f["river"]], crs=PROJ_CRS)
-    wb = gpd.GeoDataFrame(dict(name=["青溪"], name_en=["Qingxi River"], kind=["water_body"]),
-                          geometry=[f["water_body"]], crs=PROJ_CRS)
+    rv = gpd.GeoDataFrame(
+        dict(name=["青溪"], name_en=["Qingxi River"], kind=["centre_line"]),
+        geometry=[f["river"]],
+        crs=PROJ_CRS,
+    )
+    wb = gpd.GeoDataFrame(
+        dict(name=["青溪"], name_en=["Qingxi River"], kind=["water_body"]),
+        geometry=[f["water_body"]],
+        crs=PROJ_CRS,
+    )
     write_vector(to_geo(rv), "river.gpkg", layer="river")
     write_vector(to_geo(wb), "water_body.gpkg", layer="water_body")
     return dict(units_geo=ug, water=water)
@@ -819,9 +1054,15 @@ def cell_centres(transform, shape) -> tuple[np.ndarray, np.ndarray]:
 
 
 HILLS = [  # (x km, y km, amplitude m, sigma km)
-    (-18.0, -10.0, 700.0, 5.5), (-22.5, 6.5, 480.0, 3.5), (-6.0, -19.5, 520.0, 3.5),
-    (-24.0, -2.0, 420.0, 4.0), (-12.0, -20.0, 380.0, 3.5), (-16.0, 14.0, 300.0, 3.5),
-    (-26.0, -15.0, 500.0, 4.0), (-10.0, 12.0, 180.0, 2.5), (-5.0, 4.5, 140.0, 2.0),
+    (-18.0, -10.0, 700.0, 5.5),
+    (-22.5, 6.5, 480.0, 3.5),
+    (-6.0, -19.5, 520.0, 3.5),
+    (-24.0, -2.0, 420.0, 4.0),
+    (-12.0, -20.0, 380.0, 3.5),
+    (-16.0, 14.0, 300.0, 3.5),
+    (-26.0, -15.0, 500.0, 4.0),
+    (-10.0, 12.0, 180.0, 2.5),
+    (-5.0, 4.5, 140.0, 2.0),
 ]
 
 
@@ -840,14 +1081,33 @@ def smooth_noise(shape, rng, sigma: float) -> np.ndarray:
     return n / n.std()
 
 
-def write_tif(name: str, arr: np.ndarray, transform, nodata, tags: dict | None = None,
-              desc: str | None = None, predictor: int = 1) -> Path:
+def write_tif(
+    name: str,
+    arr: np.ndarray,
+    transform,
+    nodata,
+    tags: dict | None = None,
+    desc: str | None = None,
+    predictor: int = 1,
+) -> Path:
     path = HERE / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    profile = dict(driver="GTiff", height=arr.shape[0], width=arr.shape[1], count=1,
-                   dtype=arr.dtype, crs=PROJ_CRS, transform=transform, nodata=nodata,
-                   compress="DEFLATE", predictor=predictor, tiled=True, blockxsize=256,
-                   blockysize=256, zlevel=9)
+    profile = dict(
+        driver="GTiff",
+        height=arr.shape[0],
+        width=arr.shape[1],
+        count=1,
+        dtype=arr.dtype,
+        crs=PROJ_CRS,
+        transform=transform,
+        nodata=nodata,
+        compress="DEFLATE",
+        predictor=predictor,
+        tiled=True,
+        blockxsize=256,
+        blockysize=256,
+        zlevel=9,
+    )
     if arr.shape[0] < 256 or arr.shape[1] < 256:
         profile.update(blockxsize=16, blockysize=16)
     with rasterio.open(path, "w", **profile) as dst:
@@ -867,12 +1127,21 @@ def build_dem(f: dict, rng) -> tuple[np.ndarray, object]:
     hill_share = np.clip((z - 40) / 300, 0, 1)
     z = z + smooth_noise(shape, rng, 3) * (1.5 + 25 * hill_share)
     z = np.round(np.maximum(z, 2.0), 1).astype("float32")
-    inside = rasterize([(f["outline"], 1)], out_shape=shape, transform=tr, fill=0,
-                       dtype="uint8").astype(bool)
+    inside = rasterize(
+        [(f["outline"], 1)], out_shape=shape, transform=tr, fill=0, dtype="uint8"
+    ).astype(bool)
     z[~inside] = -9999.0
-    write_tif("dem.tif", z, tr, -9999.0, dict(units="m", quantity="elevation",
-              vertical_datum="1985 National Height Datum (fictional)"),
-              "elevation (m)", predictor=3)
+    write_tif(
+        "dem.tif",
+        z,
+        tr,
+        -9999.0,
+        dict(
+            units="m", quantity="elevation", vertical_datum="1985 National Height Datum (fictional)"
+        ),
+        "elevation (m)",
+        predictor=3,
+    )
     return z, tr
 
 
@@ -899,16 +1168,27 @@ def build_landcover(f: dict, units: gpd.GeoDataFrame, rng) -> dict:
     f["quarries"] = [Point(km(-9.5, -13.0)), Point(km(-25.0, 1.5)), Point(km(14.5, -14.5))]
     shapes += [(q.buffer(250), 60) for q in f["quarries"]]
     shapes += [(f["water_body"], 80)]
-    shapes += [(Point(km(x, y)).buffer(r), 80) for x, y, r in
-               ((6.0, 9.0, 350), (-3.0, -8.0, 300), (20.0, -12.0, 250), (12.5, 15.0, 280))]
+    shapes += [
+        (Point(km(x, y)).buffer(r), 80)
+        for x, y, r in ((6.0, 9.0, 350), (-3.0, -8.0, 300), (20.0, -12.0, 250), (12.5, 15.0, 280))
+    ]
     burn = rasterize(shapes, out_shape=shape, transform=tr, fill=0, dtype="uint8")
     lc = np.where(burn > 0, burn, lc)
-    inside = rasterize([(f["outline"], 1)], out_shape=shape, transform=tr, fill=0,
-                       dtype="uint8").astype(bool)
+    inside = rasterize(
+        [(f["outline"], 1)], out_shape=shape, transform=tr, fill=0, dtype="uint8"
+    ).astype(bool)
     lc[~inside] = 0
-    write_tif("landcover.tif", lc, tr, 0, dict(
-        classes="10 tree cover;20 shrubland;30 grassland;40 cropland;50 built-up;60 bare;80 water",
-        source="synthetic (fictional county)"), "land cover class")
+    write_tif(
+        "landcover.tif",
+        lc,
+        tr,
+        0,
+        dict(
+            classes="10 tree cover;20 shrubland;30 grassland;40 cropland;50 built-up;60 bare;80 water",
+            source="synthetic (fictional county)",
+        ),
+        "land cover class",
+    )
     return dict(lc=lc, transform=tr)
 
 
@@ -917,52 +1197,219 @@ def build_landcover(f: dict, units: gpd.GeoDataFrame, rng) -> dict:
 # code: zh, en, capacity unit, median capacity, sigma,
 #       (so2, nox, pm, vocs, co2, energy_tce) per unit of capacity, two_high, tags
 SECTORS: dict[str, tuple] = {
-    "3212": ("铅锌冶炼", "Lead-Zinc Smelting", "t/yr", 60_000, 0.4,
-             (2.0e-3, 0.4e-3, 0.6e-3, 0.0, 1.6, 0.45), True, "heavy_metals,hazardous_chemicals"),
-    "3120": ("钢铁", "Iron and Steel", "t/yr", 2.0e6, 0.1,
-             (0.3e-3, 0.6e-3, 0.45e-3, 0.03e-3, 1.8, 0.55), True, ""),
-    "3011": ("水泥", "Cement", "t clinker/yr", 1.5e6, 0.2,
-             (0.12e-3, 0.45e-3, 0.12e-3, 0.0, 0.85, 0.11), True, ""),
-    "4411": ("热电", "Thermal Power", "MW", 1320, 0.0,
-             (0.5, 0.8, 0.1, 0.02, 4100.0, 1500.0), True, "coal"),
-    "2511": ("石化", "Petrochemical", "t crude/yr", 1.5e6, 0.0,
-             (0.1e-3, 0.15e-3, 0.03e-3, 0.3e-3, 0.25, 0.08), True, "hazardous_chemicals,vocs"),
-    "2614": ("化工", "Chemical", "t/yr", 25_000, 0.8,
-             (0.1e-3, 0.25e-3, 0.05e-3, 1.5e-3, 1.0, 0.35), None, "hazardous_chemicals,vocs"),
-    "2631": ("农药", "Agrochemical", "t/yr", 3_000, 0.6,
-             (0.2e-3, 0.3e-3, 0.1e-3, 5e-3, 2.0, 0.8), False, "hazardous_chemicals,vocs"),
-    "2710": ("制药", "Pharmaceutical", "t/yr", 300, 0.7,
-             (0.5e-3, 1e-3, 0.2e-3, 25e-3, 8.0, 3.0), False, "hazardous_chemicals,vocs"),
-    "1713": ("印染", "Dyeing and Finishing", "10^4 m/yr", 3_000, 0.6,
-             (0.5e-3, 2e-3, 0.3e-3, 0.8e-3, 3.5, 1.2), False, "water_intensive"),
-    "2221": ("纸业", "Paper", "t/yr", 50_000, 0.6,
-             (0.2e-3, 0.45e-3, 0.08e-3, 0.02e-3, 0.9, 0.33), False, "water_intensive"),
-    "3360": ("表面处理", "Surface Treatment", "m2/yr", 150_000, 0.6,
-             (0.0, 1e-6, 2e-7, 2e-6, 0.004, 0.0015), False, "heavy_metals,hazardous_chemicals"),
-    "3670": ("汽车零部件", "Auto Parts", "sets/yr", 200_000, 0.8,
-             (0.0, 2e-6, 3e-6, 2.5e-5, 0.01, 0.004), False, "vocs"),
-    "3981": ("电子元件", "Electronic Components", "10^4 pcs/yr", 20_000, 0.9,
-             (0.0, 1e-5, 1e-5, 8e-5, 0.05, 0.02), False, ""),
-    "1310": ("粮油加工", "Grain Milling", "t/yr", 15_000, 0.7,
-             (0.0, 2e-5, 1.5e-4, 0.0, 0.012, 0.005), False, ""),
-    "3311": ("钢结构", "Steel Structures", "t/yr", 8_000, 0.8,
-             (0.0, 3e-5, 2e-4, 4e-4, 0.08, 0.03), False, "vocs"),
-    "2929": ("塑料制品", "Plastic Products", "t/yr", 3_000, 0.8,
-             (0.0, 2e-5, 5e-5, 1e-3, 0.3, 0.12), False, "vocs"),
-    "0313": ("生猪养殖", "Pig Farming", "head/yr", 3_000, 0.8,
-             (0.0, 0.0, 2e-5, 0.0, 0.05, 0.01), False, "livestock"),
-    "4430": ("热力", "Heat Supply", "t/h", 40, 0.5,
-             (0.02, 0.3, 0.02, 0.01, 1000.0, 540.0), False, ""),
-    "3031": ("新型墙材", "Building Bricks", "10^4 bricks/yr", 6_000, 0.5,
-             (0.004, 0.003, 0.002, 0.0, 1.2, 0.45), False, ""),
-    "1019": ("石料", "Quarry", "t/yr", 300_000, 0.5,
-             (0.0, 2e-6, 5e-5, 0.0, 0.003, 0.001), False, "mining"),
+    "3212": (
+        "铅锌冶炼",
+        "Lead-Zinc Smelting",
+        "t/yr",
+        60_000,
+        0.4,
+        (2.0e-3, 0.4e-3, 0.6e-3, 0.0, 1.6, 0.45),
+        True,
+        "heavy_metals,hazardous_chemicals",
+    ),
+    "3120": (
+        "钢铁",
+        "Iron and Steel",
+        "t/yr",
+        2.0e6,
+        0.1,
+        (0.3e-3, 0.6e-3, 0.45e-3, 0.03e-3, 1.8, 0.55),
+        True,
+        "",
+    ),
+    "3011": (
+        "水泥",
+        "Cement",
+        "t clinker/yr",
+        1.5e6,
+        0.2,
+        (0.12e-3, 0.45e-3, 0.12e-3, 0.0, 0.85, 0.11),
+        True,
+        "",
+    ),
+    "4411": (
+        "热电",
+        "Thermal Power",
+        "MW",
+        1320,
+        0.0,
+        (0.5, 0.8, 0.1, 0.02, 4100.0, 1500.0),
+        True,
+        "coal",
+    ),
+    "2511": (
+        "石化",
+        "Petrochemical",
+        "t crude/yr",
+        1.5e6,
+        0.0,
+        (0.1e-3, 0.15e-3, 0.03e-3, 0.3e-3, 0.25, 0.08),
+        True,
+        "hazardous_chemicals,vocs",
+    ),
+    "2614": (
+        "化工",
+        "Chemical",
+        "t/yr",
+        25_000,
+        0.8,
+        (0.1e-3, 0.25e-3, 0.05e-3, 1.5e-3, 1.0, 0.35),
+        None,
+        "hazardous_chemicals,vocs",
+    ),
+    "2631": (
+        "农药",
+        "Agrochemical",
+        "t/yr",
+        3_000,
+        0.6,
+        (0.2e-3, 0.3e-3, 0.1e-3, 5e-3, 2.0, 0.8),
+        False,
+        "hazardous_chemicals,vocs",
+    ),
+    "2710": (
+        "制药",
+        "Pharmaceutical",
+        "t/yr",
+        300,
+        0.7,
+        (0.5e-3, 1e-3, 0.2e-3, 25e-3, 8.0, 3.0),
+        False,
+        "hazardous_chemicals,vocs",
+    ),
+    "1713": (
+        "印染",
+        "Dyeing and Finishing",
+        "10^4 m/yr",
+        3_000,
+        0.6,
+        (0.5e-3, 2e-3, 0.3e-3, 0.8e-3, 3.5, 1.2),
+        False,
+        "water_intensive",
+    ),
+    "2221": (
+        "纸业",
+        "Paper",
+        "t/yr",
+        50_000,
+        0.6,
+        (0.2e-3, 0.45e-3, 0.08e-3, 0.02e-3, 0.9, 0.33),
+        False,
+        "water_intensive",
+    ),
+    "3360": (
+        "表面处理",
+        "Surface Treatment",
+        "m2/yr",
+        150_000,
+        0.6,
+        (0.0, 1e-6, 2e-7, 2e-6, 0.004, 0.0015),
+        False,
+        "heavy_metals,hazardous_chemicals",
+    ),
+    "3670": (
+        "汽车零部件",
+        "Auto Parts",
+        "sets/yr",
+        200_000,
+        0.8,
+        (0.0, 2e-6, 3e-6, 2.5e-5, 0.01, 0.004),
+        False,
+        "vocs",
+    ),
+    "3981": (
+        "电子元件",
+        "Electronic Components",
+        "10^4 pcs/yr",
+        20_000,
+        0.9,
+        (0.0, 1e-5, 1e-5, 8e-5, 0.05, 0.02),
+        False,
+        "",
+    ),
+    "1310": (
+        "粮油加工",
+        "Grain Milling",
+        "t/yr",
+        15_000,
+        0.7,
+        (0.0, 2e-5, 1.5e-4, 0.0, 0.012, 0.005),
+        False,
+        "",
+    ),
+    "3311": (
+        "钢结构",
+        "Steel Structures",
+        "t/yr",
+        8_000,
+        0.8,
+        (0.0, 3e-5, 2e-4, 4e-4, 0.08, 0.03),
+        False,
+        "vocs",
+    ),
+    "2929": (
+        "塑料制品",
+        "Plastic Products",
+        "t/yr",
+        3_000,
+        0.8,
+        (0.0, 2e-5, 5e-5, 1e-3, 0.3, 0.12),
+        False,
+        "vocs",
+    ),
+    "0313": (
+        "生猪养殖",
+        "Pig Farming",
+        "head/yr",
+        3_000,
+        0.8,
+        (0.0, 0.0, 2e-5, 0.0, 0.05, 0.01),
+        False,
+        "livestock",
+    ),
+    "4430": (
+        "热力",
+        "Heat Supply",
+        "t/h",
+        40,
+        0.5,
+        (0.02, 0.3, 0.02, 0.01, 1000.0, 540.0),
+        False,
+        "",
+    ),
+    "3031": (
+        "新型墙材",
+        "Building Bricks",
+        "10^4 bricks/yr",
+        6_000,
+        0.5,
+        (0.004, 0.003, 0.002, 0.0, 1.2, 0.45),
+        False,
+        "",
+    ),
+    "1019": (
+        "石料",
+        "Quarry",
+        "t/yr",
+        300_000,
+        0.5,
+        (0.0, 2e-6, 5e-5, 0.0, 0.003, 0.001),
+        False,
+        "mining",
+    ),
 }
 EMISSION_COLS = ["so2_t", "nox_t", "pm_t", "vocs_t", "co2_t", "energy_tce"]
 
 
-def facility_record(code: str, xy, rng, *, stage: str = "existing", scale: float = 1.0,
-                    capacity: float | None = None) -> dict:
+def facility_record(
+    code: str,
+    xy,
+    rng,
+    *,
+    stage: str = "existing",
+    scale: float = 1.0,
+    capacity: float | None = None,
+) -> dict:
     """One facility with capacity-based emissions (t/yr)."""
     zh, en, unit, med, sig, fac, two_high, tags = SECTORS[code]
     cap = capacity if capacity is not None else med * scale * float(rng.lognormal(0, sig))
@@ -972,9 +1419,17 @@ def facility_record(code: str, xy, rng, *, stage: str = "existing", scale: float
     if two_high is None:  # chemicals: large plants count as two-high
         two_high = cap >= 80_000
     tag = ",".join(t for t in (["two_high"] if two_high else []) + tags.split(",") if t)
-    return dict(sector=code, stage=stage, capacity=cap, capacity_unit=unit,
-                **dict(zip(EMISSION_COLS, em, strict=True)), two_high=bool(two_high), tags=tag,
-                x=float(xy[0]), y=float(xy[1]))
+    return dict(
+        sector=code,
+        stage=stage,
+        capacity=cap,
+        capacity_unit=unit,
+        **dict(zip(EMISSION_COLS, em, strict=True)),
+        two_high=bool(two_high),
+        tags=tag,
+        x=float(xy[0]),
+        y=float(xy[1]),
+    )
 
 
 def _zone_geom(units: gpd.GeoDataFrame, key: str, shrink: float = 80.0):
@@ -987,15 +1442,36 @@ PLANTED = [
     ("red_0", "1019", "existing", 250_000, "quarry inside the ecological red line"),
     ("red_2", "2614", "proposed", 8_000, "proposed chemical plant inside the red line"),
     ("red_1", "3311", "existing", 3_000, "metal workshop inside the red line"),
-    ("water_first_1", "3360", "existing", 60_000,
-     "electroplating in a first-grade water source zone"),
-    ("water_second_0", "1713", "existing", 2_000, "dyeing mill in a second-grade water source zone"),
+    (
+        "water_first_1",
+        "3360",
+        "existing",
+        60_000,
+        "electroplating in a first-grade water source zone",
+    ),
+    (
+        "water_second_0",
+        "1713",
+        "existing",
+        2_000,
+        "dyeing mill in a second-grade water source zone",
+    ),
     ("water_second_1", "0313", "existing", 8_000, "pig farm in a second-grade water source zone"),
     ("water_quasi_0", "2221", "proposed", 60_000, "proposed paper mill in a quasi-protection zone"),
-    ("high", "3011", "proposed", 1_200_000,
-     "proposed two-high cement line in a high-emission air unit"),
-    ("high", "2614", "proposed", 100_000,
-     "proposed two-high chemical plant in a high-emission air unit"),
+    (
+        "high",
+        "3011",
+        "proposed",
+        1_200_000,
+        "proposed two-high cement line in a high-emission air unit",
+    ),
+    (
+        "high",
+        "2614",
+        "proposed",
+        100_000,
+        "proposed two-high chemical plant in a high-emission air unit",
+    ),
     ("park_1", "2614", "proposed", 40_000, "proposed VOCs source in the chemical park (offsets)"),
     ("park_0", "3670", "proposed", 500_000, "proposed VOCs/NOx source in the development zone"),
     ("town", "2929", "proposed", 4_000, "proposed VOCs source in the county town"),
@@ -1016,9 +1492,14 @@ def build_facilities(f: dict, units: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
 
     # smelter cluster: the majors, fixed positions in the west half of the park
     sx, sy = f["smelter_xy"]
-    majors = [("3212", 100_000, (-1.2, 0.6)), ("3212", 40_000, (-1.5, -0.4)),
-              ("3120", 2.0e6, (-0.2, 0.7)), ("3011", 1.5e6, (0.6, 0.9)),
-              ("4411", 1320, (0.2, -0.6)), ("2511", 1.5e6, (1.2, -0.7))]
+    majors = [
+        ("3212", 100_000, (-1.2, 0.6)),
+        ("3212", 40_000, (-1.5, -0.4)),
+        ("3120", 2.0e6, (-0.2, 0.7)),
+        ("3011", 1.5e6, (0.6, 0.9)),
+        ("4411", 1320, (0.2, -0.6)),
+        ("2511", 1.5e6, (1.2, -0.7)),
+    ]
     for code, cap, (dx, dy) in majors:
         recs.append(facility_record(code, km(sx + dx, sy + dy), rng, capacity=cap))
     f["smelters"] = [(sx - 1.2, sy + 0.6), (sx - 1.5, sy - 0.4)]
@@ -1026,8 +1507,19 @@ def build_facilities(f: dict, units: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
     plan = [
         (east, {"2614": 18, "2631": 5, "2710": 6, "3360": 8}),
         (p1, {"3311": 15, "4430": 2}),
-        (p0, {"3670": 90, "3981": 70, "1713": 25, "2929": 50, "3311": 40, "2221": 6, "3360": 12,
-              "4430": 2}),
+        (
+            p0,
+            {
+                "3670": 90,
+                "3981": 70,
+                "1713": 25,
+                "2929": 50,
+                "3311": 40,
+                "2221": 6,
+                "3360": 12,
+                "4430": 2,
+            },
+        ),
         (p2, {"2929": 40, "3981": 40, "2710": 8, "2614": 6, "3360": 6}),
     ]
     for geom, counts in plan:
@@ -1041,11 +1533,24 @@ def build_facilities(f: dict, units: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
     # rural scatter near villages, outside protected, park and town units
     protected = units[(units.unit_class == 1) & (units.subtype != "farmland_priority")]
     avoid = shapely.union_all(
-        [*protected.geometry.buffer(150).values, f["town"].buffer(300),
-         *(g.buffer(300) for _, _, g in f["parks"]), f["water_body"].buffer(100)])
+        [
+            *protected.geometry.buffer(150).values,
+            f["town"].buffer(300),
+            *(g.buffer(300) for _, _, g in f["parks"]),
+            f["water_body"].buffer(100),
+        ]
+    )
     ok_area = f["outline"].buffer(-200).difference(avoid)
-    rural = {"0313": 150, "1310": 90, "3311": 80, "2929": 60, "3031": 30, "3670": 45,
-             "3981": 45, "1019": 4}
+    rural = {
+        "0313": 150,
+        "1310": 90,
+        "3311": 80,
+        "2929": 60,
+        "3031": 30,
+        "3670": 45,
+        "3981": 45,
+        "1019": 4,
+    }
     vs = f["vseeds"]
     shapely.prepare(ok_area)
     for code, n in rural.items():
@@ -1054,8 +1559,9 @@ def build_facilities(f: dict, units: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
             v = vs[rng.integers(len(vs))]
             xy = v + rng.normal(0, 900, 2)
             if code == "1019":
-                xy = np.array(km(*rng.choice([(-27.0, 3.5), (-2.0, -23.0), (-26.5, -6.0),
-                                              (15.0, -14.0)]))) + rng.normal(0, 300, 2)
+                xy = np.array(
+                    km(*rng.choice([(-27.0, 3.5), (-2.0, -23.0), (-26.5, -6.0), (15.0, -14.0)]))
+                ) + rng.normal(0, 300, 2)
             if shapely.contains_xy(ok_area, *xy):
                 recs.append(facility_record(code, xy, rng, stage=stage(), scale=0.4))
                 got += 1
@@ -1076,8 +1582,11 @@ def build_facilities(f: dict, units: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
     df.insert(1, "name", names)
     df.insert(2, "name_en", names_en)
     f["planted"] = df.iloc[n_regular:][["facility_id", "sector", "stage", "zone", "note"]]
-    gdf = gpd.GeoDataFrame(df.drop(columns=["x", "y", "note", "zone"]),
-                           geometry=gpd.points_from_xy(df.x, df.y), crs=PROJ_CRS)
+    gdf = gpd.GeoDataFrame(
+        df.drop(columns=["x", "y", "note", "zone"]),
+        geometry=gpd.points_from_xy(df.x, df.y),
+        crs=PROJ_CRS,
+    )
     return gdf
 
 
@@ -1106,110 +1615,466 @@ def _firm_names(df: pd.DataFrame, rng) -> tuple[list[str], list[str]]:
 # id, geometry kind, zone key, near (x, y km), size (ha or km), sector, capacity, unit,
 # emissions (so2, nox, pm, vocs, co2, energy) or None, two_high, tags, name zh, name en, note
 PROJECTS: list[tuple] = [
-    ("P001", "point", "park_2", None, None, "3981", 30_000, "10^4 pcs/yr",
-     (0.0, 0.3, 0.3, 2.4, 1500.0, 600.0), False, "", "新型电子元器件生产线项目",
-     "New electronic components line", "allowed: clean project in an industrial park"),
-    ("P002", "point", "general", (10.0, -3.5), None, "1310", 20_000, "t/yr",
-     (0.0, 0.4, 3.0, 0.0, 240.0, 100.0), False, "", "粮食烘干加工中心项目",
-     "Grain drying and milling centre", "allowed: small agro-processing in a general unit"),
-    ("P003", "point", "red_0", None, None, "1019", 500_000, "t/yr",
-     (0.0, 1.0, 25.0, 0.0, 1500.0, 500.0), False, "mining", "建筑石料矿开采项目",
-     "Construction stone quarry", "prohibited: mining inside the ecological red line"),
-    ("P004", "point", "water_first_0", None, None, "2614", 10_000, "t/yr",
-     (1.0, 2.5, 0.5, 15.0, 10_000.0, 3500.0), False, "hazardous_chemicals,vocs",
-     "精细化工中间体项目", "Fine chemical intermediates plant",
-     "prohibited: chemical plant in a first-grade drinking-water source zone"),
-    ("P005", "polygon", "water_second_1", None, 8.0, "3360", 200_000, "m2/yr",
-     (0.0, 0.2, 0.04, 0.4, 800.0, 300.0), False, "heavy_metals,hazardous_chemicals",
-     "电镀集中加工区项目", "Electroplating centre",
-     "prohibited: polluting project in a second-grade drinking-water source zone"),
-    ("P006", "polygon", "park_1", None, 35.0, "3120", 1_000_000, "t/yr",
-     (300.0, 600.0, 450.0, 30.0, 1_800_000.0, 550_000.0), True, "two_high",
-     "钢铁产能置换升级项目", "Steel capacity-replacement upgrade",
-     "restricted: two-high project in a park, capacity replacement and 2:1 offsets"),
-    ("P007", "polygon", "high", None, 25.0, "3011", 1_000_000, "t clinker/yr",
-     (120.0, 450.0, 120.0, 0.0, 850_000.0, 110_000.0), True, "two_high",
-     "新型干法水泥熟料生产线项目", "Dry-process cement clinker line",
-     "prohibited/restricted: new two-high capacity in a high-emission air unit"),
-    ("P008", "polygon", "park_0_edge", None, 20.0, "3670", 300_000, "sets/yr",
-     (0.0, 0.6, 0.9, 7.5, 3000.0, 1200.0), False, "vocs", "汽车零部件涂装项目",
-     "Auto parts coating plant", "restricted: straddles the development zone and an air unit"),
-    ("P009", "line", "pipeline", None, None, "5720", 5.0e8, "m3/yr",
-     (0.0, 0.0, 0.0, 0.0, 0.0, 0.0), False, "linear_infrastructure", "县域天然气输气管道工程",
-     "County natural gas pipeline", "restricted: linear infrastructure crossing water zones"),
-    ("P010", "line", "road", None, None, "4812", 18.0, "km",
-     (0.0, 0.0, 0.0, 0.0, 0.0, 0.0), False, "linear_infrastructure", "西部山区县道改建工程",
-     "Western hills county road", "restricted: road through the red line (unavoidable)"),
-    ("P011", "point", "park_1", None, None, "2614", 50_000, "t/yr",
-     None, False, "hazardous_chemicals,vocs", "有机化工原料扩建项目",
-     "Organic chemicals expansion", "needs information: emissions not given (null)"),
-    ("P012", "point", "general", (-4.0, -12.0), None, None, 5_000, "t/yr",
-     (0.0, 0.5, 0.8, 6.0, 2000.0, 800.0), False, "", "新材料加工项目（行业待定）",
-     "New materials processing (sector unknown)", "needs information: sector not given"),
-    ("P013", "polygon", "soil", None, 30.0, "4416", 20, "MW",
-     (0.0, 0.0, 0.0, 0.0, 0.0, 0.0), False, "new_energy,polluted_land",
-     "污染耕地农光互补光伏发电项目", "PV plant on contaminated farmland",
-     "allowed: new energy on strictly controlled farmland"),
-    ("P014", "polygon", "soil", None, 15.0, "0220", 15, "ha",
-     (0.0, 0.0, 0.0, 0.0, 0.0, 0.0), False, "afforestation,polluted_land,carbon_sink",
-     "污染耕地退耕还林碳汇项目", "Afforestation of contaminated farmland",
-     "allowed: afforestation adds a carbon sink"),
-    ("P015", "point", "general", (-8.0, -3.0), None, "4411", 700, "MW",
-     (350.0, 560.0, 70.0, 14.0, 2_870_000.0, 1_050_000.0), True, "two_high,coal",
-     "2×350MW燃煤热电联产项目", "2x350 MW coal-fired CHP plant",
-     "prohibited: two-high coal plant outside a park"),
-    ("P016", "point", "park_2", None, None, "2710", 500, "t/yr",
-     (0.25, 0.5, 0.1, 12.5, 4000.0, 1500.0), False, "hazardous_chemicals,vocs",
-     "化学原料药生产项目", "Active pharmaceutical ingredients plant",
-     "restricted: VOCs source in a key unit, 2:1 offsets"),
-    ("P017", "point", "water_quasi_1", None, None, "0313", 10_000, "head/yr",
-     (0.0, 0.0, 0.2, 0.0, 500.0, 100.0), False, "livestock", "规模化生猪养殖场项目",
-     "Large pig farm", "restricted: livestock in a quasi-protection zone"),
-    ("P018", "point", "park_2", None, None, "3981", 8_000, "10^4 pcs/yr",
-     (0.0, 0.08, 0.08, 0.6, 400.0, 160.0), False, "", "片式电容器生产项目",
-     "Chip capacitor plant", "allowed: clean project in an industrial park"),
-    ("P019", "line", "powerline", None, None, "4420", 220, "kV",
-     (0.0, 0.0, 0.0, 0.0, 0.0, 0.0), False, "linear_infrastructure", "220千伏输变电工程",
-     "220 kV transmission line", "allowed/restricted: line across ecological space"),
-    ("P020", "point", "soil", None, None, "4210", 50_000, "t/yr",
-     (20.0, 5.0, 3.0, 0.0, 8000.0, 3000.0), False, "heavy_metals,hazardous_waste",
-     "废铅蓄电池再生利用项目", "Lead-acid battery recycling",
-     "prohibited: heavy-metal emissions on polluted farmland"),
-    ("P021", "polygon", "park_0", None, 12.0, "1713", 5_000, "10^4 m/yr",
-     (2.5, 10.0, 1.5, 4.0, 17_500.0, 6000.0), False, "water_intensive", "高档面料印染项目",
-     "Fabric dyeing and finishing plant", "restricted: dyeing in the development zone"),
-    ("P022", "point", "town", None, None, "6450", 30, "MW IT load",
-     (0.0, 0.0, 0.0, 0.0, 150_000.0, 60_000.0), False, "energy_intensive", "县城数据中心项目",
-     "County data centre", "allowed: no emissions, energy use above 10,000 tce"),
-    ("P023", "polygon", "farm", None, 10.0, "2614", 20_000, "t/yr",
-     (2.0, 5.0, 1.0, 30.0, 20_000.0, 7000.0), False, "hazardous_chemicals,vocs",
-     "农药中间体项目", "Pesticide intermediates plant",
-     "prohibited: chemical plant on priority farmland"),
-    ("P024", "point", "general", (9.0, -1.2), None, "4620", 50_000, "m3/d",
-     (0.0, 0.0, 0.0, 0.5, 5000.0, 2000.0), False, "", "城东污水处理厂扩建项目",
-     "Chengdong wastewater plant expansion", "allowed: environmental infrastructure"),
-    ("P025", "line", "outfall", None, None, "4620", 10_000, "m3/d",
-     (0.0, 0.0, 0.0, 0.0, 0.0, 0.0), False, "outfall", "工业污水排放口及管道工程",
-     "Industrial sewage outfall pipe", "prohibited: outfall into a second-grade zone"),
-    ("P026", "point", "general", (4.0, 20.0), None, "2511", 2_000_000, "t crude/yr",
-     (200.0, 300.0, 60.0, 600.0, 500_000.0, 160_000.0), True,
-     "two_high,hazardous_chemicals,vocs", "炼化一体化项目", "Integrated refinery",
-     "prohibited: two-high refinery outside a park"),
+    (
+        "P001",
+        "point",
+        "park_2",
+        None,
+        None,
+        "3981",
+        30_000,
+        "10^4 pcs/yr",
+        (0.0, 0.3, 0.3, 2.4, 1500.0, 600.0),
+        False,
+        "",
+        "新型电子元器件生产线项目",
+        "New electronic components line",
+        "allowed: clean project in an industrial park",
+    ),
+    (
+        "P002",
+        "point",
+        "general",
+        (10.0, -3.5),
+        None,
+        "1310",
+        20_000,
+        "t/yr",
+        (0.0, 0.4, 3.0, 0.0, 240.0, 100.0),
+        False,
+        "",
+        "粮食烘干加工中心项目",
+        "Grain drying and milling centre",
+        "allowed: small agro-processing in a general unit",
+    ),
+    (
+        "P003",
+        "point",
+        "red_0",
+        None,
+        None,
+        "1019",
+        500_000,
+        "t/yr",
+        (0.0, 1.0, 25.0, 0.0, 1500.0, 500.0),
+        False,
+        "mining",
+        "建筑石料矿开采项目",
+        "Construction stone quarry",
+        "prohibited: mining inside the ecological red line",
+    ),
+    (
+        "P004",
+        "point",
+        "water_first_0",
+        None,
+        None,
+        "2614",
+        10_000,
+        "t/yr",
+        (1.0, 2.5, 0.5, 15.0, 10_000.0, 3500.0),
+        False,
+        "hazardous_chemicals,vocs",
+        "精细化工中间体项目",
+        "Fine chemical intermediates plant",
+        "prohibited: chemical plant in a first-grade drinking-water source zone",
+    ),
+    (
+        "P005",
+        "polygon",
+        "water_second_1",
+        None,
+        8.0,
+        "3360",
+        200_000,
+        "m2/yr",
+        (0.0, 0.2, 0.04, 0.4, 800.0, 300.0),
+        False,
+        "heavy_metals,hazardous_chemicals",
+        "电镀集中加工区项目",
+        "Electroplating centre",
+        "prohibited: polluting project in a second-grade drinking-water source zone",
+    ),
+    (
+        "P006",
+        "polygon",
+        "park_1",
+        None,
+        35.0,
+        "3120",
+        1_000_000,
+        "t/yr",
+        (300.0, 600.0, 450.0, 30.0, 1_800_000.0, 550_000.0),
+        True,
+        "two_high",
+        "钢铁产能置换升级项目",
+        "Steel capacity-replacement upgrade",
+        "restricted: two-high project in a park, capacity replacement and 2:1 offsets",
+    ),
+    (
+        "P007",
+        "polygon",
+        "high",
+        None,
+        25.0,
+        "3011",
+        1_000_000,
+        "t clinker/yr",
+        (120.0, 450.0, 120.0, 0.0, 850_000.0, 110_000.0),
+        True,
+        "two_high",
+        "新型干法水泥熟料生产线项目",
+        "Dry-process cement clinker line",
+        "prohibited/restricted: new two-high capacity in a high-emission air unit",
+    ),
+    (
+        "P008",
+        "polygon",
+        "park_0_edge",
+        None,
+        20.0,
+        "3670",
+        300_000,
+        "sets/yr",
+        (0.0, 0.6, 0.9, 7.5, 3000.0, 1200.0),
+        False,
+        "vocs",
+        "汽车零部件涂装项目",
+        "Auto parts coating plant",
+        "restricted: straddles the development zone and an air unit",
+    ),
+    (
+        "P009",
+        "line",
+        "pipeline",
+        None,
+        None,
+        "5720",
+        5.0e8,
+        "m3/yr",
+        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        False,
+        "linear_infrastructure",
+        "县域天然气输气管道工程",
+        "County natural gas pipeline",
+        "restricted: linear infrastructure crossing water zones",
+    ),
+    (
+        "P010",
+        "line",
+        "road",
+        None,
+        None,
+        "4812",
+        18.0,
+        "km",
+        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        False,
+        "linear_infrastructure",
+        "西部山区县道改建工程",
+        "Western hills county road",
+        "restricted: road through the red line (unavoidable)",
+    ),
+    (
+        "P011",
+        "point",
+        "park_1",
+        None,
+        None,
+        "2614",
+        50_000,
+        "t/yr",
+        None,
+        False,
+        "hazardous_chemicals,vocs",
+        "有机化工原料扩建项目",
+        "Organic chemicals expansion",
+        "needs information: emissions not given (null)",
+    ),
+    (
+        "P012",
+        "point",
+        "general",
+        (-4.0, -12.0),
+        None,
+        None,
+        5_000,
+        "t/yr",
+        (0.0, 0.5, 0.8, 6.0, 2000.0, 800.0),
+        False,
+        "",
+        "新材料加工项目（行业待定）",
+        "New materials processing (sector unknown)",
+        "needs information: sector not given",
+    ),
+    (
+        "P013",
+        "polygon",
+        "soil",
+        None,
+        30.0,
+        "4416",
+        20,
+        "MW",
+        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        False,
+        "new_energy,polluted_land",
+        "污染耕地农光互补光伏发电项目",
+        "PV plant on contaminated farmland",
+        "allowed: new energy on strictly controlled farmland",
+    ),
+    (
+        "P014",
+        "polygon",
+        "soil",
+        None,
+        15.0,
+        "0220",
+        15,
+        "ha",
+        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        False,
+        "afforestation,polluted_land,carbon_sink",
+        "污染耕地退耕还林碳汇项目",
+        "Afforestation of contaminated farmland",
+        "allowed: afforestation adds a carbon sink",
+    ),
+    (
+        "P015",
+        "point",
+        "general",
+        (-8.0, -3.0),
+        None,
+        "4411",
+        700,
+        "MW",
+        (350.0, 560.0, 70.0, 14.0, 2_870_000.0, 1_050_000.0),
+        True,
+        "two_high,coal",
+        "2×350MW燃煤热电联产项目",
+        "2x350 MW coal-fired CHP plant",
+        "prohibited: two-high coal plant outside a park",
+    ),
+    (
+        "P016",
+        "point",
+        "park_2",
+        None,
+        None,
+        "2710",
+        500,
+        "t/yr",
+        (0.25, 0.5, 0.1, 12.5, 4000.0, 1500.0),
+        False,
+        "hazardous_chemicals,vocs",
+        "化学原料药生产项目",
+        "Active pharmaceutical ingredients plant",
+        "restricted: VOCs source in a key unit, 2:1 offsets",
+    ),
+    (
+        "P017",
+        "point",
+        "water_quasi_1",
+        None,
+        None,
+        "0313",
+        10_000,
+        "head/yr",
+        (0.0, 0.0, 0.2, 0.0, 500.0, 100.0),
+        False,
+        "livestock",
+        "规模化生猪养殖场项目",
+        "Large pig farm",
+        "restricted: livestock in a quasi-protection zone",
+    ),
+    (
+        "P018",
+        "point",
+        "park_2",
+        None,
+        None,
+        "3981",
+        8_000,
+        "10^4 pcs/yr",
+        (0.0, 0.08, 0.08, 0.6, 400.0, 160.0),
+        False,
+        "",
+        "片式电容器生产项目",
+        "Chip capacitor plant",
+        "allowed: clean project in an industrial park",
+    ),
+    (
+        "P019",
+        "line",
+        "powerline",
+        None,
+        None,
+        "4420",
+        220,
+        "kV",
+        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        False,
+        "linear_infrastructure",
+        "220千伏输变电工程",
+        "220 kV transmission line",
+        "allowed/restricted: line across ecological space",
+    ),
+    (
+        "P020",
+        "point",
+        "soil",
+        None,
+        None,
+        "4210",
+        50_000,
+        "t/yr",
+        (20.0, 5.0, 3.0, 0.0, 8000.0, 3000.0),
+        False,
+        "heavy_metals,hazardous_waste",
+        "废铅蓄电池再生利用项目",
+        "Lead-acid battery recycling",
+        "prohibited: heavy-metal emissions on polluted farmland",
+    ),
+    (
+        "P021",
+        "polygon",
+        "park_0",
+        None,
+        12.0,
+        "1713",
+        5_000,
+        "10^4 m/yr",
+        (2.5, 10.0, 1.5, 4.0, 17_500.0, 6000.0),
+        False,
+        "water_intensive",
+        "高档面料印染项目",
+        "Fabric dyeing and finishing plant",
+        "restricted: dyeing in the development zone",
+    ),
+    (
+        "P022",
+        "point",
+        "town",
+        None,
+        None,
+        "6450",
+        30,
+        "MW IT load",
+        (0.0, 0.0, 0.0, 0.0, 150_000.0, 60_000.0),
+        False,
+        "energy_intensive",
+        "县城数据中心项目",
+        "County data centre",
+        "allowed: no emissions, energy use above 10,000 tce",
+    ),
+    (
+        "P023",
+        "polygon",
+        "farm",
+        None,
+        10.0,
+        "2614",
+        20_000,
+        "t/yr",
+        (2.0, 5.0, 1.0, 30.0, 20_000.0, 7000.0),
+        False,
+        "hazardous_chemicals,vocs",
+        "农药中间体项目",
+        "Pesticide intermediates plant",
+        "prohibited: chemical plant on priority farmland",
+    ),
+    (
+        "P024",
+        "point",
+        "general",
+        (9.0, -1.2),
+        None,
+        "4620",
+        50_000,
+        "m3/d",
+        (0.0, 0.0, 0.0, 0.5, 5000.0, 2000.0),
+        False,
+        "",
+        "城东污水处理厂扩建项目",
+        "Chengdong wastewater plant expansion",
+        "allowed: environmental infrastructure",
+    ),
+    (
+        "P025",
+        "line",
+        "outfall",
+        None,
+        None,
+        "4620",
+        10_000,
+        "m3/d",
+        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        False,
+        "outfall",
+        "工业污水排放口及管道工程",
+        "Industrial sewage outfall pipe",
+        "prohibited: outfall into a second-grade zone",
+    ),
+    (
+        "P026",
+        "point",
+        "general",
+        (4.0, 20.0),
+        None,
+        "2511",
+        2_000_000,
+        "t crude/yr",
+        (200.0, 300.0, 60.0, 600.0, 500_000.0, 160_000.0),
+        True,
+        "two_high,hazardous_chemicals,vocs",
+        "炼化一体化项目",
+        "Integrated refinery",
+        "prohibited: two-high refinery outside a park",
+    ),
 ]
+
+
+#: Verdict each demo project is meant to exercise (documentation and tests; not in the file).
+EXPECTED = {p[0]: p[-1] for p in PROJECTS}
 
 
 def build_projects(f: dict, units: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
     """Proposed projects (points, lines, polygons) exercising every screening verdict."""
     rows = []
-    for (pid, kind, zone, near, size, sector, cap, unit, em, two_high, tags, zh, en,
-         note) in PROJECTS:
+    for (
+        pid,
+        kind,
+        zone,
+        near,
+        size,
+        sector,
+        cap,
+        unit,
+        em,
+        two_high,
+        tags,
+        zh,
+        en,
+        _note,
+    ) in PROJECTS:
         geom = _project_geom(f, units, rng, kind, zone, near, size)
-        rec = dict(project_id=pid, name=zh, name_en=en, sector=sector, stage="proposed",
-                   capacity=float(cap), capacity_unit=unit)
+        rec = dict(
+            project_id=pid,
+            name=zh,
+            name_en=en,
+            sector=sector,
+            stage="proposed",
+            capacity=float(cap),
+            capacity_unit=unit,
+        )
         for col, v in zip(EMISSION_COLS, em or [None] * 6, strict=True):
             rec[col] = v
-        rec.update(two_high=two_high, tags=",".join(t for t in tags.split(",") if t),
-                   description=f"拟建{zh}（{en}）。Expected: {note}.", geometry=geom)
+        rec.update(
+            two_high=two_high,
+            tags=",".join(t for t in tags.split(",") if t),
+            description=f"拟在青溪县建设{zh}，规模{cap:g} {unit}。Proposed: {en}, {cap:g} {unit}.",
+            geometry=geom,
+        )
         rows.append(rec)
     return gpd.GeoDataFrame(rows, crs=PROJ_CRS)
 
@@ -1217,12 +2082,20 @@ def build_projects(f: dict, units: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
 def _project_geom(f, units, rng, kind, zone, near, size):
     if kind == "line":
         pts = {
-            "pipeline": [(-3.6, 9.0), (-3.3, 4.0), (-2.6, river_y(-2.6)), (-2.0, -4.0),
-                         (-1.0, -9.0)],
+            "pipeline": [
+                (-3.6, 9.0),
+                (-3.3, 4.0),
+                (-2.6, river_y(-2.6)),
+                (-2.0, -4.0),
+                (-1.0, -9.0),
+            ],
             "road": [(-27.0, -3.0), (-21.0, -6.5), (-16.0, -9.0), (-10.0, -12.0)],
             "powerline": [(-23.0, 13.0), (-17.0, 11.0), (-11.0, 10.5), (-4.0, 10.0)],
-            "outfall": [(-5.2, river_y(-5.2) + 1.6), (-5.0, river_y(-5.0) + 0.8),
-                        (-5.0, river_y(-5.0))],
+            "outfall": [
+                (-5.2, river_y(-5.2) + 1.6),
+                (-5.0, river_y(-5.0) + 0.8),
+                (-5.0, river_y(-5.0)),
+            ],
         }[zone]
         return LineString([km(x, y) for x, y in pts])
     if zone == "park_0_edge":
@@ -1243,8 +2116,9 @@ def _project_geom(f, units, rng, kind, zone, near, size):
         return c
     side = np.sqrt(size * 1e4)
     w, h = side * 1.3, side / 1.3
-    return shapely.affinity.rotate(box(c.x - w / 2, c.y - h / 2, c.x + w / 2, c.y + h / 2),
-                                   float(rng.uniform(-30, 30)))
+    return shapely.affinity.rotate(
+        box(c.x - w / 2, c.y - h / 2, c.x + w / 2, c.y + h / 2), float(rng.uniform(-30, 30))
+    )
 
 
 # ----------------------------------------------------------------------------- grids
@@ -1307,13 +2181,26 @@ def build_grids(f: dict, fac: gpd.GeoDataFrame, lc: dict) -> dict:
         area = sum(t * w for t, w in zip(AREA_SOURCES[key], weights, strict=True))
         grid = (pts + area).astype("float32")
         out[key] = dict(grid=grid, points=float(vals.sum()), area=float(sum(AREA_SOURCES[key])))
-        src = (f"existing facilities in data/facilities.gpkg summed per cell"
-               f"{' x PM2.5 fraction 0.6 of pm_t' if key == 'pm25' else ''} + area sources "
-               f"(county town, roads, rural) {AREA_SOURCES[key]} t/yr")
-        write_tif(f"grids/{key}.tif", grid, tr, -9999.0, dict(
-            units="t/cell/yr", quantity="amount", pollutant=label, cell_size_m="1000",
-            description=f"annual {long} emissions, t per 1 km cell per year (synthetic)",
-            source=src), f"{label} emissions (t/cell/yr)")
+        src = (
+            f"existing facilities in data/facilities.gpkg summed per cell"
+            f"{' x PM2.5 fraction 0.6 of pm_t' if key == 'pm25' else ''} + area sources "
+            f"(county town, roads, rural) {AREA_SOURCES[key]} t/yr"
+        )
+        write_tif(
+            f"grids/{key}.tif",
+            grid,
+            tr,
+            -9999.0,
+            dict(
+                units="t/cell/yr",
+                quantity="amount",
+                pollutant=label,
+                cell_size_m="1000",
+                description=f"annual {long} emissions, t per 1 km cell per year (synthetic)",
+                source=src,
+            ),
+            f"{label} emissions (t/cell/yr)",
+        )
     # PM2.5 annual mean concentration: background + smoothed, wind-shifted precursors
     prec = out["pm25"]["grid"] + 0.25 * out["so2"]["grid"] + 0.15 * out["nox"]["grid"]
     prec = prec + 0.05 * out["vocs"]["grid"]
@@ -1322,11 +2209,21 @@ def build_grids(f: dict, fac: gpd.GeoDataFrame, lc: dict) -> dict:
     conc = 30.5 + 2.5 * np.clip((gx + 28) / 56, 0, 1) + 22.0 * np.sqrt(sm / sm.max())
     conc = np.clip(conc, 30.0, 55.0).astype("float32")
     out["conc"] = conc
-    write_tif("grids/pm25_conc.tif", np.round(conc, 2), tr, -9999.0, dict(
-        units="ug/m3", quantity="concentration", pollutant="PM2.5", cell_size_m="1000",
-        standard="GB 3095-2012 grade II annual mean 35 ug/m3",
-        description="annual mean PM2.5 concentration, ug/m3 (synthetic)"),
-        "PM2.5 annual mean (ug/m3)")
+    write_tif(
+        "grids/pm25_conc.tif",
+        np.round(conc, 2),
+        tr,
+        -9999.0,
+        dict(
+            units="ug/m3",
+            quantity="concentration",
+            pollutant="PM2.5",
+            cell_size_m="1000",
+            standard="GB 3095-2012 grade II annual mean 35 ug/m3",
+            description="annual mean PM2.5 concentration, ug/m3 (synthetic)",
+        ),
+        "PM2.5 annual mean (ug/m3)",
+    )
     out["transform"] = tr
     return out
 
@@ -1334,9 +2231,19 @@ def build_grids(f: dict, fac: gpd.GeoDataFrame, lc: dict) -> dict:
 # ----------------------------------------------------------------------------- farmland
 
 BLOCKS = [  # field blocks, local km: soil-risk zone first, then priority farmland, then general
-    (19.0, -2.8), (21.8, -6.0), (16.5, -6.2), (24.0, -0.5), (19.5, -9.5),
-    (8.0, 14.0), (4.5, -11.0), (6.5, -8.0), (23.0, 10.0), (12.0, -9.5),
-    (14.0, 11.0), (-2.5, -6.0), (2.0, 17.5),
+    (19.0, -2.8),
+    (21.8, -6.0),
+    (16.5, -6.2),
+    (24.0, -0.5),
+    (19.5, -9.5),
+    (8.0, 14.0),
+    (4.5, -11.0),
+    (6.5, -8.0),
+    (23.0, 10.0),
+    (12.0, -9.5),
+    (14.0, 11.0),
+    (-2.5, -6.0),
+    (2.0, 17.5),
 ]
 
 
@@ -1355,18 +2262,31 @@ def contamination(x_km: np.ndarray, y_km: np.ndarray, f: dict) -> np.ndarray:
         out += wgt * (plume + near)
     sx = f["smelters"][0][0]
     dr = np.abs(y_km - river_y(x_km))
-    out += 0.9 * np.exp(-(dr**2) / (2 * 0.6**2)) * np.exp(-np.maximum(x_km - sx, 0) / 10.0) * (
-        x_km > sx - 0.5)
+    out += (
+        0.9
+        * np.exp(-(dr**2) / (2 * 0.6**2))
+        * np.exp(-np.maximum(x_km - sx, 0) / 10.0)
+        * (x_km > sx - 0.5)
+    )
     return out
 
 
 def build_parcels(f: dict, units: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
     """Field-like rectangles (0.5-5 ha) in rotated blocks on the plain."""
-    excl = units[units.subtype.isin(["red_line", "ecological_space", "urban", "industrial_park",
-                                     "weak_diffusion"]) | (units._zone.str.startswith("water_f"))]
+    excl = units[
+        units.subtype.isin(
+            ["red_line", "ecological_space", "urban", "industrial_park", "weak_diffusion"]
+        )
+        | (units._zone.str.startswith("water_f"))
+    ]
     vill = [Point(p).buffer(350) for p in f["vseeds"]]
-    plain = f["outline"].buffer(-100).difference(
-        shapely.union_all([*excl.geometry.buffer(50).values, f["water_body"].buffer(80), *vill]))
+    plain = (
+        f["outline"]
+        .buffer(-100)
+        .difference(
+            shapely.union_all([*excl.geometry.buffer(50).values, f["water_body"].buffer(80), *vill])
+        )
+    )
     polys, uses, blocks = [], [], []
     taken = Polygon()
     for b, (bx, by) in enumerate(BLOCKS):
@@ -1386,9 +2306,15 @@ def build_parcels(f: dict, units: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
             v += h + (8.0 if row % 5 == 4 else 0.0)
             row += 1
         us, vs = np.array(us), np.array(vs)
-        corners = np.stack([
-            np.column_stack([us[:, 0], vs[:, 0]]), np.column_stack([us[:, 1], vs[:, 0]]),
-            np.column_stack([us[:, 1], vs[:, 1]]), np.column_stack([us[:, 0], vs[:, 1]])], 1)
+        corners = np.stack(
+            [
+                np.column_stack([us[:, 0], vs[:, 0]]),
+                np.column_stack([us[:, 1], vs[:, 0]]),
+                np.column_stack([us[:, 1], vs[:, 1]]),
+                np.column_stack([us[:, 0], vs[:, 1]]),
+            ],
+            1,
+        )
         a = np.deg2rad(ang)
         rx = corners[..., 0] * np.cos(a) - corners[..., 1] * np.sin(a)
         ry = corners[..., 0] * np.sin(a) + corners[..., 1] * np.cos(a)
@@ -1401,23 +2327,34 @@ def build_parcels(f: dict, units: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
         taken = taken.union(shapely.union_all(rects).convex_hull) if len(rects) else taken
         p_paddy = 0.85 if b < 5 else 0.65
         r = rng.random(len(rects))
-        uses += np.where(r < p_paddy, "paddy", np.where(r < p_paddy + 0.22, "dry",
-                                                        "orchard")).tolist()
+        uses += np.where(
+            r < p_paddy, "paddy", np.where(r < p_paddy + 0.22, "dry", "orchard")
+        ).tolist()
         polys += list(rects)
         blocks += [b] * len(rects)
     polys = np.array(polys, dtype=object)
     cen = shapely.centroid(polys)
     vs = f["vseeds"]
     cxy = shapely.get_coordinates(cen)
-    near = np.argmin((cxy[:, None, 0] - vs[None, :, 0]) ** 2 + (cxy[:, None, 1] - vs[None, :, 1])
-                     ** 2, axis=1)
+    near = np.argmin(
+        (cxy[:, None, 0] - vs[None, :, 0]) ** 2 + (cxy[:, None, 1] - vs[None, :, 1]) ** 2, axis=1
+    )
     r = rng.random(len(polys))
-    owner = np.where(r < 0.75, "household_contract", np.where(
-        r < 0.87, "cooperative", np.where(r < 0.95, "family_farm", "collective")))
-    gdf = gpd.GeoDataFrame(dict(
-        parcel_id=[f"FL{i + 1:06d}" for i in range(len(polys))], land_use=uses,
-        village=[f["village_names"][k][0] for k in near], owner_type=owner),
-        geometry=polys, crs=PROJ_CRS)
+    owner = np.where(
+        r < 0.75,
+        "household_contract",
+        np.where(r < 0.87, "cooperative", np.where(r < 0.95, "family_farm", "collective")),
+    )
+    gdf = gpd.GeoDataFrame(
+        dict(
+            parcel_id=[f"FL{i + 1:06d}" for i in range(len(polys))],
+            land_use=uses,
+            village=[f["village_names"][k][0] for k in near],
+            owner_type=owner,
+        ),
+        geometry=polys,
+        crs=PROJ_CRS,
+    )
     return gdf
 
 
@@ -1450,16 +2387,31 @@ def build_samples(f: dict, parcels: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
     fx, fy = (cen.x.values - X0) / KM, (cen.y.values - Y0) / KM
     w = 1.0 + 5.0 * contamination(fx, fy, f)
     pick = np.sort(rng.choice(len(parcels), 560, replace=False, p=w / w.sum()))
-    xy = np.column_stack([cen.x.values[pick], cen.y.values[pick]]) + rng.uniform(-5, 5,
-                                                                               (len(pick), 2))
+    xy = np.column_stack([cen.x.values[pick], cen.y.values[pick]]) + rng.uniform(
+        -5, 5, (len(pick), 2)
+    )
     lu = np.where(parcels.land_use.values[pick] == "paddy", "paddy", "other")
     # other samples: off-parcel farmland, orchards and waste land in the plain
-    plain = f["outline"].buffer(-300).difference(shapely.union_all(
-        [f["red_blobs"][0].buffer(2000), f["red_blobs"][1].buffer(2000),
-         f["red_blobs"][2].buffer(2000), f["town"], *(g for _, _, g in f["parks"]),
-         f["water_body"].buffer(50), shapely.union_all(parcels.geometry.values).buffer(20)]))
-    extra = np.vstack([points_in(plain, 70, rng),
-                       points_in(plain.intersection(f["soil_risk"]), 40, rng)])
+    plain = (
+        f["outline"]
+        .buffer(-300)
+        .difference(
+            shapely.union_all(
+                [
+                    f["red_blobs"][0].buffer(2000),
+                    f["red_blobs"][1].buffer(2000),
+                    f["red_blobs"][2].buffer(2000),
+                    f["town"],
+                    *(g for _, _, g in f["parks"]),
+                    f["water_body"].buffer(50),
+                    shapely.union_all(parcels.geometry.values).buffer(20),
+                ]
+            )
+        )
+    )
+    extra = np.vstack(
+        [points_in(plain, 70, rng), points_in(plain.intersection(f["soil_risk"]), 40, rng)]
+    )
     xy = np.vstack([xy, extra])
     lu = np.concatenate([lu, np.full(len(extra), "other")])
     x_km, y_km = (xy[:, 0] - X0) / KM, (xy[:, 1] - Y0) / KM
@@ -1469,26 +2421,37 @@ def build_samples(f: dict, parcels: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
     def ln(median, sigma):
         return median * rng.lognormal(0.0, sigma, n)
 
-    df = pd.DataFrame(dict(
-        sample_id=[f"S{i + 1:04d}" for i in range(n)],
-        cd=ln(0.15, 0.35) * (1 + 32.0 * c**1.5),
-        hg=ln(0.08, 0.4) * (1 + 4.0 * c),
-        **{"as": ln(8.0, 0.3) * (1 + 5.0 * c)},
-        pb=ln(30.0, 0.3) * (1 + 12.0 * c**1.2),
-        cr=ln(60.0, 0.25),
-        cu=ln(25.0, 0.3) * (1 + 1.5 * c),
-        ni=ln(28.0, 0.3),
-        zn=ln(80.0, 0.3) * (1 + 6.0 * c),
-    ))
-    for col, nd in (("cd", 3), ("hg", 3), ("as", 2), ("pb", 1), ("cr", 1), ("cu", 1),
-                    ("ni", 1), ("zn", 1)):
+    df = pd.DataFrame(
+        dict(
+            sample_id=[f"S{i + 1:04d}" for i in range(n)],
+            cd=ln(0.15, 0.35) * (1 + 32.0 * c**1.5),
+            hg=ln(0.08, 0.4) * (1 + 4.0 * c),
+            **{"as": ln(8.0, 0.3) * (1 + 5.0 * c)},
+            pb=ln(30.0, 0.3) * (1 + 12.0 * c**1.2),
+            cr=ln(60.0, 0.25),
+            cu=ln(25.0, 0.3) * (1 + 1.5 * c),
+            ni=ln(28.0, 0.3),
+            zn=ln(80.0, 0.3) * (1 + 6.0 * c),
+        )
+    )
+    for col, nd in (
+        ("cd", 3),
+        ("hg", 3),
+        ("as", 2),
+        ("pb", 1),
+        ("cr", 1),
+        ("cu", 1),
+        ("ni", 1),
+        ("zn", 1),
+    ):
         df[col] = df[col].round(nd)
     ph = np.where(lu == "paddy", rng.normal(5.6, 0.45, n), rng.normal(6.2, 0.6, n))
     df["ph"] = np.clip(ph, 4.5, 8.0).round(2)
     df["land_use"] = lu
     day = rng.integers(0, 214, n)
     df["sampled"] = (pd.Timestamp("2023-04-01") + pd.to_timedelta(day, unit="D")).strftime(
-        "%Y-%m-%d")
+        "%Y-%m-%d"
+    )
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=PROJ_CRS)
 
 
@@ -1539,21 +2502,29 @@ def summary(f: dict, grids: dict) -> None:
     overlap = u49.area.sum() - shapely.union_all(u49.geometry.values).area
     gap = outline.difference(shapely.union_all(u49.geometry.values)).area
     _check(abs(rel) < 1e-6, "sum of unit areas == outline area")
-    print(f"outline: {outline.area / 1e6:.1f} km2 (EPSG:4549), {len(outline.exterior.coords)} "
-          f"vertices; bounds {tuple(round(float(v), 3) for v in outline_g.total_bounds)}")
+    print(
+        f"outline: {outline.area / 1e6:.1f} km2 (EPSG:4549), {len(outline.exterior.coords)} "
+        f"vertices; bounds {tuple(round(float(v), 3) for v in outline_g.total_bounds)}"
+    )
     print(f"units: {len(ug)}; by class {ug.unit_class.value_counts().sort_index().to_dict()}")
-    print(f"  sum of unit areas / outline area - 1 = {rel:.1e}; overlap {overlap:.3f} m2; "
-          f"gap {gap:.3f} m2; coverage valid in EPSG:4490")
+    print(
+        f"  sum of unit areas / outline area - 1 = {rel:.1e}; overlap {overlap:.3f} m2; "
+        f"gap {gap:.3f} m2; coverage valid in EPSG:4490"
+    )
     share = u49.area.groupby(u49.unit_class).sum()
     print("  area share by class:", (share / share.sum()).round(3).to_dict())
     print("  by subtype:", ug.groupby(["unit_class", "subtype"]).size().to_dict())
 
     fac = gpd.read_file(HERE / "facilities.gpkg").to_crs(PROJ_CRS)
-    _check(bool(shapely.contains_xy(outline, fac.geometry.x, fac.geometry.y).all()),
-           "facilities inside the outline")
+    _check(
+        bool(shapely.contains_xy(outline, fac.geometry.x, fac.geometry.y).all()),
+        "facilities inside the outline",
+    )
     _check(fac.facility_id.is_unique, "facility ids unique")
-    print(f"facilities: {len(fac)} ({(fac.stage == 'proposed').sum()} proposed, "
-          f"{fac.two_high.sum()} two-high); all inside the outline")
+    print(
+        f"facilities: {len(fac)} ({(fac.stage == 'proposed').sum()} proposed, "
+        f"{fac.two_high.sum()} two-high); all inside the outline"
+    )
     j = gpd.sjoin(fac, u49[["code", "subtype", "geometry"]], predicate="within")
     print("  planted conflicts (facility, sector, stage, unit, subtype, note):")
     for r in f["planted"].itertuples():
@@ -1566,25 +2537,33 @@ def summary(f: dict, grids: dict) -> None:
         fac_t = float(ex[col].sum()) * (PM25_FRACTION if key == "pm25" else 1.0)
         area_t = grids[key]["area"]
         _check(abs(tot - fac_t - area_t) <= 1e-5 * tot, f"grid total {key}")
-        print(f"    {label:6s} grid {tot:14,.1f} = facilities {fac_t:14,.1f} + area {area_t:10,.1f}")
+        print(
+            f"    {label:6s} grid {tot:14,.1f} = facilities {fac_t:14,.1f} + area {area_t:10,.1f}"
+        )
     conc = grids["conc"]
-    print(f"  PM2.5 concentration: {conc.min():.1f}-{conc.max():.1f} ug/m3, "
-          f"{(conc > 35).sum()} of {conc.size} cells above 35")
+    print(
+        f"  PM2.5 concentration: {conc.min():.1f}-{conc.max():.1f} ug/m3, "
+        f"{(conc > 35).sum()} of {conc.size} cells above 35"
+    )
     with rasterio.open(HERE / "grids" / "pm25_conc.tif") as src:
         pts = u49.representative_point()
         v = np.array([x[0] for x in src.sample(list(zip(pts.x, pts.y, strict=True)))])
     air = u49.subtype.isin(["high_emission", "industrial_park", "urban"]).to_numpy()
-    print(f"  key air/park/town units with PM2.5 > 35 at their centre: {(v[air] > 35).sum()} "
-          f"of {air.sum()}")
+    print(
+        f"  key air/park/town units with PM2.5 > 35 at their centre: {(v[air] > 35).sum()} "
+        f"of {air.sum()}"
+    )
 
     prj = gpd.read_file(HERE / "projects.geojson")
-    pj = gpd.sjoin(prj.to_crs(PROJ_CRS), u49[["code", "subtype", "geometry"]],
-                   predicate="intersects")
+    pj = gpd.sjoin(
+        prj.to_crs(PROJ_CRS), u49[["code", "subtype", "geometry"]], predicate="intersects"
+    )
     print(f"projects: {len(prj)} ({prj.geom_type.value_counts().to_dict()})")
     for r in prj.itertuples():
         hit = pj[pj.project_id == r.project_id]
         kinds = ",".join(sorted(set(hit.subtype)))
         print(f"    {r.project_id} {r.geometry.geom_type:10s} {len(hit):2d} units [{kinds}]")
+        print(f"         expected: {EXPECTED[r.project_id]}")
 
     parcels = gpd.read_file(HERE / "parcels.gpkg").to_crs(PROJ_CRS)
     samples = gpd.read_file(HERE / "soil_samples.gpkg").to_crs(PROJ_CRS)
@@ -1594,17 +2573,26 @@ def summary(f: dict, grids: dict) -> None:
     _check(bool(parcels.is_valid.all()), "parcels valid")
     sj = gpd.sjoin(samples, parcels[["parcel_id", "geometry"]], predicate="within")
     cls = np.bincount(soil_class(samples), minlength=4)
-    print(f"parcels: {len(parcels)} ({ha.min():.2f}-{ha.max():.2f} ha, "
-          f"{parcels.land_use.value_counts().to_dict()}); no overlaps")
-    print(f"soil samples: {len(samples)}, {len(sj)} inside parcels "
-          f"({sj.parcel_id.nunique()} parcels sampled); GB 15618-2018 classes: priority "
-          f"{cls[1]}, safe utilisation {cls[2]}, strict control {cls[3]}")
+    print(
+        f"parcels: {len(parcels)} ({ha.min():.2f}-{ha.max():.2f} ha, "
+        f"{parcels.land_use.value_counts().to_dict()}); no overlaps"
+    )
+    print(
+        f"soil samples: {len(samples)}, {len(sj)} inside parcels "
+        f"({sj.parcel_id.nunique()} parcels sampled); GB 15618-2018 classes: priority "
+        f"{cls[1]}, safe utilisation {cls[2]}, strict control {cls[3]}"
+    )
     soil_units = u49[u49.subtype == "soil_pollution_risk"].geometry.union_all()
     in_risk = samples.within(soil_units)
-    print(f"  strict-control samples inside soil pollution-risk units: "
-          f"{int((soil_class(samples[in_risk]) == 3).sum())} of {cls[3]}")
-    sizes = sorted((p.stat().st_size, p.relative_to(HERE)) for p in HERE.rglob("*")
-                   if p.is_file() and p.suffix in (".gpkg", ".geojson", ".tif"))
+    print(
+        f"  strict-control samples inside soil pollution-risk units: "
+        f"{int((soil_class(samples[in_risk]) == 3).sum())} of {cls[3]}"
+    )
+    sizes = sorted(
+        (p.stat().st_size, p.relative_to(HERE))
+        for p in HERE.rglob("*")
+        if p.is_file() and p.suffix in (".gpkg", ".geojson", ".tif")
+    )
     total = sum(s for s, _ in sizes)
     print(f"files: {len(sizes)}, {total / 1e6:.1f} MB in all")
 
