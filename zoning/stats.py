@@ -253,8 +253,12 @@ def _ops_for(grid: Grid, stats: tuple[str, ...], src, area_src):
 def _extract_group(geoms, rows, crs, grids, stats_by_grid, strategy, max_cells):
     exact_extract = _engine()[0]
     ops, recipes = [], {}
+    # the Python raster sources must outlive the call: exactextract's operations hold
+    # only C++ references to them (a source collected early is a segmentation fault)
+    keep_alive = []
     for g in grids:
         src, area_src = _make_sources(g)
+        keep_alive += [src, area_src]
         o, recipe = _ops_for(g, stats_by_grid[g.name], src, area_src)
         ops += o
         recipes[g.name] = recipe
@@ -268,6 +272,7 @@ def _extract_group(geoms, rows, crs, grids, stats_by_grid, strategy, max_cells):
         strategy=strategy,
         max_cells_in_memory=max_cells,
     )
+    del keep_alive
     df = df.set_index("_row")
     return df, recipes
 

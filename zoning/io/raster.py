@@ -507,7 +507,7 @@ def open_grid(
         grid_crs = _check_crs(ds.crs if ds.crs is not None else crs, path)
         transform = ds.transform
         _check_transform(transform, path)
-        tags = ds.tags(band)
+        tags = {**ds.tags(), **ds.tags(band)}  # band tags win over dataset tags
         found_units = ds.units[band - 1] or tags.get("units") or tags.get("NC_GLOBAL#units")
         found_q = tags.get("quantity")
         quantity, units = _declare(quantity or found_q, units, found_units, path)

@@ -1,0 +1,117 @@
+"""Co-hot-spots: Gi* with FDR on planted hot spots, co-control classes, intensities."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from conftest import make_units
+from rasterio.transform import from_origin
+
+from zoning.errors import InputError
+from zoning.hotspots import _bh_qvalues, co_hotspots
+
+T = from_origin(500000.0, 3312000.0, 500.0, 500.0)  # 24 x 24 cells of 0.25 km2
+Q = {"nox": "amount", "co2": "amount"}
+
+
+@pytest.fixture
+def planted():
+    """12 x 12 one-km units; NOx and CO2 hot in the north-west, NOx alone in the
+    south-west, CO2 alone in the south-east (rows counted from the north)."""
+    units = make_units(12, 12, size=1000.0)
+    rng = np.random.default_rng(0)
+    nox = rng.gamma(4, 0.25, (24, 24))
+    co2 = rng.gamma(4, 0.25, (24, 24))
+    nox[2:10, 2:10] += 3
+    co2[2:10, 2:10] += 3
+    nox[14:22, 2:10] += 3
+    co2[14:22, 14:22] += 3
+    return units, nox, co2
+
+
+def _block(frame, col, rows, cols):
+    """Values of units at (row from north, col) positions of the 12 x 12 layout."""
+    grid = frame[col].to_numpy().reshape(12, 12)[::-1]  # make_units starts in the south
+    return grid[np.ix_(rows, cols)]
+
+
+def test_planted_hot_spots_get_their_classes(planted):
+    units, nox, co2 = planted
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no esda warning about the self-weight either
+        res = co_hotspots(units, {"nox": (nox, T, 4549)}, {"co2": (co2, T, 4549)}, quantities=Q)
+    core = [2, 3]  # the centre 2 x 2 units of each planted 4 x 4 block
+    assert (_block(res, "co_class", core, core) == "both").all()
+    assert (_block(res, "co_class", [8, 9], core) == "pollution").all()
+    assert (_block(res, "co_class", [8, 9], [8, 9]) == "carbon").all()
+    # nothing is hot away from the planted blocks
+    cls = res["co_class"].to_numpy().reshape(12, 12)[::-1]
+    inside = np.zeros((12, 12), bool)
+    inside[0:6, 0:6] = inside[6:12, 0:6] = inside[6:12, 6:12] = True
+    assert (cls[~inside] == "neither").all()
+    s = res.attrs["summary"]
+    assert s["pollutant"] == "nox" and s["carbon"] == "co2"
+    assert sum(s["classes"].values()) == 144
+    assert set(res["co_class_label"]) <= {
+        "减污降碳协同热点",
+        "仅污染物热点",
+        "仅碳排放热点",
+        "非热点",
+    }
+    # hot means a positive z and an FDR q-value under alpha
+    hot = res["pollutant_hot"].to_numpy()
+    assert (res.loc[hot, "pollutant_gi_z"] > 0).all()
+    assert (res.loc[hot, "pollutant_gi_q"] <= 0.05).all()
+    assert (res["pollutant_gi_q"] >= res["pollutant_gi_p"] - 1e-15).all()
+
+
+def test_intensity_per_km2_and_totals(planted):
+    units, nox, co2 = planted
+    res = co_hotspots(
+        units, {"nox": (nox, T, 4549)}, {"co2": (co2, T, 4549)}, quantities=Q, lang="en"
+    )
+    assert res["pollutant_t"].sum() == pytest.approx(nox.sum(), rel=1e-9)
+    # 1 km2 units, measured in the grid's CRS
+    np.testing.assert_allclose(res["area_km2"], 1.0, rtol=1e-12)
+    assert res.attrs["summary"]["area_crs"] == "EPSG:4549"
+    np.testing.assert_allclose(res["carbon_t_per_km2"], res["carbon_t"] / res["area_km2"])
+    assert "Neither" in set(res["co_class_label"])
+
+
+def test_permutation_inference_is_deterministic(planted):
+    units, nox, co2 = planted
+    kw = dict(quantities=Q, inference="permutation", permutations=999, seed=3)
+    a = co_hotspots(units, {"nox": (nox, T, 4549)}, {"co2": (co2, T, 4549)}, **kw)
+    b = co_hotspots(units, {"nox": (nox, T, 4549)}, {"co2": (co2, T, 4549)}, **kw)
+    np.testing.assert_array_equal(a["pollutant_gi_p"], b["pollutant_gi_p"])
+    assert (a["co_class"] == "both").sum() >= 4
+
+
+def test_uniform_field_has_no_hot_spot(planted):
+    units, _, _ = planted
+    flat = np.ones((24, 24))
+    res = co_hotspots(units, {"nox": (flat, T, 4549)}, {"co2": (flat * 2, T, 4549)}, quantities=Q)
+    assert (res["co_class"] == "neither").all()
+
+
+def test_bh_qvalues_known_answer():
+    p = np.array([0.01, 0.04, 0.03, 0.20])
+    # sorted: 0.01*4/1=0.04, 0.03*4/2=0.06, 0.04*4/3=0.0533 -> min from the top: 0.0533
+    np.testing.assert_allclose(_bh_qvalues(p), [0.04, 0.05333333, 0.05333333, 0.20])
+
+
+def test_bad_inputs(planted):
+    units, nox, co2 = planted
+    with pytest.raises(InputError, match="alpha"):
+        co_hotspots(units, (nox, T, 4549), (co2, T, 4549), alpha=2)
+    with pytest.raises(InputError, match="concentration"):
+        co_hotspots(
+            units,
+            {"pm": (nox, T, 4549)},
+            {"co2": (co2, T, 4549)},
+            quantities={"pm": "concentration", "co2": "amount"},
+        )
+    with pytest.raises(InputError, match="both named"):
+        co_hotspots(units, {"x": (nox, T, 4549)}, {"x": (co2, T, 4549)})
