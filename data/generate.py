@@ -1572,6 +1572,9 @@ def build_facilities(f: dict, units: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
         if key == "soil":
             g = g.intersection(Point(km(sx + 5, sy - 6)).buffer(2500))
         xy = points_in(g, 1, rng)[0]
+        if key == "high":  # close to the smelter park, where PM2.5 exceeds the standard
+            cand = points_in(g, 40, rng)
+            xy = cand[np.argmin(np.hypot(*(cand - np.array(km(sx, sy))).T))]
         r = facility_record(code, xy, rng, stage=st, capacity=cap)
         r["note"] = note
         r["zone"] = key
@@ -2112,6 +2115,9 @@ def _project_geom(f, units, rng, kind, zone, near, size):
             sx, sy = f["smelter_xy"]
             g = g.intersection(Point(km(sx + 4, sy - 5)).buffer(3000))
         c = Point(points_in(g.buffer(-shrink), 1, rng)[0])
+        if zone == "high":  # next to the smelter park, where PM2.5 exceeds the standard
+            cand = points_in(g.buffer(-shrink), 40, rng)
+            c = Point(cand[np.argmin(np.hypot(*(cand - np.array(km(*f["smelter_xy"]))).T))])
     if kind == "point":
         return c
     side = np.sqrt(size * 1e4)
