@@ -311,7 +311,8 @@ def _gaps(ea, outline, tol) -> list[dict]:
     else:
         polys = shapely.get_parts(union)
         rings = [shapely.Polygon(r) for p in polys for r in p.interiors]
-        holes = shapely.union_all(rings) if rings else shapely.Polygon()
+        # a hole may hold an island unit: only what no unit covers is a gap
+        holes = shapely.difference(shapely.union_all(rings), union) if rings else shapely.Polygon()
     out = []
     for part in shapely.get_parts(holes):
         area = float(shapely.area(part))

@@ -559,8 +559,8 @@ class WebMap:
         if nodata is not None:
             data = np.where(data == nodata, np.nan, data)
         height, width = data.shape
-        left, top = transform * (0, 0)
-        right, bottom = transform * (width, height)
+        left, top = transform @ (0, 0)
+        right, bottom = transform @ (width, height)
         dst_t, dw, dh = calculate_default_transform(
             crs, "EPSG:3857", width, height, left=left, bottom=bottom, right=right, top=top
         )
@@ -594,8 +594,8 @@ class WebMap:
         from pyproj import Transformer
 
         tr = Transformer.from_crs("EPSG:3857", WGS84, always_xy=True)
-        x0, y1 = dst_t * (0, 0)
-        x1, y0 = dst_t * (dw, dh)
+        x0, y1 = dst_t @ (0, 0)
+        x1, y0 = dst_t @ (dw, dh)
         lon0, lat0 = tr.transform(x0, y0)
         lon1, lat1 = tr.transform(x1, y1)
         url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")

@@ -17,7 +17,7 @@ def read_preview(path: str | PathLike, /, max_cells: int = 4_000_000):
             factor = max(1, int(np.ceil(np.sqrt(src.width * src.height / max_cells))))
             shape = (src.height // factor or 1, src.width // factor or 1)
             data = src.read(1, out_shape=shape, masked=True).astype("float64")
-            transform = src.transform * src.transform.scale(
+            transform = src.transform @ src.transform.scale(
                 src.width / shape[1], src.height / shape[0]
             )
             units = src.tags().get("units") or (src.units[0] if src.units else "") or ""

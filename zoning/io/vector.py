@@ -175,7 +175,8 @@ def _read_ogr(gdal_path: str, source: Source, layer: str | None, encoding: str |
     ):
         encodings: list[str | None] = [None]
     elif is_shp and encoding is None:
-        encodings = [None, "gbk"]
+        # no .cpg: GDAL would read ISO-8859-1; UTF-8 is strict, so try it before GBK
+        encodings = ["utf-8", "gbk"]
     else:
         encodings = [encoding]
     last: Exception | None = None
@@ -198,10 +199,10 @@ def _read_ogr(gdal_path: str, source: Source, layer: str | None, encoding: str |
             ) from exc
         except Exception as exc:  # noqa: BLE001
             raise DataSourceError(f"cannot read ({exc})", source=source) from exc
-        if is_shp and enc is None and len(encodings) > 1 and _looks_mojibake(geo):
+        if is_shp and len(encodings) > 1 and _looks_mojibake(geo):
             last = UnicodeDecodeError("utf-8", b"", 0, 1, "replacement characters")
             continue
-        if enc and enc != (encoding or None):
+        if enc and enc != (encoding or None) and enc != "utf-8":
             log.info("%s: read the .dbf text as %s", source, enc)
         return geo
     raise DataSourceError(

@@ -1,0 +1,87 @@
+"""Export: RFC 7946 GeoJSON checked independently, GeoPackage round trip, atomic writes."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from click.testing import CliRunner
+from conftest import make_units
+from geojson_pydantic import FeatureCollection
+from geojson_rewind import rewind
+from shapely.geometry import Polygon
+
+from zoning.cli import main
+from zoning.export.geojson import write_geojson, write_vector
+from zoning.export.units import export_units
+from zoning.io.vector import read_units
+
+
+def _coords(geom):
+    if geom["type"] == "Polygon":
+        yield from (pt for ring in geom["coordinates"] for pt in ring)
+    elif geom["type"] == "MultiPolygon":
+        yield from (pt for poly in geom["coordinates"] for ring in poly for pt in ring)
+
+
+def check_rfc7946(doc: dict, precision: int) -> None:
+    """An RFC 7946 check independent of our writer."""
+    FeatureCollection.model_validate(doc)  # structure (geojson-pydantic)
+    assert "crs" not in doc  # section 4: no crs member
+    assert rewind(copy.deepcopy(doc)) == doc  # winding: exterior CCW, holes CW (geojson-rewind)
+    for feat in doc["features"]:
+        for lon, lat in _coords(feat["geometry"]):
+            assert -180 <= lon <= 180 and -90 <= lat <= 90
+            for v in (lon, lat):
+                assert len(repr(v).split(".")[-1]) <= precision
+
+
+@pytest.mark.parametrize("precision", [6, 3])
+def test_geojson_is_rfc7946(tmp_path, precision):
+    units = make_units()
+    # a clockwise exterior and a counter-clockwise hole, in a projected CRS
+    x, y = 510000, 3300000
+    shell = [(x, y), (x, y + 900), (x + 900, y + 900), (x + 900, y)]
+    hole = [(x + 100, y + 100), (x + 500, y + 100), (x + 500, y + 500), (x + 100, y + 500)]
+    units.loc[len(units)] = {
+        **units.iloc[0].to_dict(),
+        "code": "ZH33990110099",
+        "geometry": Polygon(shell, [hole]),
+    }
+    assert not units.geometry.iloc[-1].exterior.is_ccw
+    out = export_units(units, tmp_path / "u.geojson", precision=precision)
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    check_rfc7946(doc, precision)
+    assert len(doc["features"]) == len(units)
+    props = doc["features"][0]["properties"]
+    assert props["code"] == "ZH33990110001" and props["class_zh"] == "优先保护单元"
+    assert props["area_km2"] == pytest.approx(1.0, rel=5e-3)  # 1 km² in EPSG:6933
+    assert doc["metadata"]["crs"].startswith("EPSG:4326")
+
+
+def test_geopackage_round_trip(tmp_path):
+    units = make_units()
+    path = export_units(units, tmp_path / "u.gpkg")
+    back = read_units(path)
+    assert back.crs.equals(units.crs)
+    assert list(back["code"]) == list(units["code"])
+    assert back.geometry.area.sum() == pytest.approx(units.geometry.area.sum())
+
+
+def test_unknown_extension_and_no_partial_file(tmp_path):
+    with pytest.raises(ValueError, match=r"extension '\.xyz'"):
+        write_vector(make_units(), tmp_path / "u.xyz")
+    bad = make_units().set_crs(None, allow_override=True)
+    with pytest.raises(ValueError, match="no CRS"):
+        write_geojson(bad, tmp_path / "bad.geojson")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_export(tmp_path):
+    src = tmp_path / "in.gpkg"
+    make_units().to_file(src)
+    out = tmp_path / "out.geojson"
+    res = CliRunner().invoke(main, ["export", str(src), "--out", str(out), "--precision", "5"])
+    assert res.exit_code == 0, res.output
+    check_rfc7946(json.loads(out.read_text(encoding="utf-8")), 5)
