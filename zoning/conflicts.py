@@ -90,12 +90,25 @@ def _invalid_mask(facilities: gpd.GeoDataFrame) -> np.ndarray:
     return bad
 
 
-def _join_hits(rows, texts, n: int, sep: str) -> np.ndarray:
-    out = np.full(n, "", dtype=object)
-    if len(rows):
-        joined = pd.Series(texts).groupby(rows, sort=True).agg(sep.join)
-        out[joined.index.to_numpy()] = joined.to_numpy()
-    return out
+def _combos(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows grouped by their combination of true columns: (inverse, unique combinations)."""
+    if mask.shape[1] == 0:
+        return np.zeros(mask.shape[0], dtype=np.int64), np.zeros((1, 0), dtype=bool)
+    packed = np.packbits(mask, axis=1)
+    if packed.shape[1] <= 8:
+        key = np.zeros(mask.shape[0], dtype=np.uint64)
+        for b in range(packed.shape[1]):
+            key = (key << np.uint64(8)) | packed[:, b].astype(np.uint64)
+    else:
+        key = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return inverse.ravel(), mask[first]
+
+
+def _texts(combos: np.ndarray, inverse: np.ndarray, labels: np.ndarray, sep: str) -> np.ndarray:
+    """Per row, the non-empty labels of its combination joined by ``sep``."""
+    joined = [sep.join(t for t in labels[c] if t) for c in combos] or [""]
+    return np.array(joined, dtype=object)[inverse]
 
 
 def conflicts(
@@ -144,10 +157,12 @@ def conflicts(
     fac = facilities.copy()
     fac.index = pd.RangeIndex(n)
     if "facility_id" not in fac.columns:
-        fac["facility_id"] = [f"F{i + 1}" for i in range(n)]
-    else:
-        fid = fac["facility_id"].astype("string")
-        fac["facility_id"] = fid.fillna(pd.Series([f"F{i + 1}" for i in range(n)], dtype="string"))
+        fac["facility_id"] = np.char.add("F", np.arange(1, n + 1).astype(str)).astype(object)
+    elif fac["facility_id"].isna().any():
+        fid = fac["facility_id"].astype(object).to_numpy().copy()
+        na = pd.isna(fid)
+        fid[na] = np.char.add("F", (np.flatnonzero(na) + 1).astype(str))
+        fac["facility_id"] = fid
     invalid = _invalid_mask(fac)
     if invalid.any():
         geoms = np.asarray(fac.geometry.values).copy()
@@ -163,7 +178,6 @@ def conflicts(
     status[ui < 0] = "unzoned"
     status[invalid] = "invalid"
 
-    rows, cols = ev.hits("fired")
     rl = rules.rules
     ids = np.array([r.id for r in rl], dtype=object)
     msg = np.array([f"[{r.id}] {r.message.get(lang)}" for r in rl], dtype=object)
@@ -174,10 +188,9 @@ def conflicts(
     dims = np.array([r.dimension for r in rl], dtype=object)
     # allowed rules are listed in rule_ids but carry no message of a breach
     shown = np.array([r.outcome != "allowed" for r in rl], dtype=bool)
-    keep = shown[cols]
-    r_rows, r_cols = rows[keep], cols[keep]
-    has_req = req[r_cols] != ""
-    urows, ucols = ev.hits("unknown")
+    fired_i, fired_c = _combos(ev.fired)
+    breach_i, breach_c = _combos(ev.fired & shown)
+    unknown_i, unknown_c = _combos(ev.unknown)
 
     codes = units["code"].astype("string").to_numpy(dtype=object)
     digits = np.array([normalise_class(v) or 0 for v in units["unit_class"]], dtype=np.int64)
@@ -200,13 +213,13 @@ def conflicts(
                 np.where(has_unit, digits[safe] if len(units) else 0, 0), dtype="Int64"
             ),
             "status": pd.Categorical(status, categories=list(STATUSES)),
-            "rule_ids": _join_hits(rows, ids[cols], n, ";"),
-            "messages": _join_hits(r_rows, msg[r_cols], n, " | "),
+            "rule_ids": _texts(fired_c, fired_i, ids, ";"),
+            "messages": _texts(breach_c, breach_i, msg, " | "),
             "unit_name": np.where(has_unit, names[safe] if len(units) else None, None),
-            "dimensions": _join_hits(r_rows, dims[r_cols], n, ";"),
-            "clauses": _join_hits(r_rows, cla[r_cols], n, " | "),
-            "requirements": _join_hits(r_rows[has_req], req[r_cols][has_req], n, " | "),
-            "unknown_rule_ids": _join_hits(urows, ids[ucols], n, ";"),
+            "dimensions": _texts(breach_c, breach_i, dims, ";"),
+            "clauses": _texts(breach_c, breach_i, cla, " | "),
+            "requirements": _texts(breach_c, breach_i, req, " | "),
+            "unknown_rule_ids": _texts(unknown_c, unknown_i, ids, ";"),
         }
     )
     lead.loc[~has_unit, "unit_class"] = pd.NA

@@ -134,8 +134,9 @@ class _Context:
 
     # --- facts -----------------------------------------------------------------------
     def known(self, fact: str, mask: np.ndarray) -> None:
+        """Record rows where ``fact`` was found known (evaluations may cover subsets)."""
         prev = self.fact_known.get(fact)
-        self.fact_known[fact] = mask if prev is None else (prev & mask)
+        self.fact_known[fact] = mask.copy() if prev is None else (prev | mask)
 
     def factorised(self, column: str, normalise=None):
         key = ("factor", column)
@@ -169,40 +170,43 @@ class _Context:
             self._metric_crs = crs if crs.is_projected else self.s.estimate_utm_crs()
         return self._metric_crs
 
-    def metric_geoms(self) -> np.ndarray:
-        if self._metric is None:
-            crs = self.metric_crs()
-            geo = self.s.geometry
-            self._metric = (
-                geo.values if CRS.from_user_input(geo.crs).equals(crs) else geo.to_crs(crs).values
-            )
-            self._metric = np.asarray(self._metric)
-        return self._metric
+    def metric_geoms(self, rows: np.ndarray) -> np.ndarray:
+        """Geometries of ``rows`` (indices) in the metric CRS."""
+        crs = self.metric_crs()
+        geoms = np.asarray(self.s.geometry.values)[rows]
+        if CRS.from_user_input(self.s.crs).equals(crs):
+            return geoms
+        return np.asarray(gpd.GeoSeries(geoms, crs=self.s.crs).to_crs(crs).values)
 
-    def site_xy(self, crs) -> tuple[np.ndarray, np.ndarray]:
-        key = ("site", str(crs))
-        if key not in self.cache:
-            geoms = np.asarray(self.s.geometry.values)
-            pts = geoms
-            types = shapely.get_type_id(geoms)
-            if (types != 0).any():
-                pts = geoms.copy()
-                other = types != 0
-                pts[other] = shapely.point_on_surface(geoms[other])
-            x = shapely.get_x(pts)
-            y = shapely.get_y(pts)
-            src = CRS.from_user_input(self.s.crs)
-            dst = CRS.from_user_input(crs)
-            if not src.equals(dst):
-                x, y = Transformer.from_crs(src, dst, always_xy=True).transform(x, y)
-            self.cache[key] = (np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"))
-        return self.cache[key]
+    def site_xy(self, crs, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """x, y of the sites of ``rows`` (a point on the surface of non-points) in ``crs``."""
+        pts = np.asarray(self.s.geometry.values)[rows]
+        types = shapely.get_type_id(pts)
+        other = (types > 0) & ~shapely.is_missing(pts)
+        if other.any():
+            pts = pts.copy()
+            pts[other] = shapely.point_on_surface(pts[other])
+        x = shapely.get_x(pts)
+        y = shapely.get_y(pts)
+        src = CRS.from_user_input(self.s.crs)
+        dst = CRS.from_user_input(crs)
+        if not src.equals(dst):
+            x, y = Transformer.from_crs(src, dst, always_xy=True).transform(x, y)
+        return np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
 
     def geom_ok(self) -> np.ndarray:
         if "geom_ok" not in self.cache:
             g = np.asarray(self.s.geometry.values)
             self.cache["geom_ok"] = ~(shapely.is_missing(g) | shapely.is_empty(g))
         return self.cache["geom_ok"]
+
+
+def _affine(tr, x, y) -> tuple[np.ndarray, np.ndarray]:
+    """Apply an affine transform to coordinate arrays."""
+    a, b, c, d, e, f = tuple(tr)[:6]
+    x = np.asarray(x, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    return a * x + b * y + c, d * x + e * y + f
 
 
 def _tests(vals: np.ndarray, tests) -> tuple[np.ndarray, np.ndarray]:
@@ -345,7 +349,7 @@ def _leaf_share(c: Share, ctx: _Context):
     return t, fl
 
 
-def _leaf_near(c: Near, ctx: _Context):
+def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
     crs = ctx.metric_crs()
     if c.layer is not None:
         if c.layer not in ctx.layers and ctx.lenient:
@@ -378,45 +382,56 @@ def _leaf_near(c: Near, ctx: _Context):
     key = ("near", fact, c.unit_class, c.within_m)
     if key not in ctx.cache:
         geoms = np.asarray(target.to_crs(crs).geometry.values) if len(target) else np.array([])
-        geoms = (
-            geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))] if len(geoms) else geoms
-        )
-        hit = np.zeros(ctx.n, dtype=bool)
         if len(geoms):
-            tree = shapely.STRtree(geoms)
-            subj = ctx.metric_geoms()
-            if c.within_m == 0:
-                idx = tree.query(subj, predicate="intersects")
-            else:
-                idx = tree.query(subj, predicate="dwithin", distance=c.within_m)
-            hit[idx[0]] = True
-        ok = ctx.geom_ok()
-        ctx.cache[key] = (hit & ok, ~hit & ok)
-    t, fl = ctx.cache[key]
+            geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+        tree = shapely.STRtree(geoms) if len(geoms) else None
+        ctx.cache[key] = (tree, np.zeros(ctx.n, dtype=bool), np.zeros(ctx.n, dtype=bool))
+    tree, hit, done = ctx.cache[key]
+    rows = np.flatnonzero(need & ~done & ctx.geom_ok())
+    if len(rows) and tree is not None:
+        subj = ctx.metric_geoms(rows)
+        if c.within_m == 0:
+            idx = tree.query(subj, predicate="intersects")
+        else:
+            idx = tree.query(subj, predicate="dwithin", distance=c.within_m)
+        hit[rows[idx[0]]] = True
+    done[rows] = True
+    t, fl = hit & done, ~hit & done
     ctx.known(fact, t | fl)
     return t, fl
 
 
-def _unit_labels(ctx: _Context, name: str, shape, transform, crs) -> np.ndarray:
-    from rasterio.features import rasterize
+def _unit_labels(ctx: _Context, shape, transform, crs) -> np.ndarray:
+    """Per grid cell, 1 + the position of the unit covering the cell centre (0: none).
 
-    key = ("labels", name)
-    if key not in ctx.cache:
-        u = (
-            ctx.units.to_crs(crs)
-            if not CRS.from_user_input(ctx.units.crs).equals(CRS.from_user_input(crs))
-            else ctx.units
-        )
-        shapes = (
-            (g, i + 1) for i, g in enumerate(u.geometry.values) if g is not None and not g.is_empty
-        )
-        ctx.cache[key] = rasterize(
-            shapes, out_shape=shape, transform=transform, fill=0, dtype="int32"
-        )
-    return ctx.cache[key]
+    Cell centres are assigned like facilities (strictest class, then lowest code, on a
+    boundary), so every cell counts for at most one unit.
+    """
+    from zoning.overlay import assign_points
+
+    key = ("labels", tuple(shape), tuple(transform)[:6], str(crs))
+    if key in ctx.cache:
+        return ctx.cache[key]
+    labels = np.zeros(shape, dtype=np.int64)
+    same = CRS.from_user_input(ctx.units.crs).equals(CRS.from_user_input(crs))
+    u = ctx.units if same else ctx.units.to_crs(crs)
+    tr = Affine(*tuple(transform)[:6])
+    inv = ~tr
+    x0, y0, x1, y1 = u.total_bounds
+    cols, rows = _affine(inv, [x0, x1, x0, x1], [y0, y0, y1, y1])
+    c0, c1 = max(int(np.floor(cols.min())), 0), min(int(np.ceil(cols.max())), shape[1])
+    r0, r1 = max(int(np.floor(rows.min())), 0), min(int(np.ceil(rows.max())), shape[0])
+    if c1 > c0 and r1 > r0:
+        cc, rr = np.meshgrid(np.arange(c0, c1) + 0.5, np.arange(r0, r1) + 0.5)
+        x, y = _affine(tr, cc.ravel(), rr.ravel())
+        pts = gpd.GeoDataFrame(geometry=shapely.points(x, y), crs=u.crs)
+        idx = assign_points(u[["code", "unit_class", u.geometry.name]], pts)
+        labels[r0:r1, c0:c1] = (idx + 1).reshape(r1 - r0, c1 - c0)
+    ctx.cache[key] = labels
+    return labels
 
 
-def _leaf_grid(c: GridValue, ctx: _Context):
+def _leaf_grid(c: GridValue, ctx: _Context, need: np.ndarray):
     if c.grid not in ctx.grids and ctx.lenient:
         log.warning("grid '%s' not given: rules that need it are undecided", c.grid)
         ctx.known(f"grid:{c.grid}", np.zeros(ctx.n, dtype=bool))
@@ -429,23 +444,30 @@ def _leaf_grid(c: GridValue, ctx: _Context):
             fix=f"pass grids={{'{c.grid}': (array, transform, crs)}} or --grid {c.grid}=PATH",
         )
     arr, transform, crs = ctx.grids[c.grid]
-    arr = np.ma.filled(np.ma.asarray(arr, dtype="float64"), np.nan)
-    if arr.ndim == 3:
-        arr = arr[0]
-    key = ("gridvals", c.grid, c.at)
-    if key not in ctx.cache:
-        if c.at == "site":
-            x, y = ctx.site_xy(crs)
-            inv = ~Affine(*transform[:6])
-            col, row = inv * (x, y)
+    akey = ("gridarr", c.grid)
+    if akey not in ctx.cache:
+        a = np.ma.filled(np.ma.asarray(arr, dtype="float64"), np.nan)
+        ctx.cache[akey] = a[0] if a.ndim == 3 else a
+    arr = ctx.cache[akey]
+    if c.at == "site":
+        key = ("gridsite", c.grid)
+        if key not in ctx.cache:
+            ctx.cache[key] = (np.full(ctx.n, np.nan), np.zeros(ctx.n, dtype=bool))
+        vals, done = ctx.cache[key]
+        rows = np.flatnonzero(need & ~done)
+        if len(rows):
+            x, y = ctx.site_xy(crs, rows)
+            col, row = _affine(~Affine(*tuple(transform)[:6]), x, y)
             with np.errstate(invalid="ignore"):
                 col = np.floor(col)
                 row = np.floor(row)
                 inside = (col >= 0) & (row >= 0) & (col < arr.shape[1]) & (row < arr.shape[0])
-            vals = np.full(ctx.n, np.nan)
-            vals[inside] = arr[row[inside].astype(np.int64), col[inside].astype(np.int64)]
-        else:
-            labels = _unit_labels(ctx, c.grid, arr.shape, transform, crs)
+            vals[rows[inside]] = arr[row[inside].astype(np.int64), col[inside].astype(np.int64)]
+            done[rows] = True
+    else:
+        key = ("gridunit", c.grid, c.at)
+        if key not in ctx.cache:
+            labels = _unit_labels(ctx, arr.shape, transform, crs)
             nu = len(ctx.units)
             finite = np.isfinite(arr)
             sums = np.bincount(labels[finite], weights=arr[finite], minlength=nu + 1)
@@ -454,9 +476,9 @@ def _leaf_grid(c: GridValue, ctx: _Context):
                 per_unit = sums if c.at == "unit_sum" else sums / counts
             per_unit = np.where(counts > 0, per_unit, np.nan)[1:]
             per_unit = np.append(per_unit, np.nan)  # index -1: no unit
-            vals = per_unit[ctx.ui]
-        ctx.cache[key] = vals
-    t, fl = _tests(ctx.cache[key], c.tests)
+            ctx.cache[key] = per_unit[ctx.ui]
+        vals = ctx.cache[key]
+    t, fl = _tests(vals, c.tests)
     ctx.known(f"grid:{c.grid}", t | fl)
     return t, fl
 
@@ -468,34 +490,50 @@ _LEAVES = {
     Compare: _leaf_compare,
     InsideUnit: _leaf_inside,
     Share: _leaf_share,
-    Near: _leaf_near,
-    GridValue: _leaf_grid,
 }
+#: Leaves that work on the rows still needed only (geometry queries, grid sampling).
+_SPATIAL_LEAVES = {Near: _leaf_near, GridValue: _leaf_grid}
 
 
-def _eval(cond: Condition, ctx: _Context) -> tuple[np.ndarray, np.ndarray]:
-    key = ("cond", cond)
-    if key in ctx.cache:
-        return ctx.cache[key]
-    if isinstance(cond, All):
-        parts = [_eval(c, ctx) for c in cond.items]
-        res = (
-            np.logical_and.reduce([p[0] for p in parts]),
-            np.logical_or.reduce([p[1] for p in parts]),
-        )
-    elif isinstance(cond, AnyOf):
-        parts = [_eval(c, ctx) for c in cond.items]
-        res = (
-            np.logical_or.reduce([p[0] for p in parts]),
-            np.logical_and.reduce([p[1] for p in parts]),
-        )
-    elif isinstance(cond, Not):
-        t, fl = _eval(cond.item, ctx)
-        res = (fl, t)
-    else:
-        res = _LEAVES[type(cond)](cond, ctx)
-    ctx.cache[key] = res
-    return res
+def _cost(cond: Condition) -> int:
+    if isinstance(cond, Near):
+        return 2
+    if isinstance(cond, GridValue):
+        return 1
+    kids = cond.children()
+    return max((_cost(k) for k in kids), default=0)
+
+
+def _eval(cond: Condition, ctx: _Context, need: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(true, false) masks of ``cond``; exact on the ``need`` rows, undecided elsewhere.
+
+    ``all`` evaluates cheap items first and asks the costly ones (distances, grids) only
+    about rows not already false; ``any`` only about rows not already true.
+    """
+    if isinstance(cond, (All, AnyOf)):
+        conj = isinstance(cond, All)
+        t_acc = np.ones(ctx.n, dtype=bool) if conj else np.zeros(ctx.n, dtype=bool)
+        f_acc = np.zeros(ctx.n, dtype=bool) if conj else np.ones(ctx.n, dtype=bool)
+        for item in sorted(cond.items, key=_cost):
+            sub = need & ~(f_acc if conj else t_acc)
+            t, fl = _eval(item, ctx, sub)
+            if conj:
+                t_acc &= t
+                f_acc |= fl & need
+            else:
+                t_acc |= t & need
+                f_acc &= fl
+        return t_acc & need, f_acc & need
+    if isinstance(cond, Not):
+        t, fl = _eval(cond.item, ctx, need)
+        return fl, t
+    spatial = _SPATIAL_LEAVES.get(type(cond))
+    if spatial is not None:
+        return spatial(cond, ctx, need)
+    key = ("leaf", cond)
+    if key not in ctx.cache:
+        ctx.cache[key] = _LEAVES[type(cond)](cond, ctx)
+    return ctx.cache[key]
 
 
 # --- scope -----------------------------------------------------------------------------------
@@ -610,7 +648,7 @@ def evaluate(
         if rule.when is None:
             fired[:, j] = scope
             continue
-        t, fl = _eval(rule.when, ctx)
+        t, fl = _eval(rule.when, ctx, scope)
         fired[:, j] = scope & t
         unknown[:, j] = scope & ~t & ~fl
     ids = {rule.id: j for j, rule in enumerate(rules.rules)}
