@@ -29,6 +29,8 @@ _TEXT = {
         "pollution": "污染物热点",
         "carbon": "碳排放热点",
         "yes": "是",
+        "rows": "行",
+        "cols": "列",
         "no": "否",
         "code": "单元编码",
         "name": "单元名称",
@@ -48,6 +50,8 @@ _TEXT = {
         "pollution": "pollutant hot spot",
         "carbon": "carbon hot spot",
         "yes": "yes",
+        "rows": "rows",
+        "cols": "columns",
         "no": "no",
         "code": "Unit code",
         "name": "Unit name",
@@ -63,7 +67,7 @@ _TEXT = {
 }
 
 
-def bivariate_legend(counts: Mapping[str, int], lang: str = "zh", names=("", "")) -> str:
+def _bivariate_legend(counts: Mapping[str, int], lang: str = "zh", names=("", "")) -> str:
     """A 2 x 2 legend: columns pollutant hot no/yes, rows carbon hot yes/no, with counts."""
     from zoning.hotspots import CO_CLASSES
 
@@ -79,17 +83,16 @@ def bivariate_legend(counts: Mapping[str, int], lang: str = "zh", names=("", "")
         )
 
     yes, no = html.escape(t["yes"]), html.escape(t["no"])
+    head = "padding:2px 4px;text-align:center"
     return (
         f"<h4>{html.escape(t['legend'])}</h4>"
+        f"<div style='font-size:11px'>{html.escape(t['rows'])}: {html.escape(t['carbon'])} "
+        f"{car}<br>{html.escape(t['cols'])}: {html.escape(t['pollution'])} {pol}</div>"
         "<table class='zbivariate' style='border-collapse:collapse;font-size:11px'>"
-        f"<tr><td rowspan='2' style='writing-mode:vertical-rl;transform:rotate(180deg);"
-        f"padding:2px'>{html.escape(t['carbon'])} {car}</td>"
-        f"<td style='padding:2px'>{yes}</td>{cell('carbon')}{cell('both')}</tr>"
-        f"<tr><td style='padding:2px'>{no}</td>{cell('neither')}{cell('pollution')}</tr>"
-        f"<tr><td></td><td></td><td style='text-align:center'>{no}</td>"
-        f"<td style='text-align:center'>{yes}</td></tr>"
-        f"<tr><td></td><td></td><td colspan='2' style='text-align:center'>"
-        f"{html.escape(t['pollution'])} {pol}</td></tr></table>"
+        f"<tr><td></td><td style='{head}'>{no}</td><td style='{head}'>{yes}</td></tr>"
+        f"<tr><td style='{head}'>{yes}</td>{cell('carbon')}{cell('both')}</tr>"
+        f"<tr><td style='{head}'>{no}</td>{cell('neither')}{cell('pollution')}</tr>"
+        "</table>"
     )
 
 
@@ -136,8 +139,7 @@ def write_hotspots(
         write_geojson(result, tmp / "hotspots.geojson", metadata=_jsonable(summary))
         wm = WebMap(title or t["title"], lang=lang)
         for name, (array, transform, crs, label) in (grids or {}).items():
-            wm.add_grid(array, transform, crs, name, opacity=0.55, units_label=label,
-                        show=False)
+            wm.add_grid(array, transform, crs, name, opacity=0.55, units_label=label, show=False)
         colors = {k: v[2] for k, v in CO_CLASSES.items()}
         popup = [
             ("code", t["code"]),
@@ -151,15 +153,21 @@ def write_hotspots(
             ("carbon_gi_q", t["c_q"]),
         ]
         shown = result.copy()
-        for col in ("pollutant_t_per_km2", "carbon_t_per_km2", "pollutant_gi_z",
-                    "carbon_gi_z"):
+        for col in ("pollutant_t_per_km2", "carbon_t_per_km2", "pollutant_gi_z", "carbon_gi_z"):
             shown[col] = shown[col].round(3)
         for col in ("pollutant_gi_q", "carbon_gi_q"):
             shown[col] = shown[col].map(lambda v: None if np.isnan(v) else float(f"{v:.3g}"))
-        wm.add_layer(shown, t["layer"], color_by="co_class", colors=colors, popup=popup,
-                     tooltip="code", fill_opacity=0.7)
+        wm.add_layer(
+            shown,
+            t["layer"],
+            color_by="co_class",
+            colors=colors,
+            popup=popup,
+            tooltip="code",
+            fill_opacity=0.7,
+        )
         names = (summary.get("pollutant", ""), summary.get("carbon", ""))
-        wm.add_html(bivariate_legend(summary.get("classes", {}), lang, names))
+        wm.add_html(_bivariate_legend(summary.get("classes", {}), lang, names))
         wm.save(tmp / "hotspots.html")
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
             json.dump(_jsonable(summary), fh, ensure_ascii=False, indent=2)
@@ -178,4 +186,4 @@ def _jsonable(obj):
     return obj
 
 
-__all__ = ["bivariate_legend", "write_hotspots"]
+__all__ = ["write_hotspots"]

@@ -295,6 +295,22 @@ class Grid:
             out[invalid] = np.nan
         return out
 
+    def read_preview(self, max_cells: int = 2_000_000) -> tuple[np.ndarray, Affine]:
+        """Every k-th cell (k chosen so at most ``max_cells`` remain), for maps.
+
+        Read block by block; values in output units, NaN where missing.  Returns the
+        array and its transform.
+        """
+        k = max(1, math.ceil(math.sqrt(self.width * self.height / max(1, max_cells))))
+        if k == 1:
+            return self.read(), self.transform
+        parts = []
+        step = k * max(1, 4096 // k)
+        for r0 in range(0, self.height, step):
+            block = self.read(r0, 0, min(step, self.height - r0), self.width)
+            parts.append(block[::k, ::k])
+        return np.vstack(parts), self.transform * Affine.scale(k, k)
+
     def close(self) -> None:
         """Close the file behind the grid (arrays: nothing to do)."""
         if self._dataset is not None:
