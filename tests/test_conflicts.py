@@ -1,0 +1,412 @@
+"""conflicts(): statuses, conservation, readers (CSV, GCJ-02, bad rows), the CLI and the demo."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import make_units
+from shapely.geometry import Point, box
+
+from zoning.cli import main
+from zoning.conflicts import STATUSES, conflicts, summarize
+from zoning.io.coords import convert
+from zoning.io.facilities import read_facilities
+from zoning.rules import parse_rules
+
+X0, Y0 = 500000.0, 3300000.0
+
+RULES = """\
+version: 1
+layers:
+  red_line: {path: red_line.geojson}
+rules:
+  - id: SP-01
+    dimension: spatial
+    clause: {zh: 优先保护单元禁止新建工业项目, en: No new industry in priority units}
+    message: {zh: 优先保护单元内拟建工业项目, en: Proposed industry in a priority unit}
+    outcome: prohibited
+    scope: {unit_class: 1}
+    when: {all: [{stage: proposed}, {sector: [B, C]}]}
+  - id: EM-01
+    dimension: emission
+    clause: {zh: 新增NOx倍量替代, en: New NOx needs a 2:1 offset}
+    message: {zh: 须倍量替代, en: Needs an offset}
+    outcome: restricted
+    requirement: {zh: NOx 2倍削减替代, en: 2:1 NOx offset}
+    scope: {unit_class: key}
+    when: [{stage: proposed}, {emission: {pollutant: nox, gt: 0}}]
+  - id: RL-01
+    dimension: spatial
+    clause: {zh: 红线内禁止工业, en: No industry in the red line}
+    message: {zh: 位于生态保护红线内, en: Inside the red line}
+    outcome: prohibited
+    when: {all: [{sector: [C]}, {near: {layer: red_line, within_m: 0}}]}
+"""
+
+
+@pytest.fixture
+def rules():
+    return parse_rules(RULES, source="rules.yaml")
+
+
+@pytest.fixture
+def red_line():
+    return gpd.GeoDataFrame(
+        {"name": ["红线"]},
+        geometry=[box(X0 + 2100, Y0 + 100, X0 + 2400, Y0 + 400)],
+        crs="EPSG:4549",
+    )
+
+
+def lonlat(x, y):
+    p = gpd.GeoSeries([Point(X0 + x, Y0 + y)], crs="EPSG:4549").to_crs("EPSG:4326")
+    return p.x[0], p.y[0]
+
+
+@pytest.fixture
+def facilities():
+    rows = [
+        ("c1", (500, 500), "proposed", "2614", 1.0),  # priority unit, new industry: conflict
+        ("r1", (1500, 500), "proposed", "2614", 3.0),  # key unit, new NOx: restricted
+        ("o1", (1500, 600), "existing", "2614", 3.0),  # key unit, existing: ok
+        ("o2", (500, 600), "proposed", "0313", 0.0),  # priority, livestock (A): ok
+        ("u1", (-500, 500), "proposed", "2614", 1.0),  # outside every unit: unzoned
+        ("rl", (2200, 200), "existing", "3011", 0.0),  # general unit, in the red line
+        ("b1", (1000, 500), "proposed", "2614", 1.0),  # on the edge of class 1 and 2
+    ]
+    return gpd.GeoDataFrame(
+        {
+            "facility_id": [r[0] for r in rows],
+            "stage": [r[2] for r in rows],
+            "sector": [r[3] for r in rows],
+            "nox_t": [r[4] for r in rows],
+        },
+        geometry=[Point(X0 + r[1][0], Y0 + r[1][1]) for r in rows],
+        crs="EPSG:4549",
+    )
+
+
+def test_every_status(units, facilities, rules, red_line):
+    out = conflicts(units, facilities, rules, layers={"red_line": red_line})
+    got = dict(zip(out.facility_id, out.status, strict=True))
+    assert got == {
+        "c1": "conflict",
+        "r1": "restricted",
+        "o1": "ok",
+        "o2": "ok",
+        "u1": "unzoned",
+        "rl": "conflict",
+        "b1": "conflict",
+    }
+    assert list(out.columns[:6]) == [
+        "facility_id",
+        "unit_code",
+        "unit_class",
+        "status",
+        "rule_ids",
+        "messages",
+    ]
+    row = out.set_index("facility_id").loc["r1"]
+    assert row.rule_ids == "EM-01" and row.unit_class == 2
+    assert row.requirements == "[EM-01] NOx 2倍削减替代"
+    assert out.set_index("facility_id").loc["b1", "unit_code"] == units.code[0]  # class 1 wins
+    assert pd.isna(out.set_index("facility_id").loc["u1", "unit_code"])
+
+
+def test_bad_rows_are_kept_as_invalid(units, facilities, rules, red_line):
+    bad = pd.concat(
+        [
+            facilities,
+            gpd.GeoDataFrame(
+                {
+                    "facility_id": ["nan", "none", "empty"],
+                    "stage": ["proposed"] * 3,
+                    "sector": ["2614"] * 3,
+                    "nox_t": [1.0] * 3,
+                },
+                geometry=[Point(np.nan, np.nan), None, Point()],
+                crs="EPSG:4549",
+            ),
+        ],
+        ignore_index=True,
+    )
+    out = conflicts(units, bad, rules, layers={"red_line": red_line}, lang="en")
+    assert len(out) == len(bad)  # conservation
+    assert out.facility_id.tolist() == bad.facility_id.tolist()  # input order
+    assert out.status.tolist()[-3:] == ["invalid"] * 3
+    assert out.geometry[-3:].isna().all()
+    summary = summarize(out, rules)
+    assert sum(summary["by_status"].values()) == len(bad)
+    assert summary["by_status"]["invalid"] == 3
+    assert summary["by_rule"] == {"SP-01": 2, "EM-01": 1, "RL-01": 1}
+    assert "Proposed industry" in out.set_index("facility_id").loc["c1", "messages"]
+
+
+def test_missing_ids_are_numbered(units, facilities, rules, red_line):
+    f = facilities.drop(columns="facility_id")
+    out = conflicts(units, f, rules, layers={"red_line": red_line})
+    assert out.facility_id.tolist()[:2] == ["F1", "F2"]
+
+
+def write_csv(path, frame: pd.DataFrame):
+    frame.to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+def test_csv_with_lonlat_and_bad_rows(tmp_path):
+    lon, lat = lonlat(500, 500)
+    path = write_csv(
+        tmp_path / "f.csv",
+        pd.DataFrame(
+            {
+                "id": ["a", "b", "c", "d", "e"],
+                "经度": [lon, "", "abc", 200.0, lat],
+                "纬度": [lat, lat, lat, lat, lon],
+                "nox_t": ["1.5", "2", "3", "4", "5"],
+            }
+        ),
+    )
+    f = read_facilities(path)
+    assert len(f) == 5
+    assert f.coord_problem.isna().tolist() == [True, False, False, False, False]
+    assert f.coord_problem[1] == "missing coordinates"
+    assert f.coord_problem[2] == "coordinates are not numbers"
+    assert "swapped" in f.coord_problem[4]
+    assert f.nox_t.dtype.kind == "f"
+
+
+def test_csv_xy_needs_a_crs(tmp_path):
+    path = write_csv(tmp_path / "f.csv", pd.DataFrame({"X": [X0 + 500], "Y": [Y0 + 500]}))
+    with pytest.raises(Exception, match="x/y columns need a CRS"):
+        read_facilities(path, x_col="X", y_col="Y")
+    f = read_facilities(path, x_col="X", y_col="Y", crs="EPSG:4549")
+    assert f.crs.to_epsg() == 4549 and f.geometry.x[0] == X0 + 500
+
+
+@pytest.mark.parametrize("system", ["gcj02", "bd09"])
+def test_web_coordinates_are_converted(tmp_path, units, system):
+    lon, lat = lonlat(990, 500)  # 10 m west of the edge between units 0 and 1
+    slon, slat = convert([lon], [lat], "wgs84", system)
+    path = write_csv(
+        tmp_path / "f.csv", pd.DataFrame({"lng": slon, "lat": slat, "stage": ["proposed"]})
+    )
+    raw = read_facilities(path)
+    conv = read_facilities(path, coords=system)
+    assert conv.geometry.x[0] == pytest.approx(lon, abs=1e-8)
+    assert conv.geometry.y[0] == pytest.approx(lat, abs=1e-8)
+    from zoning.overlay import assign_points
+
+    assert assign_points(units, conv).tolist() == [0]
+    assert assign_points(units, raw).tolist() != [0]  # unconverted, it lands elsewhere
+
+
+def test_geojson_in_gcj02(tmp_path):
+    lon, lat = lonlat(500, 500)
+    glon, glat = convert([lon], [lat], "wgs84", "gcj02")
+    g = gpd.GeoDataFrame(
+        {"facility_id": ["a", "b"]}, geometry=[Point(glon[0], glat[0]), None], crs="EPSG:4326"
+    )
+    g.to_file(tmp_path / "f.geojson")
+    f = read_facilities(tmp_path / "f.geojson", coords="gcj02")
+    assert f.geometry.x[0] == pytest.approx(lon, abs=1e-8)
+    assert f.coord_problem.tolist()[1] == "missing geometry"
+
+
+# ------------------------------------------------------------------ command line
+
+
+@pytest.fixture
+def files(tmp_path, units, red_line, facilities):
+    units.to_crs("EPSG:4490").to_file(tmp_path / "units.gpkg")
+    red_line.to_crs("EPSG:4326").to_file(tmp_path / "red_line.geojson")
+    (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
+    ll = facilities.to_crs("EPSG:4326")
+    table = pd.DataFrame(ll.drop(columns="geometry"))
+    table["lon"], table["lat"] = ll.geometry.x, ll.geometry.y
+    table.loc[len(table)] = ["bad", "proposed", "2614", 1.0, None, None]
+    table.to_csv(tmp_path / "f.csv", index=False)
+    return tmp_path
+
+
+def test_cli_writes_everything(files):
+    out = files / "out"
+    res = CliRunner().invoke(
+        main,
+        [
+            "conflicts",
+            "--units",
+            str(files / "units.gpkg"),
+            "--facilities",
+            str(files / "f.csv"),
+            "--rules",
+            str(files / "rules.yaml"),
+            "--out",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "conflicts.csv",
+        "conflicts.geojson",
+        "conflicts.html",
+        "summary.json",
+    ]
+    table = pd.read_csv(out / "conflicts.csv", encoding="utf-8-sig")
+    assert len(table) == 8 and table.facility_id.tolist()[-1] == "bad"
+    fc = json.loads((out / "conflicts.geojson").read_text(encoding="utf-8"))
+    assert len(fc["features"]) == 8
+    assert fc["features"][-1]["geometry"] is None
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["by_status"] == {
+        "conflict": 3,
+        "restricted": 1,
+        "ok": 2,
+        "unzoned": 1,
+        "invalid": 1,
+    }
+    assert "SP-01" in res.stderr if hasattr(res, "stderr") else "SP-01" in res.output
+
+
+def test_cli_bad_rules_exit_2_with_lines(files):
+    bad = files / "bad.yaml"
+    bad.write_text(
+        RULES.replace("outcome: restricted", "outcome: maybe").replace(
+            "pollutant: nox", "pollutant: h2s"
+        ),
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(
+        main,
+        [
+            "conflicts",
+            "--units",
+            str(files / "units.gpkg"),
+            "--facilities",
+            str(files / "f.csv"),
+            "--rules",
+            str(bad),
+            "--out",
+            str(files / "o2"),
+        ],
+    )
+    assert res.exit_code == 2
+    assert "3 problems" in res.output
+    assert "line 16" in res.output and "line 19" in res.output and "h2s" in res.output
+    assert not (files / "o2").exists()  # nothing partial
+
+
+def test_cli_missing_layer_file_exit_2(files):
+    (files / "red_line.geojson").unlink()
+    res = CliRunner().invoke(
+        main,
+        [
+            "conflicts",
+            "--units",
+            str(files / "units.gpkg"),
+            "--facilities",
+            str(files / "f.csv"),
+            "--rules",
+            str(files / "rules.yaml"),
+            "--out",
+            str(files / "o3"),
+        ],
+    )
+    assert res.exit_code == 2 and "red_line.geojson" in res.output
+
+
+@pytest.mark.browser
+def test_map_renders_offline_with_popups(files, browser):
+    out = files / "out"
+    res = CliRunner().invoke(
+        main,
+        [
+            "conflicts",
+            "--units",
+            str(files / "units.gpkg"),
+            "--facilities",
+            str(files / "f.csv"),
+            "--rules",
+            str(files / "rules.yaml"),
+            "--lang",
+            "en",
+            "--out",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    page = browser.open(out / "conflicts.html")
+    assert page.console_errors == []
+    assert all(u.startswith(("file:", "data:", "about:")) for u in page.requests)
+    html = (out / "conflicts.html").read_text(encoding="utf-8")
+    assert "Proposed industry in a priority unit" in html
+    assert "conflict (prohibited)" in html
+    assert page.locator(".leaflet-interactive").count() >= 7
+
+
+# ------------------------------------------------------------------ demo
+
+
+def test_demo_conserves_rows_and_finds_planted_conflicts(tmp_path):
+    from zoning.cli.conflicts import demo_step
+    from zoning.datasets import demo_path
+
+    try:
+        demo_path("grids/pm25_conc.tif")
+    except Exception:  # noqa: BLE001
+        pytest.skip("demo grids not generated")
+    paths = demo_step(tmp_path, lang="en")
+    table = pd.read_csv(paths["csv"], encoding="utf-8-sig", dtype={"sector": str})
+    n_in = len(gpd.read_file(demo_path("facilities.gpkg")))
+    assert len(table) == n_in and table.facility_id.is_unique
+    summary = json.loads(paths["summary"].read_text(encoding="utf-8"))
+    assert sum(summary["by_status"].values()) == n_in
+    for rule in (
+        "ECO-01",
+        "ECO-02",
+        "WAT-01",
+        "WAT-02",
+        "WAT-03",
+        "AIR-01",
+        "SOIL-01",
+        "EMI-01",
+        "EMI-02",
+    ):
+        assert summary["by_rule"][rule] > 0, rule
+    assert set(table.status) <= set(STATUSES)
+    assert (table.status == "ok").sum() > (table.status == "conflict").sum()  # clean cases
+
+
+def test_more_units_than_one_page():
+    units = make_units(30, 30, size=100.0)
+    rng = np.random.default_rng(3)
+    n = 20_000
+    f = gpd.GeoDataFrame(
+        {
+            "stage": rng.choice(["existing", "proposed"], n),
+            "sector": rng.choice(["2614", "0313"], n),
+            "nox_t": rng.random(n),
+        },
+        geometry=gpd.points_from_xy(
+            X0 - 100 + rng.random(n) * 3200, Y0 - 100 + rng.random(n) * 3200
+        ),
+        crs="EPSG:4549",
+    )
+    rs = parse_rules(
+        RULES.split("  - id: RL-01")[0].replace(
+            "layers:\n  red_line: {path: red_line.geojson}\n", ""
+        )
+    )
+    out = conflicts(units, f, rs)
+    assert len(out) == n
+    inside = (
+        (f.geometry.x >= X0)
+        & (f.geometry.x <= X0 + 3000)
+        & (f.geometry.y >= Y0)
+        & (f.geometry.y <= Y0 + 3000)
+    ).to_numpy()
+    assert ((out.status == "unzoned").to_numpy() == ~inside).all()
