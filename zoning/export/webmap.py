@@ -127,7 +127,9 @@ _CSS = """
 .zbox{position:absolute;z-index:1000;background:rgba(255,255,255,.92);padding:8px 10px;
  border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);font-size:12px;line-height:1.5}
 .ztitle{top:10px;left:55px;font-size:15px;font-weight:bold}
-.zlegend{bottom:24px;right:10px;max-height:60%;overflow:auto}
+.leaflet-left .leaflet-control-zoom{margin-top:10px}
+.zlegend{top:64px;left:10px;max-height:calc(100% - 140px);overflow:auto;max-width:230px}
+.leaflet-top.leaflet-left{top:0}
 .zlegend i{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle;
  border:1px solid #555}
 .zlegend .zbar{height:10px;width:160px;border:1px solid #555}
@@ -384,13 +386,15 @@ class WebMap:
         weight: float = 1,
         fill_opacity: float = 0.5,
         legend: bool = False,
+        labels: dict | None = None,
     ) -> None:
         """Add polygons, lines or points (points as circle markers).
 
         ``color_by`` names a column whose values pick the colour from ``colors`` (value →
         hex; values not listed get ``color``).  ``popup`` lists (column, label) pairs
         shown on click; ``tooltip`` a column shown on hover.  ``legend=True`` adds the
-        ``colors`` to the legend under ``name``.
+        ``colors`` to the legend under ``name``, each value shown as ``labels[value]``
+        when given.
         """
         frame = self._prepare(frame, simplify=True)
         palette = [color]
@@ -426,7 +430,8 @@ class WebMap:
         _DataLayer(name, payload, show=show).add_to(self.map)
         self.layer_counts[name] = n
         if legend and colors:
-            self.add_legend(name, [(colors[k], str(k)) for k in colors])
+            labels = labels or {}
+            self.add_legend(name, [(colors[k], str(labels.get(k, k))) for k in colors])
 
     def add_units(
         self,

@@ -28,6 +28,11 @@ LAYER_STYLES: dict[str, dict] = {
         "weight": 1.5,
         "color_by": "grade",
         "colors": {"first": "#08306b", "second": "#2171b5", "quasi": "#9ecae1"},
+        "labels": {
+            "first": ("一级保护区", "First-grade zone"),
+            "second": ("二级保护区", "Second-grade zone"),
+            "quasi": ("准保护区", "Quasi-protection zone"),
+        },
         "popup": ["zone_id", "name", "name_en", "grade"],
     },
     "river": {
@@ -45,6 +50,7 @@ LAYER_STYLES: dict[str, dict] = {
         "radius": 4,
         "color_by": "stage",
         "colors": {"existing": "#525252", "proposed": "#e7298a"},
+        "labels": {"existing": ("现有", "existing"), "proposed": ("拟建", "proposed")},
         "popup": [
             "facility_id",
             "name",
@@ -67,6 +73,13 @@ LAYER_STYLES: dict[str, dict] = {
         "weight": 2,
         "popup": ["project_id", "name", "name_en", "sector", "description"],
     },
+}
+
+
+_KIND_LABELS = {
+    "Point": ("点", "points"),
+    "LineString": ("线", "lines"),
+    "Polygon": ("面", "polygons"),
 }
 
 
@@ -108,16 +121,19 @@ def zoning_map(
             (c for c in ("name_en" if en else "name", "name", "facility_id") if c in frame.columns),
             None,
         )
+        labels = {k: v[1 if en else 0] for k, v in style.pop("labels", {}).items()}
         kinds = set(frame.geom_type.dropna())
         if len(kinds) > 1 and name == "projects":
             for kind, part in frame.groupby(frame.geom_type.str.replace("Multi", "")):
+                kind_label = _KIND_LABELS.get(kind, (kind, kind))[1 if en else 0]
                 wm.add_layer(
                     part,
-                    f"{label} ({kind})",
+                    f"{label} ({kind_label})",
                     popup=[(c, c) for c in popup_cols],
                     tooltip=tooltip,
                     **style,
                 )
+            wm.add_legend(label, [(style.get("color", "#3388ff"), label)])
             continue
         legend = "colors" in style
         wm.add_layer(
@@ -126,6 +142,7 @@ def zoning_map(
             popup=[(c, c) for c in popup_cols],
             tooltip=tooltip,
             legend=legend,
+            labels=labels,
             **style,
         )
         if not legend:
