@@ -115,3 +115,112 @@ def test_bad_inputs(planted):
         )
     with pytest.raises(InputError, match="both named"):
         co_hotspots(units, {"x": (nox, T, 4549)}, {"x": (co2, T, 4549)})
+
+
+# --- the command line and the map ------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_inputs(planted, tmp_path):
+    import rasterio
+
+    units, nox, co2 = planted
+    upath = tmp_path / "units.gpkg"
+    units.to_file(upath, engine="pyogrio")
+    paths = {}
+    for name, arr in (("nox", nox), ("co2", co2)):
+        paths[name] = tmp_path / f"{name}.tif"
+        with rasterio.open(
+            paths[name],
+            "w",
+            driver="GTiff",
+            width=24,
+            height=24,
+            count=1,
+            dtype="float64",
+            crs="EPSG:4549",
+            transform=T,
+        ) as ds:
+            ds.write(arr, 1)
+            ds.update_tags(units="t/cell/yr")
+    return upath, paths
+
+
+def test_cli_hotspots_writes_three_files(cli_inputs, tmp_path):
+    import json
+
+    import geopandas as gpd
+    from click.testing import CliRunner
+
+    from zoning.cli import main
+
+    upath, paths = cli_inputs
+    out = tmp_path / "hs"
+    r = CliRunner().invoke(
+        main,
+        [
+            "hotspots",
+            "--units",
+            str(upath),
+            "--pollutant-grid",
+            f"nox={paths['nox']}",
+            "--carbon-grid",
+            str(paths["co2"]),
+            "--lang",
+            "en",
+            "--out",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "hotspots.geojson",
+        "hotspots.html",
+        "summary.json",
+    ]
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["pollutant"] == "nox" and summary["carbon"] == "co2"
+    assert summary["classes"]["both"] >= 4 and sum(summary["classes"].values()) == 144
+    frame = gpd.read_file(out / "hotspots.geojson")
+    assert len(frame) == 144 and frame["co_class"].notna().all()
+    assert (frame["co_class"] == "both").sum() == summary["classes"]["both"]
+
+
+def test_cli_hotspots_needs_both_grids_with_units(cli_inputs, tmp_path):
+    from click.testing import CliRunner
+
+    from zoning.cli import main
+
+    upath, paths = cli_inputs
+    r = CliRunner().invoke(
+        main,
+        [
+            "hotspots",
+            "--units",
+            str(upath),
+            "--pollutant-grid",
+            str(paths["nox"]),
+            "--out",
+            str(tmp_path / "hs"),
+        ],
+    )
+    assert r.exit_code == 2 and "--carbon-grid" in r.output
+    assert not (tmp_path / "hs").exists()
+
+
+@pytest.mark.browser
+def test_hotspot_map_renders_offline_with_bivariate_legend(browser, tmp_path):
+    from zoning.cli.hotspots import demo_step
+
+    paths = demo_step(tmp_path, "zh")
+    assert paths["hotspots_html"].name == "hotspots.html"
+    page = browser.open(paths["hotspots_html"])
+    assert page.console_errors == []
+    assert all(u.startswith(("file:", "data:")) for u in page.requests)
+    legend = page.locator("table.zbivariate")
+    assert legend.count() == 1
+    assert "减污降碳" in page.content() or "热点" in legend.inner_text()
+    # the two grids are layers with colour bars, hidden until switched on
+    text = page.locator(".leaflet-control-layers").inner_text()
+    assert "nox" in text and "co2" in text
+    assert page.locator("path.leaflet-interactive").count() > 0

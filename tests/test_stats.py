@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 import shapely
@@ -232,3 +233,134 @@ def test_bad_inputs_name_the_problem(units):
         zonal_stats(units, {"g": (np.ones((2, 2)), (1, 0, 0, 0, -1, 0), 4549)})
     with pytest.raises(InputError, match="strategy"):
         zonal_stats(units, {"g": grid}, strategy="fast")
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+def _write_tif(path, arr, transform=T, crs="EPSG:4549", tags=None):
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=arr.shape[1],
+        height=arr.shape[0],
+        count=1,
+        dtype=arr.dtype,
+        crs=crs,
+        transform=transform,
+        nodata=-9999.0,
+    ) as ds:
+        ds.write(arr, 1)
+        if tags:
+            ds.update_tags(**tags)
+    return path
+
+
+@pytest.fixture
+def cli_inputs(tmp_path):
+    units = make_units(n_cols=3, n_rows=2, size=1000.0, x0=X0, y0=Y0 - 2000)
+    outside = units.iloc[[0]].copy()
+    outside["code"] = "ZH339901399999"
+    outside.geometry = [box(X0 + 50000, Y0, X0 + 51000, Y0 + 1000)]
+    units = gpd.GeoDataFrame(pd.concat([units, outside], ignore_index=True), crs=units.crs)
+    upath = tmp_path / "units.gpkg"
+    units.to_file(upath, engine="pyogrio")
+    nox = _write_tif(
+        tmp_path / "nox.tif",
+        np.full((3, 4), 2.0, dtype="float32"),
+        tags={"units": "t/cell/yr", "quantity": "amount"},
+    )
+    pm = _write_tif(
+        tmp_path / "pm.tif", np.full((3, 4), 30.0, dtype="float32"), tags={"units": "ug/m3"}
+    )
+    return upath, nox, pm
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".geojson", ".gpkg", ".parquet"])
+def test_cli_stats_writes_every_unit(cli_inputs, tmp_path, suffix):
+    from click.testing import CliRunner
+
+    from zoning.cli import main
+
+    upath, nox, pm = cli_inputs
+    out = tmp_path / f"stats{suffix}"
+    r = CliRunner().invoke(
+        main,
+        [
+            "stats",
+            "--units",
+            str(upath),
+            "--grid",
+            f"nox={nox}",
+            "--grid",
+            f"pm={pm}",
+            "--out",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    if suffix == ".csv":
+        table = pd.read_csv(out, encoding="utf-8-sig")
+    elif suffix == ".parquet":
+        table = gpd.read_parquet(out)
+    else:
+        table = gpd.read_file(out)
+    assert len(table) == 7
+    assert {"code", "nox_sum", "nox_nodata_share", "pm_mean", "pm_area_mean"} <= set(table)
+    assert "pm_sum" not in table.columns
+    by_code = table.set_index("code")
+    assert by_code.loc["ZH339901399999", "nox_sum"] == 0  # outside: kept, zero coverage
+    assert table["nox_sum"].sum() == pytest.approx(6 * 2.0)
+    assert by_code["pm_mean"].dropna().round(9).eq(30.0).all()
+
+
+def test_cli_stats_bad_inputs_exit_2(cli_inputs, tmp_path):
+    from click.testing import CliRunner
+
+    from zoning.cli import main
+
+    upath, nox, pm = cli_inputs
+    runner = CliRunner()
+    r = runner.invoke(
+        main,
+        [
+            "stats",
+            "-u",
+            str(upath),
+            "--grid",
+            f"pm={pm}",
+            "--stat",
+            "sum",
+            "-o",
+            str(tmp_path / "x.csv"),
+        ],
+    )
+    assert r.exit_code == 2 and "never summed" in r.output
+    assert not (tmp_path / "x.csv").exists()
+    r = runner.invoke(main, ["stats", "-u", str(upath), "-o", str(tmp_path / "x.csv")])
+    assert r.exit_code == 2 and "--grid" in r.output
+    r = runner.invoke(
+        main,
+        [
+            "stats",
+            "-u",
+            str(upath),
+            "--grid",
+            f"nox={tmp_path / 'no.tif'}",
+            "-o",
+            str(tmp_path / "x.csv"),
+        ],
+    )
+    assert r.exit_code == 2 and "file not found" in r.output
+
+
+def test_demo_step(tmp_path):
+    from zoning.cli.stats import demo_step
+
+    paths = demo_step(tmp_path, "en")
+    table = pd.read_csv(paths["unit_stats_csv"], encoding="utf-8-sig")
+    units = gpd.read_file(paths["unit_stats_geojson"])
+    assert len(table) == len(units) > 0
+    assert {"nox_sum", "co2_sum", "pm25_conc_mean"} <= set(table.columns)
+    assert table["code"].is_unique
