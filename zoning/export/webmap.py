@@ -644,7 +644,9 @@ class WebMap:
                 [
                     [float(b[:, 1].min()), float(b[:, 0].min())],
                     [float(b[:, 3].max()), float(b[:, 2].max())],
-                ]
+                ],
+                padding_top_left=(250, 20),
+                padding_bottom_right=(20, 20),
             )
         folium.LayerControl(collapsed=False).add_to(m)
         root = m.get_root()
