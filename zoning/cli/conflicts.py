@@ -113,7 +113,7 @@ def _summary_text(summary: dict, lang: str) -> str:
     return "\n".join(lines)
 
 
-def _map(result, units, layers, lang: str, path: Path, title: str) -> None:
+def _map(result, units, layers, rules, lang: str, path: Path, title: str) -> None:
     from zoning.export.webmap import WebMap
 
     frame = result[result.geometry.notna()]
@@ -121,10 +121,15 @@ def _map(result, units, layers, lang: str, path: Path, title: str) -> None:
         log.info("map: %d facilities; showing only those that are not ok", len(frame))
         frame = frame[frame["status"] != "ok"]
     zh = lang == "zh"
+    labels = STATUS_LABELS[lang]
     wm = WebMap(title, lang=lang)
     wm.add_units(units)
     for name, layer in layers.items():
-        wm.add_layer(layer, name, color="#6a3d9a", fill_opacity=0.15, weight=1, show=False)
+        ref = rules.layers.get(name)
+        label = (ref.zh if zh else ref.en) if ref is not None else None
+        wm.add_layer(
+            layer, label or name, color="#6a3d9a", fill_opacity=0.15, weight=1.5, show=False
+        )
     cols = [
         "facility_id",
         "name",
@@ -137,7 +142,7 @@ def _map(result, units, layers, lang: str, path: Path, title: str) -> None:
         "unknown_rule_ids",
     ]
     frame = frame[[c for c in cols if c in frame.columns] + [frame.geometry.name]].copy()
-    frame["status_label"] = frame["status"].map(STATUS_LABELS[lang])
+    frame["status_label"] = frame["status"].map(labels)
     popup = [
         ("facility_id", "设施编号" if zh else "Facility"),
         ("name", "名称" if zh else "Name"),
@@ -146,20 +151,38 @@ def _map(result, units, layers, lang: str, path: Path, title: str) -> None:
         ("messages", "问题" if zh else "Findings"),
         ("clauses", "违反条款" if zh else "Clauses broken"),
         ("requirements", "须满足" if zh else "Requirements"),
+        ("unknown_rule_ids", "待补充信息的规则" if zh else "Rules lacking facts"),
     ]
     popup = [(c, label) for c, label in popup if c in frame.columns]
-    labels = STATUS_LABELS[lang]
-    wm.add_layer(
-        frame,
+    colors = {labels[s]: c for s, c in STATUS_COLORS.items()}
+    ok = frame["status"] == "ok"
+    # clean facilities small and below; conflicts, restrictions and unzoned on top
+    if ok.any():
+        wm.add_layer(
+            frame[ok],
+            labels["ok"],
+            color=STATUS_COLORS["ok"],
+            popup=popup,
+            tooltip="facility_id",
+            radius=3,
+            fill_opacity=0.7,
+        )
+    if (~ok).any():
+        order = frame[~ok]["status"].map({"unzoned": 0, "restricted": 1, "conflict": 2})
+        wm.add_layer(
+            frame[~ok].loc[order.sort_values(kind="stable").index],
+            "冲突、限制与单元外设施" if zh else "Conflicts, restrictions, unzoned",
+            color=STATUS_COLORS["conflict"],
+            color_by="status_label",
+            colors=colors,
+            popup=popup,
+            tooltip="facility_id",
+            radius=6,
+            fill_opacity=0.9,
+        )
+    wm.add_legend(
         "设施准入判定" if zh else "Facilities by outcome",
-        color="#1a9850",
-        color_by="status_label",
-        colors={labels[s]: c for s, c in STATUS_COLORS.items()},
-        popup=popup,
-        tooltip="facility_id",
-        radius=5,
-        fill_opacity=0.85,
-        legend=True,
+        [(c, labels[s]) for s, c in STATUS_COLORS.items()],
     )
     wm.save(path)
 
@@ -205,7 +228,7 @@ def run(
             metadata={"summary": {k: summary[k] for k in ("facilities", "by_status")}},
         )
         write_vector(result, tmp / names["csv"])
-        _map(result, units, layers, lang, tmp / names["html"], title)
+        _map(result, units, layers, rules, lang, tmp / names["html"], title)
         with open(tmp / names["summary"], "w", encoding="utf-8") as fh:
             json.dump(summary, fh, ensure_ascii=False, indent=2)
     click.echo(_summary_text(summary, lang), err=True)
