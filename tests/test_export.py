@@ -85,3 +85,17 @@ def test_cli_export(tmp_path):
     res = CliRunner().invoke(main, ["export", str(src), "--out", str(out), "--precision", "5"])
     assert res.exit_code == 0, res.output
     check_rfc7946(json.loads(out.read_text(encoding="utf-8")), 5)
+
+
+def test_cli_export_refuses_broken_geometry(tmp_path):
+    units = make_units()
+    x, y = 500000, 3300000
+    units.loc[4, "geometry"] = Polygon([(x, y), (x + 10, y + 10), (x + 10, y), (x, y + 10)])
+    src = tmp_path / "in.gpkg"
+    units.to_file(src)
+    out = tmp_path / "out.geojson"
+    res = CliRunner().invoke(main, ["export", str(src), "--out", str(out)])
+    assert res.exit_code == 2
+    assert "in.gpkg" in res.output and "row 4" in res.output and "Fix:" in res.output
+    assert "Self-intersection" in res.output
+    assert not out.exists()

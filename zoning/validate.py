@@ -356,3 +356,29 @@ def normalise_units(units: gpd.GeoDataFrame, /) -> gpd.GeoDataFrame:
     if "element" in out:
         out["element"] = [normalise_element(v) for v in out["element"].tolist()]
     return out
+
+
+def require_valid_geometry(frame: gpd.GeoDataFrame, /, *, source: str | None = None) -> None:
+    """Raise :class:`~zoning.errors.InputError` naming the rows whose geometry is missing or
+    invalid; commands that publish a layer refuse to publish broken shapes."""
+    from zoning.errors import InputError
+
+    geoms = frame.geometry.values
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    invalid = ~missing & ~shapely.is_valid(geoms)
+    bad = np.flatnonzero(missing | invalid)
+    if len(bad) == 0:
+        return
+    first = int(bad[0])
+    why = "no geometry" if missing[first] else explain_validity(geoms[first])
+    code = frame["code"].iloc[first] if "code" in frame else None
+    rows = ", ".join(str(int(i)) for i in bad[:10]) + (" ..." if len(bad) > 10 else "")
+    raise InputError(
+        f"{len(bad)} feature(s) have missing or invalid geometry (rows {rows}); the first"
+        + (f", unit {code}," if code is not None else "")
+        + f" has {why}",
+        source=source or frame.attrs.get("source"),
+        row=first,
+        fix="run `zoning validate` to list every problem, then repair the shapes "
+        "(e.g. QGIS 'Fix geometries' or shapely.make_valid)",
+    )
