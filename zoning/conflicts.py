@@ -27,8 +27,7 @@ import shapely
 from pyproj import CRS
 
 from zoning.errors import InputError, SchemaError
-from zoning.model import normalise_class
-from zoning.overlay import assign_points
+from zoning.overlay import assign_points, class_digits
 from zoning.rules.engine import Grid, evaluate
 from zoning.rules.schema import RuleSet
 
@@ -154,7 +153,7 @@ def conflicts(
     """
     _check(units, facilities, rules)
     n = len(facilities)
-    fac = facilities.copy()
+    fac = facilities.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     fac.index = pd.RangeIndex(n)
     if "facility_id" not in fac.columns:
         fac["facility_id"] = np.char.add("F", np.arange(1, n + 1).astype(str)).astype(object)
@@ -193,7 +192,7 @@ def conflicts(
     unknown_i, unknown_c = _combos(ev.unknown)
 
     codes = units["code"].astype("string").to_numpy(dtype=object)
-    digits = np.array([normalise_class(v) or 0 for v in units["unit_class"]], dtype=np.int64)
+    digits = class_digits(units["unit_class"])
     names = (
         units["name" if lang == "zh" or "name_en" not in units.columns else "name_en"]
         .astype("string")
@@ -203,27 +202,29 @@ def conflicts(
     )
     has_unit = ui >= 0
     safe = np.where(has_unit, ui, 0)
+    idx = pd.RangeIndex(n)
+
+    def obj(values) -> pd.Series:  # object columns: no costly conversion to Arrow strings
+        return pd.Series(values, index=idx, dtype=object)
+
+    unit_class = pd.array(np.where(has_unit, digits[safe] if len(units) else 0, 0), dtype="Int64")
+    unit_class[~has_unit] = pd.NA
     lead = pd.DataFrame(
         {
-            "facility_id": fac["facility_id"].to_numpy(),
-            "unit_code": pd.array(
-                np.where(has_unit, codes[safe] if len(units) else None, None), dtype="string"
-            ),
-            "unit_class": pd.array(
-                np.where(has_unit, digits[safe] if len(units) else 0, 0), dtype="Int64"
-            ),
-            "status": pd.Categorical(status, categories=list(STATUSES)),
-            "rule_ids": _texts(fired_c, fired_i, ids, ";"),
-            "messages": _texts(breach_c, breach_i, msg, " | "),
-            "unit_name": np.where(has_unit, names[safe] if len(units) else None, None),
-            "dimensions": _texts(breach_c, breach_i, dims, ";"),
-            "clauses": _texts(breach_c, breach_i, cla, " | "),
-            "requirements": _texts(breach_c, breach_i, req, " | "),
-            "unknown_rule_ids": _texts(unknown_c, unknown_i, ids, ";"),
-        }
+            "facility_id": obj(fac["facility_id"].to_numpy(dtype=object)),
+            "unit_code": obj(np.where(has_unit, codes[safe] if len(units) else None, None)),
+            "unit_class": unit_class,
+            "status": obj(status),
+            "rule_ids": obj(_texts(fired_c, fired_i, ids, ";")),
+            "messages": obj(_texts(breach_c, breach_i, msg, " | ")),
+            "unit_name": obj(np.where(has_unit, names[safe] if len(units) else None, None)),
+            "dimensions": obj(_texts(breach_c, breach_i, dims, ";")),
+            "clauses": obj(_texts(breach_c, breach_i, cla, " | ")),
+            "requirements": obj(_texts(breach_c, breach_i, req, " | ")),
+            "unknown_rule_ids": obj(_texts(unknown_c, unknown_i, ids, ";")),
+        },
+        index=idx,
     )
-    lead.loc[~has_unit, "unit_class"] = pd.NA
-    lead["status"] = lead["status"].astype(str)
     rest = fac.drop(columns=[c for c in lead.columns if c in fac.columns])
     out = gpd.GeoDataFrame(pd.concat([lead, rest], axis=1), geometry=fac.geometry.name, crs=fac.crs)
     log.info("conflicts: %s", {s: int((status == s).sum()) for s in STATUSES})

@@ -42,9 +42,16 @@ def _check_crs(units: gpd.GeoDataFrame, other: gpd.GeoDataFrame, what: str) -> N
         raise CRSError(f"the {what} have no CRS", fix=f"set the CRS of the {what} (--crs)")
 
 
+def class_digits(values, /, missing: int = 0) -> np.ndarray:
+    """Class digits (1-3) of a column of classes in any spelling; ``missing`` if unknown."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    table = np.array([normalise_class(u) or missing for u in uniques] + [missing], dtype=np.int64)
+    return table[codes]  # code -1 (missing) picks the trailing ``missing``
+
+
 def unit_rank(units: gpd.GeoDataFrame, /) -> np.ndarray:
     """Rank of each unit under the boundary rule (0 = wins): class digit, then code."""
-    classes = np.array([normalise_class(v) or 9 for v in units["unit_class"]], dtype=np.int64)
+    classes = class_digits(units["unit_class"], missing=9)
     codes = units["code"].astype("string").fillna("").to_numpy(dtype=object).astype(str)
     order = np.lexsort((codes, classes))
     rank = np.empty(len(units), dtype=np.int64)

@@ -32,7 +32,8 @@ from affine import Affine
 from pyproj import CRS, Transformer
 
 from zoning.errors import InputError
-from zoning.model import normalise_class, normalise_element
+from zoning.model import normalise_element
+from zoning.overlay import class_digits
 from zoning.rules.schema import (
     STAGES,
     All,
@@ -542,12 +543,7 @@ def _eval(cond: Condition, ctx: _Context, need: np.ndarray) -> tuple[np.ndarray,
 def _unit_attrs(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Units with normalised helper columns (class digit, element, admin code)."""
     u = units.copy(deep=False)
-    u["_class_digit"] = (
-        pd.Series([normalise_class(v) for v in u["unit_class"]], index=u.index, dtype="float64")
-        .fillna(-1)
-        .astype("int64")
-        .to_numpy()
-    )
+    u["_class_digit"] = class_digits(u["unit_class"], missing=-1)
     code = u["code"].astype("string").fillna("")
     u["_code"] = code.to_numpy(dtype=object)
     if "admin_code" in u.columns:
