@@ -611,3 +611,17 @@ def read_projects(
     out = _with_facts(frame, facts, path)
     out.attrs["source"] = str(source)
     return out
+
+
+def file_sha256(source: str | PathLike, /) -> str:
+    """SHA-256 of a file (hex), to record which inputs a screening used."""
+    import hashlib
+
+    h = hashlib.sha256()
+    try:
+        with open(source, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except OSError as exc:
+        raise DataSourceError(f"cannot read the file ({exc})", source=source) from exc
+    return h.hexdigest()

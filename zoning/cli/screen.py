@@ -1,0 +1,309 @@
+"""``zoning screen``: screen proposed projects against the zoning and write signable reports.
+
+Writes ``report.html`` (self-contained, printable, offline map), ``result.json`` (same
+content, input hashes, tool and rule file versions) and ``summary.csv``; a batch gets one
+folder per project.  The verdicts are printed on stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from zoning.cli.options import (
+    encoding_option,
+    fields_option,
+    grid_option,
+    lang_option,
+    layer_option,
+    load_units,
+    out_option,
+    units_option,
+)
+from zoning.errors import DataSourceError, InputError
+
+log = logging.getLogger(__name__)
+
+#: Command-line fact options: option name → (column, type).
+FACT_OPTIONS = {
+    "sector": ("sector", str),
+    "stage": ("stage", click.Choice(["proposed", "existing"])),
+    "capacity": ("capacity", float),
+    "capacity_unit": ("capacity_unit", str),
+    "so2_t": ("so2_t", float),
+    "nox_t": ("nox_t", float),
+    "pm_t": ("pm_t", float),
+    "vocs_t": ("vocs_t", float),
+    "co2_t": ("co2_t", float),
+    "energy_tce": ("energy_tce", float),
+    "tags": ("tags", str),
+    "name": ("name", str),
+    "project_id": ("project_id", str),
+}
+
+
+def _pairs(values, hint: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not name or not path:
+            raise click.BadParameter(f"'{value}' is not NAME=PATH", param_hint=hint)
+        out[name.strip()] = path.strip()
+    return out
+
+
+def bind(rules, named_layers: dict, grid_paths: dict, assume_crs=None):
+    """Read the layers and grids the rules name (command line first, else the rule file).
+
+    Returns (layers, grids, inputs) where inputs maps each file read to its path and hash.
+    """
+    from zoning.io.facilities import read_grid
+    from zoning.io.projects import file_sha256
+    from zoning.io.vector import read_vector
+
+    base = Path(rules.source).parent if rules.source else Path(".")
+    read: dict[Path, object] = {}
+    layers, grids, inputs = {}, {}, {}
+    names = sorted(set(rules.layers) | set(named_layers))
+    for name in names:
+        ref = rules.layers.get(name)
+        path = named_layers.get(name) or (str(base / ref.path) if ref and ref.path else None)
+        if path is None:
+            if name in rules.needed_layers():
+                raise InputError(
+                    f"the rules need the layer '{name}' but no file is given",
+                    field="--named-layer",
+                    fix=f"pass --named-layer {name}=PATH or give it a path: in the rule file",
+                )
+            continue
+        key = Path(path).resolve()
+        if key not in read:
+            read[key] = read_vector(path, assume_crs=assume_crs)
+            inputs[f"layer:{name}"] = {"path": str(path), "sha256": file_sha256(path)}
+        layers[name] = read[key]
+    for name in sorted(set(rules.needed_grids()) | set(grid_paths)):
+        ref = rules.grids.get(name)
+        path = grid_paths.get(name) or (str(base / ref.path) if ref and ref.path else None)
+        if path is None:
+            raise InputError(
+                f"the rules need the grid '{name}' but no file is given",
+                field="--grid",
+                fix=f"pass --grid {name}=PATH",
+            )
+        grids[name] = read_grid(path)
+        inputs[f"grid:{name}"] = {"path": str(path), "sha256": file_sha256(path)}
+    return layers, grids, inputs
+
+
+def run(projects, units, rules, *, layers, grids, out, lang, inputs, missing="error"):
+    """Screen and write the reports; returns name → path."""
+    from zoning.export.report import write_screening
+    from zoning.screen import VERDICTS, screen
+
+    result = screen(projects, units, rules, grids, layers, missing=missing)
+    paths = write_screening(result, out, units=units, layers=layers, lang=lang, inputs=inputs)
+    for _, row in result.projects.iterrows():
+        label = VERDICTS[row["verdict"]][0 if lang == "zh" else 1]
+        extra = f" ({row['missing_facts']})" if row["missing_facts"] else ""
+        click.echo(f"{row['project_id']}: {label}{extra}", err=True)
+    return paths
+
+
+@click.command("screen")
+@click.argument("project", required=False)
+@units_option()
+@click.option(
+    "--rules", "-r", default=None, help="YAML rule file; the bundled demo rules if omitted."
+)
+@grid_option("A grid as NAME=PATH (repeatable): rule grids and values reported at the site.")
+@click.option(
+    "--named-layer",
+    "named_layers",
+    multiple=True,
+    metavar="NAME=PATH",
+    help="A layer the rules name, as NAME=PATH (repeatable; overrides the rule file).",
+)
+@click.option("--wkt", default=None, help="The site as WKT, e.g. 'POINT (119.87 30.04)'.")
+@click.option(
+    "--vertices",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="The site as a text/CSV list of vertices (lon/lat, DMS, or x/y with --crs).",
+)
+@click.option(
+    "--geometry",
+    type=click.Choice(["auto", "point", "line", "polygon"]),
+    default="auto",
+    show_default=True,
+    help="What a vertex list describes (auto: 1 point, 2 line, more polygon).",
+)
+@click.option("--repair", is_flag=True, help="Repair a self-intersecting polygon (reported).")
+@click.option(
+    "--crs",
+    "assume_crs",
+    default=None,
+    help="CRS of --wkt / --vertices coordinates, or of a file that declares none.",
+)
+@click.option("--project-id", default=None, help="Id of a --wkt / --vertices project.")
+@click.option("--name", default=None, help="Project name (fact).")
+@click.option("--sector", default=None, help="GB/T 4754-2017 industry code, e.g. 2614.")
+@click.option("--stage", type=click.Choice(["proposed", "existing"]), default=None)
+@click.option("--capacity", type=float, default=None)
+@click.option("--capacity-unit", default=None)
+@click.option("--so2-t", type=float, default=None, help="SO2 emission, t/yr.")
+@click.option("--nox-t", type=float, default=None, help="NOx emission, t/yr.")
+@click.option("--pm-t", type=float, default=None, help="PM emission, t/yr.")
+@click.option("--vocs-t", type=float, default=None, help="VOCs emission, t/yr.")
+@click.option("--co2-t", type=float, default=None, help="CO2 emission, t/yr.")
+@click.option("--energy-tce", type=float, default=None, help="Energy use, t standard coal/yr.")
+@click.option("--two-high/--not-two-high", "two_high", default=None, help="A two-high project.")
+@click.option("--tags", default=None, help="Comma-separated tags, e.g. hazardous_chemicals,vocs.")
+@layer_option
+@fields_option
+@encoding_option
+@lang_option
+@out_option(help_text="Output folder.")
+def command(
+    project,
+    units,
+    rules,
+    grids,
+    named_layers,
+    wkt,
+    vertices,
+    geometry,
+    repair,
+    assume_crs,
+    project_id,
+    name,
+    sector,
+    stage,
+    capacity,
+    capacity_unit,
+    so2_t,
+    nox_t,
+    pm_t,
+    vocs_t,
+    co2_t,
+    energy_tce,
+    two_high,
+    tags,
+    layer,
+    fields,
+    encoding,
+    lang,
+    out,
+):
+    """Screen proposed projects (PROJECT file, --wkt or --vertices) against the zoning.
+
+    Verdicts: prohibited, needs-information (naming the missing facts), restricted (with
+    the conditions) or allowed.  Fact options (--sector, --stage, --nox-t …) fill or
+    override the facts of every project.
+    """
+    from zoning.datasets import demo_path
+    from zoning.io.facilities import read_rules
+    from zoning.io.projects import file_sha256, parse_wkt, read_projects
+
+    given = [x for x in (project, wkt, vertices) if x]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of PROJECT, --wkt or --vertices")
+    facts = {
+        "name": name,
+        "sector": sector,
+        "stage": stage,
+        "capacity": capacity,
+        "capacity_unit": capacity_unit,
+        "so2_t": so2_t,
+        "nox_t": nox_t,
+        "pm_t": pm_t,
+        "vocs_t": vocs_t,
+        "co2_t": co2_t,
+        "energy_tce": energy_tce,
+        "two_high": two_high,
+        "tags": tags,
+    }
+    facts = {k: v for k, v in facts.items() if v is not None}
+    inputs = {}
+    if wkt:
+        projects = parse_wkt(
+            wkt, crs=assume_crs, repair=repair, project_id=project_id or "P1", facts=facts
+        )
+        inputs["project"] = {"path": "--wkt", "wkt": wkt}
+    else:
+        src = project or vertices
+        projects = read_projects(
+            src,
+            layer=None,
+            crs=assume_crs,
+            encoding=encoding,
+            geometry=geometry,
+            repair=repair,
+            facts=facts,
+        )
+        if project_id and len(projects) == 1:
+            projects["project_id"] = [project_id]
+        inputs["project"] = {"path": str(src), "sha256": file_sha256(src)}
+    rules_path = rules or demo_path("rules.yaml")
+    rule_set = read_rules(rules_path)
+    inputs["rules"] = {"path": str(rules_path), "sha256": file_sha256(rules_path)}
+    units_path = units or demo_path("units.gpkg")
+    unit_frame = load_units(units, layer=layer, fields=fields, encoding=encoding)
+    if not str(units_path).startswith(("PG:", "postgres")):
+        inputs["units"] = {"path": str(units_path), "sha256": file_sha256(units_path)}
+    lay, grd, more = bind(rule_set, _pairs(named_layers, "--named-layer"), grids, None)
+    inputs.update(more)
+    click.echo(
+        f"{len(projects)} project(s), {len(unit_frame)} units, {len(rule_set)} rules", err=True
+    )
+    paths = run(
+        projects, unit_frame, rule_set, layers=lay, grids=grd, out=out, lang=lang, inputs=inputs
+    )
+    click.echo(f"wrote {paths['summary'].parent}", err=True)
+
+
+def demo_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
+    """Screen the demo's proposed projects into ``out_dir/"screening"`` (a report each)."""
+    from zoning.datasets import demo_path
+    from zoning.io.facilities import read_rules
+    from zoning.io.projects import file_sha256, read_projects
+    from zoning.io.vector import read_units
+
+    rules_path = demo_path("rules.yaml")
+    rules = read_rules(rules_path)
+    units = read_units(demo_path("units.gpkg"))
+    projects = read_projects(demo_path("projects.geojson"))
+    inputs = {
+        "project": {
+            "path": "data/projects.geojson",
+            "sha256": file_sha256(demo_path("projects.geojson")),
+        },
+        "units": {"path": "data/units.gpkg", "sha256": file_sha256(demo_path("units.gpkg"))},
+        "rules": {"path": "data/rules.yaml", "sha256": file_sha256(rules_path)},
+    }
+    missing = "error"
+    grid_paths = {}
+    for name in rules.needed_grids():
+        try:
+            grid_paths[name] = str(demo_path(rules.grids[name].path))
+        except DataSourceError:
+            log.warning("demo grid '%s' is missing; rules on it stay undecided", name)
+            missing = "unknown"
+    lay, grd, more = bind(rules, {}, grid_paths, None)
+    for key, val in more.items():
+        val["path"] = (
+            "data/" + Path(val["path"]).relative_to(demo_path("rules.yaml").parent).as_posix()
+        )
+        inputs[key] = val
+    return run(
+        projects,
+        units,
+        rules,
+        layers=lay,
+        grids=grd,
+        out=Path(out_dir) / "screening",
+        lang=lang,
+        inputs=inputs,
+        missing=missing,
+    )
