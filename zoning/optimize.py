@@ -453,20 +453,30 @@ def _solve_cbc(model: _Model, start, time_limit: float, gap: float, report):
     low = text.lower()
     if status in ("optimal", "feasible") and "stopped on time" in low:
         status = "time_limit"
-    elif status in ("optimal", "feasible") and "stopped on gap" in low:
+    elif status in ("optimal", "feasible") and ("stopped on gap" in low
+                                                or "stopped on ratio" in low
+                                                or "gap tolerance" in low):
         status = "gap_reached"
     return x, (None if bound is None else bound + model.constant), status
 
 
 def _cbc_bound(text: str) -> float | None:
-    """CBC's final dual bound from its log ('best possible' or 'Lower bound')."""
-    found = re.findall(r"best possible\s*:?\s*(-?[\d.eE+]+)", text)
-    if not found:
-        found = re.findall(r"Lower bound:\s*(-?[\d.eE+]+)", text)
-    if not found:
-        return None
-    # CBC minimises the negated objective: its bound is -(our bound)
-    return abs(float(found[-1].rstrip(".")))
+    """CBC's final dual bound from its log.
+
+    'Lower bound:' (printed when CBC stops early) or the last 'best possible'; after
+    'Optimal solution found' without either, the objective value itself.  CBC minimises
+    the negated objective of a maximisation, hence the absolute values (objectives here
+    are benefits >= 0).
+    """
+    for pattern in (r"Lower bound:\s*(-?[\d.eE+]+)", r"best possible\s*:?\s*(-?[\d.eE+]+)"):
+        found = re.findall(pattern, text)
+        if found:
+            return abs(float(found[-1].rstrip(".")))
+    if "optimal solution found" in text.lower():
+        found = re.findall(r"Objective value:\s*(-?[\d.eE+]+)", text)
+        if found:
+            return abs(float(found[-1].rstrip(".")))
+    return None
 
 
 _SOLVERS = {"highs": _solve_highs, "scipy": _solve_scipy, "cbc": _solve_cbc}
