@@ -226,7 +226,10 @@ def conflicts(
         index=idx,
     )
     rest = fac.drop(columns=[c for c in lead.columns if c in fac.columns])
-    out = gpd.GeoDataFrame(pd.concat([lead, rest], axis=1), geometry=fac.geometry.name, crs=fac.crs)
+    # the input columns (and geometry) are shared, not copied (pandas copy-on-write)
+    out = gpd.GeoDataFrame(pd.concat([lead, rest], axis=1), copy=False)
+    if out.crs is None or out.geometry.name != fac.geometry.name:
+        out = out.set_geometry(fac.geometry.name, crs=fac.crs)
     log.info("conflicts: %s", {s: int((status == s).sum()) for s in STATUSES})
     return out
 

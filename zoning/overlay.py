@@ -102,10 +102,22 @@ def assign_points(units: gpd.GeoDataFrame, points: gpd.GeoDataFrame, /) -> np.nd
     if len(units) == 0 or not ok.any():
         return out
     idx_ok = np.flatnonzero(ok)
-    # the tree holds the points; each unit polygon is prepared once and tests its points
+    # the tree holds the points and gives bounding-box candidates per unit; each unit is
+    # prepared once and tests its candidates by coordinates (boundary included: covers)
     tree = shapely.STRtree(pts[idx_ok])
     polys = np.asarray(units.geometry.values)
-    u_idx, p_idx = tree.query(polys, predicate="covers")
+    u_idx, p_idx = tree.query(polys)
+    if len(p_idx) == 0:
+        return out
+    x = shapely.get_x(pts[idx_ok])
+    y = shapely.get_y(pts[idx_ok])
+    fresh = ~shapely.is_prepared(polys)
+    shapely.prepare(polys[fresh])
+    try:
+        hit = shapely.intersects_xy(polys[u_idx], x[p_idx], y[p_idx])
+    finally:
+        shapely.destroy_prepared(polys[fresh])  # leave the caller's geometries as they were
+    u_idx, p_idx = u_idx[hit], p_idx[hit]
     if len(p_idx) == 0:
         return out
     rank = unit_rank(units)

@@ -19,7 +19,6 @@ from zoning.cli.options import (
     fields_option,
     grid_option,
     lang_option,
-    layer_option,
     load_units,
     out_option,
     units_option,
@@ -258,6 +257,11 @@ def run(
     help="A layer the rules name, as NAME=PATH (repeatable; overrides the rule file).",
 )
 @click.option(
+    "--facilities-layer",
+    default=None,
+    help="Layer name inside a multi-layer facilities file (GeoPackage).",
+)
+@click.option(
     "--coords",
     type=click.Choice(["wgs84", "gcj02", "bd09"]),
     default="wgs84",
@@ -269,7 +273,7 @@ def run(
 @click.option("--x-col", default=None, help="Projected x column of a CSV (needs --crs).")
 @click.option("--y-col", default=None, help="Projected y column of a CSV (needs --crs).")
 @crs_option
-@layer_option
+@click.option("--layer", default=None, help="Layer name in a multi-layer units source.")
 @fields_option
 @encoding_option
 @lang_option
@@ -280,6 +284,7 @@ def command(
     rules,
     grids,
     named_layers,
+    facilities_layer,
     coords,
     lon_col,
     lat_col,
@@ -308,6 +313,7 @@ def command(
     )
     fac = read_facilities(
         facilities,
+        layer=facilities_layer,
         lon_col=lon_col,
         lat_col=lat_col,
         x_col=x_col,

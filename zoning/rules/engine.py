@@ -405,10 +405,11 @@ def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
 def _unit_labels(ctx: _Context, shape, transform, crs) -> np.ndarray:
     """Per grid cell, 1 + the position of the unit covering the cell centre (0: none).
 
-    Cell centres are assigned like facilities (strictest class, then lowest code, on a
-    boundary), so every cell counts for at most one unit.
+    Candidates come from each unit's bounding box; a centre on a shared boundary goes to
+    the strictest class, then the lowest code (as facilities do), so every cell counts
+    for at most one unit.
     """
-    from zoning.overlay import assign_points
+    from zoning.overlay import unit_rank
 
     key = ("labels", tuple(shape), tuple(transform)[:6], str(crs))
     if key in ctx.cache:
@@ -416,18 +417,45 @@ def _unit_labels(ctx: _Context, shape, transform, crs) -> np.ndarray:
     labels = np.zeros(shape, dtype=np.int64)
     same = CRS.from_user_input(ctx.units.crs).equals(CRS.from_user_input(crs))
     u = ctx.units if same else ctx.units.to_crs(crs)
+    polys = np.asarray(u.geometry.values)
     tr = Affine(*tuple(transform)[:6])
+    if tr.b != 0 or tr.d != 0:
+        raise InputError("rotated grids are not supported", fix="warp the grid to north-up")
     inv = ~tr
-    x0, y0, x1, y1 = u.total_bounds
-    cols, rows = _affine(inv, [x0, x1, x0, x1], [y0, y0, y1, y1])
-    c0, c1 = max(int(np.floor(cols.min())), 0), min(int(np.ceil(cols.max())), shape[1])
-    r0, r1 = max(int(np.floor(rows.min())), 0), min(int(np.ceil(rows.max())), shape[0])
-    if c1 > c0 and r1 > r0:
-        cc, rr = np.meshgrid(np.arange(c0, c1) + 0.5, np.arange(r0, r1) + 0.5)
-        x, y = _affine(tr, cc.ravel(), rr.ravel())
-        pts = gpd.GeoDataFrame(geometry=shapely.points(x, y), crs=u.crs)
-        idx = assign_points(u[["code", "unit_class", u.geometry.name]], pts)
-        labels[r0:r1, c0:c1] = (idx + 1).reshape(r1 - r0, c1 - c0)
+    b = shapely.bounds(polys)  # NaN for missing geometries
+    ok = np.isfinite(b).all(axis=1)
+    ca, ra = _affine(inv, b[:, 0], b[:, 1])
+    cb, rb = _affine(inv, b[:, 2], b[:, 3])
+    with np.errstate(invalid="ignore"):
+        # cells whose centre (index + 0.5) lies inside the box, edges included
+        c0 = np.clip(np.ceil(np.minimum(ca, cb) - 0.5), 0, shape[1])
+        c1 = np.clip(np.floor(np.maximum(ca, cb) - 0.5) + 1, 0, shape[1])
+        r0 = np.clip(np.ceil(np.minimum(ra, rb) - 0.5), 0, shape[0])
+        r1 = np.clip(np.floor(np.maximum(ra, rb) - 0.5) + 1, 0, shape[0])
+    c0, c1, r0, r1 = (np.where(ok, v, 0).astype(np.int64) for v in (c0, c1, r0, r1))
+    w, h = np.maximum(c1 - c0, 0), np.maximum(r1 - r0, 0)
+    counts = w * h
+    if counts.sum() == 0:
+        ctx.cache[key] = labels
+        return labels
+    unit = np.repeat(np.arange(len(polys)), counts)
+    start = np.repeat(np.cumsum(counts) - counts, counts)
+    k = np.arange(counts.sum()) - start  # position inside the unit's window
+    col = c0[unit] + k % np.maximum(w[unit], 1)
+    row = r0[unit] + k // np.maximum(w[unit], 1)
+    x, y = _affine(tr, col + 0.5, row + 0.5)
+    fresh = ~shapely.is_prepared(polys)
+    shapely.prepare(polys[fresh])
+    try:
+        hit = shapely.intersects_xy(polys[unit], x, y)
+    finally:
+        shapely.destroy_prepared(polys[fresh])
+    unit, cell = unit[hit], (row * shape[1] + col)[hit]
+    rank = unit_rank(u)
+    order = np.lexsort((rank[unit], cell))
+    cell, unit = cell[order], unit[order]
+    first = np.r_[True, cell[1:] != cell[:-1]]
+    labels.ravel()[cell[first]] = unit[first] + 1
     ctx.cache[key] = labels
     return labels
 
@@ -552,7 +580,12 @@ def _unit_attrs(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     else:
         admin = code.str.slice(2, 8)
     u["_admin"] = admin.fillna("").to_numpy(dtype=object)
-    u["_element"] = [normalise_element(v) for v in u["element"]] if "element" in u.columns else None
+    if "element" in u.columns:
+        codes, uniq = pd.factorize(pd.Series(u["element"], dtype=object), use_na_sentinel=True)
+        table = np.array([normalise_element(v) for v in uniq] + [None], dtype=object)
+        u["_element"] = table[codes]
+    else:
+        u["_element"] = None
     u["_subtype"] = (
         u["subtype"].astype("string").fillna("").to_numpy(dtype=object)
         if "subtype" in u.columns
