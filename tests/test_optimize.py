@@ -42,8 +42,17 @@ def tiny():
 def test_tiny_mip_matches_enumeration(tiny, backend):
     b, c, budget, edges, w = tiny
     best, best_x = _enumerate(b, c, budget, edges, w)
-    r = select_under_budget(b, c, budget, edges=edges, edge_bonus=w, backend=backend, gap=0.0,
-                            time_limit_s=20, lagrangian=False)
+    r = select_under_budget(
+        b,
+        c,
+        budget,
+        edges=edges,
+        edge_bonus=w,
+        backend=backend,
+        gap=0.0,
+        time_limit_s=20,
+        lagrangian=False,
+    )
     assert r.objective == pytest.approx(best)
     assert c[r.selected].sum() <= budget + 1e-9
     assert r.bound is not None and r.bound >= best - 1e-6
@@ -57,12 +66,12 @@ def test_default_path_matches_enumeration_on_many_tiny_problems():
         n = 8
         b, c = rng.uniform(0, 10, n), rng.uniform(1, 5, n)
         budget = c.sum() * rng.uniform(0.2, 0.6)
-        edges = np.array([(i, j) for i in range(n) for j in range(i + 1, n)
-                          if rng.random() < 0.3]).reshape(-1, 2)
+        edges = np.array(
+            [(i, j) for i in range(n) for j in range(i + 1, n) if rng.random() < 0.3]
+        ).reshape(-1, 2)
         w = rng.uniform(0, 6, len(edges))
         best, _ = _enumerate(b, c, budget, edges, w)
-        r = select_under_budget(b, c, budget, edges=edges, edge_bonus=w, gap=0.0,
-                                time_limit_s=20)
+        r = select_under_budget(b, c, budget, edges=edges, edge_bonus=w, gap=0.0, time_limit_s=20)
         assert r.objective == pytest.approx(best)
         assert r.bound >= best - 1e-6  # the Lagrangian bound is a valid bound
 
@@ -82,8 +91,18 @@ def test_locked_in_and_out(tiny):
     lock_in = [int(np.flatnonzero(~free_best)[0])]
     best, best_x = _enumerate(b, c, budget, edges, w, lock_in, lock_out)
     for backend in ("cbc", "highs"):
-        r = select_under_budget(b, c, budget, edges=edges, edge_bonus=w, locked_in=lock_in,
-                                locked_out=lock_out, backend=backend, gap=0.0, lagrangian=False)
+        r = select_under_budget(
+            b,
+            c,
+            budget,
+            edges=edges,
+            edge_bonus=w,
+            locked_in=lock_in,
+            locked_out=lock_out,
+            backend=backend,
+            gap=0.0,
+            lagrangian=False,
+        )
         assert r.selected[lock_in].all() and not r.selected[lock_out].any()
         assert r.objective == pytest.approx(best)
     # also as boolean masks
@@ -95,8 +114,11 @@ def test_locked_in_and_out(tiny):
 
 def test_infeasible_budget_is_a_clear_input_error():
     b, c = np.array([5.0, 4.0, 3.0]), np.array([2.0, 2.0, 2.0])
-    with pytest.raises(InfeasibleBudget, match=r"locked-in item\(s\) cost 4\.00, more than the "
-                       r"budget 3\.00.*Fix: raise the budget"):
+    with pytest.raises(
+        InfeasibleBudget,
+        match=r"locked-in item\(s\) cost 4\.00, more than the "
+        r"budget 3\.00.*Fix: raise the budget",
+    ):
         select_under_budget(b, c, 3.0, locked_in=[0, 1])
     assert issubclass(InfeasibleBudget, InputError)
 
@@ -132,8 +154,18 @@ def test_a_hung_solver_is_killed_and_the_start_kept(monkeypatch, tiny):
     b, c, budget, edges, w = tiny
     monkeypatch.setitem(optimize._SOLVERS, "cbc", _sleeper)
     t = time.perf_counter()
-    r = select_under_budget(b, c, budget, edges=edges, edge_bonus=w, backend="cbc", gap=0.0,
-                            time_limit_s=1.0, grace_s=0.5, lagrangian=False)
+    r = select_under_budget(
+        b,
+        c,
+        budget,
+        edges=edges,
+        edge_bonus=w,
+        backend="cbc",
+        gap=0.0,
+        time_limit_s=1.0,
+        grace_s=0.5,
+        lagrangian=False,
+    )
     assert time.perf_counter() - t < 10
     assert r.status == "killed"
     assert "kept the greedy solution" in r.message
