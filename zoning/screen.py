@@ -28,6 +28,7 @@ and per local CRS zone, never per project.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from dataclasses import dataclass, field
@@ -109,12 +110,30 @@ def _local_codes(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return np.where(china, gk, utm).astype(np.int64)
 
 
+def _crs_key(crs) -> str:
+    if isinstance(crs, str):
+        return crs
+    crs = CRS.from_user_input(crs)
+    epsg = crs.to_epsg(min_confidence=100)
+    return f"EPSG:{epsg}" if epsg else crs.to_wkt()
+
+
+@functools.lru_cache(maxsize=256)
+def _transformer(src: str, dst: str) -> Transformer | None:
+    """A cached always-xy transformer (building one costs ~0.2 s); None for the same CRS."""
+    a, b = CRS.from_user_input(src), CRS.from_user_input(dst)
+    if a.equals(b):
+        return None
+    return Transformer.from_crs(a, b, always_xy=True)
+
+
 def _transform(geoms: np.ndarray, src, dst) -> np.ndarray:
     """Geometries from ``src`` to ``dst`` (vertex-wise; a no-op for the same CRS)."""
-    src, dst = CRS.from_user_input(src), CRS.from_user_input(dst)
-    if src.equals(dst) or len(geoms) == 0:
+    if len(geoms) == 0:
         return geoms
-    tr = Transformer.from_crs(src, dst, always_xy=True)
+    tr = _transformer(_crs_key(src), _crs_key(dst))
+    if tr is None:
+        return geoms
 
     def fn(xy):
         x, y = tr.transform(xy[:, 0], xy[:, 1])
@@ -516,9 +535,12 @@ def _grid_values(sites: np.ndarray, ucrs, grids: dict, rules: RuleSet) -> pd.Dat
         arr, transform, crs = grid
         arr = np.asarray(arr)
         x, y = x0, y0
-        if not CRS.from_user_input(crs).equals(CRS.from_user_input(ucrs)):
-            x, y = Transformer.from_crs(ucrs, crs, always_xy=True).transform(x0, y0)
-        col, row = ~transform * (np.asarray(x), np.asarray(y))
+        tr = _transformer(_crs_key(ucrs), _crs_key(crs))
+        if tr is not None:
+            x, y = tr.transform(x0, y0)
+        ia, ib, ic, id_, ie, if_ = tuple(~transform)[:6]
+        x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+        col, row = ia * x + ib * y + ic, id_ * x + ie * y + if_
         col, row = np.floor(col), np.floor(row)
         inside = (col >= 0) & (row >= 0) & (col < arr.shape[1]) & (row < arr.shape[0])
         vals = np.full(n, np.nan)
@@ -749,7 +771,10 @@ def screen(
     )
     st_order = {"fired": 0, "unknown": 1, "not_triggered": 2}
     oc_order = {"prohibited": 0, "restricted": 1, "allowed": 2}
-    rules_out["_k"] = rules_out["status"].map(st_order) * 3 + rules_out["outcome"].map(oc_order)
+    rules_out["_k"] = np.array(
+        [st_order[a] * 3 + oc_order[b] for a, b in zip(status, rules_out["outcome"], strict=True)],
+        dtype=np.int64,
+    )
     rules_out["_p"] = p_idx
     rules_out = (
         rules_out.sort_values(["_p", "_k"], kind="stable")
