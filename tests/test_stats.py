@@ -364,3 +364,32 @@ def test_demo_step(tmp_path):
     assert len(table) == len(units) > 0
     assert {"nox_sum", "co2_sum", "pm25_conc_mean"} <= set(table.columns)
     assert table["code"].is_unique
+
+
+def test_integer_grid_with_nodata(tmp_path):
+    arr = np.array([[1, 2], [-1, 4]], dtype="int16")
+    path = tmp_path / "i.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=2,
+        height=2,
+        count=1,
+        dtype="int16",
+        crs="EPSG:4549",
+        transform=T,
+        nodata=-1,
+    ) as ds:
+        ds.write(arr, 1)
+    unit = _units([box(X0, Y0 - 2000, X0 + 2000, Y0)])
+    for grid in (path, (arr, T, 4549, -1)):
+        res = zonal_stats(
+            unit,
+            {"g": grid},
+            quantities={"g": "amount"},
+            stats=["sum", "count", "nodata_share", "min"],
+        )
+        assert res["g_sum"].iloc[0] == 7 and res["g_count"].iloc[0] == 3
+        assert res["g_nodata_share"].iloc[0] == pytest.approx(0.25)
+        assert res["g_min"].iloc[0] == 1

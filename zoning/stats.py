@@ -73,6 +73,10 @@ def _make_sources(grid: Grid):
     """exactextract raster sources for a grid's values and its true cell areas."""
     _, _, _, _, RasterSource = _engine()
     plain = grid.is_plain and not np.ma.isMaskedArray(grid._array)
+    if grid._array is not None:
+        integer = np.issubdtype(grid._array.dtype, np.integer)
+    else:
+        integer = np.issubdtype(np.dtype(grid._dataset.dtypes[grid.band - 1]), np.integer)
 
     class GridSource(RasterSource):
         def __init__(self):
@@ -90,7 +94,8 @@ def _make_sources(grid: Grid):
 
         def nodata_value(self):
             if plain and grid.nodata is not None and not np.isnan(grid.nodata):
-                return grid.nodata
+                # an integer grid needs an integer nodata value
+                return int(grid.nodata) if integer else float(grid.nodata)
             return None
 
         def read_window(self, x0, y0, nx, ny):
