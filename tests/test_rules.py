@@ -396,3 +396,36 @@ def test_no_loop_per_facility_scales():
         & (fac.nox_t > 10)
     ).to_numpy()
     np.testing.assert_array_equal(ev.fired[:, 0], expect)
+
+
+def test_a_project_footprint_is_evaluated_per_unit_it_touches():
+    """Screening (issue 4) pattern: footprint_shares rows → evaluate → needs-information."""
+    from zoning.overlay import footprint_shares
+
+    units = make_units()
+    project = gpd.GeoDataFrame(
+        {"stage": ["proposed"], "sector": ["2614"]},  # no nox_t: that fact is missing
+        geometry=[box(X0 + 700, Y0 + 200, X0 + 1100, Y0 + 600)],
+        crs="EPSG:4549",
+    )
+    rs = rules_of(
+        rule_text(
+            "{all: [{stage: proposed}, {sector: [C]}, {footprint_share: {gt: 0.5}}]}",
+            scope="{unit_class: 1}",
+            rid="MOSTLY-IN-PRIORITY",
+        ),
+        rule_text(
+            "{emission: {pollutant: nox, gt: 0}}",
+            scope="{unit_class: 2}",
+            outcome="restricted",
+            rid="OFFSET",
+        ),
+    )
+    pairs = footprint_shares(units, project)
+    assert pairs["unit"].tolist() == [0, 1]
+    np.testing.assert_allclose(pairs["share"], [0.75, 0.25], atol=1e-3)
+    rows = project.iloc[pairs["subject"].to_numpy()].reset_index(drop=True)
+    ev = run(rs, rows, units=units, ui=pairs["unit"].to_numpy(), share=pairs["share"].to_numpy())
+    assert ev.fired.tolist() == [[True, False], [False, False]]
+    assert ev.unknown.tolist() == [[False, False], [False, True]]  # needs information
+    assert ev.missing_facts(1, 1) == ["nox_t"]

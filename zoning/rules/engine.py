@@ -236,6 +236,13 @@ def _unknown(n: int):
     return z, z.copy()
 
 
+def _missing(ctx: _Context, *facts: str):
+    """A fact whose column is absent: unknown on every row, and recorded as missing."""
+    for fact in facts:
+        ctx.known(fact, np.zeros(ctx.n, dtype=bool))
+    return _unknown(ctx.n)
+
+
 # --- leaves ----------------------------------------------------------------------------------
 
 
@@ -248,7 +255,7 @@ def _sector_text(v) -> str:
 def _leaf_sector(c: Sector, ctx: _Context):
     f = ctx.factorised("sector", _sector_text)
     if f is None:
-        return _unknown(ctx.n)
+        return _missing(ctx, "sector")
     codes, uniq = f
     match = np.array([u.startswith(c.prefixes) for u in uniq], dtype=bool)
     known = np.array([u != "" for u in uniq], dtype=bool)
@@ -307,7 +314,7 @@ def _leaf_tags(c: Tags, ctx: _Context):
 def _leaf_stage(c: Stage, ctx: _Context):
     f = ctx.factorised("stage", lambda v: _STAGE_ALIASES.get(str(v).strip().lower()))
     if f is None:
-        return _unknown(ctx.n)
+        return _missing(ctx, "stage")
     codes, uniq = f
     bad = sorted({str(u) for u in uniq if u not in STAGES})
     if bad:
@@ -324,12 +331,12 @@ def _leaf_stage(c: Stage, ctx: _Context):
 def _leaf_compare(c: Compare, ctx: _Context):
     vals = ctx.numeric(c.column)
     if vals is None:
-        return _unknown(ctx.n)
+        return _missing(ctx, c.column)
     t, fl = _tests(vals, c.tests)
     if c.unit:
         f = ctx.factorised("capacity_unit", lambda v: str(v).strip().lower())
         if f is None:
-            return _unknown(ctx.n)
+            return _missing(ctx, "capacity_unit")
         codes, uniq = f
         same = np.array([u == c.unit.strip().lower() for u in uniq], dtype=bool)
         st, _ = _by_codes(codes, same)
