@@ -485,14 +485,17 @@ def parse_wkt(
         geom = shapely.from_wkt(text)
     except shapely.errors.GEOSException as exc:
         closed = _close_wkt(text)
-        if closed is None:
+        try:
+            geom = shapely.from_wkt(closed) if closed is not None else None
+        except shapely.errors.GEOSException:
+            geom = None
+        if geom is None:
             raise InputError(
                 f"not valid WKT ({exc})",
                 source="--wkt",
                 fix="e.g. --wkt 'POLYGON ((119.80 30.00, 119.81 30.00, 119.81 30.01, "
                 "119.80 30.00))'",
             ) from exc
-        geom = shapely.from_wkt(closed)
         notes.append("the ring was not closed: closed it by repeating the first vertex")
     if geom is None or geom.is_empty:
         raise InputError("the WKT geometry is empty", source="--wkt")
