@@ -475,7 +475,10 @@ def _cbc_bound(text: str) -> float | None:
     if "optimal solution found" in text.lower():
         found = re.findall(r"Objective value:\s*(-?[\d.eE+]+)", text)
         if found:
-            return abs(float(found[-1].rstrip(".")))
+            # stopped on the gap: 'Exiting as integer gap of G less than ...' (absolute)
+            g = re.findall(r"integer gap of\s*(-?[\d.eE+]+)", text)
+            extra = abs(float(g[-1].rstrip("."))) if g else 0.0
+            return abs(float(found[-1].rstrip("."))) + extra
     return None
 
 
@@ -485,6 +488,8 @@ _SOLVERS = {"highs": _solve_highs, "scipy": _solve_scipy, "cbc": _solve_cbc}
 def _child(conn, backend, model, start, time_limit, gap):
     with contextlib.suppress(Exception):
         os.setpgid(0, 0)  # own process group, so the parent can kill CBC with us
+    with contextlib.suppress(Exception):
+        os.dup2(2, 1)  # solver banners (HiGHS prints one) go to stderr, never to stdout
 
     def report(msg):
         with contextlib.suppress(Exception):
