@@ -228,3 +228,13 @@ def test_windowed_read_matches_full(tmp_path):
         full = g.read()
         part = g.read(5, 7, 20, 30)
     np.testing.assert_array_equal(part, full[5:25, 7:37])
+
+
+def test_preview_keeps_every_kth_cell_and_scales_the_transform():
+    arr = np.arange(100.0).reshape(10, 10)
+    g = grid_from_array(arr, from_origin(0, 10, 1, 1), 4549, units="t/cell/yr")
+    small, t = g.read_preview(max_cells=30)
+    np.testing.assert_array_equal(small, arr[::2, ::2])
+    assert (t.a, t.e, t.c, t.f) == (2.0, -2.0, 0.0, 10.0)
+    full, t1 = g.read_preview()
+    assert full.shape == (10, 10) and t1 == g.transform

@@ -309,7 +309,7 @@ class Grid:
         for r0 in range(0, self.height, step):
             block = self.read(r0, 0, min(step, self.height - r0), self.width)
             parts.append(block[::k, ::k])
-        return np.vstack(parts), self.transform * Affine.scale(k, k)
+        return np.vstack(parts), self.transform @ Affine.scale(k, k)
 
     def close(self) -> None:
         """Close the file behind the grid (arrays: nothing to do)."""
