@@ -173,9 +173,15 @@ def conflicts(
     ev = evaluate(
         fac, rules, units=units, unit_index=ui, layers=layers, grids=grids, missing=missing
     )
-    status = ev.status()
-    status[ui < 0] = "unzoned"
-    status[invalid] = "invalid"
+    # status as small integer codes (index into STATUSES), strings only at the end
+    code = np.full(n, STATUSES.index("ok"), dtype=np.int8)
+    for outcome, label in (("restricted", "restricted"), ("prohibited", "conflict")):
+        cols = [j for j, r in enumerate(rules.rules) if r.outcome == outcome]
+        if cols:
+            code[ev.fired[:, cols].any(axis=1)] = STATUSES.index(label)
+    code[ui < 0] = STATUSES.index("unzoned")
+    code[invalid] = STATUSES.index("invalid")
+    status = np.array(STATUSES, dtype=object)[code]
 
     rl = rules.rules
     ids = np.array([r.id for r in rl], dtype=object)
@@ -209,28 +215,26 @@ def conflicts(
 
     unit_class = pd.array(np.where(has_unit, digits[safe] if len(units) else 0, 0), dtype="Int64")
     unit_class[~has_unit] = pd.NA
-    lead = pd.DataFrame(
-        {
-            "facility_id": obj(fac["facility_id"].to_numpy(dtype=object)),
-            "unit_code": obj(np.where(has_unit, codes[safe] if len(units) else None, None)),
-            "unit_class": unit_class,
-            "status": obj(status),
-            "rule_ids": obj(_texts(fired_c, fired_i, ids, ";")),
-            "messages": obj(_texts(breach_c, breach_i, msg, " | ")),
-            "unit_name": obj(np.where(has_unit, names[safe] if len(units) else None, None)),
-            "dimensions": obj(_texts(breach_c, breach_i, dims, ";")),
-            "clauses": obj(_texts(breach_c, breach_i, cla, " | ")),
-            "requirements": obj(_texts(breach_c, breach_i, req, " | ")),
-            "unknown_rule_ids": obj(_texts(unknown_c, unknown_i, ids, ";")),
-        },
-        index=idx,
-    )
-    rest = fac.drop(columns=[c for c in lead.columns if c in fac.columns])
-    # the input columns (and geometry) are shared, not copied (pandas copy-on-write)
-    out = gpd.GeoDataFrame(pd.concat([lead, rest], axis=1), copy=False)
-    if out.crs is None or out.geometry.name != fac.geometry.name:
-        out = out.set_geometry(fac.geometry.name, crs=fac.crs)
-    log.info("conflicts: %s", {s: int((status == s).sum()) for s in STATUSES})
+    lead = {
+        "facility_id": obj(fac["facility_id"].to_numpy(dtype=object)),
+        "unit_code": obj(np.where(has_unit, codes[safe] if len(units) else None, None)),
+        "unit_class": pd.Series(unit_class, index=idx),
+        "status": obj(status),
+        "rule_ids": obj(_texts(fired_c, fired_i, ids, ";")),
+        "messages": obj(_texts(breach_c, breach_i, msg, " | ")),
+        "unit_name": obj(np.where(has_unit, names[safe] if len(units) else None, None)),
+        "dimensions": obj(_texts(breach_c, breach_i, dims, ";")),
+        "clauses": obj(_texts(breach_c, breach_i, cla, " | ")),
+        "requirements": obj(_texts(breach_c, breach_i, req, " | ")),
+        "unknown_rule_ids": obj(_texts(unknown_c, unknown_i, ids, ";")),
+    }
+    # the input columns (and geometry) are shared, not copied (pandas copy-on-write); new
+    # columns are inserted one by one, so pandas does not stack them into one 2-D block
+    out = fac.drop(columns=[c for c in lead if c in fac.columns])
+    for pos, (name, values) in enumerate(lead.items()):
+        out.insert(pos, name, values)
+    counts = np.bincount(code, minlength=len(STATUSES))
+    log.info("conflicts: %s", dict(zip(STATUSES, counts.tolist(), strict=True)))
     return out
 
 
