@@ -335,3 +335,23 @@ def test_afforest_map_renders_offline(tmp_path, files, browser):
     assert page.console_errors == []
     assert page.locator(".leaflet-interactive").count() >= 3
     assert "入选图斑" in page.content()
+
+
+def test_cobenefits_population_and_exposure_weigh_in(parcels):
+    # 100 people in one cell next to the lone parcel only
+    pop = _grid(
+        lambda x, y: np.where((abs(x - X0 - 2135) < 5) & (abs(y - Y0 - 55) < 5), 100.0, 0.0)
+    )
+    c = find_candidates(parcels, population=pop, population_buffer_m=500)
+    by = c.patches.set_index("n_parcels")
+    assert by.loc[1, "population_nearby"] == pytest.approx(100.0)
+    assert by.loc[4, "population_nearby"] == 0.0
+    patches = estimate_sink(c.patches)[0]
+    plain, _ = select_sites(patches, budget_ha=4.0, gap=0.0)
+    assert plain.loc[plain["selected"], "n_parcels"].tolist() == [4]
+    weighted, _ = select_sites(
+        patches, budget_ha=4.0, gap=0.0, weights={"population_nearby": 100.0}
+    )
+    assert weighted.loc[weighted["selected"], "n_parcels"].tolist() == [1]
+    with pytest.raises(InputError, match="co-benefit column 'nope'"):
+        select_sites(patches, budget_ha=4.0, weights={"nope": 1.0})

@@ -162,7 +162,9 @@ def _zonal(geoms: gpd.GeoSeries, grid: Grid, stat: Literal["mean", "majority"]) 
     if len(missing):  # geometries smaller than a cell: the cell under a point inside
         pts = g.iloc[missing].representative_point()
         inv = ~transform
-        cols, rows = inv * (pts.x.to_numpy(), pts.y.to_numpy())
+        px, py = pts.x.to_numpy(), pts.y.to_numpy()
+        cols = inv.c + px * inv.a + py * inv.b
+        rows = inv.f + px * inv.d + py * inv.e
         rows, cols = np.floor(rows).astype(int), np.floor(cols).astype(int)
         ok = (rows >= 0) & (rows < arr.shape[0]) & (cols >= 0) & (cols < arr.shape[1])
         out[missing[ok]] = arr[rows[ok], cols[ok]]
@@ -208,6 +210,8 @@ def find_candidates(
     min_patch_area_ha: float = 1.0,
     merge_gap_m: float = 10.0,
     id_column: str = "parcel_id",
+    population: Grid | None = None,
+    population_buffer_m: float = 1000.0,
 ) -> Candidates:
     """Candidate patches for afforestation and the reason every other parcel is left out.
 
@@ -237,10 +241,18 @@ def find_candidates(
         Parcels this close (field ridges, farm tracks) are one patch.
     id_column : str, optional (default: "parcel_id")
         Identifier of parcels (row numbers when absent).
+    population : (array, Affine, CRS), optional (default: None)
+        A population grid (people per cell): each patch gets ``population_nearby``, the
+        people in cells whose centre lies within ``population_buffer_m`` of it.
+    population_buffer_m : float, optional (default: 1000)
 
     Returns
     -------
     Candidates
+        Patches carry ``area_ha``, ``slope_deg``, ``max_ratio_screening`` and
+        ``exposure_index`` (sum over its parcels of area_ha x the largest ratio of a
+        metal to its screening value: the pollution taken out of food production), which
+        :func:`select_sites` can weigh as co-benefits.
     """
     if "soil_class" not in parcels.columns:
         raise SchemaError(
@@ -363,6 +375,8 @@ def find_candidates(
     frame["reason_en"] = ["; ".join(e) for e in en]
     patches, pid = _patches(frame, m, patch_of, id_column)
     frame["patch_id"] = pid
+    if population is not None and len(patches):
+        patches["population_nearby"] = _people_near(patches, population, population_buffer_m, crs)
     params = {
         "classes": list(classes),
         "max_slope_deg": max_slope_deg,
@@ -414,6 +428,7 @@ def _patches(frame, metric, patch_of, id_column):
         }
     )
     df["slope_w"] = df["slope"] * df["area"]
+    df["exposure"] = df["area"] * np.nan_to_num(df["ratio"].to_numpy(dtype="float64"))
     g = df.groupby("comp")
     agg = pd.DataFrame(
         {
@@ -422,6 +437,7 @@ def _patches(frame, metric, patch_of, id_column):
             "area_ha": g["area"].sum(),
             "slope_deg": g["slope_w"].sum(min_count=1) / g["area"].sum(),
             "max_ratio_screening": g["ratio"].max(),
+            "exposure_index": g["exposure"].sum().round(4),
             "sources": g["source"].agg(lambda s: ",".join(sorted(set(s)))),
         }
     ).sort_values("area_ha", ascending=False)
@@ -436,6 +452,23 @@ def _patches(frame, metric, patch_of, id_column):
     out["area_ha"] = out["area_ha"].round(4)
     out["slope_deg"] = out["slope_deg"].round(2)
     return out[cols], pid
+
+
+def _people_near(patches, grid: Grid, buffer_m: float, crs) -> np.ndarray:
+    """People in grid cells whose centre lies within ``buffer_m`` of each patch."""
+    arr, transform, gcrs = grid
+    rows, cols = np.nonzero(np.isfinite(arr) & (arr > 0))
+    out = np.zeros(len(patches))
+    if not len(rows):
+        return out
+    t = transform
+    xs = t.c + (cols + 0.5) * t.a + (rows + 0.5) * t.b
+    ys = t.f + (cols + 0.5) * t.d + (rows + 0.5) * t.e
+    pts = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs=gcrs).to_crs(crs)
+    zones = patches.to_crs(crs).geometry.buffer(buffer_m)
+    pi, zi = zones.sindex.query(pts, predicate="intersects")
+    np.add.at(out, zi, arr[rows[pi], cols[pi]])
+    return np.round(out, 1)
 
 
 # --- 2. carbon sink ---------------------------------------------------------------------------

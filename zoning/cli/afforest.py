@@ -342,6 +342,26 @@ def _map(selected, unselected, rejected, path: Path, lang: str, t: dict, summary
     show_default=True,
     help="Parcels this close (m) form one patch.",
 )
+@click.option(
+    "--population",
+    default=None,
+    help="Population grid (people per cell) for the population_nearby co-benefit.",
+)
+@click.option(
+    "--population-buffer",
+    type=float,
+    default=1000.0,
+    show_default=True,
+    help="Distance (m) within which people count as near a patch.",
+)
+@click.option(
+    "--weight",
+    "weights",
+    multiple=True,
+    metavar="COLUMN=W",
+    help="Add W x COLUMN to each patch's benefit (t CO2 over the horizon), e.g. "
+    "exposure_index=50 or population_nearby=0.1 (repeatable).",
+)
 @click.option("--lock-in", multiple=True, help="Patch or parcel id to select (repeatable).")
 @click.option("--lock-out", multiple=True, help="Patch or parcel id to leave out (repeatable).")
 @click.option(
@@ -395,6 +415,9 @@ def command(
     max_slope,
     min_area,
     merge_gap,
+    population,
+    population_buffer,
+    weights,
     lock_in,
     lock_out,
     adjacency_bonus,
