@@ -224,3 +224,13 @@ def test_hotspot_map_renders_offline_with_bivariate_legend(browser, tmp_path):
     text = page.locator(".leaflet-control-layers").inner_text()
     assert "nox" in text and "co2" in text
     assert page.locator("path.leaflet-interactive").count() > 0
+
+
+def test_demo_grid_layers_for_the_demo_map():
+    from zoning.cli.hotspots import demo_grid_layers
+
+    layers = demo_grid_layers("en")
+    assert set(layers) == {"nox", "co2"}
+    arr, transform, crs, label = layers["co2"]
+    assert arr.ndim == 2 and np.nanmax(arr) > 0 and transform.e < 0
+    assert crs.to_epsg() == 4549 and label == "t/cell/yr"

@@ -238,3 +238,23 @@ def test_preview_keeps_every_kth_cell_and_scales_the_transform():
     assert (t.a, t.e, t.c, t.f) == (2.0, -2.0, 0.0, 10.0)
     full, t1 = g.read_preview()
     assert full.shape == (10, 10) and t1 == g.transform
+
+
+def test_netcdf_with_several_variables_needs_a_name(tmp_path):
+    from scipy.io import netcdf_file
+
+    path = tmp_path / "multi.nc"
+    with netcdf_file(path, "w") as nc:
+        nc.createDimension("lat", 2)
+        nc.createDimension("lon", 3)
+        nc.createVariable("lat", "f8", ("lat",))[:] = [40.25, 40.75]
+        nc.createVariable("lon", "f8", ("lon",))[:] = [116.25, 116.75, 117.25]
+        for name, value in (("nox", 1.0), ("so2", 2.0)):
+            v = nc.createVariable(name, "f4", ("lat", "lon"))
+            v[:] = np.full((2, 3), value, dtype="float32")
+            v.units = b"t/cell/yr"
+    with pytest.raises(DataSourceError, match="several variables"):
+        open_grid(path, crs="EPSG:4326")
+    with open_grid(path, variable="so2", crs="EPSG:4326") as g:
+        assert g.name == "so2" and g.quantity == "amount"
+        np.testing.assert_array_equal(g.read(), 2.0)

@@ -538,7 +538,7 @@ def open_grid(
         if nodata is None and ds.dtypes[band - 1].startswith("float"):
             nodata = float("nan")
         grid = Grid(
-            name=name or Path(path.split(":")[-1].strip('"')).stem,
+            name=name or variable or Path(path.split(":")[-1].strip('"')).stem,
             transform=transform,
             crs=grid_crs,
             width=ds.width,
