@@ -415,7 +415,12 @@ def _render(data: dict, lang: str, map_page: str | None, meta: dict, fact_labels
         out.append(f"<h2>{_e(t['map'])}</h2>")
         out.append(
             f'<iframe class="map" id="site-map" title="{_e(t["map"])}" '
-            f'sandbox="allow-scripts" srcdoc="{html.escape(map_page, quote=True)}"></iframe>'
+            f'sandbox="allow-scripts" data-srcdoc="{html.escape(map_page, quote=True)}">'
+            "</iframe>"
+            # load the map once the report is laid out, so that Leaflet sees the frame's size
+            "<script>document.addEventListener('DOMContentLoaded',function(){"
+            "var f=document.getElementById('site-map');f.srcdoc=f.getAttribute('data-srcdoc');"
+            "});</script>"
         )
 
     # units
