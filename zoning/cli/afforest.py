@@ -34,7 +34,8 @@ TEXT = {
         "title": "污染耕地造林选址",
         "selected": "入选图斑",
         "unselected": "预算外候选图斑",
-        "rejected": "非候选地块",
+        "rejected": "筛除的严格管控地块",
+        "rejected_soil": "非严格管控地块",
         "budget": "预算外（未入选）",
         "area": "面积 (ha)",
         "sink": "年碳汇 (t CO2/a)",
@@ -48,7 +49,8 @@ TEXT = {
         "title": "Afforestation siting on polluted farmland",
         "selected": "Selected patches",
         "unselected": "Candidate patches outside the budget",
-        "rejected": "Parcels not candidates",
+        "rejected": "Strict-control parcels filtered out",
+        "rejected_soil": "Parcels not strict control",
         "budget": "outside the budget (not selected)",
         "area": "Area (ha)",
         "sink": "Sink (t CO2/yr)",
@@ -211,20 +213,26 @@ def _map(selected, unselected, rejected, path: Path, lang: str, t: dict, summary
     wm = WebMap(t["title"], lang=lang)
     reason = "reason_zh" if lang == "zh" else "reason_en"
     soil = "soil_class_zh" if lang == "zh" else "soil_class_en"
-    if len(rejected):
-        pop = [("parcel_id", "ID"), (reason, t["reason"])]
-        if soil in rejected.columns:
-            pop.append((soil, t["soil"]))
-        wm.add_layer(
-            rejected,
-            t["rejected"],
-            color="#9e9e9e",
-            popup=pop,
-            tooltip="parcel_id",
-            show=True,
-            fill_opacity=0.25,
-            weight=0.5,
-        )
+    pop = [("parcel_id", "ID"), (reason, t["reason"])]
+    if soil in rejected.columns:
+        pop.append((soil, t["soil"]))
+    # parcels whose soil class does not qualify are many: a layer hidden at first
+    soil_only = rejected["reason"].str.contains("not_strict|unclassified", regex=True)
+    for part, name, color, show in (
+        (rejected[soil_only], t["rejected_soil"], "#bdbdbd", False),
+        (rejected[~soil_only], t["rejected"], "#6a51a3", True),
+    ):
+        if len(part):
+            wm.add_layer(
+                part,
+                name,
+                color=color,
+                popup=pop,
+                tooltip="parcel_id",
+                show=show,
+                fill_opacity=0.35,
+                weight=0.5,
+            )
     pop = [
         ("patch_id", "ID"),
         ("area_ha", t["area"]),
@@ -254,7 +262,12 @@ def _map(selected, unselected, rejected, path: Path, lang: str, t: dict, summary
         )
     wm.add_legend(
         t["title"],
-        [("#1a9850", t["selected"]), ("#fdae61", t["unselected"]), ("#9e9e9e", t["rejected"])],
+        [
+            ("#1a9850", t["selected"]),
+            ("#fdae61", t["unselected"]),
+            ("#6a51a3", t["rejected"]),
+            ("#bdbdbd", t["rejected_soil"]),
+        ],
     )
     s = summary
     if lang == "zh":
