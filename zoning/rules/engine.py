@@ -130,7 +130,6 @@ class _Context:
         self.grids = grids
         self.cache: dict = {}
         self.fact_known: dict[str, np.ndarray] = {}
-        self._metric = None
         self._metric_crs = None
 
     # --- facts -----------------------------------------------------------------------

@@ -489,8 +489,9 @@ class _Parser:
                 self.col.add(
                     loc.key_line(op),
                     _join(path, op),
-                    f"{v} is outside {lo}..{hi}",
-                    fix=f"use a value in {lo}..{hi}",
+                    f"{v} is outside the allowed range "
+                    + (f"{lo}..{hi}" if hi is not None else f">= {lo}"),
+                    fix="amounts, distances and shares are never negative; shares are 0..1",
                 )
                 continue
             tests.append((op, float(v)))
@@ -653,9 +654,9 @@ class _Parser:
         n = len(arg) if isinstance(arg, list) else 1
         return Stage(tuple(s for s, _ in got)) if ok and len(got) == n and got else None
 
-    def _compare(self, fact, arg, loc, path, extra=()):
-        t = self.tests(arg, loc, path, extra=extra, lo=0 if fact != "capacity" else None)
-        return t
+    def _amount(self, arg, loc, path, extra=()):
+        """Thresholds of an annual amount (t/yr, tce/yr): never negative."""
+        return self.tests(arg, loc, path, extra=extra, lo=0)
 
     def c_capacity(self, arg, loc, path):
         t = self.tests(arg, loc, path, extra=("unit",))
@@ -666,15 +667,15 @@ class _Parser:
         return Compare("capacity", "capacity", t, unit) if t else None
 
     def c_co2(self, arg, loc, path):
-        t = self.tests(arg, loc, path)
+        t = self._amount(arg, loc, path)
         return Compare("co2", NUMERIC_FACTS["co2"], t) if t else None
 
     def c_energy(self, arg, loc, path):
-        t = self.tests(arg, loc, path)
+        t = self._amount(arg, loc, path)
         return Compare("energy", NUMERIC_FACTS["energy"], t) if t else None
 
     def c_emission(self, arg, loc, path):
-        t = self.tests(arg, loc, path, extra=("pollutant",))
+        t = self._amount(arg, loc, path, extra=("pollutant",))
         if not isinstance(arg, dict):
             return None
         pol = arg.get("pollutant")
