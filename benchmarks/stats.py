@@ -103,7 +103,15 @@ def run_zoning(grid: Path, units, out: Path) -> dict:
     res = zonal_stats(units, {"g": grid}, stats=["sum", "mean"], quantities={"g": "amount"})
     dt = time.perf_counter() - t
     np.save(out, np.c_[res["g_sum"].to_numpy(), res["g_mean"].to_numpy()])
-    return {"seconds": dt, "units": len(units)}
+    # conservation (after timing): the units tile the grid, so their sums add up to its total
+    from zoning.io.raster import open_grid
+
+    total = 0.0
+    with open_grid(grid, quantity="amount") as g:
+        for r0 in range(0, g.height, 1024):
+            total += float(np.nansum(g.read(r0, 0, min(1024, g.height - r0), g.width)))
+    conservation = abs(res["g_sum"].sum() - total) / total
+    return {"seconds": dt, "units": len(units), "conservation": conservation}
 
 
 def _run_ee(grid: Path, units, out: Path, strategy: str | None) -> dict:
@@ -220,6 +228,11 @@ def main() -> None:
         print(
             f"  {name:32s} {r['seconds']:8.1f} s  peak RSS {r['peak_rss_mb']:7.0f} MB  "
             f"{ratio}{extra}"
+        )
+    if "conservation" in results.get("zoning", {}):
+        print(
+            f"  conservation: |sum over units - grid total| / grid total = "
+            f"{results['zoning']['conservation']:.2e}"
         )
     ours, ref = WORK / "result_zoning.npy", WORK / "result_exactextract_default.npy"
     if "zoning" in results and "exactextract default" in results:
