@@ -355,3 +355,54 @@ def test_cobenefits_population_and_exposure_weigh_in(parcels):
     assert weighted.loc[weighted["selected"], "n_parcels"].tolist() == [1]
     with pytest.raises(InputError, match="co-benefit column 'nope'"):
         select_sites(patches, budget_ha=4.0, weights={"nope": 1.0})
+
+
+def test_cli_afforest_filters_from_files(tmp_path, files):
+    p, s = files
+    road = tmp_path / "road.geojson"
+    gpd.GeoDataFrame(geometry=[Point(X0, Y0)], crs=CRS).to_file(road)
+    red = tmp_path / "red.geojson"
+    gpd.GeoDataFrame(geometry=[box(X0 + 300, Y0, X0 + 420, Y0 + 50)], crs=CRS).to_file(red)
+    out = tmp_path / "aff"
+    r = CliRunner().invoke(
+        main,
+        [
+            "afforest",
+            "--parcels",
+            str(p),
+            "--samples",
+            str(s),
+            "--budget-ha",
+            "20",
+            "--within",
+            f"road={road}:1000",
+            "--exclude",
+            f"red={red}",
+            "--min-area",
+            "0.5",
+            "--out",
+            str(out),
+            "--lang",
+            "en",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    rej = json.loads((out / "rejected.geojson").read_text(encoding="utf-8"))
+    by = {f["properties"]["parcel_id"]: f["properties"] for f in rej["features"]}
+    assert "too_far" in by["LONE"]["reason"]
+    assert "'red'" in by["F30"]["reason_en"]
+    bad = CliRunner().invoke(
+        main,
+        [
+            "afforest",
+            "--parcels",
+            str(p),
+            "--budget-ha",
+            "2",
+            "--within",
+            f"road={road}:far",
+            "--out",
+            str(out),
+        ],
+    )
+    assert bad.exit_code == 2 and ":METRES" in bad.output
