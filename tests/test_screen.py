@@ -251,3 +251,13 @@ def test_bad_inputs(units, rules):
     dup["project_id"] = ["A", "A"]
     with pytest.raises(InputError, match="used twice"):
         screen(dup, units, rules, missing="unknown")
+
+
+def test_distance_in_geographic_layers(units, rules, red_line):
+    pt = _projects([Point(X0 + 1250, Y0 + 500)], sector="3981", nox_t=0.0).to_crs("EPSG:4326")
+    res = screen(
+        pt, units.to_crs("EPSG:4490"), rules, layers={"red_line": red_line.to_crs("EPSG:4490")}
+    )
+    d = res.distances.set_index("target")
+    assert d.loc["red_line", "distance_m"] == pytest.approx(250.0, abs=0.05)
+    assert res.projects["distance_crs"].iloc[0] == "EPSG:4549"

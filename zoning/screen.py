@@ -477,25 +477,36 @@ def _distances(fp, ucrs, lcrs_of, targets) -> pd.DataFrame:
         geoms, labels = (geoms[ok], labels[ok]) if len(geoms) else (geoms, labels)
         if len(geoms):
             tree = shapely.STRtree(geoms)
-            (pi, ti), g0 = tree.query_nearest(fp, return_distance=True, all_matches=False)
+            # inside (intersecting): distance 0; the rest: nearest in the layer's units, then
+            # every candidate that can be nearer in metres, measured in the local CRS
+            a_s, a_t = tree.query(fp, predicate="intersects")
+            out_idx = np.flatnonzero(np.bincount(a_s, minlength=n) == 0)
             reach = np.zeros(n)
-            reach[pi] = g0
+            if len(out_idx):
+                (pi, _), g0 = tree.query_nearest(
+                    fp[out_idx], return_distance=True, all_matches=False
+                )
+                reach[out_idx[pi]] = g0
             if geographic:
                 lat = np.abs(shapely.bounds(fp)[:, [1, 3]]).max(axis=1)
                 factor = 1.0 / np.cos(np.radians(np.minimum(lat + 1.0, 89.0)))
             else:
                 factor = np.full(n, 1.1)
-            s_idx, t_idx = tree.query(fp, predicate="dwithin", distance=reach * factor + 1e-9)
-            d = np.full(len(s_idx), np.inf)
-            for code in np.unique(lcrs_of):
-                sel = lcrs_of[s_idx] == code
-                if not sel.any():
-                    continue
+            b_s, b_t = tree.query(
+                fp[out_idx], predicate="dwithin", distance=(reach * factor + 1e-9)[out_idx]
+            )
+            b_s = out_idx[b_s]
+            d = np.full(len(b_s), np.inf)
+            for code in np.unique(lcrs_of[b_s]):
+                sel = lcrs_of[b_s] == code
                 crs = f"EPSG:{code}"
-                a = _transform(fp[s_idx[sel]], ucrs, crs)
-                uniq, inv = np.unique(t_idx[sel], return_inverse=True)
+                a = _transform(fp[b_s[sel]], ucrs, crs)
+                uniq, inv = np.unique(b_t[sel], return_inverse=True)
                 b = _transform(geoms[uniq], ucrs, crs)[inv]
                 d[sel] = shapely.distance(a, b)
+            s_idx = np.concatenate([a_s, b_s])
+            t_idx = np.concatenate([a_t, b_t])
+            d = np.concatenate([np.zeros(len(a_s)), d])
             order = np.lexsort((d, s_idx))
             s_o, t_o, d_o = s_idx[order], t_idx[order], d[order]
             first = np.r_[True, s_o[1:] != s_o[:-1]] if len(s_o) else np.zeros(0, bool)

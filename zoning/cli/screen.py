@@ -26,24 +26,6 @@ from zoning.errors import DataSourceError, InputError
 
 log = logging.getLogger(__name__)
 
-#: Command-line fact options: option name → (column, type).
-FACT_OPTIONS = {
-    "sector": ("sector", str),
-    "stage": ("stage", click.Choice(["proposed", "existing"])),
-    "capacity": ("capacity", float),
-    "capacity_unit": ("capacity_unit", str),
-    "so2_t": ("so2_t", float),
-    "nox_t": ("nox_t", float),
-    "pm_t": ("pm_t", float),
-    "vocs_t": ("vocs_t", float),
-    "co2_t": ("co2_t", float),
-    "energy_tce": ("energy_tce", float),
-    "tags": ("tags", str),
-    "name": ("name", str),
-    "project_id": ("project_id", str),
-}
-
-
 def _pairs(values, hint: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for value in values:
