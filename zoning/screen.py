@@ -442,6 +442,12 @@ def _targets(units: gpd.GeoDataFrame, layers: dict, rules: RuleSet) -> list[tupl
                 break
         if label is None:
             label = np.array([f"{name}#{i + 1}" for i in range(len(layer))], dtype=object)
+        if "name_en" in layer.columns:
+            en_names = layer["name_en"].astype("string").fillna("").to_numpy(dtype=object)
+            label = np.array(
+                [f"{a}\x1f{b}" if b else a for a, b in zip(label, en_names, strict=True)],
+                dtype=object,
+            )
         zh = ref.zh if ref is not None and ref.zh else name
         en = ref.en if ref is not None and ref.en else name
         out.append((name, zh, en, g, label))
@@ -534,6 +540,13 @@ def _distances(fp, ucrs, lcrs_of, targets) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["project", "target", "distance_m", "inside", "geometry"])
     out = pd.concat(frames, ignore_index=True)
+    near = out["nearest"].to_numpy(dtype=object)
+    out["nearest"] = [v.split("\x1f")[0] if isinstance(v, str) else v for v in near]
+    out.insert(
+        out.columns.get_loc("nearest") + 1,
+        "nearest_en",
+        [v.split("\x1f")[-1] if isinstance(v, str) else v for v in near],
+    )
     return out.sort_values(["project"], kind="stable").reset_index(drop=True)
 
 

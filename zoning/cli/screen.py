@@ -26,6 +26,7 @@ from zoning.errors import DataSourceError, InputError
 
 log = logging.getLogger(__name__)
 
+
 def _pairs(values, hint: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for value in values:
@@ -63,7 +64,12 @@ def bind(rules, named_layers: dict, grid_paths: dict, assume_crs=None):
         key = Path(path).resolve()
         if key not in read:
             read[key] = read_vector(path, assume_crs=assume_crs)
-            inputs[f"layer:{name}"] = {"path": str(path), "sha256": file_sha256(path)}
+            inputs[f"layer:{Path(path).name}"] = {
+                "path": str(path),
+                "sha256": file_sha256(path),
+                "layers": [],
+            }
+        inputs[f"layer:{Path(path).name}"]["layers"].append(name)
         layers[name] = read[key]
     for name in sorted(set(rules.needed_grids()) | set(grid_paths)):
         ref = rules.grids.get(name)

@@ -399,7 +399,7 @@ def _render(data: dict, lang: str, map_page: str | None, meta: dict, fact_labels
         out.append(f"<div>{_e(t['reasons'])}:</div><ul>{''.join(items)}</ul>")
     if conds and verdict != "prohibited":
         out.append(f"<div>{_e(t['conditions'])}:</div><ul>{''.join(conds)}</ul>")
-    if data["missing_facts"]:
+    if data["missing_facts"] and verdict == "needs-information":
         facts = [
             fact_labels.get(f, (f, f))[0 if zh else 1] for f in data["missing_facts"].split(";")
         ]
@@ -466,7 +466,7 @@ def _render(data: dict, lang: str, map_page: str | None, meta: dict, fact_labels
         rows.append(
             [
                 _e(d["label_" + lang]),
-                _e(d.get("nearest")),
+                _e(d.get("nearest_en") if not zh and d.get("nearest_en") else d.get("nearest")),
                 _num(d.get("distance_m"), 0) + (_e(t["not_shown"]) if far else ""),
                 _e(t["yes"] if d.get("inside") else t["no"]) if d.get("inside") is not None else "",
             ]
