@@ -16,6 +16,13 @@ ever sees a bound it could override.  The constraint matrix is built once as a
 - ``"scipy"``: HiGHS through ``scipy.optimize.milp`` (no start, no callbacks);
 - ``"greedy"``: the benefit-per-cost greedy only.
 
+Why CBC is the default (benchmarks/afforest.py, this machine, 2 cores, busy): on the plain
+MIP with a 60 s limit CBC reached the gap on 10k (1.1 s) and 100k budget-only (34 s) where
+HiGHS took 2.1 s and 32 s on 10k and 10k+pairs and had to be killed on 100k (it stalls at
+the root, as shared/FINDINGS.md reports); neither finished 100k+pairs in 60 s.  In practice
+the Lagrangian stage below meets the gap first on all four benchmark cases, so the MIP
+solver only runs on harder instances.
+
 Every solve starts from the greedy solution and runs in a child process that is killed
 when it overruns its time limit by ``grace_s``; the best solution known then (the
 solver's last improving one, the greedy at worst) is returned and ``status`` says so.
