@@ -16,12 +16,13 @@ ever sees a bound it could override.  The constraint matrix is built once as a
 - ``"scipy"``: HiGHS through ``scipy.optimize.milp`` (no start, no callbacks);
 - ``"greedy"``: the benefit-per-cost greedy only.
 
-Why CBC is the default (benchmarks/afforest.py, this machine, 2 cores, busy): on the plain
-MIP with a 60 s limit CBC reached the gap on 10k (1.1 s) and 100k budget-only (34 s) where
-HiGHS took 2.1 s and 32 s on 10k and 10k+pairs and had to be killed on 100k (it stalls at
-the root, as shared/FINDINGS.md reports); neither finished 100k+pairs in 60 s.  In practice
-the Lagrangian stage below meets the gap first on all four benchmark cases, so the MIP
-solver only runs on harder instances.
+Why CBC is the default (benchmarks/afforest.py, this machine, 2 cores, busy; the plain
+MIP, 60 s limit): 10k budget-only CBC 1.1 s, HiGHS 2.1 s; 10k + pairs CBC 65 s, HiGHS 32 s
+(both reached the gap); 100k budget-only CBC 34 s to the gap, HiGHS stalled and was killed
+with no solution (as shared/FINDINGS.md reports); 100k + pairs neither finished in 60 s.
+HiGHS is faster on the small paired case, but only CBC ever solves the large ones, and a
+solver that returns nothing is the worse failure.  In practice the Lagrangian stage below
+meets the gap first on all four benchmark cases, so the MIP only runs on harder instances.
 
 Every solve starts from the greedy solution and runs in a child process that is killed
 when it overruns its time limit by ``grace_s``; the best solution known then (the
