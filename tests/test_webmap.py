@@ -66,6 +66,13 @@ def test_map_offline_units_drawn_and_escaped(tmp_path, browser):
         page.evaluate("document.querySelectorAll('.leaflet-control-layers-overlays label').length")
         >= 6
     )  # 3 classes, elements, facilities, grid
+    # the element-zone layer (hidden at start) draws every unit again when switched on
+    page.evaluate("""() => { const labels = [...document.querySelectorAll(
+        '.leaflet-control-layers-overlays label')];
+        labels.find(l => l.innerText.includes('要素分区')).querySelector('input').click(); }""")
+    assert page.evaluate("document.querySelectorAll('.leaflet-z404-pane path').length") == len(
+        units
+    )
     legend = page.inner_text("#zoning-legend")
     assert "优先保护单元" in legend and "重点管控单元" in legend and "一般管控单元" in legend
     # open the popup of the unit named <script>: shown as text, not run

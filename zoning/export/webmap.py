@@ -97,13 +97,17 @@ function zPopup(d,f){var h='<div class="zpop">';if(d.title!==null){h+='<b>'+zEsc
  h+='<table>';for(var j=0;j<d.cols.length;j++){if(j===d.title)continue;var v=zVal(d,j,f.p[j]);
  if(v===null||v==='')continue;h+='<tr><th>'+zEsc(d.cols[j].l)+'</th><td>'+zEsc(v)+'</td></tr>';}
  return h+'</table></div>';}
-function zLayer(map,d){d.f=d.f.map(function(a){return {g:a[0],c:a[1],p:a[2]};});
+function zMerge(list,extra){var d=Object.assign({},list[0],extra,{f:[]});
+ d.cols=list[0].cols.map(function(c){return {l:c.l,t:false};});
+ list.forEach(function(x){x.f.forEach(function(a){d.f.push([a[0],a[3],
+  a[2].map(function(v,j){return zVal(x,j,v);})]);});});return d;}
+function zLayer(map,d){var F=d.f.map(function(a){return {g:a[0],c:a[1],p:a[2]};});
  if(!map.getPane(d.pane)){var p=map.createPane(d.pane);p.style.zIndex=d.z;}
- var opts={pane:d.pane};if(d.f.length>"""
+ var opts={pane:d.pane};if(F.length>"""
     + str(CANVAS_THRESHOLD)
     + r"""){opts.renderer=L.canvas({pane:d.pane,padding:0.5});}
  var g=L.featureGroup();
- for(var i=0;i<d.f.length;i++){var f=d.f[i],c=d.colors[f.c],lyr;
+ for(var i=0;i<F.length;i++){var f=F[i],c=d.colors[f.c],lyr;
   var st=Object.assign({},opts,{color:d.stroke||c,fillColor:c,weight:d.weight,opacity:0.9,
    fillOpacity:d.fill});
   if(d.k==='pt'){lyr=L.circleMarker([f.g[1]/d.s,f.g[0]/d.s],Object.assign(st,{radius:d.radius,
@@ -143,14 +147,16 @@ class _DataLayer(Layer):
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
-        "var {{ this.get_name() }} = zLayer({{ this._parent.get_name() }}, {{ this.payload }});"
+        "var {{ this.get_name() }}_data = {{ this.payload }};"
+        "var {{ this.get_name() }} = zLayer({{ this._parent.get_name() }}, "
+        "{{ this.get_name() }}_data);"
         "{% endmacro %}"
     )
 
     def __init__(self, name: str, payload: str, show: bool = True):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "ZoningLayer"
-        self.payload = payload
+        self.payload = payload  # JSON, or a JS expression deriving data from other layers
 
 
 def _safe_json(obj) -> str:
@@ -314,6 +320,7 @@ class WebMap:
         fill,
         radius,
         stroke=None,
+        extra_idx=None,
     ) -> tuple[str, int]:
         texts: list[str] = []
         text_idx: dict[str, int] = {}
@@ -350,7 +357,10 @@ class WebMap:
                 raise InputError(
                     f"a layer mixes {kind} and {k} geometries; draw them as separate layers"
                 )
-            feats.append([g, int(color_idx[i]), [vals[i] for vals in col_values]])
+            feat = [g, int(color_idx[i]), [vals[i] for vals in col_values]]
+            if extra_idx is not None:
+                feat.append(int(extra_idx[i]))
+            feats.append(feat)
         self._z += 1
         payload = {
             "s": self.scale,
@@ -478,12 +488,30 @@ class WebMap:
             col = d.column + "_en" if en and d.column + "_en" in frame else d.column
             cols.append((col, f"{d.label(self.lang)}"))
         prepared = self._prepare(frame, simplify=True)
-        for digit, uc in UNIT_CLASSES.items():
-            part = prepared[prepared["unit_class"] == digit]
-            label = f"{uc.label(self.lang)} ({len(part)})"
+        keys = [k for k in ELEMENTS if k in set(prepared.get("element", pd.Series()).dropna())]
+        lookup = {k: i for i, k in enumerate(keys)}
+        elem_idx = np.array(
+            [lookup.get(e, 0) for e in prepared.get("element", [None] * len(prepared))],
+            dtype=int,
+        )
+        groups = [
+            (
+                f"units:{d}",
+                uc.label(self.lang),
+                uc.color,
+                (prepared["unit_class"] == d).to_numpy(dtype=bool),
+            )
+            for d, uc in UNIT_CLASSES.items()
+        ]
+        known = np.any([g[3] for g in groups], axis=0) if len(prepared) else np.zeros(0, bool)
+        if (~known).any():
+            groups.append(("units:other", "?", "#bbbbbb", ~known))
+        layers = []
+        for key, label, color, mask in groups:
+            part = prepared[mask]
             payload, n = self._payload(
                 part,
-                colors=[uc.color],
+                colors=[color],
                 color_idx=np.zeros(len(part), dtype=int),
                 cols=cols,
                 title=1,
@@ -493,50 +521,34 @@ class WebMap:
                 fill=0.45,
                 radius=5,
                 stroke="#444",
+                extra_idx=elem_idx[mask],
             )
-            _DataLayer(label, payload, show=show).add_to(self.map)
-            self.layer_counts[f"units:{digit}"] = n
-        other = prepared[~prepared["unit_class"].isin(list(UNIT_CLASSES))]
-        if len(other):
-            payload, n = self._payload(
-                other,
-                colors=["#bbbbbb"],
-                color_idx=np.zeros(len(other), dtype=int),
-                cols=cols,
-                title=1,
-                tip=0,
-                pane_z=400,
-                weight=0.8,
-                fill=0.45,
-                radius=5,
-                stroke="#444",
-            )
-            _DataLayer("?", payload, show=show).add_to(self.map)
-            self.layer_counts["units:other"] = n
+            layer = _DataLayer(f"{label} ({n})", payload, show=show)
+            layer.add_to(self.map)
+            layers.append(layer)
+            self.layer_counts[key] = n
         self.add_legend(
             name or t["units"], [(uc.color, uc.label(self.lang)) for uc in UNIT_CLASSES.values()]
         )
-        if elements and "element" in prepared:
-            keys = [k for k in ELEMENTS if k in set(prepared["element"].dropna())]
-            colors = [ELEMENT_COLORS[k] for k in keys]
-            lookup = {k: i for i, k in enumerate(keys)}
-            idx = np.array([lookup.get(e, 0) for e in prepared["element"].tolist()], dtype=int)
-            payload, n = self._payload(
-                prepared,
-                colors=colors or ["#999"],
-                color_idx=idx,
-                cols=cols,
-                title=1,
-                tip=0,
-                pane_z=405,
-                weight=0.5,
-                fill=0.4,
-                radius=5,
-                stroke="#333",
-            )
-            _DataLayer(t["elements"], payload, show=False).add_to(self.map)
+        if elements and keys:
+            # the element zones reuse the geometry of the class layers: stored once
+            self._z += 1
+            extra = {
+                "colors": [ELEMENT_COLORS.get(k, "#999999") for k in keys],
+                "pane": f"z{self._z}",
+                "z": 405 + self._z - 400,
+                "weight": 0.5,
+                "fill": 0.4,
+                "stroke": "#333",
+                "texts": [],
+            }
+            refs = ",".join(f"{lyr.get_name()}_data" for lyr in layers)
+            derive = f"zMerge([{refs}], {_safe_json(extra)})"
+            _DataLayer(t["elements"], derive, show=False).add_to(self.map)
+            self.layer_counts["elements"] = len(prepared)
             self.add_legend(
-                t["elements"], [(ELEMENT_COLORS[k], ELEMENTS[k][1 if en else 0]) for k in keys]
+                t["elements"],
+                [(ELEMENT_COLORS.get(k, "#999999"), ELEMENTS[k][1 if en else 0]) for k in keys],
             )
 
     def add_grid(
