@@ -62,7 +62,7 @@ def test_tiny_mip_matches_enumeration(tiny, backend):
 
 def test_default_path_matches_enumeration_on_many_tiny_problems():
     rng = np.random.default_rng(3)
-    for _ in range(25):
+    for _ in range(12):
         n = 8
         b, c = rng.uniform(0, 10, n), rng.uniform(1, 5, n)
         budget = c.sum() * rng.uniform(0.2, 0.6)
