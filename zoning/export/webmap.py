@@ -517,7 +517,7 @@ class WebMap:
                 title=1,
                 tip=0,
                 pane_z=400,
-                weight=0.8,
+                weight=0.8 if len(prepared) <= CANVAS_THRESHOLD else 0.2,
                 fill=0.45,
                 radius=5,
                 stroke="#444",
