@@ -410,3 +410,19 @@ def test_more_units_than_one_page():
         & (f.geometry.y <= Y0 + 3000)
     ).to_numpy()
     assert ((out.status == "unzoned").to_numpy() == ~inside).all()
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".shp", ".parquet"])
+def test_every_vector_format_reads_the_same(tmp_path, facilities, suffix):
+    path = tmp_path / f"f{suffix}"
+    ll = facilities.to_crs("EPSG:4326")
+    if suffix == ".parquet":
+        ll.to_parquet(path)
+    elif suffix == ".shp":  # the format cuts names to 10 characters: facility_i
+        ll.rename(columns={"facility_id": "facility_i"}).to_file(path)
+    else:
+        ll.to_file(path)
+    f = read_facilities(path)
+    assert f.facility_id.tolist() == facilities.facility_id.tolist()
+    assert f.coord_problem.isna().all()
+    np.testing.assert_allclose(f.geometry.x, ll.geometry.x)

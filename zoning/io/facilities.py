@@ -28,6 +28,7 @@ from pyproj.exceptions import CRSError as ProjCRSError
 from zoning.errors import CRSError, DataSourceError, SchemaError
 from zoning.io.coords import CoordSystem, convert
 from zoning.io.vector import read_vector
+from zoning.model import FACILITY_COLUMNS
 from zoning.rules.schema import RuleSet, parse_rules
 
 log = logging.getLogger(__name__)
@@ -182,6 +183,19 @@ def _flag_geometries(geo: gpd.GeoDataFrame, coords: str, source) -> gpd.GeoDataF
     return out
 
 
+def _restore_truncated(geo: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Canonical names cut to 10 characters by the Shapefile format (facility_i …)."""
+    rename = {}
+    for canon in FACILITY_COLUMNS:
+        short = canon[:10]
+        if len(canon) > 10 and short in geo.columns and canon not in geo.columns:
+            rename[short] = canon
+    if rename:
+        log.info("restored shapefile-truncated column names %s", rename)
+        geo = geo.rename(columns=rename)
+    return geo
+
+
 def read_facilities(
     source: str | PathLike,
     /,
@@ -253,6 +267,7 @@ def read_facilities(
     else:
         geo = read_vector(source, layer=layer, encoding=encoding, assume_crs=crs)
         geo = _flag_geometries(geo.reset_index(drop=True), coords, source)
+    geo = _restore_truncated(geo)
     bad = geo["coord_problem"].notna()
     if bad.any():
         log.warning(
