@@ -461,9 +461,9 @@ def _solve_cbc(model: _Model, start, time_limit: float, gap: float, report):
     low = text.lower()
     if status in ("optimal", "feasible") and "stopped on time" in low:
         status = "time_limit"
-    elif status in ("optimal", "feasible") and ("stopped on gap" in low
-                                                or "stopped on ratio" in low
-                                                or "gap tolerance" in low):
+    elif status in ("optimal", "feasible") and (
+        "stopped on gap" in low or "stopped on ratio" in low or "gap tolerance" in low
+    ):
         status = "gap_reached"
     return x, (None if bound is None else bound + model.constant), status
 
