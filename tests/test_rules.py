@@ -429,3 +429,18 @@ def test_a_project_footprint_is_evaluated_per_unit_it_touches():
     assert ev.fired.tolist() == [[True, False], [False, False]]
     assert ev.unknown.tolist() == [[False, False], [False, True]]  # needs information
     assert ev.missing_facts(1, 1) == ["nox_t"]
+
+
+def test_missing_facts_name_only_what_is_missing():
+    """A costly condition skipped because the row was already decided is not 'missing'."""
+    red = gpd.GeoDataFrame(geometry=[box(X0, Y0, X0 + 10, Y0 + 10)], crs="EPSG:4549")
+    rs = rules_of(
+        rule_text(
+            "{all: [{any: [{stage: proposed}, {near: {layer: red_line, within_m: 0}}]}, "
+            "{sector: [C]}]}"
+        )
+    )
+    fac = facilities(stage=["proposed", "existing"], sector=[None, None])
+    ev = run(rs, fac, layers={"red_line": red})
+    assert ev.unknown[:, 0].tolist() == [True, False]  # row 1: not near and not proposed
+    assert ev.missing_facts(0, 0) == ["sector"]

@@ -129,14 +129,19 @@ class _Context:
         self.layers = layers
         self.grids = grids
         self.cache: dict = {}
-        self.fact_known: dict[str, np.ndarray] = {}
+        self.missing: dict[str, np.ndarray] = {}
         self._metric_crs = None
 
     # --- facts -----------------------------------------------------------------------
-    def known(self, fact: str, mask: np.ndarray) -> None:
-        """Record rows where ``fact`` was found known (evaluations may cover subsets)."""
-        prev = self.fact_known.get(fact)
-        self.fact_known[fact] = mask.copy() if prev is None else (prev | mask)
+    def known(self, fact: str, mask: np.ndarray, evaluated: np.ndarray | None = None) -> None:
+        """Record ``fact`` as missing on the ``evaluated`` rows (default all) not in ``mask``.
+
+        Costly conditions are evaluated on the rows still undecided only; a row never
+        evaluated is not reported missing.
+        """
+        miss = ~mask if evaluated is None else (evaluated & ~mask)
+        prev = self.missing.get(fact)
+        self.missing[fact] = miss if prev is None else (prev | miss)
 
     def factorised(self, column: str, normalise=None):
         key = ("factor", column)
@@ -404,7 +409,7 @@ def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
         hit[rows[idx[0]]] = True
     done[rows] = True
     t, fl = hit & done, ~hit & done
-    ctx.known(fact, t | fl)
+    ctx.known(fact, t | fl, evaluated=done | need)
     return t, fl
 
 
@@ -514,7 +519,7 @@ def _leaf_grid(c: GridValue, ctx: _Context, need: np.ndarray):
             ctx.cache[key] = per_unit[ctx.ui]
         vals = ctx.cache[key]
     t, fl = _tests(vals, c.tests)
-    ctx.known(f"grid:{c.grid}", t | fl)
+    ctx.known(f"grid:{c.grid}", t | fl, evaluated=done | need if c.at == "site" else None)
     return t, fl
 
 
@@ -693,4 +698,5 @@ def evaluate(
             fired[:, k] &= ~fired[:, j]
             unknown[:, k] &= ~fired[:, j]
     log.debug("evaluated %d rules on %d rows", r, n)
-    return Evaluation(rules.rules, in_scope, fired, unknown, ctx.fact_known)
+    fact_known = {f: ~m for f, m in ctx.missing.items()}
+    return Evaluation(rules.rules, in_scope, fired, unknown, fact_known)
