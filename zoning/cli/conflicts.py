@@ -116,10 +116,17 @@ def _map(result, units, layers, rules, lang: str, path: Path, title: str) -> Non
     from zoning.export.webmap import WebMap
 
     frame = result[result.geometry.notna()]
+    total = len(frame)
+    for keep in (("conflict", "restricted", "unzoned"), ("conflict",)):
+        if len(frame) > MAP_LIMIT:
+            frame = frame[frame["status"].isin(keep)]
     if len(frame) > MAP_LIMIT:
-        log.info("map: %d facilities; showing only those that are not ok", len(frame))
-        frame = frame[frame["status"] != "ok"]
+        frame = frame.iloc[:MAP_LIMIT]
     zh = lang == "zh"
+    if len(frame) < total:
+        log.info(
+            "map: showing %d of %d facilities (the CSV and GeoJSON hold all)", len(frame), total
+        )
     labels = STATUS_LABELS[lang]
     wm = WebMap(title, lang=lang)
     wm.add_units(units)
@@ -183,6 +190,17 @@ def _map(result, units, layers, rules, lang: str, path: Path, title: str) -> Non
         "设施准入判定" if zh else "Facilities by outcome",
         [(c, labels[s]) for s, c in STATUS_COLORS.items()],
     )
+    if len(frame) < total:
+        note = (
+            f"地图仅显示 {len(frame):,} / {total:,} 个设施（优先显示冲突），完整结果见 CSV 与 GeoJSON"
+            if zh
+            else f"The map shows {len(frame):,} of {total:,} facilities (conflicts "
+            "first); the CSV and GeoJSON hold all of them"
+        )
+        wm.add_html(
+            f'<div style="position:fixed;bottom:8px;left:50%;z-index:1000;'
+            f'background:#fff;padding:2px 6px">{note}</div>'
+        )
     wm.save(path)
 
 
