@@ -16,7 +16,6 @@ An infeasible budget (locked-in patches cost more) is bad input: one line, exit 
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -108,7 +107,7 @@ def run(
 ) -> dict[str, Path]:
     """Classify (when samples are given), site, select and write; returns name → path."""
     from zoning.export._atomic import atomic_dir
-    from zoning.export.geojson import write_geojson
+    from zoning.export.geojson import write_geojson, write_json
     from zoning.siting import site_afforestation
     from zoning.soil import classify_soil
 
@@ -183,8 +182,7 @@ def run(
             "selected": write_geojson(selected, tmp / "selected.geojson", metadata=meta),
             "rejected": write_geojson(rejected, tmp / "rejected.geojson"),
         }
-        with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
-            json.dump(summary, fh, ensure_ascii=False, indent=2, default=_json_default)
+        write_json(summary, tmp / "summary.json")
         _map(selected, unselected, rej_par, tmp / "afforest.html", lang, t, summary)
     written = {name: out_dir / p.name for name, p in paths.items()}
     written["summary"] = out_dir / "summary.json"
@@ -198,13 +196,6 @@ def run(
         summary["solver"]["backend"],
     )
     return written
-
-
-def _json_default(v):
-    try:
-        return v.item()
-    except AttributeError:
-        return str(v)
 
 
 def _map(selected, unselected, rejected, path: Path, lang: str, t: dict, summary: dict):

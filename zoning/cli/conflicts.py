@@ -7,7 +7,6 @@ Writes ``conflicts.geojson`` (RFC 7946), ``conflicts.csv`` (UTF-8 with BOM, WKT 
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -219,7 +218,7 @@ def run(
     """Evaluate and write the four outputs atomically into ``out``."""
     from zoning.conflicts import conflicts, summarize
     from zoning.export._atomic import atomic_dir
-    from zoning.export.geojson import write_geojson, write_vector
+    from zoning.export.geojson import write_geojson, write_json, write_vector
 
     result = conflicts(units, facilities, rules, grids, layers=layers, lang=lang, missing=missing)
     if len(result) != len(facilities):  # conservation: every input row exactly once
@@ -246,8 +245,7 @@ def run(
         )
         write_vector(result, tmp / names["csv"])
         _map(result, units, layers, rules, lang, tmp / names["html"], title)
-        with open(tmp / names["summary"], "w", encoding="utf-8") as fh:
-            json.dump(summary, fh, ensure_ascii=False, indent=2)
+        write_json(summary, tmp / names["summary"])
     click.echo(_summary_text(summary, lang), err=True)
     return {k: Path(out) / v for k, v in names.items()}
 

@@ -160,3 +160,34 @@ def write_vector(
                 )
             table.to_csv(tmp, index=False, encoding="utf-8-sig")
     return path
+
+
+def _json_default(value):
+    out = _jsonable(value)
+    if out is value:  # not a known scalar: a path, set, numpy array ...
+        if isinstance(value, (set, frozenset, tuple)):
+            return list(value)
+        if isinstance(value, np.ndarray):
+            return value.tolist()
+        return str(value)
+    return out
+
+
+def write_json(data, path: str | PathLike, /) -> Path:
+    """Write a JSON document (UTF-8, indented, numpy and pandas scalars converted) atomically."""
+    with atomic_file(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(
+            _finite(data), fh, ensure_ascii=False, indent=2, default=_json_default, allow_nan=False
+        )
+    return Path(path)
+
+
+def _finite(value):
+    """NaN and infinities become null (JSON has neither)."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, (float, np.floating)) and not math.isfinite(value):
+        return None
+    return value
