@@ -7,10 +7,15 @@ The pipeline is read → validate → overlay / screen / site → export::
     report = zoning.validate_units(units)
     zoning.export_units(units, "units.geojson")
     zoning.zoning_map(units).save("map.html")
+
+Floors: ``zoning.io`` reads, ``zoning.validate`` checks, ``zoning.overlay``,
+``zoning.conflicts``, ``zoning.screen``, ``zoning.stats``, ``zoning.hotspots``,
+``zoning.soil``, ``zoning.siting`` compute, ``zoning.export`` writes.
 """
 
 __version__ = "0.1.0"
 
+from zoning.conflicts import conflicts  # noqa: E402
 from zoning.errors import (  # noqa: E402
     CheckFailed,
     CRSError,
@@ -21,30 +26,69 @@ from zoning.errors import (  # noqa: E402
     SolverError,
     ZoningError,
 )
-from zoning.export.geojson import write_geojson, write_vector  # noqa: E402
+from zoning.export.geojson import write_geojson, write_json, write_vector  # noqa: E402
+from zoning.export.report import write_screening  # noqa: E402
 from zoning.export.units import export_units  # noqa: E402
 from zoning.export.webmap import WebMap  # noqa: E402
 from zoning.export.zoningmap import zoning_map  # noqa: E402
+from zoning.hotspots import co_hotspots  # noqa: E402
+from zoning.io.coords import convert as convert_coords  # noqa: E402
+from zoning.io.facilities import read_facilities, read_rules  # noqa: E402
+from zoning.io.projects import read_projects  # noqa: E402
+from zoning.io.raster import Grid, grid_from_array, open_grid  # noqa: E402
 from zoning.io.vector import read_units, read_vector  # noqa: E402
+from zoning.optimize import select_under_budget  # noqa: E402
+from zoning.overlay import assign_points, footprint_shares  # noqa: E402
+from zoning.rules.engine import evaluate  # noqa: E402
+from zoning.rules.schema import RuleSet, parse_rules  # noqa: E402
+from zoning.screen import ScreeningResult, screen  # noqa: E402
+from zoning.siting import estimate_sink, find_candidates, select_sites, site_afforestation  # noqa: E402
+from zoning.soil import classify_soil  # noqa: E402
+from zoning.stats import zonal_stats  # noqa: E402
 from zoning.validate import ValidationReport, normalise_units, validate_units  # noqa: E402
 
 __all__ = [
     "CRSError",
     "CheckFailed",
     "DataSourceError",
+    "Grid",
     "InputError",
     "RuleError",
+    "RuleSet",
     "SchemaError",
+    "ScreeningResult",
     "SolverError",
     "ValidationReport",
     "WebMap",
     "ZoningError",
+    "assign_points",
+    "classify_soil",
+    "co_hotspots",
+    "conflicts",
+    "convert_coords",
+    "estimate_sink",
+    "evaluate",
     "export_units",
+    "find_candidates",
+    "footprint_shares",
+    "grid_from_array",
     "normalise_units",
+    "open_grid",
+    "parse_rules",
+    "read_facilities",
+    "read_projects",
+    "read_rules",
     "read_units",
     "read_vector",
+    "screen",
+    "select_sites",
+    "select_under_budget",
+    "site_afforestation",
     "validate_units",
     "write_geojson",
+    "write_json",
+    "write_screening",
     "write_vector",
+    "zonal_stats",
     "zoning_map",
 ]
