@@ -201,7 +201,13 @@ def run(
 def _map(selected, unselected, rejected, path: Path, lang: str, t: dict, summary: dict):
     from zoning.export.webmap import WebMap
 
-    wm = WebMap(t["title"], lang=lang)
+    metric = summary.get("filters", {}).get("metric_crs") or "UTM"
+    note = (
+        f"坐标：WGS 84 经纬度；面积按投影坐标系 {metric} 计算 (ha)"
+        if lang == "zh"
+        else f"Coordinates: WGS 84 lon/lat; areas computed in projected {metric} (ha)"
+    )
+    wm = WebMap(t["title"], lang=lang, crs_note=note)
     reason = "reason_zh" if lang == "zh" else "reason_en"
     soil = "soil_class_zh" if lang == "zh" else "soil_class_en"
     pop = [("parcel_id", "ID"), (reason, t["reason"])]
@@ -276,6 +282,9 @@ def _map(selected, unselected, rejected, path: Path, lang: str, t: dict, summary
     import html
 
     wm.add_html(f"<div class='zsummary'>{html.escape(line)}</div>")
+    candidates = [f for f in (selected, unselected) if len(f)]
+    if candidates:  # open on the candidate patches, not on the whole county
+        wm.focus(pd.concat([f[[f.geometry.name]].to_crs(4326) for f in candidates]))
     wm.save(path)
 
 

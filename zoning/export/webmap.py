@@ -223,6 +223,9 @@ class WebMap:
         ``"none"`` (no tiles, works offline), ``"osm"`` (OpenStreetMap tiles, needs the
         network), a tile URL template with ``{z}/{x}/{y}``, or a local folder of tiles
         laid out as ``{z}/{x}/{y}.png``.
+    crs_note : str, optional (default: None)
+        The footer saying which CRS and units the map's figures use; by default that
+        coordinates are WGS 84 and areas are computed in EPSG:6933.
     display_decimals : int, optional (default: 5)
         Decimals of longitude/latitude kept for display (5 ≈ 1.1 m).
     simplify_m : float or None, optional (default: None)
@@ -238,6 +241,7 @@ class WebMap:
         basemap: str = "none",
         display_decimals: int = 5,
         simplify_m: float | None = None,
+        crs_note: str | None = None,
     ) -> None:
         if lang not in _I18N:
             raise InputError(
@@ -251,6 +255,8 @@ class WebMap:
         self.map.default_js = []
         self.map.default_css = []
         self._bounds: list[np.ndarray] = []
+        self._focus: np.ndarray | None = None
+        self.crs_note = crs_note
         self._legends: list[str] = []
         self._extra_html: list[str] = []
         self._z = 400
@@ -633,6 +639,14 @@ class WebMap:
             f"<span>{html.escape(units_label)}</span><span>{hi:.3g}</span></div>"
         )
 
+    def focus(self, frame: gpd.GeoDataFrame, /, margin: float = 0.1) -> None:
+        """Open the map on ``frame`` (plus a margin) instead of on every layer."""
+        if frame.crs is None or len(frame) == 0:
+            return
+        x0, y0, x1, y1 = frame.to_crs(WGS84).total_bounds
+        dx, dy = (x1 - x0) * margin + 1e-4, (y1 - y0) * margin + 1e-4
+        self._focus = np.array([x0 - dx, y0 - dy, x1 + dx, y1 + dy])
+
     def add_legend(self, title: str, entries: Sequence[tuple[str, str]]) -> None:
         """Add a block to the legend: (hex colour, label) pairs under a title."""
         rows = "".join(
@@ -650,8 +664,8 @@ class WebMap:
         """The page as one HTML string with every asset inlined."""
         t = _I18N[self.lang]
         m = self.map
-        if self._bounds:
-            b = np.vstack(self._bounds)
+        if self._focus is not None or self._bounds:
+            b = self._focus[None, :] if self._focus is not None else np.vstack(self._bounds)
             m.fit_bounds(
                 [
                     [float(b[:, 1].min()), float(b[:, 0].min())],
@@ -675,7 +689,7 @@ class WebMap:
             folium.Element(
                 f"<div class='zbox ztitle' id='zoning-title'>{html.escape(self.title)}</div>"
                 f"<div class='zbox zlegend' id='zoning-legend'><b>{t['legend']}</b>{legend}"
-                f"<div class='zcrs'>{html.escape(t['crs'])}</div></div>"
+                f"<div class='zcrs'>{html.escape(self.crs_note or t['crs'])}</div></div>"
             ),
             name="zoning_boxes",
         )
