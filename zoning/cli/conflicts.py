@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from zoning.cli.options import (
+    bind_rule_inputs,
     crs_option,
     encoding_option,
     fields_option,
@@ -20,9 +21,10 @@ from zoning.cli.options import (
     lang_option,
     load_units,
     out_option,
+    parse_pairs,
     units_option,
 )
-from zoning.errors import DataSourceError, InputError
+from zoning.errors import DataSourceError
 from zoning.model import class_label
 
 log = logging.getLogger(__name__)
@@ -51,50 +53,6 @@ STATUS_LABELS = {
 }
 #: Above this many facilities the map shows only those that are not ``ok``.
 MAP_LIMIT = 50_000
-
-
-def _parse_pairs(values, hint: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for value in values:
-        name, sep, path = value.partition("=")
-        if not sep or not name or not path:
-            raise click.BadParameter(f"'{value}' is not NAME=PATH", param_hint=hint)
-        out[name.strip()] = path.strip()
-    return out
-
-
-def _bind(rules, named_layers: dict[str, str], grid_paths: dict[str, str], assume_crs):
-    """Read the layers and grids the rules need: command-line paths, else the rule file's."""
-    from zoning.io.facilities import read_grid
-    from zoning.io.vector import read_vector
-
-    base = Path(rules.source).parent if rules.source else Path(".")
-    read: dict[Path, object] = {}
-    layers, grids = {}, {}
-    for name in sorted(rules.needed_layers()):
-        ref = rules.layers.get(name)
-        path = named_layers.get(name) or (str(base / ref.path) if ref and ref.path else None)
-        if path is None:
-            raise InputError(
-                f"the rules need the layer '{name}' but no file is given",
-                field="--named-layer",
-                fix=f"pass --named-layer {name}=PATH or give it a path: in the rule file",
-            )
-        key = Path(path).resolve()
-        if key not in read:
-            read[key] = read_vector(path, assume_crs=assume_crs)
-        layers[name] = read[key]
-    for name in sorted(rules.needed_grids()):
-        ref = rules.grids.get(name)
-        path = grid_paths.get(name) or (str(base / ref.path) if ref and ref.path else None)
-        if path is None:
-            raise InputError(
-                f"the rules need the grid '{name}' but no file is given",
-                field="--grid",
-                fix=f"pass --grid {name}=PATH",
-            )
-        grids[name] = read_grid(path)
-    return layers, grids
 
 
 def _summary_text(summary: dict, lang: str) -> str:
@@ -338,7 +296,9 @@ def command(
         coords=coords,
         encoding=encoding,
     )
-    lay, grd = _bind(rule_set, _parse_pairs(named_layers, "--named-layer"), grids, assume_crs)
+    lay, grd, _ = bind_rule_inputs(
+        rule_set, parse_pairs(named_layers, "--named-layer"), grids, assume_crs
+    )
     click.echo(f"{len(fac)} facilities, {len(unit_frame)} units, {len(rule_set)} rules", err=True)
     run(
         unit_frame,
@@ -377,7 +337,7 @@ def demo_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
         except DataSourceError:
             log.warning("demo grid '%s' is missing; rules on it stay undecided", name)
             missing = "unknown"
-    lay, grd = _bind(rules, named, grids, None)
+    lay, grd, _ = bind_rule_inputs(rules, named, grids, None)
     return run(
         units,
         fac,

@@ -8,6 +8,7 @@
 - ``crs_option``: the CRS to assume when a file declares none.
 - ``lang_option``: ``zh`` or ``en`` for text people read.
 - ``grid_option``: ``NAME=PATH`` grids (repeatable).
+- ``bind_rule_inputs``: read the layers and grids a rule file names (conflicts, screen).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+
+from zoning.errors import InputError
 
 lang_option = click.option(
     "--lang",
@@ -124,3 +127,62 @@ def unit_source_options(f):
     for deco in reversed((layer_option, fields_option, encoding_option, crs_option)):
         f = deco(f)
     return f
+
+
+def parse_pairs(values, hint: str) -> dict[str, str]:
+    """``NAME=PATH`` options into a dict; a malformed one is a click error on ``hint``."""
+    out: dict[str, str] = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not name or not path:
+            raise click.BadParameter(f"'{value}' is not NAME=PATH", param_hint=hint)
+        out[name.strip()] = path.strip()
+    return out
+
+
+def bind_rule_inputs(rules, named_layers: dict, grid_paths: dict, assume_crs=None):
+    """Read the layers and grids the rules name (command line first, else the rule file).
+
+    Returns (layers, grids, inputs) where inputs maps each file read to its path and hash.
+    """
+    from zoning.io.facilities import read_grid
+    from zoning.io.projects import file_sha256
+    from zoning.io.vector import read_vector
+
+    base = Path(rules.source).parent if rules.source else Path(".")
+    read: dict[Path, object] = {}
+    layers, grids, inputs = {}, {}, {}
+    names = sorted(set(rules.layers) | set(named_layers))
+    for name in names:
+        ref = rules.layers.get(name)
+        path = named_layers.get(name) or (str(base / ref.path) if ref and ref.path else None)
+        if path is None:
+            if name in rules.needed_layers():
+                raise InputError(
+                    f"the rules need the layer '{name}' but no file is given",
+                    field="--named-layer",
+                    fix=f"pass --named-layer {name}=PATH or give it a path: in the rule file",
+                )
+            continue
+        key = Path(path).resolve()
+        if key not in read:
+            read[key] = read_vector(path, assume_crs=assume_crs)
+            inputs[f"layer:{Path(path).name}"] = {
+                "path": str(path),
+                "sha256": file_sha256(path),
+                "layers": [],
+            }
+        inputs[f"layer:{Path(path).name}"]["layers"].append(name)
+        layers[name] = read[key]
+    for name in sorted(set(rules.needed_grids()) | set(grid_paths)):
+        ref = rules.grids.get(name)
+        path = grid_paths.get(name) or (str(base / ref.path) if ref and ref.path else None)
+        if path is None:
+            raise InputError(
+                f"the rules need the grid '{name}' but no file is given",
+                field="--grid",
+                fix=f"pass --grid {name}=PATH",
+            )
+        grids[name] = read_grid(path)
+        inputs[f"grid:{name}"] = {"path": str(path), "sha256": file_sha256(path)}
+    return layers, grids, inputs

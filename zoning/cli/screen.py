@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from zoning.cli.options import (
+    bind_rule_inputs,
     encoding_option,
     fields_option,
     grid_option,
@@ -20,69 +21,12 @@ from zoning.cli.options import (
     layer_option,
     load_units,
     out_option,
+    parse_pairs,
     units_option,
 )
-from zoning.errors import DataSourceError, InputError
+from zoning.errors import DataSourceError
 
 log = logging.getLogger(__name__)
-
-
-def _pairs(values, hint: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for value in values:
-        name, sep, path = value.partition("=")
-        if not sep or not name or not path:
-            raise click.BadParameter(f"'{value}' is not NAME=PATH", param_hint=hint)
-        out[name.strip()] = path.strip()
-    return out
-
-
-def bind(rules, named_layers: dict, grid_paths: dict, assume_crs=None):
-    """Read the layers and grids the rules name (command line first, else the rule file).
-
-    Returns (layers, grids, inputs) where inputs maps each file read to its path and hash.
-    """
-    from zoning.io.facilities import read_grid
-    from zoning.io.projects import file_sha256
-    from zoning.io.vector import read_vector
-
-    base = Path(rules.source).parent if rules.source else Path(".")
-    read: dict[Path, object] = {}
-    layers, grids, inputs = {}, {}, {}
-    names = sorted(set(rules.layers) | set(named_layers))
-    for name in names:
-        ref = rules.layers.get(name)
-        path = named_layers.get(name) or (str(base / ref.path) if ref and ref.path else None)
-        if path is None:
-            if name in rules.needed_layers():
-                raise InputError(
-                    f"the rules need the layer '{name}' but no file is given",
-                    field="--named-layer",
-                    fix=f"pass --named-layer {name}=PATH or give it a path: in the rule file",
-                )
-            continue
-        key = Path(path).resolve()
-        if key not in read:
-            read[key] = read_vector(path, assume_crs=assume_crs)
-            inputs[f"layer:{Path(path).name}"] = {
-                "path": str(path),
-                "sha256": file_sha256(path),
-                "layers": [],
-            }
-        inputs[f"layer:{Path(path).name}"]["layers"].append(name)
-        layers[name] = read[key]
-    for name in sorted(set(rules.needed_grids()) | set(grid_paths)):
-        ref = rules.grids.get(name)
-        path = grid_paths.get(name) or (str(base / ref.path) if ref and ref.path else None)
-        if path is None:
-            raise InputError(
-                f"the rules need the grid '{name}' but no file is given",
-                field="--grid",
-                fix=f"pass --grid {name}=PATH",
-            )
-        grids[name] = read_grid(path)
-        inputs[f"grid:{name}"] = {"path": str(path), "sha256": file_sha256(path)}
-    return layers, grids, inputs
 
 
 def run(projects, units, rules, *, layers, grids, out, lang, inputs, missing="error"):
@@ -240,7 +184,9 @@ def command(
     unit_frame = load_units(units, layer=layer, fields=fields, encoding=encoding)
     if not str(units_path).startswith(("PG:", "postgres")):
         inputs["units"] = {"path": str(units_path), "sha256": file_sha256(units_path)}
-    lay, grd, more = bind(rule_set, _pairs(named_layers, "--named-layer"), grids, None)
+    lay, grd, more = bind_rule_inputs(
+        rule_set, parse_pairs(named_layers, "--named-layer"), grids, None
+    )
     inputs.update(more)
     click.echo(
         f"{len(projects)} project(s), {len(unit_frame)} units, {len(rule_set)} rules", err=True
@@ -278,7 +224,7 @@ def demo_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
         except DataSourceError:
             log.warning("demo grid '%s' is missing; rules on it stay undecided", name)
             missing = "unknown"
-    lay, grd, more = bind(rules, {}, grid_paths, None)
+    lay, grd, more = bind_rule_inputs(rules, {}, grid_paths, None)
     for key, val in more.items():
         val["path"] = (
             "data/" + Path(val["path"]).relative_to(demo_path("rules.yaml").parent).as_posix()
