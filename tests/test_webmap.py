@@ -131,3 +131,49 @@ def test_bad_basemap_is_a_clear_error(tmp_path):
     )
     assert res.exit_code == 2
     assert "basemap" in res.output and not (tmp_path / "m.html").exists()
+
+
+def _first_latlng(page) -> tuple[float, float]:
+    return tuple(
+        page.evaluate("""() => { for (const k in window) { const v = window[k];
+        if (v && v instanceof L.FeatureGroup && v.getLayers().length) {
+          const ll = v.getLayers()[0].getLatLngs()[0][0][0]; return [ll.lng, ll.lat]; } } }""")
+    )
+
+
+@pytest.mark.parametrize(
+    "basemap,expected",
+    [
+        ("osm", "tile.openstreetmap.org"),
+        ("amap", "is.autonavi.com"),
+        ("https://tiles.example.org/{z}/{x}/{y}.png", "tiles.example.org"),
+    ],
+)
+def test_online_basemaps_are_named_in_the_page(tmp_path, basemap, expected):
+    path = zoning_map(make_units(), basemap=basemap).save(tmp_path / "m.html")
+    assert expected in path.read_text(encoding="utf-8")
+
+
+def test_local_tiles_are_requested_from_disk(tmp_path, browser):
+    tiles = tmp_path / "tiles"
+    tiles.mkdir()
+    path = zoning_map(make_units(), basemap=str(tiles)).save(tmp_path / "m.html")
+    page = browser.open(path)
+    wanted = [u for u in page.requests if u.startswith(tiles.resolve().as_uri())]
+    assert wanted and all(u.endswith(".png") for u in wanted)
+    page.context.close()
+
+
+def test_gcj02_basemap_shifts_the_drawing_not_the_data(tmp_path, browser):
+    from zoning.io.coords import convert
+
+    units = make_units(crs="EPSG:4326", x0=120.0, y0=30.0, size=0.01)
+    plain = browser.open(zoning_map(units).save(tmp_path / "wgs.html"))
+    shifted = browser.open(zoning_map(units, basemap="amap").save(tmp_path / "gcj.html"))
+    lon, lat = _first_latlng(plain)
+    glon, glat = _first_latlng(shifted)
+    exp_lon, exp_lat = convert([lon], [lat], "wgs84", "gcj02")
+    assert abs(glon - exp_lon[0]) < 2e-5 and abs(glat - exp_lat[0]) < 2e-5  # display rounding
+    assert abs(glon - lon) > 1e-3  # GCJ-02 moves points by hundreds of metres here
+    plain.context.close()
+    shifted.context.close()

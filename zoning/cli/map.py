@@ -25,12 +25,33 @@ from zoning.validate import require_valid_geometry
     "--basemap",
     default="none",
     show_default=True,
-    help="none, osm, a tile URL template with {z}/{x}/{y}, or a folder of tiles.",
+    help="none, osm, amap, amap-satellite (GCJ-02 tiles: layers are shifted onto them), "
+    "a tile URL template with {z}/{x}/{y}, or a folder of tiles.",
+)
+@click.option(
+    "--basemap-coords",
+    type=click.Choice(["wgs84", "gcj02"]),
+    default="wgs84",
+    show_default=True,
+    help="Coordinate system of a custom basemap's tiles (gcj02 for Amap/Tencent tiles).",
 )
 @click.option("--title", default=None, help="Map title.")
 @grid_option("A grid overlay as NAME=PATH (repeatable).")
 @out_option(help_text="Output HTML file.")
-def command(units, layers, layer, fields, encoding, assume_crs, lang, basemap, title, grids, out):
+def command(
+    units,
+    layers,
+    layer,
+    fields,
+    encoding,
+    assume_crs,
+    lang,
+    basemap,
+    basemap_coords,
+    title,
+    grids,
+    out,
+):
     """Draw the units (by class, with access lists in popups) and other layers.
 
     LAYERS are files, optionally as NAME=PATH; the names red_line, water_protection,
@@ -49,6 +70,14 @@ def command(units, layers, layer, fields, encoding, assume_crs, lang, basemap, t
             path, name = item, Path(item).stem
         extra[name] = read_vector(path, assume_crs=assume_crs)
     grid_arrays = {name: read_preview(path) for name, path in grids.items()}
-    wm = zoning_map(frame, extra, grids=grid_arrays, title=title, lang=lang, basemap=basemap)
+    wm = zoning_map(
+        frame,
+        extra,
+        grids=grid_arrays,
+        title=title,
+        lang=lang,
+        basemap=basemap,
+        basemap_coords=basemap_coords,
+    )
     path = wm.save(out)
     click.echo(f"map of {len(frame)} units → {path}", err=True)

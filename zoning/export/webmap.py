@@ -35,6 +35,24 @@ from zoning.export._atomic import atomic_file
 from zoning.model import DIMENSIONS, ELEMENTS, UNIT_CLASSES
 
 CANVAS_THRESHOLD = 3000
+
+#: Named basemaps: (URL template, attribution, subdomains, coordinate system of the tiles).
+#: Tiles of Chinese web maps are in GCJ-02: layers are shifted onto them for display only.
+BASEMAPS: dict[str, tuple[str, str, str, str]] = {
+    "amap": (
+        "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+        "&x={x}&y={y}&z={z}",
+        "© 高德地图 AutoNavi (GCJ-02)",
+        "1234",
+        "gcj02",
+    ),
+    "amap-satellite": (
+        "https://webst0{s}.is.autonavi.com/appmaptile?style=6&x={x}&y={y}&z={z}",
+        "© 高德地图 AutoNavi (GCJ-02)",
+        "1234",
+        "gcj02",
+    ),
+}
 LONG_TEXT = 40  # characters; longer strings are stored once per layer
 WGS84 = "EPSG:4326"
 
@@ -221,8 +239,12 @@ class WebMap:
         Language of labels, legends and popups.
     basemap : str, optional (default: "none")
         ``"none"`` (no tiles, works offline), ``"osm"`` (OpenStreetMap tiles, needs the
-        network), a tile URL template with ``{z}/{x}/{y}``, or a local folder of tiles
-        laid out as ``{z}/{x}/{y}.png``.
+        network), ``"amap"`` / ``"amap-satellite"`` (AutoNavi tiles in GCJ-02: layers are
+        shifted onto them), a tile URL template with ``{z}/{x}/{y}``, or a local folder
+        of tiles laid out as ``{z}/{x}/{y}.png``.
+    basemap_coords : {"wgs84", "gcj02"}, optional (default: "wgs84")
+        The coordinate system of a custom basemap's tiles; ``"gcj02"`` shifts the layers
+        for display (popups and exports keep WGS 84).
     crs_note : str, optional (default: None)
         The footer saying which CRS and units the map's figures use; by default that
         coordinates are WGS 84 and areas are computed in EPSG:6933.
@@ -239,6 +261,7 @@ class WebMap:
         *,
         lang: Literal["zh", "en"] = "zh",
         basemap: str = "none",
+        basemap_coords: Literal["wgs84", "gcj02"] = "wgs84",
         display_decimals: int = 5,
         simplify_m: float | None = None,
         crs_note: str | None = None,
@@ -261,6 +284,12 @@ class WebMap:
         self._extra_html: list[str] = []
         self._z = 400
         self.layer_counts: dict[str, int] = {}
+        if basemap_coords not in ("wgs84", "gcj02"):
+            raise InputError(
+                f"basemap_coords was '{basemap_coords}' but is expected to be 'wgs84' or 'gcj02'",
+                field="--basemap-coords",
+            )
+        self.display_coords = basemap_coords
         self._add_basemap(basemap)
 
     # --- basemaps -------------------------------------------------------------------
@@ -269,6 +298,13 @@ class WebMap:
             return
         if basemap == "osm":
             folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=True).add_to(self.map)
+            return
+        if basemap in BASEMAPS:
+            url, attr, subdomains, coords = BASEMAPS[basemap]
+            folium.TileLayer(tiles=url, attr=attr, name=basemap, subdomains=subdomains).add_to(
+                self.map
+            )
+            self.display_coords = coords  # draw our WGS 84 data shifted onto these tiles
             return
         if "{z}" in basemap and "{x}" in basemap and "{y}" in basemap:
             folium.TileLayer(
@@ -283,7 +319,8 @@ class WebMap:
             folium.TileLayer(tiles=url, attr="local tiles", name="basemap").add_to(self.map)
             return
         raise InputError(
-            f"basemap was '{basemap}' but is expected to be 'none', 'osm', a tile URL template "
+            f"basemap was '{basemap}' but is expected to be 'none', 'osm', "
+            f"{', '.join(repr(k) for k in BASEMAPS)}, a tile URL template "
             "with {z}/{x}/{y}, or a folder of tiles",
             field="--basemap",
         )
@@ -308,9 +345,20 @@ class WebMap:
                 gpd.GeoSeries(geoms, index=projected.index, crs=projected.crs)
             )
         out = frame.to_crs(WGS84)
+        if self.display_coords != "wgs84" and len(out):
+            out = out.set_geometry(
+                shapely.transform(out.geometry.values, self._shift_xy), crs=WGS84
+            )
         if len(out):
             self._bounds.append(np.asarray(out.total_bounds))
         return out
+
+    def _shift_xy(self, xy: np.ndarray) -> np.ndarray:
+        """WGS 84 lon/lat → the basemap's system (GCJ-02 for Chinese web tiles)."""
+        from zoning.io.coords import convert
+
+        lon, lat = convert(xy[:, 0], xy[:, 1], "wgs84", self.display_coords)
+        return np.column_stack([lon, lat])
 
     def _payload(
         self,
@@ -621,6 +669,8 @@ class WebMap:
         x1, y0 = dst_t @ (dw, dh)
         lon0, lat0 = tr.transform(x0, y0)
         lon1, lat1 = tr.transform(x1, y1)
+        if self.display_coords != "wgs84":  # shift the corners (the offset varies slowly)
+            (lon0, lat0), (lon1, lat1) = self._shift_xy(np.array([[lon0, lat0], [lon1, lat1]]))
         url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         folium.raster_layers.ImageOverlay(
             url,

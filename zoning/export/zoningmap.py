@@ -92,6 +92,7 @@ def zoning_map(
     title: str | None = None,
     lang: str = "zh",
     basemap: str = "none",
+    basemap_coords: str = "wgs84",
 ) -> WebMap:
     """Build the zoning map.
 
@@ -105,6 +106,7 @@ def zoning_map(
         title or ("生态环境分区管控图" if not en else "Ecological-environment zoning"),
         lang=lang,
         basemap=basemap,
+        basemap_coords=basemap_coords,
     )
     wm.add_units(units)
     for name, frame in (layers or {}).items():
