@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from zoning.cli.options import load_units, out_option, unit_source_options
+from zoning.cli.options import load_units, unit_source_options
 from zoning.validate import require_valid_geometry
 
 
@@ -18,7 +18,13 @@ from zoning.validate import require_valid_geometry
     type=click.IntRange(0, 15),
     help="Decimals of longitude/latitude in GeoJSON (6 ≈ 0.1 m).",
 )
-@out_option(help_text="Output .geojson, .gpkg, .parquet or .csv.")
+@click.option(
+    "--out",
+    "-o",
+    "out",
+    required=True,
+    help="Output .geojson, .gpkg, .parquet, .csv, or postgresql://...?table=T (PostGIS).",
+)
 def command(units, layer, fields, encoding, assume_crs, precision, out):
     """Write the units as RFC 7946 GeoJSON (WGS 84, CCW rings) or GeoPackage (CRS kept)."""
     from zoning.export.units import export_units

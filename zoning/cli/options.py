@@ -1,6 +1,6 @@
 """Options shared by several commands, defined once.
 
-- ``units_arg`` / ``units_option``: a unit layer (path, zip or ``PG:`` URI); the bundled
+- ``units_arg`` / ``units_option``: a unit layer (path, zip or ``postgresql://`` URI); the bundled
   demo units when omitted.
 - ``layer_option``: the layer name inside a multi-layer source.
 - ``fields_option``: a field mapping ``canonical=SOURCE`` (repeatable) or a JSON/YAML file.
@@ -54,7 +54,8 @@ def units_option(required: bool = False):
         "units",
         default=None,
         required=required,
-        help="Control-unit layer (file, .zip or PG: URI); the bundled demo units if omitted.",
+        help="Control-unit layer (file, .zip or postgresql://...?table=T URI); "
+        "the bundled demo units if omitted.",
     )
 
 

@@ -182,7 +182,7 @@ def command(
     inputs["rules"] = {"path": str(rules_path), "sha256": file_sha256(rules_path)}
     units_path = units or demo_path("units.gpkg")
     unit_frame = load_units(units, layer=layer, fields=fields, encoding=encoding)
-    if not str(units_path).startswith(("PG:", "postgres")):
+    if not str(units_path).startswith(("postgresql:", "postgres:")):
         inputs["units"] = {"path": str(units_path), "sha256": file_sha256(units_path)}
     lay, grd, more = bind_rule_inputs(
         rule_set, parse_pairs(named_layers, "--named-layer"), grids, None

@@ -124,13 +124,18 @@ def write_vector(
     layer: str | None = None,
     precision: int = 6,
     metadata: dict | None = None,
-) -> Path:
+) -> Path | str:
     """Write a layer atomically; the format follows the extension.
 
     ``.geojson``/``.json`` → RFC 7946 GeoJSON; ``.gpkg`` → GeoPackage (CRS kept);
     ``.csv`` → CSV with WKT geometry in WGS 84 when the frame has geometry;
-    ``.parquet``/``.geoparquet`` → GeoParquet (CRS kept).
+    ``.parquet``/``.geoparquet`` → GeoParquet (CRS kept); a ``postgresql://...?table=T``
+    URI → a PostGIS table, replaced in one transaction (returns the URI, password hidden).
     """
+    from zoning.io.postgis import is_database_uri, write_table
+
+    if is_database_uri(path):
+        return write_table(frame, str(path), layer=layer)
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:

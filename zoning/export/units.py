@@ -27,8 +27,10 @@ def publishable_units(units: gpd.GeoDataFrame, /) -> gpd.GeoDataFrame:
     return out
 
 
-def export_units(units: gpd.GeoDataFrame, path: str | PathLike, /, *, precision: int = 6) -> Path:
-    """Write units to GeoJSON (RFC 7946), GeoPackage, GeoParquet or CSV by extension."""
+def export_units(
+    units: gpd.GeoDataFrame, path: str | PathLike, /, *, precision: int = 6
+) -> Path | str:
+    """Write units to GeoJSON (RFC 7946), GeoPackage, GeoParquet, CSV or PostGIS."""
     frame = publishable_units(units)
     meta = {
         "generator": f"zoning {__version__}",

@@ -1,4 +1,5 @@
-"""Reading vector layers: GeoJSON, GeoPackage, Shapefile (also zipped), GeoParquet, PostGIS.
+"""Reading vector layers: GeoJSON, GeoPackage, Shapefile (also zipped), GeoParquet, KML,
+and PostGIS tables (``postgresql://`` URIs, through :mod:`zoning.io.postgis`).
 
 ``read_vector`` reads any layer and checks its CRS; ``read_units`` also maps the fields of
 a control-unit layer onto the canonical columns of :mod:`zoning.model`.
@@ -19,6 +20,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from zoning.errors import CRSError, DataSourceError, SchemaError
+from zoning.io.postgis import is_database_uri, read_table
 from zoning.model import PUBLISHED_FIELDS, UNIT_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -40,8 +42,7 @@ _VECTOR_SUFFIXES = {
 
 
 def _is_uri(source: Source) -> bool:
-    s = str(source)
-    return s.startswith(("PG:", "postgresql://", "postgres://", "/vsi"))
+    return str(source).startswith("/vsi")
 
 
 def _zip_path(path: Path) -> str:
@@ -91,7 +92,8 @@ def read_vector(
     ----------
     source : path or URI
         GeoJSON, GeoPackage, Shapefile, zipped Shapefile, GeoParquet, KML, or a
-        ``PG:`` connection string / ``postgresql://`` URI (then ``layer`` is the table).
+        ``postgresql://user:password@host:port/db`` URI of a PostGIS database (the table
+        as ``?table=schema.name`` or ``layer``).
     layer : str, optional (default: None)
         Layer name in a multi-layer source (GeoPackage, PostGIS).
     encoding : str, optional (default: None)
@@ -110,7 +112,10 @@ def read_vector(
     GeoDataFrame in the source's CRS.
     """
     geo = None
-    if not _is_uri(source):
+    if is_database_uri(source):
+        geo = read_table(str(source), layer=layer)
+        gdal_path = None
+    elif not _is_uri(source):
         path = Path(source)
         if not path.exists():
             raise DataSourceError(
@@ -135,8 +140,6 @@ def read_vector(
             gdal_path = str(path)
     else:
         gdal_path = str(source)
-        if gdal_path.startswith(("postgresql://", "postgres://")):
-            gdal_path = "PG:" + gdal_path
     if geo is None:
         geo = _read_ogr(gdal_path, source, layer, encoding)
     if geo.crs is None and (require_crs or assume_crs is not None):
