@@ -296,23 +296,15 @@ def read_rules(source: str | PathLike, /) -> RuleSet:
 
 
 def read_grid(source: str | PathLike, /) -> tuple[np.ndarray, object, CRS]:
-    """Band 1 of a GeoTIFF as (float64 array with NaN for no data, Affine, CRS)."""
-    import rasterio
+    """A grid the rules name, as (float64 array with NaN for no data, Affine, CRS).
 
-    path = Path(source)
-    if not path.exists():
-        raise DataSourceError("grid file not found", source=path, fix="check the path")
+    Read through :func:`zoning.io.raster.open_grid`, so nodata, masks, scale and offset
+    and the declared units are honoured as in ``zoning stats``.
+    """
+    from zoning.io.raster import open_grid
+
+    grid = open_grid(source)
     try:
-        with rasterio.open(path) as ds:
-            arr = ds.read(1, masked=True).astype("float64").filled(np.nan)
-            if ds.crs is None:
-                raise CRSError(
-                    "the grid declares no CRS",
-                    source=path,
-                    fix="assign one with gdal_edit.py -a_srs EPSG:4549",
-                )
-            return arr, ds.transform, CRS.from_user_input(ds.crs.to_wkt())
-    except rasterio.errors.RasterioIOError as exc:
-        raise DataSourceError(
-            f"cannot read the grid ({exc})", source=path, fix="pass a GeoTIFF"
-        ) from exc
+        return grid.read(), grid.transform, grid.crs
+    finally:
+        grid.close()
