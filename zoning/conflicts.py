@@ -100,6 +100,11 @@ def _combos(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             key = (key << np.uint64(8)) | packed[:, b].astype(np.uint64)
     else:
         key = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+    if key.dtype == np.uint64:  # hashing beats sorting a million keys
+        inverse, uniques = pd.factorize(key, sort=False)
+        first = np.empty(len(uniques), dtype=np.int64)
+        first[inverse[::-1]] = np.arange(len(key) - 1, -1, -1)
+        return inverse.astype(np.int64), mask[first]
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     return inverse.ravel(), mask[first]
 

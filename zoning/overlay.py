@@ -120,11 +120,17 @@ def assign_points(units: gpd.GeoDataFrame, points: gpd.GeoDataFrame, /) -> np.nd
     u_idx, p_idx = u_idx[hit], p_idx[hit]
     if len(p_idx) == 0:
         return out
-    rank = unit_rank(units)
-    order = np.lexsort((rank[u_idx], p_idx))
-    p_sorted = p_idx[order]
-    first = np.r_[True, p_sorted[1:] != p_sorted[:-1]]
-    out[idx_ok[p_sorted[first]]] = u_idx[order][first]
+    # most points lie in exactly one unit: only those on a shared boundary need ranking
+    hits = np.bincount(p_idx, minlength=len(idx_ok))
+    single = hits[p_idx] == 1
+    out[idx_ok[p_idx[single]]] = u_idx[single]
+    if not single.all():
+        u_m, p_m = u_idx[~single], p_idx[~single]
+        rank = unit_rank(units)
+        order = np.lexsort((rank[u_m], p_m))
+        p_sorted = p_m[order]
+        first = np.r_[True, p_sorted[1:] != p_sorted[:-1]]
+        out[idx_ok[p_sorted[first]]] = u_m[order][first]
     return out
 
 
