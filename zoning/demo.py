@@ -18,14 +18,14 @@ from zoning.errors import CheckFailed
 
 log = logging.getLogger(__name__)
 
-#: Later steps: (title, module defining ``demo_step(out_dir, lang)``).
-STEPS: list[tuple[str, str]] = [
-    ("access-management conflicts", "zoning.cli.conflicts"),
-    ("project screening", "zoning.cli.screen"),
-    ("emission statistics per unit", "zoning.cli.stats"),
-    ("pollution-carbon co-hot-spots", "zoning.cli.hotspots"),
-    ("soil classes of farmland", "zoning.cli.soil"),
-    ("afforestation siting", "zoning.cli.afforest"),
+#: Later steps: ((title zh, title en), module defining ``demo_step(out_dir, lang)``).
+STEPS: list[tuple[tuple[str, str], str]] = [
+    (("准入冲突核查", "access-management conflicts"), "zoning.cli.conflicts"),
+    (("项目选址研判", "project screening"), "zoning.cli.screen"),
+    (("分单元排放统计", "emission statistics per unit"), "zoning.cli.stats"),
+    (("减污降碳协同热点", "pollution-carbon co-hot-spots"), "zoning.cli.hotspots"),
+    (("农用地土壤分类", "soil classes of farmland"), "zoning.cli.soil"),
+    (("污染耕地造林选址", "afforestation siting"), "zoning.cli.afforest"),
 ]
 
 GRIDS = {
@@ -98,7 +98,8 @@ def run_demo(
     t0 = time.perf_counter()
     say("[1] zoning map and GeoJSON")
     outputs.update(zoning_step(out_dir, lang))
-    for i, (title, module_name) in enumerate(STEPS, start=2):
+    for i, (titles, module_name) in enumerate(STEPS, start=2):
+        title = titles[0] if lang == "zh" else titles[1]
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError:
@@ -112,5 +113,8 @@ def run_demo(
         for name, path in step(out_dir, lang=lang).items():
             outputs[f"{title}: {name}"] = Path(path)
         say(f"    done in {time.perf_counter() - t:.1f} s")
+    from zoning.export.index import write_index
+
+    outputs["index"] = write_index(outputs, out_dir / "index.html", lang=lang)
     say(f"demo finished in {time.perf_counter() - t0:.1f} s")
     return outputs
