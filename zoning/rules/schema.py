@@ -101,8 +101,8 @@ class Condition:
 
 
 @dataclass(frozen=True)
-class All(Condition):
-    """True when every item is true (Kleene logic for unknowns)."""
+class _Items(Condition):
+    """A condition over several items (``all`` / ``any``)."""
 
     items: tuple[Condition, ...]
 
@@ -114,16 +114,13 @@ class All(Condition):
 
 
 @dataclass(frozen=True)
-class AnyOf(Condition):
+class All(_Items):
+    """True when every item is true (Kleene logic for unknowns)."""
+
+
+@dataclass(frozen=True)
+class AnyOf(_Items):
     """True when at least one item is true."""
-
-    items: tuple[Condition, ...]
-
-    def facts(self) -> set[str]:
-        return set().union(*(c.facts() for c in self.items)) if self.items else set()
-
-    def children(self) -> tuple[Condition, ...]:
-        return self.items
 
 
 @dataclass(frozen=True)
