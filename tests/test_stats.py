@@ -97,6 +97,45 @@ def test_nodata_only_and_partly_outside_units():
     assert res["g_sum"].iloc[3] == pytest.approx(3 * 2.0)
 
 
+@pytest.mark.parametrize("where", ["nodata-only grid", "grid beside the units"])
+def test_a_grid_with_no_data_under_any_unit_is_bad_input(where, tmp_path):
+    grid = np.full((4, 4), -1.0) if where == "nodata-only grid" else np.full((4, 4), 2.0)
+    x0 = X0 if where == "nodata-only grid" else X0 + 50_000
+    units = _units([box(X0, Y0 - 2000, X0 + 2000, Y0), box(X0 + 2000, Y0 - 2000, X0 + 4000, Y0)])
+    with pytest.raises(InputError, match=r"grid 'g' has no valid cell under any unit.*Fix:"):
+        zonal_stats(units, {"g": (grid, from_origin(x0, Y0, 1000.0, 1000.0), 4549, -1.0)})
+
+
+def test_cli_stats_nodata_only_grid_exit_2_and_no_output(tmp_path):
+    from click.testing import CliRunner
+
+    from zoning.cli import main
+
+    path = tmp_path / "empty.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=4,
+        height=4,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4549",
+        transform=T,
+        nodata=-1.0,
+    ) as dst:
+        dst.write(np.full((1, 4, 4), -1.0, dtype="float32"))
+    units_path = tmp_path / "units.gpkg"
+    make_units(1, 1, x0=X0, y0=Y0 - 2000).to_file(units_path)
+    out = tmp_path / "stats.csv"
+    res = CliRunner().invoke(
+        main, ["stats", "--units", str(units_path), "--grid", f"g={path}", "--out", str(out)]
+    )
+    assert res.exit_code == 2
+    assert "empty.tif" in res.output and "no valid cell" in res.output
+    assert not out.exists()
+
+
 def test_units_in_another_crs_are_reprojected_not_the_grid():
     rng = np.random.default_rng(2)
     grid = rng.random((20, 20)) * 10

@@ -252,6 +252,8 @@ def _ops_for(grid: Grid, stats: tuple[str, ...], src, area_src):
                 need("count", f"{n}@count"),
                 need("count", f"{n}@all", None, {"default_value": "0"}),
             )
+    # always: how many valid cells each unit covers, to refuse a grid with none at all
+    recipe["_valid"] = ("col", need("count", f"{n}@count"))
     return list(ops.values()), recipe
 
 
@@ -402,7 +404,10 @@ def _assemble(units, grids, stats_by_grid, strategy, max_cells):
             np.asarray(geoms), rows, crs, group, stats_by_grid, strategy, max_cells
         )
         for g in group:
+            _require_data(g, df[recipes[g.name]["_valid"][1]].to_numpy(dtype="float64"))
             for stat, recipe in recipes[g.name].items():
+                if stat.startswith("_"):
+                    continue
                 values = np.full(n, np.nan)
                 if recipe[0] == "col":
                     col = df[recipe[1]].to_numpy(dtype="float64")
@@ -429,6 +434,17 @@ def _assemble(units, grids, stats_by_grid, strategy, max_cells):
         for g in grids
     }
     return out
+
+
+def _require_data(grid: Grid, valid_cells: np.ndarray) -> None:
+    """A grid with no valid cell under any unit is bad input, not a table of zeros."""
+    if len(valid_cells) and not np.nansum(valid_cells) > 0:
+        raise InputError(
+            f"grid '{grid.name}' has no valid cell under any unit: it holds only nodata "
+            "there, or does not overlap the units",
+            source=grid.source or grid.name,
+            fix="check the grid's nodata value, its extent and its CRS against the units",
+        )
 
 
 def _stat_units(stat: str, grid: Grid) -> str:
