@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from zoning.cli.options import load_units, unit_source_options
-from zoning.validate import require_valid_geometry
 
 
 @click.command("export")
@@ -30,6 +29,5 @@ def command(units, layer, fields, encoding, assume_crs, precision, out):
     from zoning.export.units import export_units
 
     frame = load_units(units, layer=layer, fields=fields, encoding=encoding, assume_crs=assume_crs)
-    require_valid_geometry(frame)
     path = export_units(frame, out, precision=precision)
     click.echo(f"{len(frame)} units → {path}", err=True)

@@ -13,7 +13,6 @@ from zoning.cli.options import (
     out_option,
     unit_source_options,
 )
-from zoning.validate import require_valid_geometry
 
 
 @click.command("map")
@@ -62,7 +61,6 @@ def command(
     from zoning.io.vector import read_vector
 
     frame = load_units(units, layer=layer, fields=fields, encoding=encoding, assume_crs=assume_crs)
-    require_valid_geometry(frame)
     extra = {}
     for item in layers:
         name, sep, path = item.partition("=")

@@ -107,13 +107,20 @@ def out_option(required: bool = True, help_text: str = "Output path.", default=N
     )
 
 
-def load_units(units, *, layer=None, fields=(), encoding=None, assume_crs=None, **kw):
-    """Read the unit layer named on the command line, or the bundled demo units."""
+def load_units(
+    units, *, layer=None, fields=(), encoding=None, assume_crs=None, check_geometry=True, **kw
+):
+    """Read the unit layer named on the command line, or the bundled demo units.
+
+    Units with missing or invalid geometry are refused (one message naming the rows and
+    the fix), except by ``zoning validate`` (``check_geometry=False``), which lists them.
+    """
     from zoning.datasets import demo_path
     from zoning.io.vector import read_units
+    from zoning.validate import require_valid_geometry
 
     source = units if units else demo_path("units.gpkg")
-    return read_units(
+    frame = read_units(
         source,
         layer=layer,
         fields=parse_fields(fields),
@@ -121,6 +128,9 @@ def load_units(units, *, layer=None, fields=(), encoding=None, assume_crs=None, 
         assume_crs=assume_crs,
         **kw,
     )
+    if check_geometry:
+        require_valid_geometry(frame, source=str(source))
+    return frame
 
 
 def unit_source_options(f):

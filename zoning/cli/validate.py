@@ -40,6 +40,7 @@ def command(units, layer, fields, encoding, assume_crs, outline, tolerance_m2, o
         assume_crs=assume_crs,
         allow_empty=True,
         require_crs=False,
+        check_geometry=False,
     )
     region = read_vector(outline) if outline else None
     report = validate_units(

@@ -1,0 +1,59 @@
+"""Every command that reads units refuses broken ones: one line, exit 2, nothing written."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from conftest import make_units
+from shapely.geometry import Polygon
+
+from zoning.cli import main
+from zoning.datasets import demo_path
+
+
+@pytest.fixture
+def broken_units(tmp_path):
+    units = make_units(crs="EPSG:4326", x0=119.8, y0=30.0, size=0.01)
+    x, y = 119.81, 30.0
+    units.loc[4, "geometry"] = Polygon([(x, y), (x + 0.01, y + 0.01), (x + 0.01, y), (x, y + 0.01)])
+    path = tmp_path / "broken.gpkg"
+    units.to_file(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["map", "{u}", "--out", "{o}/m.html"],
+        ["export", "{u}", "--out", "{o}/u.geojson"],
+        ["conflicts", "--units", "{u}", "--facilities", "{f}", "--out", "{o}/c"],
+        ["screen", "--units", "{u}", "--wkt", "POINT (119.805 30.005)", "--out", "{o}/s"],
+        ["stats", "--units", "{u}", "--grid", "nox={g}", "--out", "{o}/s.csv"],
+        [
+            "hotspots",
+            "--units",
+            "{u}",
+            "--pollutant-grid",
+            "{g}",
+            "--carbon-grid",
+            "{g}",
+            "--out",
+            "{o}/h",
+        ],
+    ],
+    ids=lambda a: a[0],
+)
+def test_broken_unit_geometry_is_refused(tmp_path, broken_units, args):
+    out = tmp_path / "out"
+    fill = {
+        "u": str(broken_units),
+        "o": str(out),
+        "f": str(demo_path("facilities.gpkg")),
+        "g": str(demo_path("grids/nox.tif")),
+    }
+    res = CliRunner().invoke(main, [a.format(**fill) for a in args])
+    assert res.exit_code == 2, res.output
+    assert "broken.gpkg" in res.output and "row 4" in res.output
+    assert "Self-intersection" in res.output and "Fix:" in res.output
+    assert "Traceback" not in res.output
+    assert not out.exists() or not any(out.rglob("*"))
