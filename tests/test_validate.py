@@ -167,3 +167,28 @@ def test_cli_unreadable_input_exits_2(tmp_path):
     res = CliRunner().invoke(main, ["validate", str(bad)])
     assert res.exit_code == 2
     assert "broken.geojson" in res.output and "Traceback" not in res.output
+
+
+def test_spike_polygon_is_reported_not_a_crash(units):
+    x, y = 502000, 3300000
+    # a square with a zero-width spike: make_valid leaves a line beside the polygon
+    units.loc[2, "geometry"] = Polygon(
+        [
+            (x, y),
+            (x + 1000, y),
+            (x + 1000, y + 500),
+            (x + 1500, y + 500),
+            (x + 1000, y + 500),
+            (x + 1000, y + 1000),
+            (x, y + 1000),
+        ]
+    )
+    report = validate_units(units)
+    assert "invalid_geometry" in set(report.problems.reason)
+
+
+def test_missing_crs_with_projected_coordinates_skips_topology():
+    units = make_units(crs=None)  # Gauss-Krüger metres, no CRS declared
+    report = validate_units(units)
+    assert reasons(report) == [Reason.MISSING_CRS.value]
+    assert "not lon/lat" in report.problems.iloc[0]["detail"]

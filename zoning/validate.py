@@ -144,15 +144,23 @@ def validate_units(
     """
     problems: list[dict] = []
     source = source or units.attrs.get("source")
+    topology = True
     if units.crs is None:
+        lonlat = len(units) == 0 or _looks_lonlat(units.total_bounds)
         problems.append(
             _problem(
                 Reason.MISSING_CRS,
                 detail="the layer declares no CRS; "
-                "checked as WGS 84 lon/lat. Fix: add a .prj or pass --crs",
+                + (
+                    "checked as WGS 84 lon/lat"
+                    if lonlat
+                    else "its coordinates are not lon/lat, so overlaps and gaps were not checked"
+                )
+                + ". Fix: add a .prj or pass --crs",
             )
         )
         units = units.set_crs("EPSG:4326", allow_override=True)
+        topology = lonlat
     if len(units) == 0:
         problems.append(_problem(Reason.EMPTY_LAYER))
         return _report(problems, 0, source, units.crs)
@@ -253,15 +261,21 @@ def validate_units(
 
     # --- topology: overlaps and gaps (in an equal-area CRS) ----------------------------
     usable = ~missing & ~not_poly
-    ea = frame.to_crs(EQUAL_AREA).geometry.values
-    ea_fixed = ea.copy()
-    bad = usable & ~shapely.is_valid(ea)
-    if bad.any():
-        ea_fixed[bad] = shapely.make_valid(ea[bad])
-    idx = np.flatnonzero(usable)
-    problems.extend(_overlaps(ea_fixed, idx, codes, tolerance_m2))
-    problems.extend(_gaps(ea_fixed[idx], outline, tolerance_m2))
+    if topology:
+        ea = frame.to_crs(EQUAL_AREA).geometry.values
+        bad = usable & ~shapely.is_valid(ea)
+        if bad.any():
+            ea = ea.copy()
+            ea[bad] = shapely.make_valid(ea[bad])
+        idx = np.flatnonzero(usable)
+        problems.extend(_overlaps(ea, idx, codes, tolerance_m2))
+        problems.extend(_gaps(ea[idx], outline, tolerance_m2))
     return _report(problems, len(frame), source, frame.crs)
+
+
+def _looks_lonlat(bounds) -> bool:
+    x0, y0, x1, y1 = bounds
+    return bool(np.all(np.isfinite(bounds)) and -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90)
 
 
 def _to_wgs(geom):
@@ -309,7 +323,8 @@ def _gaps(ea, outline, tol) -> list[dict]:
         region = shapely.union_all(outline.to_crs(EQUAL_AREA).geometry.values)
         holes = shapely.difference(region, union)
     else:
-        polys = shapely.get_parts(union)
+        # a repaired unit may leave lines or points in the union: only polygons have holes
+        polys = [p for p in shapely.get_parts(union) if p.geom_type == "Polygon"]
         rings = [shapely.Polygon(r) for p in polys for r in p.interiors]
         # a hole may hold an island unit: only what no unit covers is a gap
         holes = shapely.difference(shapely.union_all(rings), union) if rings else shapely.Polygon()
