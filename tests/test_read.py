@@ -126,3 +126,14 @@ def test_missing_file_and_empty_layer(tmp_path):
     with pytest.raises(DataSourceError, match="empty"):
         read_vector(path)
     assert len(read_vector(path, allow_empty=True)) == 0
+
+
+def test_mapping_onto_an_existing_column_replaces_it(tmp_path):
+    units = make_units()
+    units["DYBM"] = units["code"]
+    units["code"] = "old"
+    path = tmp_path / "both.gpkg"
+    units.to_file(path)
+    got = read_units(path, fields={"code": "DYBM"})
+    assert list(got["code"]) == list(units["DYBM"])
+    assert set(got["code_source"]) == {"old"}

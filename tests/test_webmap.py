@@ -177,3 +177,24 @@ def test_gcj02_basemap_shifts_the_drawing_not_the_data(tmp_path, browser):
     assert abs(glon - lon) > 1e-3  # GCJ-02 moves points by hundreds of metres here
     plain.context.close()
     shifted.context.close()
+
+
+def test_title_layer_names_escaped_and_class_labels_understood(tmp_path, browser):
+    units = make_units(4, 3)
+    units["unit_class"] = units["unit_class"].map({1: "优先保护单元", 2: "重点管控", 3: "3"})
+    pts = gpd.GeoDataFrame({"name": ["a"]}, geometry=[Point(500500, 3300500)], crs="EPSG:4549")
+    wm = zoning_map(units, {"<img src=x onerror=window.pwned=3>": pts}, title="<b>T</b>")
+    page = browser.open(wm.save(tmp_path / "m.html"))
+    assert page.evaluate("window.pwned === undefined")
+    assert page.title() == "<b>T</b>"
+    assert "<img src=x onerror=window.pwned=3>" in page.inner_text(".leaflet-control-layers")
+    assert page.evaluate(UNIT_PATHS) == len(units)  # published labels land in class layers
+    page.context.close()
+
+
+def test_report_folders_never_clash():
+    from zoning.export.report import _folders
+
+    names = _folders(["A/B", "A_B", "a_b", "P1"])
+    assert len(set(v.lower() for v in names.values())) == 4
+    assert names["P1"] == "P1" and names["A/B"] == "A_B"

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
-import json
 import logging
 import re
 from collections.abc import Mapping
@@ -36,6 +35,7 @@ import pandas as pd
 import shapely
 
 from zoning.export._atomic import atomic_dir
+from zoning.export.geojson import write_json
 from zoning.model import DIMENSIONS, ELEMENTS, UNIT_CLASSES, class_label
 from zoning.screen import VERDICT_COLORS, VERDICTS, ScreeningResult
 
@@ -233,6 +233,21 @@ def _safe_name(pid: str) -> str:
     return re.sub(r"[^\w.\-]+", "_", str(pid)).strip("._") or "project"
 
 
+def _folders(ids) -> dict:
+    """A distinct folder name per project id (``A/B`` and ``A_B`` must not share one)."""
+    used: set[str] = set()
+    out = {}
+    for pid in ids:
+        base = name = _safe_name(pid)
+        k = 2
+        while name.lower() in used:
+            name = f"{base}_{k}"
+            k += 1
+        used.add(name.lower())
+        out[pid] = name
+    return out
+
+
 # ----------------------------------------------------------------------------------------
 # the map
 
@@ -301,7 +316,7 @@ def _site_map(result: ScreeningResult, pid: str, units, layers, lang: str) -> st
     sf = gpd.GeoDataFrame(
         {
             "project_id": [pid],
-            "name": [_e(proj["name"].iloc[0]) if "name" in proj.columns else ""],
+            "name": [proj["name"].iloc[0] if "name" in proj.columns else ""],
             "verdict": [VERDICTS[verdict][0 if zh else 1]],
         },
         geometry=np.asarray(site.geometry.values),
@@ -643,26 +658,23 @@ def write_screening(
     labels = _fact_labels()
     paths: dict[str, Path] = {}
     records = []
+    folders = _folders(ids)
     with atomic_dir(out) as tmp:
         for pid in ids:
             data = result.project(pid)
             records.append(data)
             if not write_pages:
                 continue
-            folder = Path(".") if single else Path(_safe_name(pid))
+            folder = Path(".") if single else Path(folders[pid])
             (tmp / folder).mkdir(parents=True, exist_ok=True)
             page_map = _site_map(result, pid, units, layers, lang) if maps else None
             page = _render(data, lang, page_map, meta, labels)
             (tmp / folder / "report.html").write_text(page, encoding="utf-8")
-            with open(tmp / folder / "result.json", "w", encoding="utf-8") as fh:
-                json.dump({**_meta_json(meta), "project": data}, fh, ensure_ascii=False, indent=2)
+            write_json({**_meta_json(meta), "project": data}, tmp / folder / "result.json")
             paths["report" if single else f"report:{pid}"] = out / folder / "report.html"
         if not single or not write_pages:
-            with open(tmp / "result.json", "w", encoding="utf-8") as fh:
-                json.dump(
-                    {**_meta_json(meta), "projects": records}, fh, ensure_ascii=False, indent=1
-                )
-        _summary(result, records, lang, single, write_pages).to_csv(
+            write_json({**_meta_json(meta), "projects": records}, tmp / "result.json")
+        _summary(result, records, lang, single, write_pages, folders).to_csv(
             tmp / "summary.csv", index=False, encoding="utf-8-sig"
         )
     paths["result"] = out / "result.json"
@@ -680,7 +692,7 @@ def _meta_json(meta: dict) -> dict:
     return {k: v for k, v in meta.items() if k != "rule_set_name"}
 
 
-def _summary(result, records, lang, single, pages) -> pd.DataFrame:
+def _summary(result, records, lang, single, pages, folders) -> pd.DataFrame:
     rows = []
     for data in records:
         dist = {d["target"]: d for d in data["distances"]}
@@ -705,7 +717,7 @@ def _summary(result, records, lang, single, pages) -> pd.DataFrame:
             row[f"{key}_inside"] = d.get("inside")
         if pages:
             row["report"] = (
-                "report.html" if single else f"{_safe_name(data['project_id'])}/report.html"
+                "report.html" if single else f"{folders[data['project_id']]}/report.html"
             )
         rows.append(row)
     frame = pd.DataFrame(rows)

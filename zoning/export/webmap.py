@@ -172,7 +172,8 @@ class _DataLayer(Layer):
     )
 
     def __init__(self, name: str, payload: str, show: bool = True):
-        super().__init__(name=name, overlay=True, control=True, show=show)
+        # Leaflet's layer switcher inserts names as HTML
+        super().__init__(name=html.escape(name), overlay=True, control=True, show=show)
         self._name = "ZoningLayer"
         self.payload = payload  # JSON, or a JS expression deriving data from other layers
 
@@ -510,8 +511,10 @@ class WebMap:
 
         Popups show code, name, class, element, area and the four-dimension access list.
         """
+        from zoning.validate import normalise_units
+
         t = _I18N[self.lang]
-        frame = units.copy()
+        frame = normalise_units(units)  # class labels such as 优先保护单元 → 1
         area = frame.to_crs("EPSG:6933").area / 1e6 if len(frame) else pd.Series(dtype=float)
         frame["_area_km2"] = np.round(np.asarray(area, dtype=float), 3)
         en = self.lang == "en"
@@ -676,7 +679,7 @@ class WebMap:
             url,
             bounds=[[lat0, lon0], [lat1, lon1]],
             opacity=opacity,
-            name=name,
+            name=html.escape(name),
             show=show,
             interactive=False,
         ).add_to(self.map)
@@ -726,7 +729,7 @@ class WebMap:
             )
         folium.LayerControl(collapsed=False).add_to(m)
         root = m.get_root()
-        root.title = self.title
+        root.title = html.escape(self.title)  # folium's template does not escape it
         js, css = _leaflet_assets()
         root.header.add_child(
             folium.Element(f"<style>{css}</style><style>{_CSS}</style>"), name="zoning_css"

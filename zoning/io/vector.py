@@ -27,19 +27,6 @@ log = logging.getLogger(__name__)
 
 Source = str | PathLike
 
-_VECTOR_SUFFIXES = {
-    ".geojson",
-    ".json",
-    ".gpkg",
-    ".shp",
-    ".zip",
-    ".parquet",
-    ".geoparquet",
-    ".kml",
-    ".fgb",
-    ".csv",
-}
-
 
 def _is_uri(source: Source) -> bool:
     return str(source).startswith("/vsi")
@@ -292,7 +279,9 @@ def read_units(
         require_crs=require_crs,
     )
     rename = resolve_fields(geo.columns, fields)
-    geo = geo.rename(columns=rename)
+    # a mapped field replaces a same-named column of the source (kept as <name>_source)
+    clash = {c: f"{c}_source" for c in rename.values() if c in geo.columns and c not in rename}
+    geo = geo.rename(columns=clash).rename(columns=rename)
     missing = [c for c, required in UNIT_COLUMNS.items() if required and c not in geo.columns]
     if missing:
         raise SchemaError(
