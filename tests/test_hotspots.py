@@ -227,9 +227,10 @@ def test_hotspot_map_renders_offline_with_bivariate_legend(browser, tmp_path):
 
 
 def test_demo_grid_layers_for_the_demo_map():
-    from zoning.cli.hotspots import demo_grid_layers
+    from zoning.datasets import demo_path
+    from zoning.io.raster_preview import preview_layers
 
-    layers = demo_grid_layers("en")
+    layers = preview_layers({n: demo_path(f"grids/{n}.tif") for n in ("nox", "co2")}, "en")
     assert set(layers) == {"nox", "co2"}
     arr, transform, crs, label = layers["co2"]
     assert arr.ndim == 2 and np.nanmax(arr) > 0 and transform.e < 0

@@ -77,3 +77,10 @@ def test_missing_table_and_bad_password_are_clear_errors(table):
     with pytest.raises(DataSourceError, match="cannot read from the database") as err:
         read_units(f"{bad}?table={table}")
     assert "wrong" not in str(err.value)
+
+
+@needs_pg
+def test_export_twice_replaces_the_table(table):
+    export_units(make_units(), f"{PG}?table={table}")
+    export_units(make_units(2, 1), f"{PG}?table={table}")
+    assert len(read_units(f"{PG}?table={table}")) == 2

@@ -72,7 +72,7 @@ def zoning_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
     for label, fname in GRIDS.items():
         path = data_dir() / "grids" / fname
         if path.exists():
-            grids[label] = read_preview(path)
+            grids[label] = read_preview(path, name=label, lang=lang)
     for lg in ("zh", "en"):
         suffix = "" if lg == lang else f"_{lg}"
         title = (

@@ -33,11 +33,11 @@ from pyproj import CRS
 from scipy import stats as sps
 
 from zoning.errors import InputError
+from zoning.geo import EQUAL_AREA
 from zoning.stats import GridLike, zonal_stats
 
 log = logging.getLogger(__name__)
 
-EQUAL_AREA = "EPSG:6933"
 
 CoClass = Literal["both", "pollution", "carbon", "neither"]
 

@@ -27,10 +27,10 @@ import shapely
 from pyproj import CRS
 
 from zoning.errors import CRSError
+from zoning.geo import EQUAL_AREA
 from zoning.model import normalise_class
 
 #: Equal-area CRS for areas and shares (WGS 84 / NSIDC EASE-Grid 2.0 Global).
-EQUAL_AREA = "EPSG:6933"
 
 __all__ = ["EQUAL_AREA", "assign_points", "footprint_shares"]
 

@@ -41,6 +41,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from zoning.errors import CRSError, InputError, SchemaError
+from zoning.geo import EQUAL_AREA
 from zoning.model import DIMENSIONS, FACILITY_COLUMNS, normalise_class
 from zoning.overlay import unit_rank
 from zoning.rules.engine import Grid, evaluate
@@ -49,7 +50,6 @@ from zoning.rules.schema import RuleSet
 log = logging.getLogger(__name__)
 
 #: Equal-area CRS for areas and shares (WGS 84 / NSIDC EASE-Grid 2.0 Global).
-EQUAL_AREA = "EPSG:6933"
 
 Verdict = Literal["prohibited", "restricted", "allowed", "needs-information"]
 VERDICTS: dict[str, tuple[str, str]] = {

@@ -17,11 +17,10 @@ import pandas as pd
 import shapely
 from shapely.validation import explain_validity
 
+from zoning.geo import EQUAL_AREA
 from zoning.model import UNIT_CLASSES, normalise_class, normalise_element, parse_code
 
 log = logging.getLogger(__name__)
-
-EQUAL_AREA = "EPSG:6933"
 
 
 class Reason(str, Enum):

@@ -46,6 +46,7 @@ def run(
     from zoning.export.hotspots_map import write_hotspots
     from zoning.hotspots import co_hotspots
     from zoning.io.raster import open_grid
+    from zoning.io.raster_preview import read_preview
 
     (pname, ppath), (cname, cpath) = pollutant, carbon
     if pname == cname:
@@ -53,13 +54,11 @@ def run(
     q = quantities or {}
     gu = grid_units or {}
     grids, layers = {}, {}
-    label = {"zh": "t/格/年", "en": "t/cell/yr"}[lang]
     try:
         for name, path in ((pname, ppath), (cname, cpath)):
             g = open_grid(path, name=name, quantity=q.get(name), units=gu.get(name))
             grids[name] = g
-            arr, transform = g.read_preview()
-            layers[name] = (arr, transform, g.crs, label)
+            layers[name] = read_preview(g, lang=lang)
         res = co_hotspots(
             units,
             {pname: grids[pname]},
@@ -172,31 +171,3 @@ def demo_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
         lang=lang,
     )
     return {f"hotspots_{k}": v for k, v in paths.items()}
-
-
-def grid_layers(paths: dict[str, str], lang: str = "zh") -> dict[str, tuple]:
-    """Grids as ``name → (array, Affine, crs, units label)`` for ``WebMap.add_grid``.
-
-    Each grid is read block by block and thinned to at most 2 million cells; for the demo
-    map: ``for n, (a, t, crs, lab) in grid_layers(...).items(): wm.add_grid(a, t, crs, n,
-    units_label=lab)``.
-    """
-    from zoning.io.raster import open_grid
-
-    out = {}
-    for name, path in paths.items():
-        with open_grid(path, name=name) as g:
-            arr, transform = g.read_preview()
-            if g.quantity == "concentration":
-                label = "μg/m³"
-            else:
-                label = {"zh": "t/格/年", "en": "t/cell/yr"}[lang]
-            out[name] = (arr, transform, g.crs, label)
-    return out
-
-
-def demo_grid_layers(lang: str = "zh") -> dict[str, tuple]:
-    """The demo NOx and CO2 grids for ``WebMap.add_grid`` (see :func:`grid_layers`)."""
-    from zoning.datasets import demo_path
-
-    return grid_layers({n: str(demo_path(f"grids/{n}.tif")) for n in ("nox", "co2")}, lang)

@@ -57,7 +57,7 @@ def command(
     river, facilities and projects (or files with those stems) get their standard style.
     """
     from zoning.export.zoningmap import zoning_map
-    from zoning.io.raster_preview import read_preview
+    from zoning.io.raster_preview import preview_layers
     from zoning.io.vector import read_vector
 
     frame = load_units(units, layer=layer, fields=fields, encoding=encoding, assume_crs=assume_crs)
@@ -67,7 +67,7 @@ def command(
         if not sep:
             path, name = item, Path(item).stem
         extra[name] = read_vector(path, assume_crs=assume_crs)
-    grid_arrays = {name: read_preview(path) for name, path in grids.items()}
+    grid_arrays = preview_layers(grids, lang=lang)
     wm = zoning_map(
         frame,
         extra,

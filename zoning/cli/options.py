@@ -71,15 +71,7 @@ def grid_option(help_text: str = "A grid as NAME=PATH (repeatable)."):
 
 
 def _parse_grids(ctx, param, values):
-    out: dict[str, str] = {}
-    for value in values:
-        name, sep, path = value.partition("=")
-        if not sep or not name or not path:
-            raise click.BadParameter(
-                f"'{value}' is not NAME=PATH, e.g. pm25=grids/pm25.tif", param_hint="--grid"
-            )
-        out[name.strip()] = path.strip()
-    return out
+    return parse_pairs(values, "--grid")
 
 
 def parse_fields(values) -> dict[str, str] | None:

@@ -181,7 +181,9 @@ def command(
     rule_set = read_rules(rules_path)
     inputs["rules"] = {"path": str(rules_path), "sha256": file_sha256(rules_path)}
     units_path = units or demo_path("units.gpkg")
-    unit_frame = load_units(units, layer=layer, fields=fields, encoding=encoding)
+    unit_frame = load_units(
+        units, layer=layer, fields=fields, encoding=encoding, assume_crs=assume_crs
+    )
     if not str(units_path).startswith(("postgresql:", "postgres:")):
         inputs["units"] = {"path": str(units_path), "sha256": file_sha256(units_path)}
     lay, grd, more = bind_rule_inputs(

@@ -94,7 +94,7 @@ def geojson_dict(
     fc: dict = {"type": "FeatureCollection"}
     if metadata:
         # foreign members are allowed by RFC 7946 section 6.1
-        fc["metadata"] = metadata
+        fc["metadata"] = _finite(metadata)
     fc["features"] = features
     return fc
 
@@ -112,7 +112,7 @@ def write_geojson(
         raise InputError(f"precision was {precision} but is expected in 0..15", field="--precision")
     fc = geojson_dict(frame, precision=precision, metadata=metadata)
     with atomic_file(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(fc, fh, ensure_ascii=False, separators=(",", ":"))
+        json.dump(fc, fh, ensure_ascii=False, separators=(",", ":"), default=_json_default)
     return Path(path)
 
 
@@ -151,19 +151,14 @@ def write_vector(
         if fmt == "GPKG":
             frame.to_file(tmp, driver="GPKG", layer=layer or path.stem, engine="pyogrio")
         elif fmt == "GeoParquet":
-            if is_geo:
-                frame.to_parquet(tmp)
-            else:
-                frame.to_parquet(tmp)
-        else:
-            table = pd.DataFrame(frame)
-            if is_geo:
-                geo = to_rfc7946(frame, precision=precision)
-                table = pd.DataFrame(geo.drop(columns=[geo.geometry.name]))
-                table["wkt_wgs84"] = shapely.to_wkt(
-                    geo.geometry.values, rounding_precision=precision
-                )
+            frame.to_parquet(tmp)
+        elif is_geo:
+            geo = to_rfc7946(frame, precision=precision)
+            table = pd.DataFrame(geo.drop(columns=[geo.geometry.name]))
+            table["wkt_wgs84"] = shapely.to_wkt(geo.geometry.values, rounding_precision=precision)
             table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        else:
+            pd.DataFrame(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
     return path
 
 
@@ -190,7 +185,7 @@ def write_json(data, path: str | PathLike, /) -> Path:
 def _finite(value):
     """NaN and infinities become null (JSON has neither)."""
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {str(k): _finite(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_finite(v) for v in value]
     if isinstance(value, (float, np.floating)) and not math.isfinite(value):

@@ -10,7 +10,6 @@ pollution x carbon, the grids as semi-transparent layers with colour bars) and
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
@@ -19,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 
 from zoning.export._atomic import atomic_dir
-from zoning.export.geojson import write_geojson
+from zoning.export.geojson import write_geojson, write_json
 
 _TEXT = {
     "zh": {
@@ -136,7 +135,7 @@ def write_hotspots(
         "summary": out_dir / "summary.json",
     }
     with atomic_dir(out_dir) as tmp:
-        write_geojson(result, tmp / "hotspots.geojson", metadata=_jsonable(summary))
+        write_geojson(result, tmp / "hotspots.geojson", metadata=summary)
         wm = WebMap(title or t["title"], lang=lang)
         for name, (array, transform, crs, label) in (grids or {}).items():
             wm.add_grid(array, transform, crs, name, opacity=0.55, units_label=label, show=False)
@@ -169,21 +168,8 @@ def write_hotspots(
         names = (summary.get("pollutant", ""), summary.get("carbon", ""))
         wm.add_html(_bivariate_legend(summary.get("classes", {}), lang, names))
         wm.save(tmp / "hotspots.html")
-        with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
-            json.dump(_jsonable(summary), fh, ensure_ascii=False, indent=2)
+        write_json(summary, tmp / "summary.json")
     return paths
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.floating,)):
-        return None if np.isnan(obj) else float(obj)
-    return obj
 
 
 __all__ = ["write_hotspots"]

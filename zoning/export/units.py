@@ -10,8 +10,9 @@ import numpy as np
 
 from zoning import __version__
 from zoning.export.geojson import write_vector
+from zoning.geo import EQUAL_AREA
 from zoning.model import UNIT_CLASSES
-from zoning.validate import EQUAL_AREA, normalise_units
+from zoning.validate import normalise_units
 
 
 def publishable_units(units: gpd.GeoDataFrame, /) -> gpd.GeoDataFrame:

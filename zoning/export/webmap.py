@@ -32,6 +32,7 @@ from jinja2 import Template
 
 from zoning.errors import InputError
 from zoning.export._atomic import atomic_file
+from zoning.geo import EQUAL_AREA
 from zoning.model import DIMENSIONS, ELEMENTS, UNIT_CLASSES
 
 CANVAS_THRESHOLD = 3000
@@ -515,7 +516,7 @@ class WebMap:
 
         t = _I18N[self.lang]
         frame = normalise_units(units)  # class labels such as 优先保护单元 → 1
-        area = frame.to_crs("EPSG:6933").area / 1e6 if len(frame) else pd.Series(dtype=float)
+        area = frame.to_crs(EQUAL_AREA).area / 1e6 if len(frame) else pd.Series(dtype=float)
         frame["_area_km2"] = np.round(np.asarray(area, dtype=float), 3)
         en = self.lang == "en"
         frame["_name"] = frame.get("name_en" if en else "name", frame.get("name"))

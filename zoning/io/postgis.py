@@ -82,7 +82,7 @@ def read_table(uri: str, /, layer: str | None = None) -> gpd.GeoDataFrame:
         with engine.connect() as conn:
             row = conn.execute(
                 sqlalchemy.text(
-                    "SELECT f_geometry_column, srid FROM geometry_columns "
+                    "SELECT f_geometry_column FROM geometry_columns "
                     "WHERE f_table_schema = :s AND f_table_name = :t ORDER BY 1 LIMIT 1"
                 ),
                 {"s": schema, "t": table},
@@ -93,7 +93,7 @@ def read_table(uri: str, /, layer: str | None = None) -> gpd.GeoDataFrame:
                     source=_redact(uri),
                     fix="check the table name, and that PostGIS is enabled in the database",
                 )
-            geom_col, srid = row
+            (geom_col,) = row
             sql = f'SELECT * FROM "{schema}"."{table}"'
             frame = gpd.read_postgis(sqlalchemy.text(sql), conn, geom_col=geom_col)
     except sqlalchemy.exc.SQLAlchemyError as exc:
@@ -104,9 +104,7 @@ def read_table(uri: str, /, layer: str | None = None) -> gpd.GeoDataFrame:
         ) from exc
     finally:
         engine.dispose()
-    if srid in (0, None) and frame.crs is None:
-        frame = frame.set_crs(None, allow_override=True)
-    return frame
+    return frame  # an SRID of 0 leaves the frame without CRS: read_vector deals with it
 
 
 def write_table(frame: gpd.GeoDataFrame, uri: str, /, layer: str | None = None) -> str:
@@ -117,12 +115,11 @@ def write_table(frame: gpd.GeoDataFrame, uri: str, /, layer: str | None = None) 
     engine = _engine(url, uri, write=True)
     import sqlalchemy
 
-    staging = f"_zoning_tmp_{table}"[:63]
     try:
+        # DDL is transactional in PostgreSQL: readers see the old table until the commit
         with engine.begin() as conn:
-            frame.to_postgis(staging, conn, schema=schema, if_exists="replace", index=False)
             conn.execute(sqlalchemy.text(f'DROP TABLE IF EXISTS "{schema}"."{table}"'))
-            conn.execute(sqlalchemy.text(f'ALTER TABLE "{schema}"."{staging}" RENAME TO "{table}"'))
+            frame.to_postgis(table, conn, schema=schema, if_exists="fail", index=False)
     except sqlalchemy.exc.SQLAlchemyError as exc:
         raise DataSourceError(
             f"cannot write to the database ({exc.__class__.__name__})",

@@ -1,37 +1,36 @@
-"""Reading a grid whole for display on a map (small and medium grids)."""
+"""Grids read whole (thinned when large) for display on a map, with a units label."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from os import PathLike
 
-import numpy as np
-import rasterio
+from zoning.io.raster import Grid, open_grid
 
-from zoning.errors import DataSourceError
+_AMOUNT = {"zh": "t/格/年", "en": "t/cell/yr"}
 
 
-def read_preview(path: str | PathLike, /, max_cells: int = 4_000_000):
-    """(array with NaN for nodata, transform, crs, units label) of band 1, decimated if large."""
-    try:
-        with rasterio.open(path) as src:
-            factor = max(1, int(np.ceil(np.sqrt(src.width * src.height / max_cells))))
-            shape = (src.height // factor or 1, src.width // factor or 1)
-            data = src.read(1, out_shape=shape, masked=True).astype("float64")
-            transform = src.transform @ src.transform.scale(
-                src.width / shape[1], src.height / shape[0]
-            )
-            units = src.tags().get("units") or (src.units[0] if src.units else "") or ""
-            crs = src.crs
-    except rasterio.errors.RasterioIOError as exc:
-        raise DataSourceError(
-            f"cannot read the grid ({exc})",
-            source=path,
-            fix="give a GeoTIFF or another GDAL raster",
-        ) from exc
-    if crs is None:
-        raise DataSourceError(
-            "the grid declares no CRS",
-            source=path,
-            fix="assign one, e.g. gdal_edit.py -a_srs EPSG:4549",
-        )
-    return np.ma.filled(data, np.nan), transform, crs, units
+def preview_label(grid: Grid, lang: str = "zh") -> str:
+    """The units label of a grid's colour bar."""
+    return "μg/m³" if grid.quantity == "concentration" else _AMOUNT.get(lang, _AMOUNT["en"])
+
+
+def read_preview(
+    path: str | PathLike | Grid, /, *, name: str | None = None, lang: str = "zh"
+) -> tuple:
+    """(array in output units with NaN for no data, Affine, CRS, units label) of a grid.
+
+    Read through :func:`zoning.io.raster.open_grid` (nodata, masks, scale/offset and the
+    declared units honoured) and thinned to at most about 2 million cells.
+    """
+    if isinstance(path, Grid):
+        arr, transform = path.read_preview()
+        return arr, transform, path.crs, preview_label(path, lang)
+    with open_grid(path, name=name) as grid:
+        arr, transform = grid.read_preview()
+        return arr, transform, grid.crs, preview_label(grid, lang)
+
+
+def preview_layers(paths: Mapping[str, str | PathLike], /, lang: str = "zh") -> dict:
+    """``name → (array, Affine, CRS, units label)`` for ``WebMap.add_grid`` / ``zoning_map``."""
+    return {name: read_preview(p, name=name, lang=lang) for name, p in paths.items()}
