@@ -96,3 +96,13 @@ def test_outside_china_and_nan_unchanged():
 def test_unknown_system_is_an_input_error():
     with pytest.raises(InputError, match="expected to be in"):
         convert([120.0], [30.0], "wgs1984", "gcj02")
+
+
+def test_scalars_convert_both_ways():
+    from zoning.io.coords import convert
+
+    lon, lat = convert(120.0, 30.0, "wgs84", "gcj02")
+    back = convert(lon, lat, "gcj02", "wgs84")
+    assert abs(float(back[0]) - 120.0) < 1e-8 and abs(float(back[1]) - 30.0) < 1e-8
+    bd = convert(120.0, 30.0, "wgs84", "bd09")
+    assert abs(float(convert(*bd, "bd09", "wgs84")[0]) - 120.0) < 1e-8

@@ -102,3 +102,17 @@ def test_lots_of_points_are_fast_and_all_assigned():
     col = ((p.geometry.x - X0) // 100).astype(int).to_numpy()
     row = ((p.geometry.y - Y0) // 100).astype(int).to_numpy()
     np.testing.assert_array_equal(got, row * 20 + col)
+
+
+def test_line_lengths_are_true_lengths_not_equal_area_lengths():
+    # at 45°N an equal-area CRS stretches east-west lengths by about a fifth
+    u = gpd.GeoDataFrame(
+        {"code": ["ZH11010110001", "ZH11010120002"], "unit_class": [1, 2]},
+        geometry=[box(119.0, 44.9, 119.1, 45.1), box(119.1, 44.9, 119.3, 45.1)],
+        crs="EPSG:4326",
+    )
+    line = gpd.GeoDataFrame(geometry=[LineString([(119.05, 45.0), (119.25, 45.0)])], crs=4326)
+    res = footprint_shares(u, line)
+    true_length = line.to_crs(line.estimate_utm_crs()).length.iloc[0]
+    assert res["overlap_m"].sum() == pytest.approx(true_length, rel=1e-3)
+    assert res["share"].tolist() == pytest.approx([0.25, 0.75], abs=1e-4)

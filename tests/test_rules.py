@@ -444,3 +444,19 @@ def test_missing_facts_name_only_what_is_missing():
     ev = run(rs, fac, layers={"red_line": red})
     assert ev.unknown[:, 0].tolist() == [True, False]  # row 1: not near and not proposed
     assert ev.missing_facts(0, 0) == ["sector"]
+
+
+def test_two_high_read_back_as_floats_is_known():
+    # a GeoPackage integer column with a null reads back as 1.0 / 0.0 / NaN
+    from zoning.rules.engine import _truthy
+
+    assert [_truthy(v) for v in (1.0, 0.0, 1, 0, True, "是", "否")] == [
+        True,
+        False,
+        True,
+        False,
+        True,
+        True,
+        False,
+    ]
+    assert _truthy(float("nan")) is None

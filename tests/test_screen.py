@@ -10,8 +10,9 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from zoning.errors import InputError
+from zoning.geo import local_crs
 from zoning.rules.schema import parse_rules
-from zoning.screen import local_crs, screen
+from zoning.screen import screen
 
 X0, Y0 = 500000.0, 3300000.0  # EPSG:4549, central meridian 120E: local CRS = units CRS
 
@@ -67,6 +68,8 @@ def _projects(geoms, **facts):
 
 def test_local_crs_is_gauss_kruger_in_china():
     assert local_crs(120.0, 30.0).to_epsg() == 4549
+    # the edges of China's longitudes stay in the CGCS2000 3-degree zones (4534..4554)
+    assert local_crs(73.5, 40.0).to_epsg() == 4534 and local_crs(136.5, 45.0).to_epsg() == 4554
     assert local_crs(116.4, 39.9).to_epsg() == 4548
     assert local_crs(2.35, 48.85).to_epsg() == 32631
 

@@ -180,3 +180,29 @@ def test_parcels_in_degrees_are_measured_in_metres(parcels):
     ).parcels.set_index("parcel_id")
     assert res.loc["c", "idw_nearest_m"] == pytest.approx(200.0, abs=1.0)
     assert res.loc["c", "soil_class"] == STRICT
+
+
+def test_rows_without_geometry_are_kept_not_a_crash():
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    from zoning.soil import classify_soil
+
+    metals = {"cd": [0.1, 5.0, 0.2], "hg": [0.1] * 3, "as": [5] * 3, "pb": [20] * 3, "cr": [50] * 3}
+    samples = gpd.GeoDataFrame(
+        {"sample_id": ["s1", "s2", "s3"], **metals, "ph": [6.0] * 3, "land_use": ["paddy"] * 3},
+        geometry=[Point(500050, 3300050), None, Point(500500, 3300500)],
+        crs="EPSG:4549",
+    )
+    parcels = gpd.GeoDataFrame(
+        {"parcel_id": ["p1", "p2", "p3"], "land_use": ["paddy"] * 3},
+        geometry=[
+            box(500000, 3300000, 500100, 3300100),
+            None,
+            box(500300, 3300300, 500400, 3300400),
+        ],
+        crs="EPSG:4549",
+    )
+    res = classify_soil(samples, parcels)
+    assert list(res.parcels["parcel_id"]) == ["p1", "p2", "p3"]
+    assert list(res.parcels["class_method"]) == ["samples", "none", "idw"]

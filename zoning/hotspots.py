@@ -81,18 +81,23 @@ def _weights(geoms: gpd.GeoSeries, how: str, k: int):
 
     frame = gpd.GeoDataFrame(geometry=geoms.reset_index(drop=True))
     n = len(frame)
-    if how == "knn":
+
+    def sites() -> gpd.GeoDataFrame:
+        # nearest neighbours by distance in metres, never in degrees
         pts = frame.copy()
         pts.geometry = shapely.point_on_surface(frame.geometry.values)
-        return lw.KNN.from_dataframe(pts, k=min(k, n - 1))
+        if pts.crs is not None and pts.crs.is_geographic:
+            pts = pts.to_crs(pts.estimate_utm_crs())
+        return pts
+
+    if how == "knn":
+        return lw.KNN.from_dataframe(sites(), k=min(k, n - 1))
     w = lw.Queen.from_dataframe(frame, use_index=False, silence_warnings=True)
     if w.islands:
         log.info(
             "%d unit(s) share no border with another; linked to their nearest unit", len(w.islands)
         )
-        pts = frame.copy()
-        pts.geometry = shapely.point_on_surface(frame.geometry.values)
-        knn1 = lw.KNN.from_dataframe(pts, k=1)
+        knn1 = lw.KNN.from_dataframe(sites(), k=1)
         w = lw.attach_islands(w, knn1)
     return w
 

@@ -134,6 +134,35 @@ def assign_points(units: gpd.GeoDataFrame, points: gpd.GeoDataFrame, /) -> np.nd
     return out
 
 
+def _local_lengths(parts, whole, is_line):
+    """Lengths (m) of ``parts`` and ``whole`` (EQUAL_AREA geometries) measured in the local
+    conformal CRS of each whole line; NaN where ``is_line`` is False."""
+    from pyproj import Transformer
+
+    from zoning.geo import WGS84, local_crs_codes
+
+    part_len = np.full(len(parts), np.nan)
+    whole_len = np.full(len(parts), np.nan)
+    rows = np.flatnonzero(is_line)
+    if len(rows) == 0:
+        return part_len, whole_len
+    to_ll = Transformer.from_crs(EQUAL_AREA, WGS84, always_xy=True)
+    c = shapely.centroid(whole[rows])
+    lon, lat = to_ll.transform(shapely.get_x(c), shapely.get_y(c))
+    codes = local_crs_codes(lon, lat)
+    for code in np.unique(codes):
+        sel = rows[codes == code]
+        tr = Transformer.from_crs(EQUAL_AREA, f"EPSG:{code}", always_xy=True)
+
+        def fn(xy, tr=tr):
+            x, y = tr.transform(xy[:, 0], xy[:, 1])
+            return np.column_stack([x, y])
+
+        part_len[sel] = shapely.length(shapely.transform(parts[sel], fn))
+        whole_len[sel] = shapely.length(shapely.transform(whole[sel], fn))
+    return part_len, whole_len
+
+
 def footprint_shares(units: gpd.GeoDataFrame, footprints: gpd.GeoDataFrame, /) -> pd.DataFrame:
     """Every (footprint, unit) overlap with the share of the footprint inside the unit.
 
@@ -147,8 +176,9 @@ def footprint_shares(units: gpd.GeoDataFrame, footprints: gpd.GeoDataFrame, /) -
     Returns
     -------
     DataFrame with columns ``subject`` (position in ``footprints``), ``unit`` (position in
-    ``units``), ``share`` (0..1), ``overlap_m2`` (polygons) and ``overlap_m`` (lines),
-    measured in :data:`EQUAL_AREA`.  Points get one row (share 1) in the unit chosen by
+    ``units``), ``share`` (0..1), ``overlap_m2`` (polygons, in :data:`EQUAL_AREA`) and
+    ``overlap_m`` (lines, in the local Gauss-Krüger/UTM zone of each line: an equal-area
+    CRS distorts lengths).  Points get one row (share 1) in the unit chosen by
     :func:`assign_points`.  Footprints outside every unit get no row.
     """
     _check_crs(units, footprints, "footprints")
@@ -180,8 +210,8 @@ def footprint_shares(units: gpd.GeoDataFrame, footprints: gpd.GeoDataFrame, /) -
         inter = shapely.intersection(ea_fp[subj], ea_units[u_idx])
         poly = dim[subj] == 2
         area = shapely.area(inter)
-        length = shapely.length(inter)
-        total = np.where(poly, shapely.area(ea_fp[subj]), shapely.length(ea_fp[subj]))
+        length, line_total = _local_lengths(inter, ea_fp[subj], ~poly)
+        total = np.where(poly, shapely.area(ea_fp[subj]), line_total)
         part = np.where(poly, area, length)
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(total > 0, part / total, 0.0)

@@ -42,6 +42,7 @@ from pyproj import CRS, Transformer
 
 from zoning.errors import CRSError, InputError, SchemaError
 from zoning.geo import EQUAL_AREA
+from zoning.geo import local_crs_codes as _local_codes
 from zoning.model import DIMENSIONS, FACILITY_COLUMNS, normalise_class
 from zoning.overlay import unit_rank
 from zoning.rules.engine import Grid, evaluate
@@ -82,32 +83,6 @@ FACT_LABELS: dict[str, tuple[str, str]] = {
 }
 _ALWAYS_KNOWN = {"unit", "units", "share"}
 _ID_COLUMNS = ("project_id", "facility_id", "id", "ID", "编号", "项目编号")
-
-
-def local_crs(lon: float, lat: float) -> CRS:
-    """A local conformal CRS in metres for a site at ``lon``, ``lat`` (degrees).
-
-    In China (lon 73.5-136.5, lat 3-54): the CGCS2000 3-degree Gauss-Krüger zone whose
-    central meridian is nearest (EPSG:4534-4554, no zone prefix); elsewhere the WGS 84
-    UTM zone.
-    """
-    if 73.5 <= lon <= 136.5 and 3 <= lat <= 54:
-        cm = int(3 * round(lon / 3))
-        return CRS.from_epsg(4534 + (cm - 75) // 3)
-    zone = min(max(int((lon + 180) // 6) + 1, 1), 60)
-    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
-
-
-def _local_codes(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """EPSG codes of :func:`local_crs`, vectorised."""
-    lon = np.asarray(lon, dtype="float64")
-    lat = np.asarray(lat, dtype="float64")
-    china = (lon >= 73.5) & (lon <= 136.5) & (lat >= 3) & (lat <= 54)
-    cm = 3 * np.round(lon / 3)
-    gk = 4534 + (cm - 75) // 3
-    zone = np.clip((lon + 180) // 6 + 1, 1, 60)
-    utm = np.where(lat >= 0, 32600, 32700) + zone
-    return np.where(china, gk, utm).astype(np.int64)
 
 
 def _crs_key(crs) -> str:
@@ -557,7 +532,8 @@ def _grid_values(sites: np.ndarray, ucrs, grids: dict, rules: RuleSet) -> pd.Dat
     x0, y0 = shapely.get_x(sites), shapely.get_y(sites)
     for name, grid in (grids or {}).items():
         arr, transform, crs = grid
-        arr = np.asarray(arr)
+        arr = np.ma.filled(np.ma.asarray(arr, dtype="float64"), np.nan)  # as the engine reads it
+        arr = arr[0] if arr.ndim == 3 else arr
         x, y = x0, y0
         tr = _transformer(_crs_key(ucrs), _crs_key(crs))
         if tr is not None:

@@ -368,8 +368,14 @@ def _classify_parcels(
     todo = np.flatnonzero(count == 0)
     if len(todo) and len(pts):
         xy_s = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+        # samples or parcels without a usable geometry take no part (their rows stay)
+        s_map = np.flatnonzero(np.isfinite(xy_s).all(axis=1))
+        xy_s = xy_s[s_map]
         rp = geoms_p.iloc[todo].representative_point()
         xy_p = np.column_stack([rp.x.to_numpy(), rp.y.to_numpy()])
+        placed = np.isfinite(xy_p).all(axis=1)
+        todo, xy_p = todo[placed], xy_p[placed]
+    if len(todo) and len(pts) and len(xy_s):
         kk = min(k, len(xy_s))
         dist, idx = cKDTree(xy_s).query(xy_p, k=kk, distance_upper_bound=max_distance_m)
         dist = dist.reshape(len(todo), kk)
@@ -381,7 +387,7 @@ def _classify_parcels(
             w = np.where(ok, 1.0 / d**power, 0.0)
             exact = ok & (dist < 1e-9)
             w = np.where(exact.any(axis=1, keepdims=True), exact.astype(float), w)
-            safe_idx = np.where(ok, idx, 0)
+            safe_idx = np.where(ok, s_map[np.where(ok, idx, 0)], 0)
             land_p, _ = _land_codes(p.iloc[todo], default, "parcels", [])
             land_p = np.where(pd.isna(land_p), default, land_p)
             ph_i = _idw(ph, safe_idx, w)

@@ -80,7 +80,11 @@ def _invert(forward, lon, lat, start, tol_deg: float, max_iter: int):
         flon, flat = forward(wlon, wlat)
         rlon, rlat = flon - lon, flat - lat
         wlon, wlat = wlon - rlon, wlat - rlat
-        resid = np.nanmax(np.abs(np.concatenate([rlon, rlat]))) if rlon.size else 0.0
+        resid = (
+            np.nanmax(np.abs(np.concatenate([np.ravel(rlon), np.ravel(rlat)])))
+            if rlon.size
+            else 0.0
+        )
         if not np.isfinite(resid) or resid < tol_deg:
             break
     return wlon, wlat

@@ -273,6 +273,11 @@ def _parse_tags(v) -> frozenset:
 
 
 def _truthy(v):
+    # numbers first: a GeoPackage integer column with a null reads back as 1.0 / 0.0
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, float, np.number)) and v in (0, 1):
+        return bool(v)
     s = str(v).strip().lower()
     if s in _TRUE:
         return True
