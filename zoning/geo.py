@@ -40,3 +40,17 @@ def local_crs(lon: float, lat: float):
     from pyproj import CRS
 
     return CRS.from_epsg(int(local_crs_codes([lon], [lat])[0]))
+
+
+def metric_crs(frame, /, what: str = "the layer"):
+    """The frame's own CRS when it is projected in metres, else its UTM zone."""
+    from pyproj import CRS
+
+    from zoning.errors import CRSError
+
+    if frame.crs is None:
+        raise CRSError(f"{what} has no CRS", fix="set one (e.g. --crs EPSG:4490)")
+    crs = CRS.from_user_input(frame.crs)
+    if crs.is_projected and crs.axis_info[0].unit_name in ("metre", "meter"):
+        return crs
+    return CRS.from_user_input(frame.estimate_utm_crs())

@@ -34,6 +34,7 @@ from affine import Affine
 from pyproj import CRS
 
 from zoning.errors import InputError, SchemaError
+from zoning.geo import metric_crs
 from zoning.optimize import Backend, Selection, select_under_budget
 from zoning.soil import STRICT
 
@@ -112,13 +113,8 @@ class SitingResult:
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _metric_crs(frame: gpd.GeoDataFrame) -> CRS:
-    if frame.crs is None:
-        raise InputError("the parcels have no CRS", fix="set one (e.g. --crs EPSG:4490)")
-    crs = CRS.from_user_input(frame.crs)
-    if crs.is_projected and crs.axis_info[0].unit_name in ("metre", "meter"):
-        return crs
-    return CRS.from_user_input(frame.estimate_utm_crs())
+def _metric_crs(frame: gpd.GeoDataFrame):
+    return metric_crs(frame, "the parcels")
 
 
 def _reason(code: str, lang: str, **kw) -> str:

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from zoning.errors import CRSError, SchemaError
+from zoning.errors import SchemaError
+from zoning.geo import metric_crs
 
 log = logging.getLogger(__name__)
 
@@ -154,11 +155,7 @@ def _land_codes(frame: pd.DataFrame, default: str, source: str, problems: list[s
 
 
 def _metric_crs(frame: gpd.GeoDataFrame):
-    if frame.crs is None:
-        raise CRSError("the layer has no CRS", fix="set one (e.g. --crs EPSG:4490)")
-    if frame.crs.is_projected and frame.crs.axis_info[0].unit_name in ("metre", "meter"):
-        return frame.crs
-    return frame.estimate_utm_crs()
+    return metric_crs(frame, "the layer")
 
 
 def _check_samples(samples: gpd.GeoDataFrame, default_land: str):
