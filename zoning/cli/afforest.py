@@ -213,10 +213,10 @@ def _map(selected, unselected, rejected, path: Path, lang: str, t: dict, summary
     pop = [("parcel_id", "ID"), (reason, t["reason"])]
     if soil in rejected.columns:
         pop.append((soil, t["soil"]))
-    # parcels whose soil class does not qualify are many: a layer hidden at first
+    # parcels whose soil class does not qualify: the light-grey field pattern around the sites
     soil_only = rejected["reason"].str.contains("not_strict|unclassified", regex=True)
     for part, name, color, show in (
-        (rejected[soil_only], t["rejected_soil"], "#bdbdbd", False),
+        (rejected[soil_only], t["rejected_soil"], "#bdbdbd", True),  # field context
         (rejected[~soil_only], t["rejected"], "#6a51a3", True),
     ):
         if len(part):
