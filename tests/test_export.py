@@ -99,3 +99,10 @@ def test_cli_export_refuses_broken_geometry(tmp_path):
     assert "in.gpkg" in res.output and "row 4" in res.output and "Fix:" in res.output
     assert "Self-intersection" in res.output
     assert not out.exists()
+
+
+def test_csv_metadata_goes_to_a_sidecar(tmp_path):
+    out = write_vector(make_units(), tmp_path / "u.csv", metadata={"area_km2": "EPSG:6933"})
+    side = json.loads((tmp_path / "u.meta.json").read_text(encoding="utf-8"))
+    assert side == {"area_km2": "EPSG:6933"}
+    assert "wkt_wgs84" in out.read_text(encoding="utf-8-sig").splitlines()[0]

@@ -85,7 +85,7 @@ def run(
     if suffix == ".csv":
         import pandas as pd
 
-        path = write_vector(pd.DataFrame(res[keep]), out)
+        path = write_vector(pd.DataFrame(res[keep]), out, metadata=meta)
     else:
         path = write_vector(res, out, metadata=meta if suffix in (".geojson", ".json") else None)
     log.info("wrote %s: %d units x %d statistics", path, len(res), len(new_cols))

@@ -128,7 +128,8 @@ def write_vector(
     """Write a layer atomically; the format follows the extension.
 
     ``.geojson``/``.json`` → RFC 7946 GeoJSON; ``.gpkg`` → GeoPackage (CRS kept);
-    ``.csv`` → CSV with WKT geometry in WGS 84 when the frame has geometry;
+    ``.csv`` → CSV with WKT geometry in WGS 84 when the frame has geometry (``metadata``
+    such as column units goes to a ``<name>.meta.json`` beside it);
     ``.parquet``/``.geoparquet`` → GeoParquet (CRS kept); a ``postgresql://...?table=T``
     URI → a PostGIS table, replaced in one transaction (returns the URI, password hidden).
     """
@@ -147,6 +148,9 @@ def write_vector(
     is_geo = isinstance(frame, gpd.GeoDataFrame)
     if fmt == "GeoJSON":
         return write_geojson(frame, path, precision=precision, metadata=metadata)
+    if fmt == "CSV" and metadata:
+        # a CSV cannot say which units and CRS its columns use: a sidecar JSON does
+        write_json(metadata, path.with_name(path.stem + ".meta.json"))
     with atomic_file(path) as tmp:
         if fmt == "GPKG":
             frame.to_file(tmp, driver="GPKG", layer=layer or path.stem, engine="pyogrio")
