@@ -179,11 +179,8 @@ def conflicts(
         fac, rules, units=units, unit_index=ui, layers=layers, grids=grids, missing=missing
     )
     # status as small integer codes (index into STATUSES), strings only at the end
-    code = np.full(n, STATUSES.index("ok"), dtype=np.int8)
-    for outcome, label in (("restricted", "restricted"), ("prohibited", "conflict")):
-        cols = [j for j, r in enumerate(rules.rules) if r.outcome == outcome]
-        if cols:
-            code[ev.fired[:, cols].any(axis=1)] = STATUSES.index(label)
+    to_ours = np.array([STATUSES.index(label) for label in ev.STATUS_LABELS], dtype=np.int8)
+    code = to_ours[ev.status_codes()]
     code[ui < 0] = STATUSES.index("unzoned")
     code[invalid] = STATUSES.index("invalid")
     status = np.array(STATUSES, dtype=object)[code]

@@ -92,15 +92,21 @@ class Evaluation:
     unknown: np.ndarray
     fact_known: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def status(self) -> np.ndarray:
-        """Per row: ``conflict`` (a prohibition fired), ``restricted`` or ``ok``."""
-        n = self.fired.shape[0]
-        out = np.full(n, "ok", dtype=object)
-        for outcome, label in (("restricted", "restricted"), ("prohibited", "conflict")):
+    #: Labels of :meth:`status_codes`.
+    STATUS_LABELS = ("ok", "restricted", "conflict")
+
+    def status_codes(self) -> np.ndarray:
+        """Per row, an index into :attr:`STATUS_LABELS` (int8): a prohibition wins."""
+        out = np.zeros(self.fired.shape[0], dtype=np.int8)
+        for code, outcome in ((1, "restricted"), (2, "prohibited")):
             cols = [j for j, r in enumerate(self.rules) if r.outcome == outcome]
             if cols:
-                out[self.fired[:, cols].any(axis=1)] = label
+                out[self.fired[:, cols].any(axis=1)] = code
         return out
+
+    def status(self) -> np.ndarray:
+        """Per row: ``conflict`` (a prohibition fired), ``restricted`` or ``ok``."""
+        return np.array(self.STATUS_LABELS, dtype=object)[self.status_codes()]
 
     def hits(self, which: str = "fired") -> tuple[np.ndarray, np.ndarray]:
         """(row, rule index) pairs of fired (or ``"unknown"``) rules, by row then rule."""
