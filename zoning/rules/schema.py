@@ -733,20 +733,24 @@ class _Parser:
         if has_layer:
             name = m["layer"]
             if name not in self.layers:
-                self.col.add(
-                    loc.key_line("layer"),
-                    _join(path, "layer"),
-                    f"layer '{name}' is not declared under layers:",
-                    fix=_suggest(name, self.layers)
-                    if self.layers
-                    else f"declare it: layers: {{{name}: {{path: {name}.gpkg}}}}",
-                )
+                self.undeclared("layer", "layers", name, self.layers, loc, path, "layer", "gpkg")
                 return None
             return Near(float(d), layer=name) if ok and d is not None else None
         classes = self.unit_classes(
             m["unit_class"], loc.child("unit_class"), _join(path, "unit_class")
         )
         return Near(float(d), unit_class=classes) if ok and classes and d is not None else None
+
+    def undeclared(self, kind, section, name, declared, loc, path, key, ext):
+        """Report a layer or grid a condition names but the file does not declare."""
+        self.col.add(
+            loc.key_line(key),
+            _join(path, key),
+            f"{kind} '{name}' is not declared under {section}:",
+            fix=_suggest(name, declared)
+            if declared
+            else f"declare it: {section}: {{{name}: {{path: {name}.{ext}}}}}",
+        )
 
     def c_grid(self, arg, loc, path):
         t = self.tests(arg, loc, path, extra=("name", "at"))
@@ -763,14 +767,7 @@ class _Parser:
             )
             ok = False
         elif name not in self.grids:
-            self.col.add(
-                loc.key_line("name"),
-                _join(path, "name"),
-                f"grid '{name}' is not declared under grids:",
-                fix=_suggest(name, self.grids)
-                if self.grids
-                else f"declare it: grids: {{{name}: {{path: {name}.tif}}}}",
-            )
+            self.undeclared("grid", "grids", name, self.grids, loc, path, "name", "tif")
             ok = False
         if at not in GRID_MODES:
             self.col.add(
