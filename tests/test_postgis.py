@@ -7,6 +7,7 @@ PostGIS extension); ``scripts/test-db.sh`` starts one and prints it, and ``.ci/r
 from __future__ import annotations
 
 import os
+import re
 import uuid
 
 import pytest
@@ -30,6 +31,8 @@ needs_pg = pytest.mark.skipif(
 def table() -> str:
     if not PG:
         pytest.fail("CI is set but ZONING_TEST_PG is not: start the database (scripts/test-db.sh)")
+    if not re.fullmatch(r"postgresql://\S+", PG):
+        pytest.fail(f"ZONING_TEST_PG is not a single postgresql:// URI: {PG!r}")
     return f"units_{uuid.uuid4().hex[:8]}"
 
 
