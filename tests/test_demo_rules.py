@@ -11,7 +11,9 @@ import pytest
 
 from zoning.conflicts import conflicts
 from zoning.datasets import demo_path
-from zoning.io.facilities import read_facilities, read_grid, read_rules
+from zoning.io.facilities import read_facilities
+from zoning.io.raster import read_grid
+from zoning.io.rulefile import read_rules
 from zoning.io.vector import read_units, read_vector
 from zoning.screen import screen
 

@@ -33,9 +33,10 @@ from zoning.export.webmap import WebMap  # noqa: E402
 from zoning.export.zoningmap import zoning_map  # noqa: E402
 from zoning.hotspots import co_hotspots  # noqa: E402
 from zoning.io.coords import convert as convert_coords  # noqa: E402
-from zoning.io.facilities import read_facilities, read_rules  # noqa: E402
+from zoning.io.facilities import read_facilities  # noqa: E402
 from zoning.io.projects import read_projects  # noqa: E402
 from zoning.io.raster import Grid, grid_from_array, open_grid  # noqa: E402
+from zoning.io.rulefile import read_rules  # noqa: E402
 from zoning.io.vector import read_units, read_vector  # noqa: E402
 from zoning.optimize import select_under_budget  # noqa: E402
 from zoning.overlay import assign_points, footprint_shares  # noqa: E402

@@ -62,7 +62,7 @@ def _check(units, facilities, rules) -> None:
         raise InputError(
             f"rules must be a RuleSet, got {type(rules).__name__}",
             fix="parse the rule file with zoning.rules.parse_rules or "
-            "zoning.io.facilities.read_rules",
+            "zoning.io.rulefile.read_rules",
         )
     if facilities.crs is None:
         raise InputError("the facilities have no CRS", fix="set one (e.g. --crs EPSG:4490)")

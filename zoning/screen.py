@@ -262,7 +262,7 @@ def _check(projects, units, rules) -> None:
     if not isinstance(rules, RuleSet):
         raise InputError(
             f"rules must be a RuleSet, got {type(rules).__name__}",
-            fix="read the rule file with zoning.io.facilities.read_rules",
+            fix="read the rule file with zoning.io.rulefile.read_rules",
         )
     missing = [c for c in ("code", "unit_class") if c not in units.columns]
     if missing:
@@ -595,7 +595,7 @@ def screen(
         Control units with the canonical columns (``code``, ``unit_class``, ``name``,
         ``element``, ``subtype``, ``access_*``).
     rules : RuleSet
-        A validated rule set (:func:`zoning.io.facilities.read_rules`).
+        A validated rule set (:func:`zoning.io.rulefile.read_rules`).
     grids : dict name → (array, Affine, crs), optional (default: None)
         Grids the rules refer to and any others to report at the site (NaN = no data).
     layers : dict name → GeoDataFrame, optional (default: None)

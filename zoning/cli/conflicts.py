@@ -278,7 +278,8 @@ def command(
     the strictest unit class, then the lowest unit code.
     """
     from zoning.datasets import demo_path
-    from zoning.io.facilities import read_facilities, read_rules
+    from zoning.io.facilities import read_facilities
+    from zoning.io.rulefile import read_rules
 
     rules_path = rules or demo_path("rules.yaml")
     rule_set = read_rules(rules_path)
@@ -319,7 +320,8 @@ def command(
 def demo_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
     """Run the conflicts step on the bundled demo region into ``out_dir/"conflicts"``."""
     from zoning.datasets import demo_path
-    from zoning.io.facilities import read_facilities, read_rules
+    from zoning.io.facilities import read_facilities
+    from zoning.io.rulefile import read_rules
     from zoning.io.vector import read_units
 
     rules = read_rules(demo_path("rules.yaml"))

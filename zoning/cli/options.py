@@ -148,8 +148,8 @@ def bind_rule_inputs(rules, named_layers: dict, grid_paths: dict, assume_crs=Non
 
     Returns (layers, grids, inputs) where inputs maps each file read to its path and hash.
     """
-    from zoning.io.facilities import read_grid
     from zoning.io.projects import file_sha256
+    from zoning.io.raster import read_grid
     from zoning.io.vector import read_vector
 
     base = Path(rules.source).parent if rules.source else Path(".")

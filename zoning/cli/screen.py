@@ -135,8 +135,8 @@ def command(
     override the facts of every project.
     """
     from zoning.datasets import demo_path
-    from zoning.io.facilities import read_rules
     from zoning.io.projects import file_sha256, parse_wkt, read_projects
+    from zoning.io.rulefile import read_rules
 
     given = [x for x in (project, wkt, vertices) if x]
     if len(given) != 1:
@@ -202,8 +202,8 @@ def command(
 def demo_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
     """Screen the demo's proposed projects into ``out_dir/"screening"`` (a report each)."""
     from zoning.datasets import demo_path
-    from zoning.io.facilities import read_rules
     from zoning.io.projects import file_sha256, read_projects
+    from zoning.io.rulefile import read_rules
     from zoning.io.vector import read_units
 
     rules_path = demo_path("rules.yaml")

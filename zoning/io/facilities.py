@@ -1,4 +1,4 @@
-"""Reading facilities (pollution sources, plants, proposed projects), rule files and grids.
+"""Reading facilities (pollution sources, plants, proposed projects).
 
 Facilities come as GeoJSON, GeoPackage, Shapefile or GeoParquet (through
 :func:`zoning.io.vector.read_vector`) or as CSV with longitude/latitude columns (names
@@ -29,7 +29,6 @@ from zoning.errors import CRSError, DataSourceError, SchemaError
 from zoning.io.coords import CoordSystem, convert
 from zoning.io.vector import read_vector
 from zoning.model import FACILITY_COLUMNS
-from zoning.rules.schema import RuleSet, parse_rules
 
 log = logging.getLogger(__name__)
 
@@ -279,32 +278,3 @@ def read_facilities(
         )
     geo.attrs["source"] = str(source)
     return geo
-
-
-def read_rules(source: str | PathLike, /) -> RuleSet:
-    """Read and validate a YAML rule file (see :func:`zoning.rules.parse_rules`)."""
-    path = Path(source)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise DataSourceError("rule file not found", source=path, fix="check the path") from exc
-    except UnicodeDecodeError as exc:
-        raise DataSourceError(
-            "the rule file is not UTF-8 text", source=path, fix="save it as UTF-8"
-        ) from exc
-    return parse_rules(text, source=path)
-
-
-def read_grid(source: str | PathLike, /) -> tuple[np.ndarray, object, CRS]:
-    """A grid the rules name, as (float64 array with NaN for no data, Affine, CRS).
-
-    Read through :func:`zoning.io.raster.open_grid`, so nodata, masks, scale and offset
-    and the declared units are honoured as in ``zoning stats``.
-    """
-    from zoning.io.raster import open_grid
-
-    grid = open_grid(source)
-    try:
-        return grid.read(), grid.transform, grid.crs
-    finally:
-        grid.close()

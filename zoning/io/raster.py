@@ -567,3 +567,16 @@ def open_grid(
         grid.units,
     )
     return grid
+
+
+def read_grid(source: str | PathLike, /) -> tuple[np.ndarray, object, CRS]:
+    """A grid the rules name, as (float64 array with NaN for no data, Affine, CRS).
+
+    Read through :func:`zoning.io.raster.open_grid`, so nodata, masks, scale and offset
+    and the declared units are honoured as in ``zoning stats``.
+    """
+    grid = open_grid(source)
+    try:
+        return grid.read(), grid.transform, grid.crs
+    finally:
+        grid.close()
