@@ -115,6 +115,22 @@ def _texts(combos: np.ndarray, inverse: np.ndarray, labels: np.ndarray, sep: str
     return np.array(joined, dtype=object)[inverse]
 
 
+def with_facility_ids(facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A shallow copy (copy-on-write: the caller's frame is never changed) indexed 0..n-1
+    whose rows without a ``facility_id`` get ``F<row>`` (1-based row number)."""
+    n = len(facilities)
+    fac = facilities.copy(deep=False)
+    fac.index = pd.RangeIndex(n)
+    if "facility_id" not in fac.columns:
+        fac["facility_id"] = np.char.add("F", np.arange(1, n + 1).astype(str)).astype(object)
+    elif fac["facility_id"].isna().any():
+        fid = fac["facility_id"].astype(object).to_numpy().copy()
+        na = pd.isna(fid)
+        fid[na] = np.char.add("F", (np.flatnonzero(na) + 1).astype(str))
+        fac["facility_id"] = fid
+    return fac
+
+
 def conflicts(
     units: gpd.GeoDataFrame,
     facilities: gpd.GeoDataFrame,
@@ -158,15 +174,7 @@ def conflicts(
     """
     _check(units, facilities, rules)
     n = len(facilities)
-    fac = facilities.copy(deep=False)  # copy-on-write: the caller's frame is never changed
-    fac.index = pd.RangeIndex(n)
-    if "facility_id" not in fac.columns:
-        fac["facility_id"] = np.char.add("F", np.arange(1, n + 1).astype(str)).astype(object)
-    elif fac["facility_id"].isna().any():
-        fid = fac["facility_id"].astype(object).to_numpy().copy()
-        na = pd.isna(fid)
-        fid[na] = np.char.add("F", (np.flatnonzero(na) + 1).astype(str))
-        fac["facility_id"] = fid
+    fac = with_facility_ids(facilities)
     invalid = _invalid_mask(fac)
     if invalid.any():
         geoms = np.asarray(fac.geometry.values).copy()

@@ -22,6 +22,7 @@ from zoning.cli.options import (
     load_units,
     out_option,
     parse_pairs,
+    scale_options,
     units_option,
 )
 from zoning.errors import DataSourceError
@@ -172,13 +173,33 @@ def run(
     lang: str,
     sources: dict,
     missing: str = "error",
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> dict[str, Path]:
-    """Evaluate and write the four outputs atomically into ``out``."""
+    """Evaluate (on a Dask cluster with ``scheduler``/``workers``) and write the four
+    outputs atomically into ``out``."""
     from zoning.conflicts import conflicts, summarize
     from zoning.export._atomic import atomic_dir
     from zoning.export.geojson import write_geojson, write_json, write_vector
 
-    result = conflicts(units, facilities, rules, grids, layers=layers, lang=lang, missing=missing)
+    if scheduler or workers:
+        from zoning.scale import cluster, conflicts_distributed
+
+        with cluster(scheduler, workers) as client:
+            result = conflicts_distributed(
+                units,
+                facilities,
+                rules,
+                grids,
+                layers=layers,
+                lang=lang,
+                missing=missing,
+                client=client,
+            )
+    else:
+        result = conflicts(
+            units, facilities, rules, grids, layers=layers, lang=lang, missing=missing
+        )
     if len(result) != len(facilities):  # conservation: every input row exactly once
         raise RuntimeError(f"{len(facilities)} facilities in but {len(result)} rows out")
     summary = summarize(result, rules)
@@ -251,6 +272,7 @@ def run(
 @fields_option
 @encoding_option
 @lang_option
+@scale_options
 @out_option(help_text="Output folder.")
 def command(
     units,
@@ -269,6 +291,8 @@ def command(
     fields,
     encoding,
     lang,
+    scheduler,
+    workers,
     out,
 ):
     """List every facility with its unit and the access-list clauses it breaks.
@@ -314,6 +338,8 @@ def command(
             "facilities": str(facilities),
             "rules": str(rules_path),
         },
+        scheduler=scheduler,
+        workers=workers,
     )
 
 

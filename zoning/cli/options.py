@@ -9,6 +9,7 @@
 - ``lang_option``: ``zh`` or ``en`` for text people read.
 - ``grid_option``: ``NAME=PATH`` grids (repeatable).
 - ``bind_rule_inputs``: read the layers and grids a rule file names (conflicts, screen).
+- ``scale_options``: ``--scheduler`` / ``--workers`` to compute on a Dask cluster.
 """
 
 from __future__ import annotations
@@ -45,6 +46,23 @@ fields_option = click.option(
     metavar="CANONICAL=SOURCE",
     help="Map a source field onto a canonical one, e.g. code=DYBM (repeatable).",
 )
+
+
+def scale_options(f):
+    """``--scheduler ADDRESS`` (an existing Dask cluster) and ``--workers N`` (a local one)."""
+    f = click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Compute on a local Dask cluster of N worker processes (needs zoning[dask]).",
+    )(f)
+    return click.option(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Compute on an existing Dask cluster, e.g. tcp://10.0.0.5:8786; the inputs "
+        "must be readable by every worker (needs zoning[dask]).",
+    )(f)
 
 
 def units_option(required: bool = False):

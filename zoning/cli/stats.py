@@ -16,6 +16,7 @@ from zoning.cli.options import (
     grid_option,
     load_units,
     out_option,
+    scale_options,
     unit_source_options,
     units_option,
 )
@@ -58,19 +59,24 @@ def run(
     quantities=None,
     grid_units=None,
     strategy="raster-sequential",
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> Path:
-    """Compute the statistics and write them to ``out`` (format by extension)."""
+    """Compute the statistics (on a Dask cluster with ``scheduler``/``workers``) and write
+    them to ``out`` (format by extension)."""
     from zoning.export.geojson import write_vector
     from zoning.stats import zonal_stats
 
-    res = zonal_stats(
-        units,
-        grids,
-        stats=stats or None,
-        quantities=quantities,
-        grid_units=grid_units,
-        strategy=strategy,
+    options = dict(
+        stats=stats or None, quantities=quantities, grid_units=grid_units, strategy=strategy
     )
+    if scheduler or workers:
+        from zoning.scale import cluster, zonal_stats_distributed
+
+        with cluster(scheduler, workers) as client:
+            res = zonal_stats_distributed(units, grids, client=client, **options)
+    else:
+        res = zonal_stats(units, grids, **options)
     new_cols = list(res.attrs.get("units", {}))
     meta = {
         "column_units": res.attrs.get("units", {}),
@@ -130,9 +136,22 @@ def run(
     show_default=True,
     help="Read each grid block once (raster) or per unit (feature).",
 )
+@scale_options
 @out_option(help_text="Output table: .csv, .geojson, .gpkg or .parquet.")
 def command(
-    units, layer, fields, encoding, assume_crs, grids, stats, quantities, grid_units, strategy, out
+    units,
+    layer,
+    fields,
+    encoding,
+    assume_crs,
+    grids,
+    stats,
+    quantities,
+    grid_units,
+    strategy,
+    scheduler,
+    workers,
+    out,
 ):
     """Exact per-unit statistics of emission and concentration grids.
 
@@ -164,6 +183,8 @@ def command(
         quantities=q,
         grid_units=_pairs(grid_units, "--grid-units"),
         strategy=strategy,
+        scheduler=scheduler,
+        workers=workers,
     )
     click.echo(f"zoning stats: {len(frame)} units x {len(grids)} grid(s) -> {path}", err=True)
 

@@ -1,0 +1,202 @@
+"""Scale-out with Dask: the same results as on one machine, computed by a Dask cluster.
+
+The work is cut into chunks of rows in input order: facilities for
+:func:`conflicts_distributed`, units for :func:`zonal_stats_distributed`.  Each chunk is
+computed on a worker by the very function used on one machine
+(:func:`zoning.conflicts.conflicts`, :func:`zoning.stats.zonal_stats`) against the whole
+of what a row depends on (the units, the rules, the named layers and the grids, sent to
+every worker once).  A facility's outcome depends only on its own row and those inputs,
+and a unit's statistics only on its own polygon and the grids, so the chunks are
+independent; they come back in order and are concatenated, row for row equal to the
+single-machine result.
+
+Where it pays: a cluster of several machines, or a facility table larger than one
+machine's memory.  On one 2-core machine the single-process path is faster: sending the
+inputs to worker processes costs more than the work saves (``benchmarks/scale.py``).
+
+Dask is optional: ``pip install 'zoning[dask]'``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from zoning.errors import InputError
+
+log = logging.getLogger(__name__)
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError as exc:  # pragma: no cover - the test extra installs it
+        raise InputError(
+            "scale-out needs Dask's distributed scheduler, which is not installed",
+            field="--scheduler/--workers",
+            fix="pip install 'zoning[dask]'",
+        ) from exc
+    return distributed
+
+
+@contextlib.contextmanager
+def cluster(scheduler: str | None = None, workers: int | None = None) -> Iterator[object]:
+    """A ``distributed.Client``: connected to ``scheduler`` (``tcp://host:8786``), or to a
+    local cluster of ``workers`` processes started here and stopped on exit."""
+    distributed = _distributed()
+    if scheduler and workers:
+        raise InputError(
+            "--scheduler and --workers were both given",
+            field="--workers",
+            fix="give --scheduler for an existing cluster, or --workers for a local one",
+        )
+    if scheduler:
+        try:
+            client = distributed.Client(scheduler, timeout="20s")
+        except OSError as exc:
+            raise InputError(
+                f"cannot reach the Dask scheduler at {scheduler}: {exc}",
+                field="--scheduler",
+                fix="start it (dask scheduler) and its workers, and check the address",
+            ) from exc
+        with client:
+            yield client
+        return
+    n = workers or 2
+    if n < 1:
+        raise InputError(f"--workers was {n}", field="--workers", fix="give 1 or more")
+    with (
+        distributed.LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as local,
+        distributed.Client(local) as client,
+    ):
+        yield client
+
+
+def _chunks(n: int, chunk_size: int) -> list[slice]:
+    if chunk_size < 1:
+        raise InputError(f"chunk size was {chunk_size}", field="chunk_size", fix="give 1 or more")
+    k = max(1, math.ceil(n / chunk_size))
+    step = math.ceil(n / k) if n else 0
+    return [slice(i * step, min(n, (i + 1) * step)) for i in range(k)] if n else [slice(0, 0)]
+
+
+def _gather_in_order(client, futures: list, what: str) -> list:
+    """Results in submission order, with progress in the log as chunks complete."""
+    distributed = _distributed()
+    for done, _ in enumerate(distributed.as_completed(futures), start=1):
+        log.info("%s: %d/%d chunks done", what, done, len(futures))
+    return client.gather(futures)
+
+
+def conflicts_distributed(
+    units: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    /,
+    rules,
+    grids: Mapping | None = None,
+    *,
+    client,
+    layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+    lang: str = "zh",
+    missing: str = "error",
+    chunk_size: int = 250_000,
+) -> gpd.GeoDataFrame:
+    """:func:`zoning.conflicts.conflicts` computed on a Dask cluster, chunk by chunk.
+
+    Same parameters, plus ``client`` (a ``distributed.Client``, see :func:`cluster`) and
+    ``chunk_size`` (facilities per task).  Returns the same frame, row for row.
+    """
+    from zoning.conflicts import _check, conflicts, with_facility_ids
+
+    _check(units, facilities, rules)
+    # ids from the whole table's row numbers, before it is cut
+    fac = with_facility_ids(facilities.reset_index(drop=True))
+    shared = client.scatter(
+        {
+            "units": units.reset_index(drop=True),
+            "rules": rules,
+            "grids": dict(grids or {}),
+            "layers": dict(layers or {}),
+        },
+        broadcast=True,
+    )
+    futures = [
+        client.submit(
+            conflicts,
+            shared["units"],
+            fac.iloc[part],
+            shared["rules"],
+            shared["grids"],
+            layers=shared["layers"],
+            lang=lang,
+            missing=missing,
+            pure=False,
+        )
+        for part in _chunks(len(fac), chunk_size)
+    ]
+    parts = _gather_in_order(client, futures, "conflicts")
+    out = pd.concat(parts, ignore_index=True)
+    out = gpd.GeoDataFrame(out, geometry=fac.geometry.name, crs=fac.crs)
+    if len(out) != len(fac):  # conservation: every input row exactly once
+        raise RuntimeError(f"{len(fac)} facilities in but {len(out)} rows out")
+    return out
+
+
+def zonal_stats_distributed(
+    units: gpd.GeoDataFrame,
+    /,
+    grids: Mapping[str, object],
+    *,
+    client,
+    chunk_size: int = 2_000,
+    **options,
+) -> gpd.GeoDataFrame:
+    """:func:`zoning.stats.zonal_stats` computed on a Dask cluster, units chunk by chunk.
+
+    ``grids`` are paths every worker can read (a shared disk or object store), open
+    :class:`zoning.io.raster.Grid` objects (their path is sent) or ``(array, Affine, crs)``
+    tuples (sent to every worker).  Other keyword arguments as for ``zonal_stats``.
+    Returns the same frame, row for row, with the same ``attrs``.
+    """
+    from zoning.io.raster import Grid
+    from zoning.stats import _check_units, zonal_stats
+
+    _check_units(units)
+    if not grids:
+        raise InputError("no grid given", field="--grid", fix="pass at least one NAME=PATH")
+    sendable: dict[str, object] = {}
+    quantities = dict(options.pop("quantities", None) or {})
+    grid_units = dict(options.pop("grid_units", None) or {})
+    for name, value in grids.items():
+        if isinstance(value, Grid):
+            if value._dataset is None or not value.source or value.band != 1:
+                raise InputError(
+                    f"grid '{name}' has no single-band file a worker can open",
+                    field="grids",
+                    fix="pass its path, or an (array, Affine, crs) tuple",
+                )
+            # what the grid was declared to hold travels with its path
+            quantities.setdefault(name, value.quantity)
+            grid_units.setdefault(name, value.units)
+            value = value.source
+        sendable[name] = str(value) if isinstance(value, Path) else value
+    options.update(quantities=quantities or None, grid_units=grid_units or None)
+    shared = client.scatter(sendable, broadcast=True)
+    frame = units.reset_index(drop=True)
+    futures = [
+        client.submit(zonal_stats, frame.iloc[part], shared, pure=False, **options)
+        for part in _chunks(len(frame), chunk_size)
+    ]
+    parts = _gather_in_order(client, futures, "stats")
+    out = gpd.GeoDataFrame(pd.concat(parts), geometry=frame.geometry.name, crs=frame.crs)
+    out.index = units.index
+    out.attrs = dict(parts[0].attrs)
+    return out
