@@ -26,8 +26,18 @@ def broken_units(tmp_path):
     [
         ["map", "{u}", "--out", "{o}/m.html"],
         ["export", "{u}", "--out", "{o}/u.geojson"],
-        ["conflicts", "--units", "{u}", "--facilities", "{f}", "--out", "{o}/c"],
-        ["screen", "--units", "{u}", "--wkt", "POINT (119.805 30.005)", "--out", "{o}/s"],
+        ["conflicts", "--units", "{u}", "-r", "{r}", "--facilities", "{f}", "--out", "{o}/c"],
+        [
+            "screen",
+            "--units",
+            "{u}",
+            "-r",
+            "{r}",
+            "--wkt",
+            "POINT (119.805 30.005)",
+            "--out",
+            "{o}/s",
+        ],
         ["stats", "--units", "{u}", "--grid", "nox={g}", "--out", "{o}/s.csv"],
         [
             "hotspots",
@@ -50,6 +60,7 @@ def test_broken_unit_geometry_is_refused(tmp_path, broken_units, args):
         "o": str(out),
         "f": str(demo_path("facilities.gpkg")),
         "g": str(demo_path("grids/nox.tif")),
+        "r": str(demo_path("rules.yaml")),
     }
     res = CliRunner().invoke(main, [a.format(**fill) for a in args])
     assert res.exit_code == 2, res.output
@@ -57,3 +68,23 @@ def test_broken_unit_geometry_is_refused(tmp_path, broken_units, args):
     assert "Self-intersection" in res.output and "Fix:" in res.output
     assert "Traceback" not in res.output
     assert not out.exists() or not any(out.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["conflicts", "--units", "{u}", "--facilities", "{f}", "--out", "{o}"],
+        ["screen", "--units", "{u}", "--wkt", "POINT (119.805 30.005)", "--out", "{o}"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_own_units_need_own_rules(tmp_path, args):
+    # the bundled rules judge against the demo county's layers: never silently on other units
+    units = make_units()
+    units.to_file(tmp_path / "mine.gpkg")
+    fill = {"u": str(tmp_path / "mine.gpkg"), "f": str(demo_path("facilities.gpkg"))}
+    fill["o"] = str(tmp_path / "out")
+    res = CliRunner().invoke(main, [a.format(**fill) for a in args])
+    assert res.exit_code == 2, res.output
+    assert "--rules" in res.output and "demo county" in res.output and "Fix:" in res.output
+    assert not (tmp_path / "out").exists()

@@ -147,6 +147,30 @@ def test_bad_rows_are_kept_as_invalid(units, facilities, rules, red_line):
     assert "Proposed industry" in out.set_index("facility_id").loc["c1", "messages"]
 
 
+def test_undecided_rules_are_counted_and_named(units, facilities, red_line):
+    # a rule on tags, and facilities without a tags column: never silently "ok"
+    text = RULES + """\
+  - id: TG-01
+    dimension: spatial
+    clause: {zh: 禁止燃煤, en: No coal}
+    message: {zh: 燃煤, en: Coal}
+    outcome: prohibited
+    when: {tags: coal}
+"""
+    rules = parse_rules(text, source="rules.yaml")
+    out = conflicts(units, facilities, rules, layers={"red_line": red_line})
+    summary = summarize(out, rules)
+    zoned = int((out.unit_code.notna()).sum())
+    assert summary["undecided"]["by_rule"] == {"TG-01": zoned}
+    assert summary["undecided"]["facilities"] == zoned
+    assert summary["undecided"]["missing_columns"] == {"TG-01": ["tags"]}
+    assert out.set_index("facility_id").loc["o1", "unknown_rule_ids"] == "TG-01"
+    # with the column, nothing is left undecided
+    tagged = facilities.assign(tags=["coal", "", "", "", "", "", ""])
+    summary = summarize(conflicts(units, tagged, rules, layers={"red_line": red_line}), rules)
+    assert summary["undecided"] == {"facilities": 0, "by_rule": {}, "missing_columns": {}}
+
+
 def test_missing_ids_are_numbered(units, facilities, rules, red_line):
     f = facilities.drop(columns="facility_id")
     out = conflicts(units, f, rules, layers={"red_line": red_line})
@@ -269,6 +293,7 @@ def test_cli_writes_everything(files):
         "unzoned": 1,
         "invalid": 1,
     }
+    assert summary["undecided"]["facilities"] == 0 and "warning" not in res.output
     assert "SP-01" in res.stderr if hasattr(res, "stderr") else "SP-01" in res.output
 
 

@@ -253,7 +253,10 @@ def summarize(result: pd.DataFrame, /, rules: RuleSet | None = None) -> dict:
 
     Returns a JSON-ready dict: ``facilities``, ``by_status``, ``by_unit_class``
     (class digit → status → count; ``none`` for rows without a unit), ``by_rule``
-    (rule id → count of facilities where it fired; every rule of ``rules`` listed).
+    (rule id → count of facilities where it fired; every rule of ``rules`` listed) and
+    ``undecided``: facilities with a rule that could not be decided for lack of a fact
+    (their status says only what the decided rules gave), counted by rule, with the
+    facts each such rule needs that the input has no column for.
     """
     status = result["status"].astype(str)
     by_status = {s: int((status == s).sum()) for s in STATUSES}
@@ -268,9 +271,24 @@ def summarize(result: pd.DataFrame, /, rules: RuleSet | None = None) -> dict:
     counts = ids.str.split(";").explode().value_counts() if len(ids) else pd.Series(dtype=int)
     by_rule = {r.id: 0 for r in rules.rules} if rules is not None else {}
     by_rule.update({str(k): int(v) for k, v in counts.items()})
+    unknown = result["unknown_rule_ids"].astype(str) if "unknown_rule_ids" in result else None
+    undecided: dict = {"facilities": 0, "by_rule": {}, "missing_columns": {}}
+    if unknown is not None and (unknown != "").any():
+        unknown = unknown[unknown != ""]
+        undecided["facilities"] = len(unknown)
+        per_rule = unknown.str.split(";").explode().value_counts()
+        undecided["by_rule"] = {str(k): int(v) for k, v in per_rule.items()}
+        columns = set(result.columns)
+        for r in rules.rules if rules is not None else ():
+            if r.id in undecided["by_rule"]:
+                absent = sorted(f for f in r.facts() if ":" not in f and f not in columns)
+                absent = [f for f in absent if f not in ("unit", "units")]
+                if absent:
+                    undecided["missing_columns"][r.id] = absent
     return {
         "facilities": len(result),
         "by_status": by_status,
         "by_unit_class": by_class,
         "by_rule": by_rule,
+        "undecided": undecided,
     }

@@ -22,6 +22,7 @@ from zoning.cli.options import (
     load_units,
     out_option,
     parse_pairs,
+    rules_path_for,
     scale_options,
     units_option,
 )
@@ -67,6 +68,23 @@ def _summary_text(summary: dict, lang: str) -> str:
     lines.append("按规则:" if lang == "zh" else "by rule:")
     for rid, n in summary["by_rule"].items():
         lines.append(f"  {rid}: {n}")
+    und = summary.get("undecided") or {}
+    for rid, n in und.get("by_rule", {}).items():
+        cols = und.get("missing_columns", {}).get(rid)
+        if lang == "zh":
+            why = f"设施数据缺少字段 {', '.join(cols)}" if cols else "部分设施缺少所需信息"
+            hint = f"（可用 --facility-field {cols[0]}=列名 映射）" if cols else ""
+            lines.append(f"警告: 规则 {rid} 对 {n} 个设施无法判定：{why}{hint}")
+        else:
+            why = (
+                f"the facilities have no {', '.join(repr(c) for c in cols)} column"
+                if cols
+                else "some facilities lack a fact it needs"
+            )
+            hint = f" (map one with --facility-field {cols[0]}=COLUMN)" if cols else ""
+            lines.append(
+                f"warning: rule {rid} could not be decided for {n} facilities: {why}{hint}"
+            )
     return "\n".join(lines)
 
 
@@ -241,7 +259,7 @@ def run(
     "--rules",
     "-r",
     default=None,
-    help="YAML rule file (docs/rules.md); the bundled demo rules if omitted.",
+    help="YAML rule file (docs/rules.md); needed with --units, else the bundled demo rules.",
 )
 @grid_option("A grid the rules name, as NAME=PATH (repeatable; overrides the rule file).")
 @click.option(
@@ -305,7 +323,7 @@ def command(
     from zoning.io.facilities import read_facilities
     from zoning.io.rulefile import read_rules
 
-    rules_path = rules or demo_path("rules.yaml")
+    rules_path = rules_path_for(rules, units)
     rule_set = read_rules(rules_path)
     unit_frame = load_units(
         units, layer=layer, fields=fields, encoding=encoding, assume_crs=assume_crs

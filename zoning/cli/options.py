@@ -48,6 +48,26 @@ fields_option = click.option(
 )
 
 
+def rules_path_for(rules, units) -> Path:
+    """The rule file to use: the one given, else the bundled demo rules, which are written
+    for the demo county; with the user's own units they would judge against another
+    county's layers and access lists, so then a rule file is required."""
+    from zoning.datasets import demo_path
+
+    if rules:
+        return Path(rules)
+    if units:
+        raise InputError(
+            "--units was given without --rules: the bundled rules are written for the demo "
+            "county (青溪县) and its layers, not for these units",
+            source=units,
+            field="--rules",
+            fix="pass your region's rule file with --rules (docs/rules.md; "
+            f"{demo_path('rules.yaml')} is an example to copy)",
+        )
+    return demo_path("rules.yaml")
+
+
 def scale_options(f):
     """``--scheduler ADDRESS`` (an existing Dask cluster) and ``--workers N`` (a local one)."""
     f = click.option(

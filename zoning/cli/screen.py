@@ -22,6 +22,7 @@ from zoning.cli.options import (
     load_units,
     out_option,
     parse_pairs,
+    rules_path_for,
     units_option,
 )
 from zoning.errors import DataSourceError
@@ -47,7 +48,10 @@ def run(projects, units, rules, *, layers, grids, out, lang, inputs, missing="er
 @click.argument("project", required=False)
 @units_option()
 @click.option(
-    "--rules", "-r", default=None, help="YAML rule file; the bundled demo rules if omitted."
+    "--rules",
+    "-r",
+    default=None,
+    help="YAML rule file; needed with --units, else the bundled demo rules.",
 )
 @grid_option("A grid as NAME=PATH (repeatable): rule grids and values reported at the site.")
 @click.option(
@@ -177,7 +181,7 @@ def command(
         if project_id and len(projects) == 1:
             projects["project_id"] = [project_id]
         inputs["project"] = {"path": str(src), "sha256": file_sha256(src)}
-    rules_path = rules or demo_path("rules.yaml")
+    rules_path = rules_path_for(rules, units)
     rule_set = read_rules(rules_path)
     inputs["rules"] = {"path": str(rules_path), "sha256": file_sha256(rules_path)}
     units_path = units or demo_path("units.gpkg")
