@@ -149,7 +149,9 @@ def test_bad_rows_are_kept_as_invalid(units, facilities, rules, red_line):
 
 def test_undecided_rules_are_counted_and_named(units, facilities, red_line):
     # a rule on tags, and facilities without a tags column: never silently "ok"
-    text = RULES + """\
+    text = (
+        RULES
+        + """\
   - id: TG-01
     dimension: spatial
     clause: {zh: 禁止燃煤, en: No coal}
@@ -157,6 +159,7 @@ def test_undecided_rules_are_counted_and_named(units, facilities, red_line):
     outcome: prohibited
     when: {tags: coal}
 """
+    )
     rules = parse_rules(text, source="rules.yaml")
     out = conflicts(units, facilities, rules, layers={"red_line": red_line})
     summary = summarize(out, rules)
