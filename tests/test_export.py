@@ -6,15 +6,18 @@ import copy
 import json
 
 import pytest
+import shapely
 from click.testing import CliRunner
 from conftest import make_units
 from geojson_pydantic import FeatureCollection
 from geojson_rewind import rewind
-from shapely.geometry import Polygon
+from shapely.geometry import Polygon, shape
 
 from zoning.cli import main
+from zoning.errors import CRSError
 from zoning.export.geojson import write_geojson, write_vector
 from zoning.export.units import export_units
+from zoning.io.coords import convert_geometries
 from zoning.io.vector import read_units
 
 
@@ -106,3 +109,55 @@ def test_csv_metadata_goes_to_a_sidecar(tmp_path):
     side = json.loads((tmp_path / "u.meta.json").read_text(encoding="utf-8"))
     assert side == {"area_km2": "EPSG:6933"}
     assert "wkt_wgs84" in out.read_text(encoding="utf-8-sig").splitlines()[0]
+
+
+def test_cli_repair_units_draws_and_exports_a_broken_layer(tmp_path):
+    # a published layer with one self-intersection: refused by default, repaired on request
+    units = make_units()
+    x, y = 501000, 3300000
+    units.loc[1, "geometry"] = Polygon([(x, y), (x + 1000, y + 1000), (x + 1000, y), (x, y + 1000)])
+    src = tmp_path / "in.gpkg"
+    units.to_file(src)
+    for cmd, out in (("export", tmp_path / "u.geojson"), ("map", tmp_path / "m.html")):
+        res = CliRunner().invoke(main, [cmd, str(src), "--repair-units", "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        assert f"repaired unit {units.code[1]} (row 1)" in res.output
+        assert "Self-intersection" in res.output and out.exists()
+    doc = json.loads((tmp_path / "u.geojson").read_text(encoding="utf-8"))
+    assert len(doc["features"]) == len(units)  # nothing dropped
+    fixed = shape(doc["features"][1]["geometry"])
+    assert fixed.is_valid and fixed.geom_type == "MultiPolygon" and len(fixed.geoms) == 2
+
+
+def test_export_keeps_the_layers_own_area(tmp_path):
+    units = make_units().assign(area_km2=[1.5, 1.0, 1.0, 1.0, 1.0, 1.0])
+    export_units(units, tmp_path / "u.geojson")
+    props = [f["properties"] for f in json.loads((tmp_path / "u.geojson").read_text())["features"]]
+    assert props[0]["area_km2_source"] == 1.5  # the user's value, untouched
+    assert props[0]["area_km2"] == pytest.approx(1.0, rel=5e-3)  # computed in EPSG:6933
+
+
+@pytest.mark.filterwarnings("ignore:.crs. was not provided")
+def test_units_in_gcj02_are_converted(tmp_path):
+    units = make_units().to_crs("EPSG:4326")
+    gcj = units.copy()
+    gcj["geometry"] = convert_geometries(units.geometry.values, "wgs84", "gcj02")
+    gcj.set_crs(None, allow_override=True).to_file(tmp_path / "gcj.geojson")  # DataV style
+    back = read_units(tmp_path / "gcj.geojson", coords="gcj02")
+    assert back.crs == "EPSG:4326" and back.attrs["converted_from"] == "gcj02"
+    # the GCJ-02 offset here is ~500 m; back to WGS 84 within 1e-7 degrees (~1 cm)
+    assert shapely.hausdorff_distance(gcj.geometry.values, units.geometry.values).min() > 1e-3
+    assert shapely.hausdorff_distance(back.geometry.values, units.geometry.values).max() < 1e-7
+    out = tmp_path / "u.geojson"
+    res = CliRunner().invoke(
+        main,
+        ["export", str(tmp_path / "gcj.geojson"), "--units-coords", "gcj02", "--out", str(out)],
+    )
+    assert res.exit_code == 0, res.output
+    with pytest.raises(CRSError, match="needs longitude/latitude"):
+        read_units(_projected(tmp_path), coords="gcj02")
+
+
+def _projected(tmp_path):
+    make_units().to_file(tmp_path / "proj.gpkg")
+    return tmp_path / "proj.gpkg"

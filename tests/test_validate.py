@@ -213,3 +213,19 @@ def test_missing_crs_with_projected_coordinates_skips_topology():
     report = validate_units(units)
     assert reasons(report) == [Reason.MISSING_CRS.value]
     assert "not lon/lat" in report.problems.iloc[0]["detail"]
+
+
+def test_cli_empty_feature_collection_is_an_empty_layer(tmp_path):
+    # no features means no fields to find: the problem is the empty layer, not the fields
+    src = tmp_path / "empty.geojson"
+    src.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    res = CliRunner().invoke(main, ["validate", str(src)])
+    assert res.exit_code == 1, res.output
+    assert "empty_layer" in res.output and "code" not in res.output.split("empty_layer")[0]
+
+
+def test_rows_are_integers(units):
+    units.loc[3, "code"] = "bad"
+    report = validate_units(units)
+    assert str(report.problems["row"].dtype) == "Int64"
+    assert report.problems["row"].tolist() == [3]

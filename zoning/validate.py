@@ -99,6 +99,7 @@ class ValidationReport:
             return f"{self.n_units} units checked: no problems found."
         frame = pd.DataFrame(self.problems.drop(columns="geometry"))
         frame["area_m2"] = frame["area_m2"].map(lambda v: "" if pd.isna(v) else f"{v:,.1f}")
+        frame["row"] = frame["row"].astype(object)
         frame = frame.fillna("")
         shown = frame.head(max_rows).to_string(index=False, max_colwidth=70)
         more = "" if len(frame) <= max_rows else f"\n... and {len(frame) - max_rows} more"
@@ -378,6 +379,7 @@ def _report(problems, n, source, crs) -> ValidationReport:
         problems, columns=PROBLEM_COLUMNS, geometry="geometry", crs="EPSG:4326"
     )
     frame["area_m2"] = frame["area_m2"].astype(float)
+    frame["row"] = pd.array(frame["row"], dtype="Int64")  # a row number, never 71.0
     counts = frame["reason"].value_counts().to_dict() if len(frame) else {}
     return ValidationReport(
         frame,

@@ -22,8 +22,10 @@ from zoning.cli.options import (
     load_units,
     out_option,
     parse_pairs,
+    repair_units_option,
     rules_path_for,
     scale_options,
+    units_coords_option,
     units_option,
 )
 from zoning.errors import DataSourceError
@@ -249,6 +251,8 @@ def run(
 
 @click.command("conflicts")
 @units_option()
+@units_coords_option
+@repair_units_option
 @click.option(
     "--facilities",
     "-f",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import click
 
-from zoning.cli.options import load_units, unit_source_options
+from zoning.cli.options import load_units, repair_units_option, unit_source_options
 
 
 @click.command("export")
 @click.argument("units", required=False)
 @unit_source_options
+@repair_units_option
 @click.option(
     "--precision",
     default=6,

@@ -11,6 +11,7 @@ from zoning.cli.options import (
     lang_option,
     load_units,
     out_option,
+    repair_units_option,
     unit_source_options,
 )
 
@@ -19,6 +20,7 @@ from zoning.cli.options import (
 @click.argument("units", required=False)
 @click.argument("layers", nargs=-1)
 @unit_source_options
+@repair_units_option
 @lang_option
 @click.option(
     "--basemap",

@@ -137,18 +137,89 @@ def out_option(required: bool = True, help_text: str = "Output path.", default=N
     )
 
 
+_UNIT_META = "zoning.units"
+
+
+def _remember(ctx, param, value):
+    ctx.meta.setdefault(_UNIT_META, {})[param.name] = value
+    return value
+
+
+#: ``--units-coords`` and ``--repair-units``: how to take the unit layer.  They are read by
+#: :func:`load_units` from the click context, so a command only adds the decorator.
+units_coords_option = click.option(
+    "--units-coords",
+    "units_coords",
+    type=click.Choice(["wgs84", "gcj02", "bd09"]),
+    default="wgs84",
+    show_default=True,
+    expose_value=False,
+    callback=_remember,
+    help="System of the units' lon/lat: gcj02 for Amap/Tencent/DataV boundaries, bd09 "
+    "for Baidu; converted to WGS 84.",
+)
+repair_units_option = click.option(
+    "--repair-units",
+    "repair_units",
+    is_flag=True,
+    expose_value=False,
+    callback=_remember,
+    help="Repair invalid unit polygons (make_valid, polygon parts kept) instead of "
+    "refusing them; every repaired unit is listed on stderr.",
+)
+
+
+def repair_units(frame, *, source=None):
+    """Invalid polygons made valid (their polygonal parts), each repaired row logged."""
+    import numpy as np
+    import shapely
+    from shapely.validation import explain_validity
+
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    bad = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & ~shapely.is_valid(geoms)
+    if not bad.any():
+        return frame
+    fixed = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
+    # keep the polygonal parts of what make_valid returns (lines from collapsed spikes go)
+    parts = [
+        shapely.multipolygons(
+            [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+        )
+        for g in fixed
+    ]
+    why = [explain_validity(g) for g in geoms[bad]]
+    frame = frame.copy()
+    geoms = geoms.copy()
+    geoms[bad] = shapely.normalize(np.asarray(parts, dtype=object))
+    frame = frame.set_geometry(
+        type(frame.geometry)(geoms, index=frame.index, crs=frame.crs), crs=frame.crs
+    )
+    codes = frame["code"].tolist() if "code" in frame else [None] * len(frame)
+    for i, reason in zip(np.flatnonzero(bad), why, strict=True):
+        n = shapely.get_num_geometries(geoms[i])
+        click.echo(
+            f"repaired unit {codes[i]} (row {i}) of {source}: {reason}; "
+            f"now {n} valid polygon part(s)",
+            err=True,
+        )
+    return frame
+
+
 def load_units(
     units, *, layer=None, fields=(), encoding=None, assume_crs=None, check_geometry=True, **kw
 ):
     """Read the unit layer named on the command line, or the bundled demo units.
 
     Units with missing or invalid geometry are refused (one message naming the rows and
-    the fix), except by ``zoning validate`` (``check_geometry=False``), which lists them.
+    the fix), except by ``zoning validate`` (``check_geometry=False``), which lists them,
+    and with ``--repair-units``.  ``--units-coords`` converts GCJ-02/BD-09 layers.
     """
     from zoning.datasets import demo_path
     from zoning.io.vector import read_units
     from zoning.validate import require_valid_geometry
 
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta.get(_UNIT_META, {}) if ctx is not None else {}
     source = units if units else demo_path("units.gpkg")
     frame = read_units(
         source,
@@ -156,16 +227,21 @@ def load_units(
         fields=parse_fields(fields),
         encoding=encoding,
         assume_crs=assume_crs,
+        coords=meta.get("units_coords") or "wgs84",
         **kw,
     )
+    if meta.get("repair_units") and check_geometry:
+        frame = repair_units(frame, source=source)
     if check_geometry:
         require_valid_geometry(frame, source=str(source))
     return frame
 
 
 def unit_source_options(f):
-    """--layer, --field, --encoding and --crs, for commands that read units."""
-    for deco in reversed((layer_option, fields_option, encoding_option, crs_option)):
+    """--layer, --field, --encoding, --crs and --units-coords, for commands that read units."""
+    for deco in reversed(
+        (layer_option, fields_option, encoding_option, crs_option, units_coords_option)
+    ):
         f = deco(f)
     return f
 

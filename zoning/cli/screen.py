@@ -22,7 +22,9 @@ from zoning.cli.options import (
     load_units,
     out_option,
     parse_pairs,
+    repair_units_option,
     rules_path_for,
+    units_coords_option,
     units_option,
 )
 from zoning.errors import DataSourceError
@@ -47,6 +49,8 @@ def run(projects, units, rules, *, layers, grids, out, lang, inputs, missing="er
 @click.command("screen")
 @click.argument("project", required=False)
 @units_option()
+@units_coords_option
+@repair_units_option
 @click.option(
     "--rules",
     "-r",

@@ -16,8 +16,14 @@ from zoning.validate import normalise_units
 
 
 def publishable_units(units: gpd.GeoDataFrame, /) -> gpd.GeoDataFrame:
-    """Units with normalised class and element, class labels and area in km² (EPSG:6933)."""
+    """Units with normalised class and element, class labels and area in km² (EPSG:6933).
+
+    An ``area_km2`` the layer already has is kept, as ``area_km2_source``: the computed
+    area never silently replaces what the user gave.
+    """
     out = normalise_units(units)
+    if "area_km2" in out.columns:
+        out = out.rename(columns={"area_km2": "area_km2_source"})
     out["class_zh"] = [
         UNIT_CLASSES[c].zh if c in UNIT_CLASSES else None for c in out["unit_class"].tolist()
     ]
@@ -36,7 +42,8 @@ def export_units(
     meta = {
         "generator": f"zoning {__version__}",
         "crs": "EPSG:4326 (RFC 7946 lon/lat)",
-        "area_km2": "computed in equal-area EPSG:6933",
+        "area_km2": "computed in equal-area EPSG:6933"
+        + ("; the layer's own area_km2 is kept as area_km2_source" if "area_km2" in units else ""),
         "n_units": len(frame),
     }
     return write_vector(frame, path, layer="units", precision=precision, metadata=meta)

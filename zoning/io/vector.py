@@ -19,7 +19,7 @@ import pyogrio
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
-from zoning.errors import CRSError, DataSourceError, SchemaError
+from zoning.errors import CRSError, DataSourceError, InputError, SchemaError
 from zoning.io.postgis import is_database_uri, read_table
 from zoning.model import PUBLISHED_FIELDS, UNIT_COLUMNS
 
@@ -260,16 +260,29 @@ def read_units(
     assume_crs: str | CRS | None = None,
     allow_empty: bool = False,
     require_crs: bool = True,
+    coords: str = "wgs84",
 ) -> gpd.GeoDataFrame:
     """Read a control-unit layer and map its fields onto the canonical columns.
 
     Parameters are those of :func:`read_vector`, plus ``fields``: a mapping canonical
     name → source field name (e.g. ``{"code": "DYBM"}``).  Published field names
     (``HJZHGKDYBM``, ``ZHGKDYFL``, ``KJBJYS`` …) are recognised without a mapping.
+    ``coords="gcj02"`` or ``"bd09"``: the layer's longitudes/latitudes are in that system
+    (boundaries drawn on Amap/Tencent or Baidu maps, e.g. DataV GeoAtlas) and are
+    converted to WGS 84 (the layer must be in a geographic CRS, or declare none).
 
     Returns a GeoDataFrame with at least ``code`` and ``unit_class`` (values as read;
     :func:`zoning.validate.validate_units` checks them); other source columns are kept.
     """
+    if coords not in ("wgs84", "gcj02", "bd09"):
+        raise InputError(
+            f"coordinate system was '{coords}'",
+            source=source,
+            field="--units-coords",
+            fix="use wgs84, gcj02 or bd09",
+        )
+    if coords != "wgs84" and assume_crs is None:
+        assume_crs = "EPSG:4326"  # GCJ-02/BD-09 files rarely declare a CRS
     geo = read_vector(
         source,
         layer=layer,
@@ -278,6 +291,27 @@ def read_units(
         allow_empty=allow_empty,
         require_crs=require_crs,
     )
+    if coords != "wgs84":
+        if geo.crs is None or not geo.crs.is_geographic:
+            raise CRSError(
+                f"--units-coords {coords} needs longitude/latitude, but the layer is in "
+                f"{geo.crs.name if geo.crs is not None else 'no CRS'}",
+                source=source,
+                field="--units-coords",
+                fix="leave --units-coords out for projected layers",
+            )
+        from zoning.io.coords import convert_geometries
+
+        geo = geo.set_geometry(
+            gpd.GeoSeries(
+                convert_geometries(geo.geometry.values, coords), index=geo.index, crs="EPSG:4326"
+            )
+        )
+        geo.attrs["converted_from"] = coords
+    if len(geo) == 0 and allow_empty:  # no fields to find in an empty layer: validate says so
+        for c, required in UNIT_COLUMNS.items():
+            if required and c not in geo.columns:
+                geo[c] = pd.Series(dtype=object)
     rename = resolve_fields(geo.columns, fields)
     # a mapped field replaces a same-named column of the source (kept as <name>_source)
     clash = {c: f"{c}_source" for c in rename.values() if c in geo.columns and c not in rename}
