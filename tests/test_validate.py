@@ -118,6 +118,7 @@ def test_gap_inside_region(units):
     gap = report.problems[report.problems.reason == "gap"]
     assert len(gap) == 1
     assert gap.iloc[0]["area_m2"] == pytest.approx(1_000_000 - 640_000, rel=5e-3)
+    assert "gaps: 1, 0.360 km² in all (1 ha - 1 km²: 1)" in report.table()
 
 
 def test_gap_same_whether_or_not_the_layer_is_a_coverage():

@@ -104,7 +104,38 @@ class ValidationReport:
         shown = frame.head(max_rows).to_string(index=False, max_colwidth=70)
         more = "" if len(frame) <= max_rows else f"\n... and {len(frame) - max_rows} more"
         counts = ", ".join(f"{k}: {v}" for k, v in self.counts.items())
-        return f"{len(frame)} problem(s) in {self.n_units} units ({counts}):\n{shown}{more}"
+        sizes = self.size_summary()
+        sizes = f"\n{sizes}" if sizes else ""
+        return f"{len(frame)} problem(s) in {self.n_units} units ({counts}):\n{shown}{more}{sizes}"
+
+    #: Size bands (m²) of :meth:`size_summary`.
+    SIZE_BANDS = (
+        (0, 100, "< 100 m²"),
+        (100, 10_000, "100 m² - 1 ha"),
+        (10_000, 1_000_000, "1 ha - 1 km²"),
+        (1_000_000, float("inf"), "> 1 km²"),
+    )
+
+    def size_summary(self) -> str:
+        """Overlaps and gaps by size band with their total area: many small ones are
+        usually slivers of boundaries digitised apart (raise ``--tolerance-m2``)."""
+        lines = []
+        for reason in (Reason.OVERLAP.value, Reason.GAP.value):
+            area = self.problems.loc[self.problems["reason"] == reason, "area_m2"].to_numpy()
+            if len(area) == 0:
+                continue
+            bands = ", ".join(
+                f"{label}: {int(((area >= lo) & (area < hi)).sum())}"
+                for lo, hi, label in self.SIZE_BANDS
+                if ((area >= lo) & (area < hi)).any()
+            )
+            lines.append(f"{reason}s: {len(area)}, {area.sum() / 1e6:,.3f} km² in all ({bands})")
+        if lines and len(self.problems) > 50:
+            lines.append(
+                "many small overlaps/gaps are usually slivers between boundaries digitised "
+                "apart; --tolerance-m2 N hides those under N m²"
+            )
+        return "\n".join(lines)
 
 
 def _problem(reason: Reason, code=None, row=None, detail="", area=None, geom=None, other=None):
