@@ -4,17 +4,24 @@ Facilities come as GeoJSON, GeoPackage, Shapefile or GeoParquet (through
 :func:`zoning.io.vector.read_vector`) or as CSV with longitude/latitude columns (names
 configurable, common Chinese and English spellings found automatically) or x/y columns
 plus a CRS.  Coordinates in GCJ-02 (Amap, Tencent) or BD-09 (Baidu) are converted to
-WGS 84 (:func:`zoning.io.coords.convert`).
+WGS 84 (:func:`zoning.io.coords.convert`).  Source columns are mapped onto the canonical
+facts the rules read (:data:`zoning.model.FACILITY_COLUMNS`) with ``fields``.
 
 Every row is kept: a row whose coordinates are missing, not numbers, not finite or
 impossible (longitude outside -180..180, latitude outside -90..90) gets an empty
 geometry and a reason in the ``coord_problem`` column, so that the caller reports it
-(status ``invalid``) instead of losing it.
+(status ``invalid``) instead of losing it.  A file that cannot give a meaningful answer
+is refused instead: an empty file or layer, a header without rows, and longitude and
+latitude columns that are swapped for most rows.  Rows are numbered from 1 in messages.
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
+import re
+from collections import Counter
+from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 
@@ -29,12 +36,21 @@ from zoning.errors import CRSError, DataSourceError, SchemaError
 from zoning.io.coords import CoordSystem, convert
 from zoning.io.vector import read_vector
 from zoning.model import FACILITY_COLUMNS
+from zoning.rules.engine import _TAG_SPLIT  # one definition of how tags are split
 
 log = logging.getLogger(__name__)
 
 LON_NAMES = ("lon", "lng", "long", "longitude", "经度", "x_wgs84", "gcj_lon", "bd_lon")
 LAT_NAMES = ("lat", "latitude", "纬度", "y_wgs84", "gcj_lat", "bd_lat")
 WGS84 = "EPSG:4326"
+#: Encodings suggested when a CSV is neither UTF-8 nor GBK, with what they are for.
+ENCODING_HINTS = (
+    ("gb18030", "Chinese text (a superset of GBK)"),
+    ("cp1252", "Western European text from Windows or Excel"),
+    ("latin-1", "Western European text (decodes any bytes: check accented names)"),
+)
+#: Bytes of a CSV read to find the line of an undecodable byte and to test encodings.
+_PROBE_BYTES = 16 * 2**20
 
 
 def _find(columns, names, given, what, source) -> str:
@@ -60,25 +76,183 @@ def _find(columns, names, given, what, source) -> str:
     )
 
 
-def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
-    tried = [encoding] if encoding else ["utf-8-sig", "gbk"]
-    last = None
+def _encoding_problem(path: Path, tried: list[str], european: bool = False) -> DataSourceError:
+    """The error for a CSV none of ``tried`` decodes (``european``: GBK decodes it, but
+    into unlikely characters): where, and encodings to try."""
+    with open(path, "rb") as fh:
+        raw = fh.read(_PROBE_BYTES)
+    whole = len(raw) < _PROBE_BYTES
+    line = byte = None
     for enc in tried:
         try:
-            return pd.read_csv(path, encoding=enc, dtype=str, keep_default_na=False, na_values=[""])
+            raw.decode(enc)
         except UnicodeDecodeError as exc:
-            last = exc
+            before = raw[: exc.start]  # lines end in \n, \r\n or a bare \r
+            line = len(before.splitlines()) + (not before or before.endswith((b"\n", b"\r")))
+            byte = raw[exc.start]
+            break
+        except LookupError:
+            break
+    fits = []
+    hints_in_order = sorted(ENCODING_HINTS, key=lambda h: european and h[0] == "gb18030")
+    for enc, _ in hints_in_order:
+        if enc in tried or (european and enc == "gb18030"):
+            continue
+        try:
+            raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        fits.append(enc)
+    where = f" (byte 0x{byte:02x} cannot be decoded)" if byte is not None else ""
+    hints = "; ".join(f"{enc} for {use}" for enc, use in hints_in_order if enc not in tried)
+    found = (
+        f"; the {'file' if whole else f'first {_PROBE_BYTES >> 20} MB'} decodes as "
+        + " and ".join(fits)
+        if fits
+        else ""
+    )
+    names = ["UTF-8" if e == "utf-8-sig" else e for e in tried]
+    if european:
+        text = f"not {names[0]} text{where}, and as GBK it reads as unlikely Chinese characters"
+    elif len(names) > 1:
+        text = f"neither {' nor '.join(names)} text{where}"
+    else:
+        text = f"not {names[0]} text{where}"
+    return DataSourceError(
+        f"the CSV is {text}",
+        source=path,
+        line=line,
+        fix=f"pass --encoding with the file's encoding, e.g. {hints}{found}",
+    )
+
+
+def _not_chinese(path: Path) -> bool:
+    """Whether text that decodes as GBK is more likely European (latin-1, cp1252).
+
+    Chinese text is almost all GB 2312 characters, both of whose bytes are >= 0xA1; an
+    accented letter followed by an ASCII letter (``é`` + ``n``) decodes as a rare GBK
+    character whose second byte is ASCII.  More than half such characters: not GBK.
+    """
+    with open(path, "rb") as fh:
+        text = fh.read(2**20).decode("gbk", errors="ignore")
+    chars = Counter(re.findall(r"[^\x00-\x7f]", text))
+    odd = sum(n for c, n in chars.items() if c.encode("gbk", errors="ignore")[1:2] < b"\x80")
+    return 2 * odd > sum(chars.values())
+
+
+def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
+    tried = [encoding] if encoding else ["utf-8-sig", "gbk"]
+    for enc in tried:
+        if enc == "gbk" and not encoding and _not_chinese(path):
+            # GBK would turn European accents into Chinese characters: ask
+            raise _encoding_problem(path, tried[:1], european=True)
+        try:
+            return pd.read_csv(path, encoding=enc, dtype=str, keep_default_na=False, na_values=[""])
+        except UnicodeDecodeError:
+            continue
+        except LookupError as exc:
+            raise DataSourceError(
+                f"'{enc}' is not a known text encoding",
+                source=path,
+                fix="pass --encoding with a name such as utf-8, gbk, gb18030 or cp1252",
+            ) from exc
+        except pd.errors.EmptyDataError as exc:
+            raise DataSourceError(
+                "the facilities file is empty (no header line, no rows)",
+                source=path,
+                fix="check the export that made it",
+            ) from exc
         except (pd.errors.ParserError, OSError) as exc:
             raise DataSourceError(
                 f"cannot read the CSV ({exc})",
                 source=path,
                 fix="check that it is comma-separated text",
             ) from exc
-    raise DataSourceError(
-        f"the CSV is neither {' nor '.join(tried)} text ({last})",
-        source=path,
-        fix="pass --encoding",
-    )
+    raise _encoding_problem(path, tried)
+
+
+def _map_fields(frame: pd.DataFrame, fields: Mapping[str, str] | None, source) -> pd.DataFrame:
+    """Rename source columns onto canonical facility columns (canonical → source).
+
+    A canonical name the source already has as another column is kept as
+    ``<name>_source``; one source column mapped to several names is copied.
+    """
+    if not fields:
+        return frame
+    cols = [
+        c
+        for c in frame.columns
+        if not isinstance(frame, gpd.GeoDataFrame) or c != frame.geometry.name
+    ]
+    lower = {str(c).strip().lower(): c for c in cols}
+    pairs: dict[str, str] = {}
+    for canon, src in fields.items():
+        if canon not in FACILITY_COLUMNS:
+            close = difflib.get_close_matches(str(canon), list(FACILITY_COLUMNS), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            coord = str(canon).lower() in {"lon", "lat", "lng", "longitude", "latitude", "x", "y"}
+            raise SchemaError(
+                f"'{canon}' is not a facility field{hint}; the fields are "
+                f"{', '.join(FACILITY_COLUMNS)}",
+                source=source,
+                field=str(canon),
+                fix=(
+                    "coordinates are named with --lon-col/--lat-col or --x-col/--y-col"
+                    if coord
+                    else "map a source column onto one of these names (CANONICAL=SOURCE)"
+                ),
+            )
+        src_s = "" if src is None else str(src)
+        actual = src_s if src_s in cols else lower.get(src_s.strip().lower())
+        if actual is None:
+            raise SchemaError(
+                f"source column '{src_s}' (for '{canon}') is not in the file; it has "
+                f"{[str(c) for c in cols]}",
+                source=source,
+                field=src_s,
+                fix="give the column name as it is in the file's header",
+            )
+        pairs[canon] = actual
+    renamed: dict[str, str] = {}
+    copies: dict[str, str] = {}
+    for canon, actual in pairs.items():
+        if actual == canon:
+            continue
+        if actual in renamed:
+            copies[canon] = renamed[actual]
+        else:
+            renamed[actual] = canon
+    clash = {
+        c: f"{c}_source"
+        for c in list(renamed.values()) + list(copies)
+        if c in frame.columns and c not in renamed
+    }
+    out = frame.rename(columns={**clash, **renamed})
+    for canon, first in copies.items():
+        out[canon] = out[first]
+    log.info("%s: facility fields mapped %s", source, pairs)
+    return out
+
+
+def normalise_tags(values: pd.Series) -> pd.Series:
+    """Tags as the rules read them: split on , ; ， ； 、 | and white space, lower-cased,
+    repeated tags dropped, joined by ``,`` (``"Coal"`` → ``coal``, ``"Natural Gas"`` →
+    ``natural,gas``, ``"two_high; VOCs"`` → ``two_high,vocs``).  Empty cells stay empty."""
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # lists (a GeoParquet list column) are not hashable
+        values = values.map(
+            lambda v: ",".join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else v
+        )
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return values
+    norm = [
+        ",".join(dict.fromkeys(t.lower() for t in _TAG_SPLIT.split(str(u)) if t)) for u in uniques
+    ]
+    out = np.array(norm, dtype=object)[np.where(codes < 0, 0, codes)]
+    out[codes < 0] = None
+    return pd.Series(out, index=values.index, name=values.name, dtype=object)
 
 
 def _numeric_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -118,6 +292,16 @@ def _points(frame, xcol, ycol, crs, coords, source) -> gpd.GeoDataFrame:
         problem[out] = "longitude or latitude out of range"
         swapped = out & (np.abs(y) <= 180) & (np.abs(x) <= 90)
         problem[swapped] = "longitude or latitude out of range (columns swapped?)"
+        n_swapped, n_coords = int(swapped.sum()), int(good.sum())
+        if 2 * n_swapped > n_coords:  # most rows, not a few odd ones: the columns
+            first = int(np.flatnonzero(swapped)[0]) + 1
+            raise SchemaError(
+                f"{n_swapped} of {n_coords} rows with coordinates have a longitude/latitude "
+                f"out of range that would fit the other way round (first: row {first}): "
+                f"the longitude column '{xcol}' and the latitude column '{ycol}' look swapped",
+                source=source,
+                fix=f"swap them: --lon-col '{ycol}' --lat-col '{xcol}'",
+            )
         good &= ~out
         zero = good & (x == 0) & (y == 0)
         problem[zero] = "coordinates are 0, 0"
@@ -207,6 +391,7 @@ def read_facilities(
     crs: str | None = None,
     coords: CoordSystem = "wgs84",
     encoding: str | None = None,
+    fields: Mapping[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Read facilities, keeping and flagging rows with unusable coordinates.
 
@@ -227,17 +412,48 @@ def read_facilities(
         WGS 84 (the result is then in EPSG:4326).
     encoding : str, optional (default: None)
         Text encoding (CSV: UTF-8 then GBK are tried; Shapefile: see read_vector).
+    fields : mapping canonical name → source column, optional (default: None)
+        Source columns holding the facts the rules read, e.g. ``{"capacity": "Capacity
+        (MW)", "tags": "Fuel", "name": "Name"}``; canonical names are the keys of
+        :data:`zoning.model.FACILITY_COLUMNS`.  Applied first (source names matched
+        exactly, else ignoring case); an unknown canonical name or source column is a
+        :class:`SchemaError`.  A canonical column the source already has is kept as
+        ``<name>_source``.
 
     Returns
     -------
     GeoDataFrame with every input row, in input order, plus ``coord_problem`` (text, empty
-    when the coordinates are usable); unusable rows have no geometry.
+    when the coordinates are usable); unusable rows have no geometry.  ``tags`` are
+    normalised as the rules read them (:func:`normalise_tags`: lower-case, split on
+    ``,`` ``;`` ``、`` ``|`` and white space, joined by ``,``), so ``Fuel = "Coal"``
+    mapped to ``tags`` matches a rule ``tags: coal``; ``"Natural Gas"`` gives the two
+    tags ``natural`` and ``gas``.  Rows named in messages are numbered from 1 (data rows,
+    the header not counted), as in the ``F<row>`` ids :func:`zoning.conflicts.conflicts`
+    gives rows without a ``facility_id``.
+
+    Raises
+    ------
+    DataSourceError
+        The file cannot be read (missing, empty, header only, undecodable text), or a
+        layer has no features.
+    SchemaError
+        Coordinate columns not found, or swapped (more than half of the rows with
+        coordinates fit only the other way round); a bad ``fields`` mapping.
+    CRSError
+        An unknown CRS, x/y columns without one, ``coords`` on projected data.
     """
     path = Path(source)
     if path.suffix.lower() in {".csv", ".txt"}:
         if not path.exists():
             raise DataSourceError("file not found", source=path, fix="check the path")
-        frame = _numeric_columns(_read_csv(path, encoding))
+        frame = _read_csv(path, encoding)
+        if len(frame) == 0:
+            raise DataSourceError(
+                f"the facilities file has no rows (only a header: {list(frame.columns)})",
+                source=path,
+                fix="check the export that made it",
+            )
+        frame = _numeric_columns(_map_fields(frame, fields, path))
         if x_col or y_col:
             if not (x_col and y_col):
                 raise SchemaError(
@@ -265,15 +481,18 @@ def read_facilities(
         geo = _points(frame, xcol, ycol, the_crs, coords, path)
     else:
         geo = read_vector(source, layer=layer, encoding=encoding, assume_crs=crs)
-        geo = _flag_geometries(geo.reset_index(drop=True), coords, source)
+        geo = _map_fields(geo.reset_index(drop=True), fields, source)
+        geo = _flag_geometries(geo, coords, source)
     geo = _restore_truncated(geo)
+    if "tags" in geo.columns:
+        geo["tags"] = normalise_tags(geo["tags"])
     bad = geo["coord_problem"].notna()
     if bad.any():
         log.warning(
             "%s: %d row(s) with unusable coordinates kept as invalid (first: row %d, %s)",
             source,
             int(bad.sum()),
-            int(np.flatnonzero(bad)[0]),
+            int(np.flatnonzero(bad)[0]) + 1,  # 1-based data rows, as in F<row>
             geo["coord_problem"][bad].iloc[0],
         )
     geo.attrs["source"] = str(source)
