@@ -117,6 +117,31 @@ def test_bad_inputs(planted):
         co_hotspots(units, {"x": (nox, T, 4549)}, {"x": (co2, T, 4549)})
 
 
+def test_grids_of_different_resolution_in_one_crs(planted):
+    # carbon on cells three times finer (each holding a ninth of the 500 m cell's amount):
+    # each grid counts as if alone, so the results are those of the 500 m carbon grid
+    units, nox, co2 = planted
+    fine = np.kron(co2, np.full((3, 3), 1 / 9))
+    t_fine = from_origin(500000.0, 3312000.0, 500.0 / 3, 500.0 / 3)
+    ref = co_hotspots(units, {"nox": (nox, T, 4549)}, {"co2": (co2, T, 4549)}, quantities=Q)
+    res = co_hotspots(units, {"nox": (nox, T, 4549)}, {"co2": (fine, t_fine, 4549)}, quantities=Q)
+    np.testing.assert_array_equal(res["pollutant_t"], ref["pollutant_t"])
+    np.testing.assert_allclose(res["carbon_t"], ref["carbon_t"], rtol=1e-9)
+    assert list(res["co_class"]) == list(ref["co_class"])
+    assert res.attrs["units"]["area_km2"] == "km2 (EPSG:4549)"
+
+
+def test_bare_grid_paths_are_named_as_by_stats():
+    from zoning.cli.hotspots import _named
+
+    assert _named("/d/NOx-2020 v2.tif", "pollutant", "--pollutant-grid") == (
+        "nox_2020_v2",
+        "/d/NOx-2020 v2.tif",
+    )
+    assert _named("so2=/d/a.tif", "pollutant", "--pollutant-grid") == ("so2", "/d/a.tif")
+    assert _named("/d/__.tif", "carbon", "--carbon-grid") == ("carbon", "/d/__.tif")
+
+
 # --- the command line and the map ------------------------------------------------------------
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import logging
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -262,6 +265,88 @@ def test_many_grids_in_several_crs_and_masked_arrays(units):
     assert list(res.index) == list(units.index)
 
 
+def test_grids_of_different_cell_grids_in_one_crs_each_as_if_alone():
+    # in one CRS: a 1 km grid, a misaligned grid of 133.3 m cells (exactextract refuses the
+    # two in one call: "Incompatible extents"), and an aligned 500 m grid (in one call with
+    # it, exactextract counted the 1 km grid in 500 m cells: sums 4 times too large)
+    rng = np.random.default_rng(8)
+    units = _voronoi_units(20, (X0 + 100, Y0 - 5900, X0 + 5900, Y0 - 100), seed=2)
+    grids = {
+        "coarse": (rng.random((6, 6)) * 10, from_origin(X0, Y0, 1000.0, 1000.0), 4549),
+        "fine": (rng.random((60, 45)), from_origin(X0 - 37.0, Y0 + 210.0, 133.3, 133.3), 4549),
+        "half": (rng.random((14, 14)), from_origin(X0 - 500, Y0 + 500, 500.0, 500.0), 4549),
+    }
+    stats = ["sum", "mean", "min", "max", "count", "nodata_share"]
+    q = dict.fromkeys(grids, "amount")
+    together = zonal_stats(units, grids, stats=stats, quantities=q)
+    for name, grid in grids.items():
+        alone = zonal_stats(units, {name: grid}, stats=stats, quantities=q)
+        cols = [f"{name}_{s}" for s in stats]
+        np.testing.assert_array_equal(together[cols].to_numpy(), alone[cols].to_numpy())
+    # the units tile 5.8 x 5.8 km: as many 1 km cells, and the 500 m grid's four times more
+    assert together["coarse_count"].sum() == pytest.approx(5.8 * 5.8, rel=1e-6)
+    assert together["half_count"].sum() == pytest.approx(4 * 5.8 * 5.8, rel=1e-6)
+
+
+def test_an_exactextract_refusal_is_one_input_error_naming_the_grid(units):
+    from zoning.stats import _extract_group
+
+    a = grid_from_array(np.ones((3, 4)), T, 4549, name="a", quantity="amount")
+    # cells 7.5 times finer, not aligned (as WorldPop 1 km and NASADEM 1 arc-second)
+    t = from_origin(X0 - 37, Y0 + 21, 1000 / 7.5, 1000 / 7.5)
+    b = grid_from_array(np.ones((25, 32)), t, 4549, name="b", quantity="amount")
+    geoms = np.asarray(units.geometry.values)
+    # ("Incompatible extents" or "Must construct view at resolution ...", by the grids)
+    with pytest.raises(InputError, match=r"'a', 'b' failed in exactextract: .*Fix: the grids"):
+        _extract_group(
+            geoms,
+            np.arange(len(geoms)),
+            a.crs,
+            [a, b],
+            {"a": ("sum",), "b": ("sum",)},
+            "raster-sequential",
+            1_000_000,
+        )
+
+
+def test_cli_stats_library_error_exit_2_one_line(cli_inputs, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import zoning.stats
+    from zoning.cli import main
+
+    real = zoning.stats._engine
+
+    def failing_engine():
+        def exact_extract(*args, **kw):
+            raise RuntimeError("Cannot determine coverage fraction (it is either 0 or 100%)")
+
+        return (exact_extract, *real()[1:])
+
+    monkeypatch.setattr(zoning.stats, "_engine", failing_engine)
+    upath, nox, _ = cli_inputs
+    out = tmp_path / "x.csv"
+    r = CliRunner().invoke(main, ["stats", "-u", str(upath), "--grid", str(nox), "-o", str(out)])
+    assert r.exit_code == 2, r.output
+    line = [x for x in r.output.splitlines() if "coverage fraction" in x]
+    assert len(line) == 1 and str(nox) in line[0] and "Fix: check the unit geometries" in line[0]
+    assert "Traceback" not in r.output and not out.exists()
+
+
+def test_a_custom_crs_is_logged_by_a_short_name(caplog):
+    from pyproj import CRS
+
+    from zoning.stats import crs_label
+
+    albers = CRS.from_proj4("+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +ellps=GRS80 +units=m")
+    unit = _units([box(1000, 3e6 + 1000, 3000, 3e6 + 3000)], crs=albers)
+    with caplog.at_level(logging.INFO, logger="zoning.stats"):
+        zonal_stats(unit, {"g": (np.ones((4, 4)), from_origin(0, 3e6 + 4000, 1000, 1000), albers)})
+    line = [r.getMessage() for r in caplog.records if "exact statistics" in r.getMessage()]
+    assert line == ["exact statistics of g over 1 units (custom Albers Equal Area)"]
+    assert crs_label("EPSG:4549") == "EPSG:4549" and crs_label(4326) == "EPSG:4326"
+
+
 def test_bad_inputs_name_the_problem(units):
     grid = (np.ones((2, 2)), T, 4549)
     with pytest.raises(InputError, match="statistic"):
@@ -352,6 +437,36 @@ def test_cli_stats_writes_every_unit(cli_inputs, tmp_path, suffix):
     assert by_code.loc["ZH339901399999", "nox_sum"] == 0  # outside: kept, zero coverage
     assert table["nox_sum"].sum() == pytest.approx(6 * 2.0)
     assert by_code["pm_mean"].dropna().round(9).eq(30.0).all()
+    # the final line says where the units of the columns are
+    if suffix == ".geojson":
+        assert "column units in the 'metadata' member of stats.geojson" in r.output
+    else:
+        meta = out.with_name("stats.meta.json")
+        assert f"column units in {meta}" in r.output
+        units = json.loads(meta.read_text(encoding="utf-8"))["column_units"]
+        assert units["nox_sum"] == "t/yr" and units["pm_mean"] == "ug/m3"
+
+
+def test_cli_stats_bare_grid_path_is_named_after_its_file(cli_inputs, tmp_path):
+    from click.testing import CliRunner
+
+    from zoning.cli import main
+
+    upath, nox, pm = cli_inputs
+    other = tmp_path / "NOx-2020 v2.tif"
+    other.write_bytes(nox.read_bytes())
+    out = tmp_path / "s.csv"
+    args = ["stats", "-u", str(upath), "--grid", str(other), "--grid", f"pm={pm}", "-o", str(out)]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert {"nox_2020_v2_sum", "pm_mean"} <= set(table.columns)
+    assert table["nox_2020_v2_sum"].sum() == pytest.approx(6 * 2.0)
+    # two grids of one name: refused, not one silently dropped
+    r = CliRunner().invoke(
+        main, ["stats", "-u", str(upath), "--grid", str(nox), "--grid", f"nox={pm}", "-o", str(out)]
+    )
+    assert r.exit_code == 2 and "two grids are named 'nox'" in r.output
 
 
 def test_cli_stats_bad_inputs_exit_2(cli_inputs, tmp_path):

@@ -34,7 +34,7 @@ from scipy import stats as sps
 
 from zoning.errors import InputError
 from zoning.geo import EQUAL_AREA
-from zoning.stats import GridLike, zonal_stats
+from zoning.stats import GridLike, crs_label, zonal_stats
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +257,7 @@ def co_hotspots(
     out["co_class_label"] = [CO_CLASSES[c][0 if lang == "zh" else 1] for c in cls]
     counts = {c: int((cls == c).sum()) for c in CO_CLASSES}
     out.attrs["units"] = {
-        "area_km2": f"km2 ({area_crs.to_string()})",
+        "area_km2": f"km2 ({crs_label(area_crs)})",
         "pollutant_t": "t/yr",
         "carbon_t": "t/yr",
         "pollutant_t_per_km2": "t/km2/yr",

@@ -270,18 +270,66 @@ def _extract_group(geoms, rows, crs, grids, stats_by_grid, strategy, max_cells):
         ops += o
         recipes[g.name] = recipe
     features = _feature_source(geoms, rows, crs.to_wkt())
-    df = exact_extract(
-        None,
-        features,
-        ops,
-        include_cols=["_row"],
-        output="pandas",
-        strategy=strategy,
-        max_cells_in_memory=max_cells,
-    )
-    del keep_alive
+    try:
+        df = exact_extract(
+            None,
+            features,
+            ops,
+            include_cols=["_row"],
+            output="pandas",
+            strategy=strategy,
+            max_cells_in_memory=max_cells,
+        )
+    except InputError:
+        raise  # ours, from reading a grid: already names the file and the fix
+    except (RuntimeError, ValueError) as exc:
+        raise _engine_error(grids, exc) from exc
+    finally:
+        del keep_alive
     df = df.set_index("_row")
     return df, recipes
+
+
+def _engine_error(grids: Sequence[Grid], exc: Exception) -> InputError:
+    """exactextract's refusal of our inputs as one line naming the grid file(s) and a fix."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    low = text.lower()
+    if "incompatible extents" in low or "construct view" in low:
+        fix = (
+            "the grids do not share one cell grid: compute them in separate runs, or "
+            "resample one onto the other's grid (gdalwarp -tr/-te)"
+        )
+    elif "geometr" in low or "coverage fraction" in low or "topology" in low:
+        fix = "check the unit geometries with `zoning validate` and repair or simplify them"
+    else:
+        fix = "check the grid's CRS, extent and cell size (gdalinfo) and that the units overlap it"
+    names = ", ".join(f"'{g.name}'" for g in grids)
+    return InputError(
+        f"exact statistics of grid(s) {names} failed in exactextract: {text}",
+        source=", ".join(str(g.source or g.name) for g in grids),
+        fix=fix,
+    )
+
+
+def crs_label(crs) -> str:
+    """A short name of a CRS for messages: ``EPSG:4326``, else its name (never the WKT)."""
+    from pyproj import CRS
+
+    crs = CRS.from_user_input(crs)
+    auth = crs.to_authority(min_confidence=100)
+    if auth:
+        return f"{auth[0]}:{auth[1]}"
+    name = crs.name or ""
+    if name.lower() in ("", "unnamed", "unknown", "undefined"):
+        op = crs.coordinate_operation
+        kind = op.method_name if op is not None else ("geographic" if crs.is_geographic else "")
+        name = f"custom {kind}".strip() if kind else "custom CRS"
+    return name
+
+
+def _geometry_key(grid: Grid) -> tuple:
+    """Grids with the same key share one cell grid (one exactextract call)."""
+    return (tuple(grid.transform)[:6], grid.width, grid.height)
 
 
 def zonal_stats(
@@ -381,47 +429,34 @@ def _assemble(units, grids, stats_by_grid, strategy, max_cells):
         )
     out = units.copy()
     col_units: dict[str, str] = {}
-    # one pass per CRS: the units are reprojected to it, grids are never resampled
-    by_crs: dict[str, list[Grid]] = {}
+    # the units are reprojected once per CRS, grids are never resampled; one exactextract
+    # call per cell grid (transform and shape): exactextract refuses grids of one call that
+    # are not aligned ("Incompatible extents"), and counts a coarser grid's cells in the
+    # finer grid's cells when they are (a sum 4 times too large for a grid twice as coarse)
+    by_crs: dict[str, dict[tuple, list[Grid]]] = {}
     for g in grids:
-        by_crs.setdefault(g.crs.to_wkt(), []).append(g)
+        by_crs.setdefault(g.crs.to_wkt(), {}).setdefault(_geometry_key(g), []).append(g)
     rows = np.flatnonzero(usable)
-    for group in by_crs.values():
-        crs = group[0].crs
+    for by_geometry in by_crs.values():
+        crs = next(iter(by_geometry.values()))[0].crs
         geo = units.geometry if units.crs.equals(crs) else units.geometry.to_crs(crs)
         geoms = geo.values[rows]
         if invalid.any():
             bad = ~shapely.is_valid(geoms)
             geoms = geoms.copy()
             geoms[bad] = shapely.make_valid(geoms[bad])
-        log.info(
-            "exact statistics of %s over %d units (%s)",
-            ", ".join(g.name for g in group),
-            len(rows),
-            crs.to_string(),
-        )
-        df, recipes = _extract_group(
-            np.asarray(geoms), rows, crs, group, stats_by_grid, strategy, max_cells
-        )
-        for g in group:
-            _require_data(g, df[recipes[g.name]["_valid"][1]].to_numpy(dtype="float64"))
-            for stat, recipe in recipes[g.name].items():
-                if stat.startswith("_"):
-                    continue
-                values = np.full(n, np.nan)
-                if recipe[0] == "col":
-                    col = df[recipe[1]].to_numpy(dtype="float64")
-                else:
-                    valid = df[recipe[1]].to_numpy(dtype="float64")
-                    total = df[recipe[2]].to_numpy(dtype="float64")
-                    with np.errstate(invalid="ignore", divide="ignore"):
-                        col = np.where(total > 0, 1.0 - valid / total, np.nan)
-                values[df.index.to_numpy()] = col
-                if stat in ("sum", "count"):
-                    values[rows] = np.nan_to_num(values[rows], nan=0.0)
-                name = f"{g.name}_{stat}"
-                out[name] = values
-                col_units[name] = _stat_units(stat, g)
+        geoms = np.asarray(geoms)
+        for group in by_geometry.values():
+            log.info(
+                "exact statistics of %s over %d units (%s)",
+                ", ".join(g.name for g in group),
+                len(rows),
+                crs_label(crs),
+            )
+            df, recipes = _extract_group(
+                geoms, rows, crs, group, stats_by_grid, strategy, max_cells
+            )
+            _collect(out, col_units, n, rows, df, recipes, group)
     out.attrs["units"] = col_units
     out.attrs["grids"] = {
         g.name: {
@@ -434,6 +469,29 @@ def _assemble(units, grids, stats_by_grid, strategy, max_cells):
         for g in grids
     }
     return out
+
+
+def _collect(out, col_units, n, rows, df, recipes, group) -> None:
+    """Our statistics of each grid of a group, from exactextract's columns, into ``out``."""
+    for g in group:
+        _require_data(g, df[recipes[g.name]["_valid"][1]].to_numpy(dtype="float64"))
+        for stat, recipe in recipes[g.name].items():
+            if stat.startswith("_"):
+                continue
+            values = np.full(n, np.nan)
+            if recipe[0] == "col":
+                col = df[recipe[1]].to_numpy(dtype="float64")
+            else:
+                valid = df[recipe[1]].to_numpy(dtype="float64")
+                total = df[recipe[2]].to_numpy(dtype="float64")
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    col = np.where(total > 0, 1.0 - valid / total, np.nan)
+            values[df.index.to_numpy()] = col
+            if stat in ("sum", "count"):
+                values[rows] = np.nan_to_num(values[rows], nan=0.0)
+            name = f"{g.name}_{stat}"
+            out[name] = values
+            col_units[name] = _stat_units(stat, g)
 
 
 def _require_data(grid: Grid, valid_cells: np.ndarray) -> None:
@@ -457,4 +515,4 @@ def _stat_units(stat: str, grid: Grid) -> str:
     return grid.output_units + (" per cell" if grid.quantity != "concentration" else "")
 
 
-__all__ = ["DEFAULT_STATS", "STATS", "zonal_stats"]
+__all__ = ["DEFAULT_STATS", "STATS", "crs_label", "zonal_stats"]

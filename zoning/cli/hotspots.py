@@ -21,12 +21,10 @@ log = logging.getLogger(__name__)
 
 
 def _named(value: str | None, default_name: str, hint: str) -> tuple[str, str] | None:
-    if value is None:
-        return None
-    name, sep, path = value.partition("=")
-    if sep and name and path and not Path(value).exists():
-        return name.strip(), path.strip()
-    return Path(value).stem or default_name, value
+    """``[NAME=]PATH`` as in ``zoning stats --grid``; a bare PATH is named after its file."""
+    from zoning.cli.stats import split_grid
+
+    return None if value is None else split_grid(value, default_name)
 
 
 def run(

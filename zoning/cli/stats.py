@@ -2,18 +2,19 @@
 
 One row per unit (every unit, unit codes kept) with ``<grid>_<stat>`` columns, written as
 CSV, GeoJSON, GeoPackage or GeoParquet by the extension of ``--out``.  CSV holds no
-geometry; GeoJSON carries the units of each column in its ``metadata`` member.
+geometry; GeoJSON carries the units of each column in its ``metadata`` member, the other
+formats in a ``<name>.meta.json`` beside the output (named on stderr).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import click
 
 from zoning.cli.options import (
-    grid_option,
     load_units,
     out_option,
     scale_options,
@@ -36,6 +37,55 @@ def _pairs(values, hint: str) -> dict[str, str]:
             raise click.BadParameter(f"'{value}' is not NAME=VALUE", param_hint=hint)
         out[name.strip()] = text.strip()
     return out
+
+
+def grid_name(path) -> str:
+    """A grid's name from its file: the stem lowercased, other characters than letters
+    and digits turned into ``_`` (``ppp_2020_1km_Aggregated.tif`` → ``ppp_2020_1km_aggregated``).
+    """
+    return re.sub(r"[\W_]+", "_", Path(str(path)).stem.lower()).strip("_")
+
+
+def split_grid(value: str, default: str = "grid") -> tuple[str, str]:
+    """``NAME=PATH`` or a bare ``PATH`` (named by :func:`grid_name`) into (name, path).
+
+    A value that is an existing file is a path even when it holds a ``=``.
+    """
+    name, sep, path = value.partition("=")
+    if sep and name.strip() and path.strip() and not Path(value).exists():
+        return name.strip(), path.strip()
+    return grid_name(value) or default, value.strip()
+
+
+def _parse_grids(ctx, param, values) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for value in values:
+        if not value.strip() or value.strip().endswith("="):
+            raise click.BadParameter(f"'{value}' is not [NAME=]PATH", param_hint="--grid")
+        name, path = split_grid(value)
+        if name in out:
+            raise click.BadParameter(
+                f"two grids are named '{name}' ({out[name]} and {path}); name them with NAME=PATH",
+                param_hint="--grid",
+            )
+        out[name] = path
+    return out
+
+
+def _units_where(path) -> str | None:
+    """Where the units of the output's columns are written, for the final message."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".geojson", ".json"):
+        return f"column units in the 'metadata' member of {path.name}"
+    if suffix in (".csv", ".gpkg", ".parquet", ".geoparquet"):
+        return f"column units in {_meta_path(path)}"
+    return None
+
+
+def _meta_path(path: Path) -> Path:
+    # the name export.geojson.write_vector gives a CSV's sidecar
+    return path.with_name(path.stem + ".meta.json")
 
 
 def _demo_grids() -> dict[str, str]:
@@ -64,7 +114,7 @@ def run(
 ) -> Path:
     """Compute the statistics (on a Dask cluster with ``scheduler``/``workers``) and write
     them to ``out`` (format by extension)."""
-    from zoning.export.geojson import write_vector
+    from zoning.export.geojson import write_json, write_vector
     from zoning.stats import zonal_stats
 
     options = dict(
@@ -94,6 +144,9 @@ def run(
         path = write_vector(pd.DataFrame(res[keep]), out, metadata=meta)
     else:
         path = write_vector(res, out, metadata=meta if suffix in (".geojson", ".json") else None)
+        if suffix in (".gpkg", ".parquet", ".geoparquet"):
+            # these formats keep no column units: a sidecar like a CSV's does
+            write_json(meta, _meta_path(Path(out)))
     log.info("wrote %s: %d units x %d statistics", path, len(res), len(new_cols))
     return path
 
@@ -101,9 +154,15 @@ def run(
 @click.command("stats")
 @units_option()
 @unit_source_options
-@grid_option(
-    "A grid as NAME=PATH (GeoTIFF, NetCDF; repeatable). Default with the demo "
-    "units: every demo grid."
+@click.option(
+    "--grid",
+    "grids",
+    multiple=True,
+    metavar="[NAME=]PATH",
+    callback=_parse_grids,
+    help="A grid as NAME=PATH or PATH (GeoTIFF, NetCDF; repeatable); a bare PATH is named "
+    "after its file (lowercased, other characters than letters and digits as _). "
+    "Default with the demo units: every demo grid.",
 )
 @click.option(
     "--stat",
@@ -163,7 +222,7 @@ def command(
             raise InputError(
                 "no grid given",
                 field="--grid",
-                fix="add --grid NAME=PATH (repeatable), e.g. --grid nox=nox.tif",
+                fix="add --grid [NAME=]PATH (repeatable), e.g. --grid nox=nox.tif",
             )
         grids = _demo_grids()
     frame = load_units(units, layer=layer, fields=fields, encoding=encoding, assume_crs=assume_crs)
@@ -186,7 +245,12 @@ def command(
         scheduler=scheduler,
         workers=workers,
     )
-    click.echo(f"zoning stats: {len(frame)} units x {len(grids)} grid(s) -> {path}", err=True)
+    where = _units_where(path)
+    click.echo(
+        f"zoning stats: {len(frame)} units x {len(grids)} grid(s) -> {path}"
+        + (f"; {where}" if where else ""),
+        err=True,
+    )
 
 
 def demo_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
