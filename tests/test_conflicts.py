@@ -454,3 +454,54 @@ def test_every_vector_format_reads_the_same(tmp_path, facilities, suffix):
     assert f.facility_id.tolist() == facilities.facility_id.tolist()
     assert f.coord_problem.isna().all()
     np.testing.assert_allclose(f.geometry.x, ll.geometry.x)
+
+
+def test_cli_facts_from_other_columns_and_constants(files):
+    # a plant list as published: Fuel and "Capacity (MW)" columns, no tags, no units
+    ll = gpd.GeoSeries([Point(X0 + 1500, Y0 + 500)] * 3, crs="EPSG:4549").to_crs("EPSG:4326")
+    table = pd.DataFrame(
+        {
+            "Name": ["A", "B", "C"],
+            "Fuel": ["Coal", "Gas", "Coal"],
+            "Capacity (MW)": [600, 600, 100],
+            "Longitude": ll.x,
+            "Latitude": ll.y,
+        }
+    )
+    table.to_csv(files / "plants.csv", index=False)
+    (files / "coal.yaml").write_text(
+        """\
+version: 1
+rules:
+  - id: CO-01
+    dimension: emission
+    clause: {zh: 300MW以上燃煤须倍量替代, en: Coal of 300 MW or more needs offsets}
+    message: {zh: 须倍量替代, en: Needs offsets}
+    outcome: restricted
+    requirement: {zh: 倍量替代, en: 2:1 offset}
+    when: {all: [{tags: coal}, {capacity: {ge: 300, unit: MW}}]}
+""",
+        encoding="utf-8",
+    )
+    args = ["conflicts", "-u", str(files / "units.gpkg"), "-f", str(files / "plants.csv")]
+    args += ["-r", str(files / "coal.yaml"), "--lang", "en"]
+    res = CliRunner().invoke(main, [*args, "--out", str(files / "a")])
+    assert res.exit_code == 0, res.output
+    assert "CO-01 could not be decided for 3 facilities" in res.output  # no tags, no capacity
+    mapped = [
+        "--facility-field",
+        "tags=Fuel",
+        "--facility-field",
+        "capacity=Capacity (MW)",
+        "--facility-fact",
+        "capacity_unit=MW",
+    ]
+    res = CliRunner().invoke(main, [*args, *mapped, "--out", str(files / "b")])
+    assert res.exit_code == 0, res.output
+    out = pd.read_csv(files / "b" / "conflicts.csv", encoding="utf-8-sig")
+    assert out.status.tolist() == ["restricted", "ok", "ok"]
+    assert "could not be decided" not in res.output
+    res = CliRunner().invoke(
+        main, [*args, "--facility-fact", "colour=red", "--out", str(files / "c")]
+    )
+    assert res.exit_code == 2 and "not a facility fact" in res.output

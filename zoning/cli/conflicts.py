@@ -28,7 +28,7 @@ from zoning.cli.options import (
     units_coords_option,
     units_option,
 )
-from zoning.errors import DataSourceError
+from zoning.errors import DataSourceError, InputError
 from zoning.model import class_label
 
 log = logging.getLogger(__name__)
@@ -249,6 +249,36 @@ def run(
     return {k: Path(out) / v for k, v in names.items()}
 
 
+def _with_constant_facts(fac, facts: dict[str, str]):
+    """``--facility-fact NAME=VALUE``: fill NAME where a facility has no value."""
+    from zoning.model import FACILITY_COLUMNS
+
+    allowed = sorted(set(FACILITY_COLUMNS) - {"facility_id", "name", "name_en"})
+    for name, value in facts.items():
+        if name not in allowed:
+            raise InputError(
+                f"'{name}' is not a facility fact",
+                field="--facility-fact",
+                fix=f"use one of {allowed}",
+            )
+        given: object = value
+        if name == "capacity" or name.endswith(("_t", "_tce")):
+            try:
+                given = float(value)
+            except ValueError as exc:
+                raise InputError(
+                    f"{name}={value} is not a number", field="--facility-fact", fix="give a number"
+                ) from exc
+        fac = fac.copy(deep=False)
+        if name in fac.columns:
+            col = fac[name].astype(object)
+            blank = col.isna() | (col.astype(str).str.strip() == "")
+            fac[name] = col.mask(blank, given)
+        else:
+            fac[name] = given
+    return fac
+
+
 @click.command("conflicts")
 @units_option()
 @units_coords_option
@@ -285,6 +315,22 @@ def run(
     show_default=True,
     help="System of the facilities' longitude/latitude.",
 )
+@click.option(
+    "--facility-field",
+    "facility_fields",
+    multiple=True,
+    metavar="FACT=COLUMN",
+    help="Take a fact the rules use from a column of the facilities, e.g. "
+    "--facility-field tags=Fuel --facility-field capacity='Capacity (MW)' (repeatable).",
+)
+@click.option(
+    "--facility-fact",
+    "facility_facts",
+    multiple=True,
+    metavar="FACT=VALUE",
+    help="A fact the same for every facility that has none, e.g. --facility-fact "
+    "capacity_unit=MW (repeatable).",
+)
 @click.option("--lon-col", default=None, help="Longitude column of a CSV.")
 @click.option("--lat-col", default=None, help="Latitude column of a CSV.")
 @click.option("--x-col", default=None, help="Projected x column of a CSV (needs --crs).")
@@ -304,6 +350,8 @@ def command(
     named_layers,
     facilities_layer,
     coords,
+    facility_fields,
+    facility_facts,
     lon_col,
     lat_col,
     x_col,
@@ -342,7 +390,9 @@ def command(
         crs=assume_crs,
         coords=coords,
         encoding=encoding,
+        fields=parse_pairs(facility_fields, "--facility-field") or None,
     )
+    fac = _with_constant_facts(fac, parse_pairs(facility_facts, "--facility-fact"))
     lay, grd, _ = bind_rule_inputs(
         rule_set, parse_pairs(named_layers, "--named-layer"), grids, assume_crs
     )
