@@ -13,7 +13,13 @@ from pathlib import Path
 
 import click
 
-from zoning.cli.options import lang_option, load_units, out_option, unit_source_options
+from zoning.cli.options import (
+    lang_option,
+    load_units,
+    out_option,
+    repair_units_option,
+    unit_source_options,
+)
 from zoning.cli.options import units_option as _units_option
 from zoning.errors import InputError
 
@@ -76,6 +82,7 @@ def run(
 @click.command("hotspots")
 @_units_option()
 @unit_source_options
+@repair_units_option
 @click.option(
     "--pollutant-grid",
     "pollutant",

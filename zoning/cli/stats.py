@@ -17,6 +17,7 @@ import click
 from zoning.cli.options import (
     load_units,
     out_option,
+    repair_units_option,
     scale_options,
     unit_source_options,
     units_option,
@@ -154,6 +155,7 @@ def run(
 @click.command("stats")
 @units_option()
 @unit_source_options
+@repair_units_option
 @click.option(
     "--grid",
     "grids",
