@@ -108,6 +108,7 @@ def _map(result, units, layers, rules, lang: str, path: Path, title: str) -> Non
     labels = STATUS_LABELS[lang]
     wm = WebMap(title, lang=lang)
     wm.add_units(units)
+    wm.focus(units)  # the region checked; facilities far outside it are a pan away
     for name, layer in layers.items():
         ref = rules.layers.get(name)
         label = (ref.zh if zh else ref.en) if ref is not None else None
