@@ -406,3 +406,21 @@ def test_cli_afforest_filters_from_files(tmp_path, files):
         ],
     )
     assert bad.exit_code == 2 and ":METRES" in bad.output
+
+
+def test_areas_are_measured_on_the_ellipsoid_not_in_the_layers_projection():
+    # the same 1 ha field drawn in UTM 50N 3 degrees east of its central meridian (scale
+    # about 1.0008) and in EPSG:4549 at its central meridian: the same area to the m²
+    field = gpd.GeoDataFrame(
+        {"parcel_id": ["A"], "soil_class": [3]},
+        geometry=[box(X0, Y0, X0 + 100, Y0 + 100)],
+        crs=CRS,
+    )
+    utm = field.to_crs("EPSG:32650")
+    planar_ha = utm.area.iloc[0] / 1e4
+    assert planar_ha > 1.001  # what the projection alone would say
+    for frame in (field, utm):
+        cand = find_candidates(frame, min_patch_area_ha=0.5)
+        assert cand.parcels["area_ha"].iloc[0] == pytest.approx(1.0, abs=1e-4)
+        assert cand.patches["area_ha"].iloc[0] == pytest.approx(1.0, abs=1e-4)
+        assert cand.params["area_crs"] == "EPSG:6933"

@@ -34,7 +34,7 @@ from affine import Affine
 from pyproj import CRS
 
 from zoning.errors import InputError, SchemaError
-from zoning.geo import metric_crs
+from zoning.geo import EQUAL_AREA, metric_crs
 from zoning.optimize import Backend, Selection, select_under_budget
 from zoning.soil import STRICT
 
@@ -279,8 +279,10 @@ def find_candidates(
     m = frame.to_crs(crs) if CRS.from_user_input(frame.crs) != crs else frame
     geoms = m.geometry
     n = len(frame)
-    area_ha = geoms.area.to_numpy() / 1e4
-    frame["area_ha"] = np.round(area_ha, 4)
+    # areas on the ellipsoid (equal-area CRS); distances and adjacency in the metric CRS
+    # to the square metre (1e-4 ha), the figure filters and budgets then use
+    area_ha = np.round(frame.to_crs(EQUAL_AREA).geometry.area.to_numpy() / 1e4, 4)
+    frame["area_ha"] = area_ha
     codes: list[list[str]] = [[] for _ in range(n)]
     zh: list[list[str]] = [[] for _ in range(n)]
     en: list[list[str]] = [[] for _ in range(n)]
@@ -382,6 +384,7 @@ def find_candidates(
         "exclude": sorted(exclude or {}),
         "distance_limits": [(d.name, d.min_m, d.max_m) for d in distance_limits or []],
         "metric_crs": crs.to_string(),
+        "area_crs": EQUAL_AREA,
     }
     log.info(
         "%d of %d parcels are candidates, in %d patches",
@@ -413,7 +416,7 @@ def _patches(frame, metric, patch_of, id_column):
         {
             "comp": patch_of[sel],
             "id": frame[id_column].to_numpy()[sel],
-            "area": metric.geometry.area.to_numpy()[sel] / 1e4,
+            "area": frame["area_ha"].to_numpy(dtype="float64")[sel],
             "slope": frame["slope_deg"].to_numpy(dtype="float64")[sel],
             "ratio": pd.to_numeric(
                 frame.get("max_ratio_screening", pd.Series(np.nan, index=frame.index)),

@@ -168,7 +168,10 @@ def run(
     rejected = gpd.GeoDataFrame(rejected, geometry="geometry", crs=par.crs)
     summary = dict(res.summary)
     summary["crs_of_outputs"] = (
-        "EPSG:4326 (RFC 7946 GeoJSON); areas in the metric CRS " + summary["filters"]["metric_crs"]
+        "EPSG:4326 (RFC 7946 GeoJSON); areas (ha) in equal-area "
+        + summary["filters"].get("area_crs", "EPSG:6933")
+        + "; distances and adjacency (m) in "
+        + summary["filters"]["metric_crs"]
     )
     meta = {
         "summary": {
@@ -202,10 +205,12 @@ def _map(selected, unselected, rejected, path: Path, lang: str, t: dict, summary
     from zoning.export.webmap import WebMap
 
     metric = summary.get("filters", {}).get("metric_crs") or "UTM"
+    area = summary.get("filters", {}).get("area_crs") or "EPSG:6933"
     note = (
-        f"坐标：WGS 84 经纬度；面积按投影坐标系 {metric} 计算 (ha)"
+        f"坐标：WGS 84 经纬度；面积按等积投影 {area} 计算 (ha)，距离按 {metric} 计算 (m)"
         if lang == "zh"
-        else f"Coordinates: WGS 84 lon/lat; areas computed in projected {metric} (ha)"
+        else f"Coordinates: WGS 84 lon/lat; areas in equal-area {area} (ha), "
+        f"distances in {metric} (m)"
     )
     wm = WebMap(t["title"], lang=lang, crs_note=note)
     reason = "reason_zh" if lang == "zh" else "reason_en"
