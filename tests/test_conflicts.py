@@ -505,3 +505,49 @@ rules:
         main, [*args, "--facility-fact", "colour=red", "--out", str(files / "c")]
     )
     assert res.exit_code == 2 and "not a facility fact" in res.output
+
+
+def test_distances_of_lonlat_facilities_are_local_and_independent_of_the_table():
+    # a national table in lon/lat: a 500 m rule near 95E must give the same answer
+    # whether facilities near 125E are evaluated with it or not (one UTM zone for the
+    # whole table used to stretch distances by 2-3 % 15 degrees from its meridian)
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    sites = {"W": (95.0, 30.0), "E": (125.0, 30.0)}
+    red = gpd.GeoDataFrame(geometry=[Point(*xy) for xy in sites.values()], crs="EPSG:4326")
+    units = gpd.GeoDataFrame(
+        {"code": ["ZH33990110001", "ZH33990110002"], "unit_class": [1, 1]},
+        geometry=[box(x - 0.5, y - 0.5, x + 0.5, y + 0.5) for x, y in sites.values()],
+        crs="EPSG:4326",
+    )
+    rows = []
+    for name, (x, y) in sites.items():
+        for d in (490.0, 510.0):
+            lon, lat, _ = geod.fwd(x, y, 90.0, d)
+            rows.append(
+                {"facility_id": f"{name}{int(d)}", "sector": "3011", "lon": lon, "lat": lat}
+            )
+    fac = gpd.GeoDataFrame(
+        rows, geometry=[Point(r["lon"], r["lat"]) for r in rows], crs="EPSG:4326"
+    )
+    rules = parse_rules(
+        """\
+version: 1
+layers:
+  red_line: {path: red.gpkg}
+rules:
+  - id: RL-500
+    dimension: spatial
+    clause: {zh: 红线500米内禁止工业, en: No industry within 500 m of the red line}
+    message: {zh: 距红线不足500米, en: Within 500 m of the red line}
+    outcome: prohibited
+    when: {all: [{sector: [C]}, {near: {layer: red_line, within_m: 500}}]}
+""",
+        source="rules.yaml",
+    )
+    together = conflicts(units, fac, rules, layers={"red_line": red})
+    west = conflicts(units, fac.iloc[:2], rules, layers={"red_line": red})
+    want = ["conflict", "ok", "conflict", "ok"]  # 490 m inside, 510 m outside, both places
+    assert together.status.tolist() == want
+    assert west.status.tolist() == want[:2]

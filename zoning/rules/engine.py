@@ -181,6 +181,10 @@ class _Context:
             self._metric_crs = crs if crs.is_projected else self.s.estimate_utm_crs()
         return self._metric_crs
 
+    def projected(self) -> bool:
+        """True when the subjects are in a projected CRS (measured in it as they are)."""
+        return CRS.from_user_input(self.s.crs).is_projected if self.s.crs is not None else False
+
     def metric_geoms(self, rows: np.ndarray) -> np.ndarray:
         """Geometries of ``rows`` (indices) in the metric CRS."""
         crs = self.metric_crs()
@@ -403,25 +407,75 @@ def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
         target = ctx.units.loc[np.isin(classes, c.unit_class)]
         fact = "units"
     key = ("near", fact, c.unit_class, c.within_m)
-    if key not in ctx.cache:
-        geoms = np.asarray(target.to_crs(crs).geometry.values) if len(target) else np.array([])
-        if len(geoms):
-            geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-        tree = shapely.STRtree(geoms) if len(geoms) else None
-        ctx.cache[key] = (tree, np.zeros(ctx.n, dtype=bool), np.zeros(ctx.n, dtype=bool))
-    tree, hit, done = ctx.cache[key]
-    rows = np.flatnonzero(need & ~done & ctx.geom_ok())
-    if len(rows) and tree is not None:
-        subj = ctx.metric_geoms(rows)
-        if c.within_m == 0:
-            idx = tree.query(subj, predicate="intersects")
-        else:
-            idx = tree.query(subj, predicate="dwithin", distance=c.within_m)
-        hit[rows[idx[0]]] = True
+    if ctx.projected():
+        # the subjects' own projected CRS (the user's choice of metric CRS)
+        if key not in ctx.cache:
+            geoms = np.asarray(target.to_crs(crs).geometry.values) if len(target) else np.array([])
+            if len(geoms):
+                geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+            tree = shapely.STRtree(geoms) if len(geoms) else None
+            ctx.cache[key] = (tree, np.zeros(ctx.n, dtype=bool), np.zeros(ctx.n, dtype=bool))
+        tree, hit, done = ctx.cache[key]
+        rows = np.flatnonzero(need & ~done & ctx.geom_ok())
+        if len(rows) and tree is not None:
+            subj = ctx.metric_geoms(rows)
+            if c.within_m == 0:
+                idx = tree.query(subj, predicate="intersects")
+            else:
+                idx = tree.query(subj, predicate="dwithin", distance=c.within_m)
+            hit[rows[idx[0]]] = True
+    else:
+        if key not in ctx.cache:
+            geoms = np.asarray(target.to_crs(ctx.s.crs).geometry.values) if len(target) else None
+            if geoms is not None:
+                geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+            tree = shapely.STRtree(geoms) if geoms is not None and len(geoms) else None
+            ctx.cache[key] = (
+                (tree, geoms),
+                np.zeros(ctx.n, dtype=bool),
+                np.zeros(ctx.n, dtype=bool),
+            )
+        (tree, geoms), hit, done = ctx.cache[key]
+        rows = np.flatnonzero(need & ~done & ctx.geom_ok())
+        if len(rows) and tree is not None:
+            _near_by_zone(ctx, rows, tree, geoms, c.within_m, hit)
     done[rows] = True
     t, fl = hit & done, ~hit & done
     ctx.known(fact, t | fl, evaluated=done | need)
     return t, fl
+
+
+def _near_by_zone(ctx: _Context, rows, tree, targets, within_m: float, hit) -> None:
+    """``near`` for subjects in longitude/latitude: each subject is measured in the local
+    conformal CRS of its own site (CGCS2000 3-degree Gauss-Krüger zone in China, UTM
+    elsewhere; :func:`zoning.geo.local_crs_codes`), with the targets near it projected
+    into the same zone.  The outcome of a row depends on its own site only, whatever else
+    is evaluated with it, and distances across a country keep a scale error under 0.03 %."""
+    from zoning.geo import local_crs_codes
+
+    subj = np.asarray(ctx.s.geometry.values)[rows]
+    x, y = ctx.site_xy(ctx.s.crs, rows)
+    zones = local_crs_codes(x, y)
+    for zone in np.unique(zones):
+        sel = np.flatnonzero(zones == zone)
+        g = subj[sel]
+        x0, y0, x1, y1 = shapely.total_bounds(g)
+        coslat = max(np.cos(np.radians(min(max(abs(y0), abs(y1)) + 1.0, 89.0))), 0.01)
+        pad = within_m / (111_000.0 * coslat) + 0.01  # degrees, generous
+        cand = tree.query(shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad))
+        if len(cand) == 0:
+            continue
+        zcrs = CRS.from_epsg(int(zone))
+        to = Transformer.from_crs(ctx.s.crs, zcrs, always_xy=True)
+        near_tree = shapely.STRtree(
+            shapely.transform(targets[cand], to.transform, interleaved=False)
+        )
+        mine = shapely.transform(g, to.transform, interleaved=False)
+        if within_m == 0:
+            idx = near_tree.query(mine, predicate="intersects")
+        else:
+            idx = near_tree.query(mine, predicate="dwithin", distance=within_m)
+        hit[rows[sel[idx[0]]]] = True
 
 
 def _unit_labels(ctx: _Context, shape, transform, crs) -> np.ndarray:
