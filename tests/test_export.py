@@ -161,3 +161,18 @@ def test_units_in_gcj02_are_converted(tmp_path):
 def _projected(tmp_path):
     make_units().to_file(tmp_path / "proj.gpkg")
     return tmp_path / "proj.gpkg"
+
+
+def test_repair_refuses_a_unit_that_collapses_and_coords_need_units(tmp_path):
+    units = make_units()
+    units.loc[2, "geometry"] = Polygon([(502000, 3300000), (502500, 3300000), (503000, 3300000)])
+    units.to_file(tmp_path / "flat.gpkg")
+    out = tmp_path / "u.geojson"
+    res = CliRunner().invoke(
+        main, ["export", str(tmp_path / "flat.gpkg"), "--repair-units", "--out", str(out)]
+    )
+    assert res.exit_code == 2, res.output
+    assert "no area left once repaired (rows 2)" in res.output and "Fix:" in res.output
+    assert not out.exists()
+    res = CliRunner().invoke(main, ["export", "--units-coords", "gcj02", "--out", str(out)])
+    assert res.exit_code == 2 and "without --units" in res.output

@@ -176,3 +176,31 @@ def test_scale_options_errors(tmp_path):
     )
     assert res.exit_code == 2 and "--workers" in res.output
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_stats_chunks_outside_a_regional_grid_and_grids_opened_with_options(client, tmp_path):
+    units = make_units(n_cols=4, n_rows=1)
+    # a grid over the first unit only, in a file that declares no CRS (given on opening)
+    small = from_origin(X0, Y0 + 1000, 100, 100)
+    with rasterio.open(
+        tmp_path / "regional.tif", "w", driver="GTiff", width=10, height=10, count=1,
+        dtype="float32", transform=small,
+    ) as ds:  # fmt: skip
+        ds.write(np.ones((10, 10), dtype="float32"), 1)
+    grid = open_grid(tmp_path / "regional.tif", crs="EPSG:4549", units="t/cell/yr")
+    one = zonal_stats(units, {"g": grid})
+    many = zonal_stats_distributed(units, {"g": grid}, client=client, chunk_size=2)
+    pd.testing.assert_frame_equal(one, many)
+    assert many["g_sum"].tolist() == pytest.approx([100.0, 0.0, 0.0, 0.0])
+    assert many.attrs["grids"]["g"]["valid_cells_under_units"] == pytest.approx(100.0)
+    grid.close()
+    # and a grid with no data under any unit is still refused, on the whole table
+    far = (np.ones((5, 5)), from_origin(X0 + 90_000, Y0, 100, 100), units.crs)
+    with pytest.raises(InputError, match="no valid cell under any unit"):
+        zonal_stats_distributed(units, {"far": far}, client=client, chunk_size=2)
+
+
+@pytest.mark.parametrize("address", ["foo:bar:baz", "http://x"])
+def test_a_malformed_scheduler_address_is_a_clear_error(address):
+    with pytest.raises(InputError, match="cannot reach the Dask scheduler"), cluster(address):
+        pass

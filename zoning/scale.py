@@ -20,9 +20,11 @@ Dask is optional: ``pip install 'zoning[dask]'``.
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import math
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -59,7 +61,7 @@ def cluster(scheduler: str | None = None, workers: int | None = None) -> Iterato
     if scheduler:
         try:
             client = distributed.Client(scheduler, timeout="20s")
-        except OSError as exc:
+        except (OSError, ValueError, TypeError) as exc:
             raise InputError(
                 f"cannot reach the Dask scheduler at {scheduler}: {exc}",
                 field="--scheduler",
@@ -162,41 +164,44 @@ def zonal_stats_distributed(
     """:func:`zoning.stats.zonal_stats` computed on a Dask cluster, units chunk by chunk.
 
     ``grids`` are paths every worker can read (a shared disk or object store), open
-    :class:`zoning.io.raster.Grid` objects (their path is sent) or ``(array, Affine, crs)``
-    tuples (sent to every worker).  Other keyword arguments as for ``zonal_stats``.
-    Returns the same frame, row for row, with the same ``attrs``.
+    :class:`zoning.io.raster.Grid` objects (reopened on each worker as they were opened
+    here) or ``(array, Affine, crs)`` tuples (sent to every worker).  Other keyword
+    arguments as for ``zonal_stats``.  Returns the same frame, row for row, with the same
+    ``attrs``.
     """
-    from zoning.io.raster import Grid
-    from zoning.stats import _check_units, zonal_stats
+    from zoning.stats import _check_units, _require_data, zonal_stats
 
     _check_units(units)
     if not grids:
         raise InputError("no grid given", field="--grid", fix="pass at least one NAME=PATH")
-    sendable: dict[str, object] = {}
-    quantities = dict(options.pop("quantities", None) or {})
-    grid_units = dict(options.pop("grid_units", None) or {})
-    for name, value in grids.items():
-        if isinstance(value, Grid):
-            if value._dataset is None or not value.source or value.band != 1:
-                raise InputError(
-                    f"grid '{name}' has no single-band file a worker can open",
-                    field="grids",
-                    fix="pass its path, or an (array, Affine, crs) tuple",
-                )
-            # what the grid was declared to hold travels with its path
-            quantities.setdefault(name, value.quantity)
-            grid_units.setdefault(name, value.units)
-            value = value.source
-        sendable[name] = str(value) if isinstance(value, Path) else value
-    options.update(quantities=quantities or None, grid_units=grid_units or None)
+    # paths, arrays and grids open on files (which reopen themselves on the workers, with
+    # the CRS, variable, band, quantity and units they were opened with)
+    sendable = {name: str(v) if isinstance(v, Path) else v for name, v in grids.items()}
     shared = client.scatter(sendable, broadcast=True)
     frame = units.reset_index(drop=True)
+    # a chunk of units may lie outside a regional grid: the "no data under any unit"
+    # check is made once, on the whole table
     futures = [
-        client.submit(zonal_stats, frame.iloc[part], shared, pure=False, **options)
+        client.submit(
+            zonal_stats, frame.iloc[part], shared, pure=False, require_data=False, **options
+        )
         for part in _chunks(len(frame), chunk_size)
     ]
     parts = _gather_in_order(client, futures, "stats")
     out = gpd.GeoDataFrame(pd.concat(parts), geometry=frame.geometry.name, crs=frame.crs)
     out.index = units.index
-    out.attrs = dict(parts[0].attrs)
+    out.attrs = copy.deepcopy(parts[0].attrs)
+    for name, info in out.attrs.get("grids", {}).items():
+        counts = [p.attrs["grids"][name]["valid_cells_under_units"] for p in parts]
+        known = [c for c in counts if c is not None]
+        info["valid_cells_under_units"] = float(sum(known)) if known else None
+        _require_data(_Named(name, info.get("source")), info["valid_cells_under_units"])
     return out
+
+
+@dataclass(frozen=True)
+class _Named:
+    """What :func:`zoning.stats._require_data` reads of a grid: its name and source."""
+
+    name: str
+    source: str | None

@@ -342,6 +342,7 @@ def zonal_stats(
     grid_units: Mapping[str, str] | None = None,
     strategy: Strategy = "raster-sequential",
     max_cells_in_memory: int = 30_000_000,
+    require_data: bool = True,
 ) -> gpd.GeoDataFrame:
     """Exact, coverage-weighted statistics of grids per unit.
 
@@ -365,6 +366,10 @@ def zonal_stats(
         reads each block once.
     max_cells_in_memory : int, optional (default: 30,000,000)
         Cells held in memory at once, per grid.
+    require_data : bool, optional (default: True)
+        A grid with no valid cell under any unit is an error (False: its statistics are
+        left empty; for chunked runs that check the whole table, see
+        ``attrs["grids"][name]["valid_cells_under_units"]``).
 
     Returns
     -------
@@ -398,7 +403,11 @@ def zonal_stats(
                 g = _renamed(g, str(name))
             resolved.append(g)
         stats_by_grid = {g.name: _check_stats(stats, g) for g in resolved}
-        return _assemble(units, resolved, stats_by_grid, strategy, max_cells_in_memory)
+        out = _assemble(units, resolved, stats_by_grid, strategy, max_cells_in_memory)
+        if require_data:
+            for g in resolved:
+                _require_data(g, out.attrs["grids"][g.name]["valid_cells_under_units"])
+        return out
     finally:
         for g in opened:
             g.close()
@@ -411,7 +420,6 @@ def _renamed(grid: Grid, name: str) -> Grid:
 
 
 def _assemble(units, grids, stats_by_grid, strategy, max_cells):
-    n = len(units)
     geoms_all = units.geometry.values
     usable = ~(shapely.is_missing(geoms_all) | shapely.is_empty(geoms_all))
     poly = np.isin(shapely.get_type_id(geoms_all), [3, 6, 7])
@@ -429,6 +437,7 @@ def _assemble(units, grids, stats_by_grid, strategy, max_cells):
         )
     out = units.copy()
     col_units: dict[str, str] = {}
+    valid: dict[str, float | None] = {g.name: None for g in grids}  # None: no unit to check
     # the units are reprojected once per CRS, grids are never resampled; one exactextract
     # call per cell grid (transform and shape): exactextract refuses grids of one call that
     # are not aligned ("Incompatible extents"), and counts a coarser grid's cells in the
@@ -456,7 +465,7 @@ def _assemble(units, grids, stats_by_grid, strategy, max_cells):
             df, recipes = _extract_group(
                 geoms, rows, crs, group, stats_by_grid, strategy, max_cells
             )
-            _collect(out, col_units, n, rows, df, recipes, group)
+            _collect(out, col_units, valid, rows, df, recipes, group)
     out.attrs["units"] = col_units
     out.attrs["grids"] = {
         g.name: {
@@ -465,16 +474,20 @@ def _assemble(units, grids, stats_by_grid, strategy, max_cells):
             "output_units": g.output_units,
             "crs": g.crs.to_string(),
             "source": g.source,
+            "valid_cells_under_units": valid[g.name],
         }
         for g in grids
     }
     return out
 
 
-def _collect(out, col_units, n, rows, df, recipes, group) -> None:
-    """Our statistics of each grid of a group, from exactextract's columns, into ``out``."""
+def _collect(out, col_units, valid_cells, rows, df, recipes, group) -> None:
+    """Our statistics of each grid of a group, from exactextract's columns, into ``out``;
+    the valid cells (coverage-weighted) under all units into ``valid_cells``."""
+    n = len(out)
     for g in group:
-        _require_data(g, df[recipes[g.name]["_valid"][1]].to_numpy(dtype="float64"))
+        cells = df[recipes[g.name]["_valid"][1]].to_numpy(dtype="float64")
+        valid_cells[g.name] = float(np.nansum(cells)) if len(cells) else None
         for stat, recipe in recipes[g.name].items():
             if stat.startswith("_"):
                 continue
@@ -494,9 +507,11 @@ def _collect(out, col_units, n, rows, df, recipes, group) -> None:
             col_units[name] = _stat_units(stat, g)
 
 
-def _require_data(grid: Grid, valid_cells: np.ndarray) -> None:
-    """A grid with no valid cell under any unit is bad input, not a table of zeros."""
-    if len(valid_cells) and not np.nansum(valid_cells) > 0:
+def _require_data(grid, valid_cells: float | None) -> None:
+    """A grid with no valid cell under any unit is bad input, not a table of zeros
+    (``valid_cells``: coverage-weighted count under all units; None when no unit could
+    be measured)."""
+    if valid_cells is not None and not valid_cells > 0:
         raise InputError(
             f"grid '{grid.name}' has no valid cell under any unit: it holds only nodata "
             "there, or does not overlap the units",

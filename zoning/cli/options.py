@@ -182,11 +182,26 @@ def repair_units(frame, *, source=None):
     fixed = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
     # keep the polygonal parts of what make_valid returns (lines from collapsed spikes go)
     parts = [
-        shapely.multipolygons(
-            [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
-        )
+        [
+            q
+            for p in shapely.get_parts(g)
+            for q in shapely.get_parts(p)
+            if q.geom_type == "Polygon" and not q.is_empty
+        ]
         for g in fixed
     ]
+    codes = frame["code"].tolist() if "code" in frame else [None] * len(frame)
+    gone = [int(i) for i, p in zip(np.flatnonzero(bad), parts, strict=True) if not p]
+    if gone:
+        raise InputError(
+            f"{len(gone)} unit(s) have no area left once repaired (rows {', '.join(map(str, gone[:10]))}); "
+            f"the first, "
+            f"{codes[gone[0]]}, is {explain_validity(geoms[gone[0]])}",
+            source=source,
+            row=gone[0],
+            fix="redraw or delete those units in the source layer",
+        )
+    parts = [shapely.multipolygons(p) for p in parts]
     why = [explain_validity(g) for g in geoms[bad]]
     frame = frame.copy()
     geoms = geoms.copy()
@@ -194,7 +209,6 @@ def repair_units(frame, *, source=None):
     frame = frame.set_geometry(
         type(frame.geometry)(geoms, index=frame.index, crs=frame.crs), crs=frame.crs
     )
-    codes = frame["code"].tolist() if "code" in frame else [None] * len(frame)
     for i, reason in zip(np.flatnonzero(bad), why, strict=True):
         n = shapely.get_num_geometries(geoms[i])
         click.echo(
@@ -220,6 +234,12 @@ def load_units(
 
     ctx = click.get_current_context(silent=True)
     meta = ctx.meta.get(_UNIT_META, {}) if ctx is not None else {}
+    if not units and (meta.get("units_coords") or "wgs84") != "wgs84":
+        raise InputError(
+            "--units-coords was given without --units; the bundled demo units are WGS 84",
+            field="--units-coords",
+            fix="give the units file it applies to, or leave --units-coords out",
+        )
     source = units if units else demo_path("units.gpkg")
     frame = read_units(
         source,

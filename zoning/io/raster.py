@@ -206,6 +206,13 @@ class Grid:
     _dataset: object | None = field(default=None, repr=False)
     _flip: bool = field(default=False, repr=False)
     _mask_band: bool = field(default=False, repr=False)
+    _open_args: dict | None = field(default=None, repr=False)
+
+    def __reduce_ex__(self, protocol):
+        # a grid open on a file travels (to a Dask worker) as how to open it again there
+        if self._dataset is not None and self._open_args is not None:
+            return (_reopen_grid, (self._open_args,))
+        return super().__reduce_ex__(protocol)
 
     # derived --------------------------------------------------------------------------
     @property
@@ -446,6 +453,10 @@ def grid_from_array(
     )
 
 
+def _reopen_grid(args: dict) -> Grid:
+    return open_grid(args["source"], **{k: v for k, v in args.items() if k != "source"})
+
+
 def open_grid(
     source: str | PathLike,
     /,
@@ -499,6 +510,7 @@ def open_grid(
             source=path,
             fix="give a GeoTIFF or NetCDF file GDAL can read",
         ) from exc
+    opened = path
     if ds.count == 0 and ds.subdatasets:
         subs = {s.split(":")[-1]: s for s in ds.subdatasets}
         ds.close()
@@ -511,7 +523,8 @@ def open_grid(
                 field="variable",
                 fix="name one, e.g. variable='emi_nox'",
             )
-        ds = rasterio.open(subs[variable])
+        opened = subs[variable]
+        ds = rasterio.open(opened)
     try:
         if not 1 <= band <= ds.count:
             raise DataSourceError(
@@ -554,6 +567,14 @@ def open_grid(
             _flip=flip,
             _mask_band=mask_band,
         )
+        grid._open_args = {
+            "source": opened,
+            "name": grid.name,
+            "quantity": quantity,
+            "units": units,
+            "band": band,
+            "crs": grid_crs.to_wkt(),
+        }
     except Exception:
         ds.close()
         raise
