@@ -14,6 +14,7 @@ from geojson_rewind import rewind
 from shapely.geometry import Polygon, shape
 
 from zoning.cli import main
+from zoning.datasets import demo_path
 from zoning.errors import CRSError
 from zoning.export.geojson import write_geojson, write_vector
 from zoning.export.units import export_units
@@ -176,3 +177,30 @@ def test_repair_refuses_a_unit_that_collapses_and_coords_need_units(tmp_path):
     assert not out.exists()
     res = CliRunner().invoke(main, ["export", "--units-coords", "gcj02", "--out", str(out)])
     assert res.exit_code == 2 and "without --units" in res.output
+
+
+def test_output_to_a_special_file_writes_into_it_and_never_replaces_it(tmp_path):
+    # `--out /dev/null` (or a named pipe) must not be swapped for a regular file
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe.geojson"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    res = CliRunner().invoke(main, ["export", "--out", str(fifo)])
+    reader.join(timeout=30)
+    assert res.exit_code == 0, res.output
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # still the pipe
+    assert json.loads(got[0])["type"] == "FeatureCollection"
+    # a folder output onto a file, and a file output onto a folder: clear errors
+    (tmp_path / "d.geojson").mkdir()
+    res = CliRunner().invoke(main, ["export", "--out", str(tmp_path / "d.geojson")])
+    assert res.exit_code == 2 and "is a folder" in res.output
+    (tmp_path / "f.txt").write_text("x")
+    fac = str(demo_path("facilities.gpkg"))
+    res = CliRunner().invoke(main, ["conflicts", "-f", fac, "--out", str(tmp_path / "f.txt")])
+    assert res.exit_code == 2 and "must be a folder" in res.output
+    assert (tmp_path / "f.txt").read_text() == "x"

@@ -9,14 +9,27 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from zoning.errors import InputError
+
 
 @contextlib.contextmanager
 def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; on success it replaces ``path``.
 
     On an exception nothing is left behind: neither the temporary nor a partial file.
+    A target that exists but is not a regular file (``/dev/null``, a named pipe) is
+    written into once the output is complete, never replaced; a folder is refused.
     """
     path = Path(path)
+    if path.is_dir():
+        raise InputError("the output is a folder", source=path, field="--out", fix="name a file")
+    if path.exists() and not path.is_file():
+        with tempfile.TemporaryDirectory() as scratch:
+            tmp_path = Path(scratch) / path.name
+            yield tmp_path
+            with open(tmp_path, "rb") as src, open(path, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
@@ -38,6 +51,11 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
     exception nothing of the step is written.
     """
     path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(
+            "the output must be a folder but is a file", source=path, field="--out",
+            fix="name a folder (it is created if missing)",
+        )  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
