@@ -188,7 +188,7 @@ def test_fields_map_source_columns(tmp_path):
     assert f.facility_id.tolist() == ["A7", "B8", "C9"]
     assert f.name.tolist() == ["Coal plant", "Gas plant", "Mixed"]
     assert f.name_source.tolist() == ["煤电", "气电", "混合"]  # the clashing column is kept
-    assert f.tags.tolist() == ["coal", "natural,gas", "gas,coal"]
+    assert f.tags.tolist() == ["coal", "natural_gas", "gas,coal"]
     assert f.capacity.dtype.kind == "f" and f.capacity.tolist()[:2] == [600.0, 300.5]
     assert pd.isna(f.capacity[2])
     assert "Fuel" not in f.columns and "Capacity (MW)" not in f.columns
@@ -307,3 +307,12 @@ def test_rows_in_messages_are_1_based_like_the_ids(tmp_path, caplog):
     assert "first: row 3," in caplog.text
     out = conflicts(make_units(), f, parse_rules(RULES, source="rules.yaml"))
     assert out.facility_id[2] == "F3" and out.status[2] == "invalid"
+
+
+def test_tags_with_spaces_stay_one_tag():
+    # "Coal Mine Methane" is not coal: a rule `tags: coal` must not catch it
+    from zoning.rules.engine import split_tags
+
+    assert split_tags("Coal Mine Methane") == ["coal_mine_methane"]
+    assert split_tags(" Coal ;two_high、VOCs |coal") == ["coal", "two_high", "vocs"]
+    assert split_tags("") == []

@@ -36,7 +36,7 @@ from zoning.errors import CRSError, DataSourceError, SchemaError
 from zoning.io.coords import CoordSystem, convert
 from zoning.io.vector import read_vector
 from zoning.model import FACILITY_COLUMNS
-from zoning.rules.engine import _TAG_SPLIT  # one definition of how tags are split
+from zoning.rules.engine import split_tags  # one definition of how tags are split
 
 log = logging.getLogger(__name__)
 
@@ -235,9 +235,9 @@ def _map_fields(frame: pd.DataFrame, fields: Mapping[str, str] | None, source) -
 
 
 def normalise_tags(values: pd.Series) -> pd.Series:
-    """Tags as the rules read them: split on , ; ， ； 、 | and white space, lower-cased,
-    repeated tags dropped, joined by ``,`` (``"Coal"`` → ``coal``, ``"Natural Gas"`` →
-    ``natural,gas``, ``"two_high; VOCs"`` → ``two_high,vocs``).  Empty cells stay empty."""
+    """Tags as the rules read them (:func:`zoning.rules.engine.split_tags`), joined by
+    ``,`` (``"Coal"`` → ``coal``, ``"Natural Gas"`` → ``natural_gas``, ``"two_high; VOCs"``
+    → ``two_high,vocs``).  Empty cells stay empty."""
     try:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
     except TypeError:  # lists (a GeoParquet list column) are not hashable
@@ -247,9 +247,7 @@ def normalise_tags(values: pd.Series) -> pd.Series:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) == 0:
         return values
-    norm = [
-        ",".join(dict.fromkeys(t.lower() for t in _TAG_SPLIT.split(str(u)) if t)) for u in uniques
-    ]
+    norm = [",".join(split_tags(u)) for u in uniques]
     out = np.array(norm, dtype=object)[np.where(codes < 0, 0, codes)]
     out[codes < 0] = None
     return pd.Series(out, index=values.index, name=values.name, dtype=object)
@@ -425,9 +423,10 @@ def read_facilities(
     GeoDataFrame with every input row, in input order, plus ``coord_problem`` (text, empty
     when the coordinates are usable); unusable rows have no geometry.  ``tags`` are
     normalised as the rules read them (:func:`normalise_tags`: lower-case, split on
-    ``,`` ``;`` ``、`` ``|`` and white space, joined by ``,``), so ``Fuel = "Coal"``
-    mapped to ``tags`` matches a rule ``tags: coal``; ``"Natural Gas"`` gives the two
-    tags ``natural`` and ``gas``.  Rows named in messages are numbered from 1 (data rows,
+    ``,`` ``;`` ``、`` ``|``, inner spaces as ``_``, joined by ``,``), so
+    ``Fuel = "Coal"`` mapped to ``tags`` matches a rule ``tags: coal``; ``"Natural Gas"``
+    gives the tag ``natural_gas`` and ``"Coal Mine Methane"`` ``coal_mine_methane`` (not
+    ``coal``).  Rows named in messages are numbered from 1 (data rows,
     the header not counted), as in the ``F<row>`` ids :func:`zoning.conflicts.conflicts`
     gives rows without a ``facility_id``.
 

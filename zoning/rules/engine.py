@@ -71,7 +71,18 @@ _STAGE_ALIASES = {
 }
 _TRUE = {"true", "1", "yes", "y", "t", "是"}
 _FALSE = {"false", "0", "no", "n", "f", "否", ""}
-_TAG_SPLIT = re.compile(r"[,;，；、|\s]+")
+_TAG_SPLIT = re.compile(r"[,;，；、|]+")
+_TAG_SPACE = re.compile(r"\s+")
+
+
+def split_tags(text) -> list[str]:
+    """Tags of a cell: split on , ; ， ； 、 |, lower-cased, inner white space as ``_``
+    (``"Coal"`` → ``coal``, ``"Coal Mine Methane"`` → ``coal_mine_methane``, never
+    ``coal``), repeated tags once, in order."""
+    tags = (_TAG_SPACE.sub("_", t.strip().lower()) for t in _TAG_SPLIT.split(str(text)))
+    return list(dict.fromkeys(t for t in tags if t))
+
+
 _CMP = {
     "gt": np.greater,
     "ge": np.greater_equal,
@@ -279,7 +290,7 @@ def _leaf_sector(c: Sector, ctx: _Context):
 
 
 def _parse_tags(v) -> frozenset:
-    return frozenset(s.strip().lower() for s in _TAG_SPLIT.split(str(v)) if s.strip())
+    return frozenset(split_tags(v))
 
 
 def _truthy(v):
