@@ -285,6 +285,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--facilities", type=int, default=1_000_000)
     ap.add_argument("--units", type=int, default=40_000)
+    ap.add_argument(
+        "--lonlat",
+        action="store_true",
+        help="facilities and units in WGS 84 lon/lat (as CSV inputs are): distances are "
+        "then measured in each site's local Gauss-Kruger zone",
+    )
     args = ap.parse_args()
     rng = np.random.default_rng(42)
     t = time.perf_counter()
@@ -293,6 +299,8 @@ def main() -> None:
     layers = make_layers(rng)
     grids = {"pm25": make_grid(rng), "nox_grid": make_grid(rng)}
     rules = parse_rules(RULES, source="benchmark")
+    if args.lonlat:
+        fac, units = fac.to_crs("EPSG:4326"), units.to_crs("EPSG:4326")
     print(
         f"data: {len(fac):,} facilities, {len(units):,} units, {len(rules)} rules "
         f"({time.perf_counter() - t:.1f} s to build); RSS after data {peak_rss_mb():,.0f} MB"
