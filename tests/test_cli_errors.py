@@ -64,7 +64,7 @@ def test_broken_unit_geometry_is_refused(tmp_path, broken_units, args):
     }
     res = CliRunner().invoke(main, [a.format(**fill) for a in args])
     assert res.exit_code == 2, res.output
-    assert "broken.gpkg" in res.output and "row 4" in res.output
+    assert "broken.gpkg" in res.output and "row 5" in res.output
     assert "Self-intersection" in res.output and "Fix:" in res.output
     assert "Traceback" not in res.output
     assert not out.exists() or not any(out.rglob("*"))

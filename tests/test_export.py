@@ -100,7 +100,7 @@ def test_cli_export_refuses_broken_geometry(tmp_path):
     out = tmp_path / "out.geojson"
     res = CliRunner().invoke(main, ["export", str(src), "--out", str(out)])
     assert res.exit_code == 2
-    assert "in.gpkg" in res.output and "row 4" in res.output and "Fix:" in res.output
+    assert "in.gpkg" in res.output and "row 5" in res.output and "Fix:" in res.output
     assert "Self-intersection" in res.output
     assert not out.exists()
 
@@ -122,7 +122,7 @@ def test_cli_repair_units_draws_and_exports_a_broken_layer(tmp_path):
     for cmd, out in (("export", tmp_path / "u.geojson"), ("map", tmp_path / "m.html")):
         res = CliRunner().invoke(main, [cmd, str(src), "--repair-units", "--out", str(out)])
         assert res.exit_code == 0, res.output
-        assert f"repaired unit {units.code[1]} (row 1)" in res.output
+        assert f"repaired unit {units.code[1]} (row 2)" in res.output
         assert "Self-intersection" in res.output and out.exists()
     doc = json.loads((tmp_path / "u.geojson").read_text(encoding="utf-8"))
     assert len(doc["features"]) == len(units)  # nothing dropped
@@ -173,7 +173,7 @@ def test_repair_refuses_a_unit_that_collapses_and_coords_need_units(tmp_path):
         main, ["export", str(tmp_path / "flat.gpkg"), "--repair-units", "--out", str(out)]
     )
     assert res.exit_code == 2, res.output
-    assert "no area left once repaired (rows 2)" in res.output and "Fix:" in res.output
+    assert "no area left once repaired (rows 3)" in res.output and "Fix:" in res.output
     assert not out.exists()
     res = CliRunner().invoke(main, ["export", "--units-coords", "gcj02", "--out", str(out)])
     assert res.exit_code == 2 and "without --units" in res.output

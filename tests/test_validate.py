@@ -41,7 +41,7 @@ def test_missing_geometry(units):
     report = validate_units(units)
     assert Reason.MISSING_GEOMETRY.value in reasons(report)
     row = report.problems[report.problems.reason == "missing_geometry"].iloc[0]
-    assert row["unit_code"] == units.loc[2, "code"] and row["row"] == 2
+    assert row["unit_code"] == units.loc[2, "code"] and row["row"] == 3  # counted from 1
 
 
 def test_not_polygon(units):
@@ -77,7 +77,7 @@ def test_duplicate_code(units):
     units.loc[3, "unit_class"] = units.loc[0, "unit_class"]
     report = validate_units(units)
     dup = report.problems[report.problems.reason == "duplicate_code"]
-    assert len(dup) == 1 and "[0, 3]" in dup.iloc[0]["detail"]
+    assert len(dup) == 1 and "[1, 4]" in dup.iloc[0]["detail"]
 
 
 def test_unknown_class(units):
@@ -229,4 +229,4 @@ def test_rows_are_integers(units):
     units.loc[3, "code"] = "bad"
     report = validate_units(units)
     assert str(report.problems["row"].dtype) == "Int64"
-    assert report.problems["row"].tolist() == [3]
+    assert report.problems["row"].tolist() == [4]  # the fourth feature, counted from 1

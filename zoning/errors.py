@@ -25,7 +25,8 @@ class InputError(ZoningError, ValueError):
     source : str or path, optional (default: None)
         The file, URI or option the problem is in.
     row : int or str, optional (default: None)
-        The row (0-based index, or an identifier) the problem is in.
+        The row the problem is in: a 1-based number (the first feature or data row is
+        row 1), or an identifier.
     field : str, optional (default: None)
         The field, column or key the problem is in.
     line : int, optional (default: None)

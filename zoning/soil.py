@@ -91,14 +91,14 @@ def _limits(table: pd.DataFrame) -> tuple[dict, dict]:
         if np.isnan(values).any() or (values <= 0).any():
             raise SchemaError(
                 f"limit values {list(row[bands])} are not positive numbers",
-                row=i,
+                row=i + 1,
                 fix="check the limits table",
             )
         land = _TABLE_LAND.get(str(row["land_use"]).strip())
         if land is None:
             raise SchemaError(
                 f"land use '{row['land_use']}' is not one of {list(_TABLE_LAND)}",
-                row=i,
+                row=i + 1,
                 field="land_use",
             )
         metal = str(row["element"]).strip()
@@ -148,7 +148,7 @@ def _land_codes(frame: pd.DataFrame, default: str, source: str, problems: list[s
     bad = np.flatnonzero(pd.isna(out))
     for i in bad[:20]:
         problems.append(
-            f"row {frame.index[i]}: land use '{frame[col].iloc[i]}' is not one of "
+            f"row {i + 1}: land use '{frame[col].iloc[i]}' is not one of "
             f"{sorted(set(_LAND_ALIASES))}"
         )
     return out, col
@@ -174,23 +174,20 @@ def _check_samples(samples: gpd.GeoDataFrame, default_land: str):
         raise SchemaError("soil samples lack a pH column", field="pH", fix="add a column named pH")
     ph = pd.to_numeric(samples[ph_col], errors="coerce").to_numpy(dtype="float64")
     for i in np.flatnonzero(~((ph >= 0) & (ph <= 14)))[:20]:
-        problems.append(
-            f"row {samples.index[i]}: pH '{samples[ph_col].iloc[i]}' is not a number in 0..14"
-        )
+        problems.append(f"row {i + 1}: pH '{samples[ph_col].iloc[i]}' is not a number in 0..14")
     values = {}
     for m, col in metals.items():
         v = pd.to_numeric(samples[col], errors="coerce").to_numpy(dtype="float64")
         text_bad = samples[col].notna().to_numpy() & np.isnan(v)
         for i in np.flatnonzero(text_bad | (v < 0))[:20]:
             problems.append(
-                f"row {samples.index[i]}: {m} '{samples[col].iloc[i]}' is not a "
-                "non-negative number (mg/kg)"
+                f"row {i + 1}: {m} '{samples[col].iloc[i]}' is not a non-negative number (mg/kg)"
             )
         values[m] = v
     land, _ = _land_codes(samples, default_land, "samples", problems)
     none_assessed = np.all([np.isnan(values[m]) for m in REQUIRED_METALS], axis=0)
     for i in np.flatnonzero(none_assessed)[:20]:
-        problems.append(f"row {samples.index[i]}: no value for any of {list(REQUIRED_METALS)}")
+        problems.append(f"row {i + 1}: no value for any of {list(REQUIRED_METALS)}")
     if problems:
         raise SchemaError(
             f"{len(problems)} problem(s) in the soil samples: " + "; ".join(problems[:20]),

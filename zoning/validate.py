@@ -265,7 +265,7 @@ def validate_units(
                 Reason.DUPLICATE_CODE,
                 code,
                 int(rows[0]),
-                f"'{code}' is used by rows {rows}",
+                f"'{code}' is used by rows {[r + 1 for r in rows]}",
                 geom=shapely.union_all(wgs[rows]),
             )
         )
@@ -353,7 +353,7 @@ def _overlaps(geoms, idx, codes, tol, crs) -> list[dict]:
                 Reason.OVERLAP,
                 codes[i],
                 i,
-                f"overlaps {codes[j]} (row {j}) by {area:,.1f} m²",
+                f"overlaps {codes[j]} (row {j + 1}) by {area:,.1f} m²",
                 float(area),
                 _to_wgs(g, crs),
                 other=codes[j],
@@ -410,7 +410,8 @@ def _report(problems, n, source, crs) -> ValidationReport:
         problems, columns=PROBLEM_COLUMNS, geometry="geometry", crs="EPSG:4326"
     )
     frame["area_m2"] = frame["area_m2"].astype(float)
-    frame["row"] = pd.array(frame["row"], dtype="Int64")  # a row number, never 71.0
+    # rows as people count them (the first feature is row 1), never 71.0
+    frame["row"] = pd.array(frame["row"], dtype="Int64") + 1
     counts = frame["reason"].value_counts().to_dict() if len(frame) else {}
     return ValidationReport(
         frame,
@@ -446,13 +447,13 @@ def require_valid_geometry(frame: gpd.GeoDataFrame, /, *, source: str | None = N
     first = int(bad[0])
     why = "no geometry" if missing[first] else explain_validity(geoms[first])
     code = frame["code"].iloc[first] if "code" in frame else None
-    rows = ", ".join(str(int(i)) for i in bad[:10]) + (" ..." if len(bad) > 10 else "")
+    rows = ", ".join(str(int(i) + 1) for i in bad[:10]) + (" ..." if len(bad) > 10 else "")
     raise InputError(
         f"{len(bad)} feature(s) have missing or invalid geometry (rows {rows}); the first"
         + (f", unit {code}," if code is not None else "")
         + f" has {why}",
         source=source or frame.attrs.get("source"),
-        row=first,
+        row=first + 1,
         fix="run `zoning validate` to list every problem, then repair the shapes "
         "(e.g. QGIS 'Fix geometries' or shapely.make_valid)",
     )

@@ -192,13 +192,14 @@ def repair_units(frame, *, source=None):
     ]
     codes = frame["code"].tolist() if "code" in frame else [None] * len(frame)
     gone = [int(i) for i, p in zip(np.flatnonzero(bad), parts, strict=True) if not p]
+    shown = ", ".join(str(i + 1) for i in gone[:10])  # rows counted from 1
     if gone:
         raise InputError(
-            f"{len(gone)} unit(s) have no area left once repaired (rows {', '.join(map(str, gone[:10]))}); "
+            f"{len(gone)} unit(s) have no area left once repaired (rows {shown}); "
             f"the first, "
             f"{codes[gone[0]]}, is {explain_validity(geoms[gone[0]])}",
             source=source,
-            row=gone[0],
+            row=gone[0] + 1,
             fix="redraw or delete those units in the source layer",
         )
     parts = [shapely.multipolygons(p) for p in parts]
@@ -212,7 +213,7 @@ def repair_units(frame, *, source=None):
     for i, reason in zip(np.flatnonzero(bad), why, strict=True):
         n = shapely.get_num_geometries(geoms[i])
         click.echo(
-            f"repaired unit {codes[i]} (row {i}) of {source}: {reason}; "
+            f"repaired unit {codes[i]} (row {i + 1}) of {source}: {reason}; "
             f"now {n} valid polygon part(s)",
             err=True,
         )

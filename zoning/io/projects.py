@@ -606,7 +606,7 @@ def read_projects(
     if "project_id" in frame.columns:
         ids = frame["project_id"].astype("string").fillna("").to_numpy(dtype=object)
     else:
-        ids = np.array([f"row {i}" for i in range(len(frame))], dtype=object)
+        ids = np.array([f"row {i + 1}" for i in range(len(frame))], dtype=object)
     for i in np.flatnonzero(~shapely.is_valid(g) & (shapely.get_dimensions(g) == 2)):
         g[i], notes[i] = _fix_polygon(g[i], repair=repair, source=path, row=ids[i] or i)
     frame = frame.set_geometry(gpd.GeoSeries(g, index=frame.index, crs=frame.crs))
