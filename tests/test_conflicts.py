@@ -14,7 +14,8 @@ from shapely.geometry import Point, box
 
 from zoning.cli import main
 from zoning.conflicts import STATUSES, conflicts, summarize
-from zoning.io.coords import convert
+from zoning.errors import RuleError
+from zoning.io.coords import convert, convert_geometries
 from zoning.io.facilities import read_facilities
 from zoning.rules import parse_rules
 
@@ -551,3 +552,40 @@ rules:
     want = ["conflict", "ok", "conflict", "ok"]  # 490 m inside, 510 m outside, both places
     assert together.status.tolist() == want
     assert west.status.tolist() == want[:2]
+
+
+@pytest.mark.filterwarnings("ignore:.crs. was not provided")
+@pytest.mark.parametrize("declared", ["", ", coords: gcj02"])
+def test_a_layer_drawn_in_gcj02_is_converted_when_the_rule_file_says_so(tmp_path, declared):
+    units = make_units()
+    units.to_file(tmp_path / "units.gpkg")
+    lon, lat = lonlat(2500, 500)  # inside the red line, in WGS 84
+    pd.DataFrame([{"facility_id": "f", "sector": "3011", "lon": lon, "lat": lat}]).to_csv(
+        tmp_path / "f.csv", index=False
+    )
+    red = gpd.GeoSeries([box(X0 + 2400, Y0 + 400, X0 + 2600, Y0 + 600)], crs="EPSG:4549")
+    red = red.to_crs("EPSG:4326").segmentize(0.0001)
+    gcj = gpd.GeoDataFrame(geometry=convert_geometries(red.values, "wgs84", "gcj02"))
+    gcj.to_file(tmp_path / "red_gcj.geojson")  # as DataV publishes: GCJ-02, no CRS
+    (tmp_path / "rules.yaml").write_text(
+        RULES.replace(
+            "red_line: {path: red_line.geojson}", f"red_line: {{path: red_gcj.geojson{declared}}}"
+        ),
+        encoding="utf-8",
+    )
+    args = ["conflicts", "-u", str(tmp_path / "units.gpkg"), "-f", str(tmp_path / "f.csv")]
+    res = CliRunner().invoke(
+        main, [*args, "-r", str(tmp_path / "rules.yaml"), "--out", str(tmp_path / "o")]
+    )
+    assert res.exit_code == 0, res.output
+    out = pd.read_csv(tmp_path / "o" / "conflicts.csv", encoding="utf-8-sig", dtype=str)
+    # undeclared, the ~500 m GCJ-02 offset puts the red line beside the facility
+    assert out.rule_ids.fillna("").tolist() == (["RL-01"] if declared else [""])
+
+
+def test_an_unknown_layer_coords_is_a_rule_file_error():
+    text = RULES.replace(
+        "red_line: {path: red_line.geojson}", "red_line: {path: r.geojson, coords: gps}"
+    )
+    with pytest.raises(RuleError, match="unknown coordinate system 'gps'"):
+        parse_rules(text, source="rules.yaml")

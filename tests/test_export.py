@@ -155,7 +155,7 @@ def test_units_in_gcj02_are_converted(tmp_path):
         ["export", str(tmp_path / "gcj.geojson"), "--units-coords", "gcj02", "--out", str(out)],
     )
     assert res.exit_code == 0, res.output
-    with pytest.raises(CRSError, match="needs longitude/latitude"):
+    with pytest.raises(CRSError, match="need longitude/latitude"):
         read_units(_projected(tmp_path), coords="gcj02")
 
 

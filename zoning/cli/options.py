@@ -288,7 +288,7 @@ def bind_rule_inputs(rules, named_layers: dict, grid_paths: dict, assume_crs=Non
     from zoning.io.vector import read_vector
 
     base = Path(rules.source).parent if rules.source else Path(".")
-    read: dict[Path, object] = {}
+    read: dict[tuple[Path, str], object] = {}
     layers, grids, inputs = {}, {}, {}
     names = sorted(set(rules.layers) | set(named_layers))
     for name in names:
@@ -302,9 +302,10 @@ def bind_rule_inputs(rules, named_layers: dict, grid_paths: dict, assume_crs=Non
                     fix=f"pass --named-layer {name}=PATH or give it a path: in the rule file",
                 )
             continue
-        key = Path(path).resolve()
+        coords = ref.coords if ref is not None else "wgs84"
+        key = (Path(path).resolve(), coords)
         if key not in read:
-            read[key] = read_vector(path, assume_crs=assume_crs)
+            read[key] = read_vector(path, assume_crs=assume_crs, coords=coords)
             inputs[f"layer:{Path(path).name}"] = {
                 "path": str(path),
                 "sha256": file_sha256(path),

@@ -72,6 +72,7 @@ def read_vector(
     assume_crs: str | CRS | None = None,
     allow_empty: bool = False,
     require_crs: bool = True,
+    coords: str = "wgs84",
 ) -> gpd.GeoDataFrame:
     """Read a vector layer and check that it is usable.
 
@@ -93,11 +94,24 @@ def read_vector(
     require_crs : bool, optional (default: True)
         Whether a missing CRS (and no ``assume_crs``) is an error; when False the layer
         comes back without CRS (for validation, which reports it).
+    coords : {"wgs84", "gcj02", "bd09"}, optional (default: "wgs84")
+        The system of the layer's longitudes/latitudes: ``gcj02`` for boundaries drawn on
+        Amap/Tencent maps (e.g. DataV GeoAtlas), ``bd09`` for Baidu; they are converted
+        to WGS 84 (the layer must be in a geographic CRS, or declare none).
 
     Returns
     -------
-    GeoDataFrame in the source's CRS.
+    GeoDataFrame in the source's CRS (WGS 84 after a GCJ-02/BD-09 conversion).
     """
+    if coords not in ("wgs84", "gcj02", "bd09"):
+        raise InputError(
+            f"coordinate system was '{coords}'",
+            source=source,
+            field="coords",
+            fix="use wgs84, gcj02 or bd09",
+        )
+    if coords != "wgs84" and assume_crs is None:
+        assume_crs = "EPSG:4326"  # GCJ-02/BD-09 files rarely declare a CRS
     geo = None
     if is_database_uri(source):
         geo = read_table(str(source), layer=layer)
@@ -151,7 +165,30 @@ def read_vector(
             source=source,
             fix="check the layer name (--layer) or the export that made it",
         )
+    if coords != "wgs84":
+        geo = _from_web_coords(geo, coords, source)
     return geo
+
+
+def _from_web_coords(geo: gpd.GeoDataFrame, coords: str, source) -> gpd.GeoDataFrame:
+    """A GCJ-02 / BD-09 layer converted to WGS 84, vertex by vertex."""
+    from zoning.io.coords import convert_geometries
+
+    if geo.crs is None or not geo.crs.is_geographic:
+        raise CRSError(
+            f"coordinates in {coords} need longitude/latitude, but the layer is in "
+            f"{geo.crs.name if geo.crs is not None else 'no CRS'}",
+            source=source,
+            field="coords",
+            fix=f"declare {coords} only for longitude/latitude layers",
+        )
+    out = geo.set_geometry(
+        gpd.GeoSeries(
+            convert_geometries(geo.geometry.values, coords), index=geo.index, crs="EPSG:4326"
+        )
+    )
+    out.attrs["converted_from"] = coords
+    return out
 
 
 def _read_ogr(gdal_path: str, source: Source, layer: str | None, encoding: str | None):
@@ -274,15 +311,6 @@ def read_units(
     Returns a GeoDataFrame with at least ``code`` and ``unit_class`` (values as read;
     :func:`zoning.validate.validate_units` checks them); other source columns are kept.
     """
-    if coords not in ("wgs84", "gcj02", "bd09"):
-        raise InputError(
-            f"coordinate system was '{coords}'",
-            source=source,
-            field="--units-coords",
-            fix="use wgs84, gcj02 or bd09",
-        )
-    if coords != "wgs84" and assume_crs is None:
-        assume_crs = "EPSG:4326"  # GCJ-02/BD-09 files rarely declare a CRS
     geo = read_vector(
         source,
         layer=layer,
@@ -290,24 +318,8 @@ def read_units(
         assume_crs=assume_crs,
         allow_empty=allow_empty,
         require_crs=require_crs,
+        coords=coords,
     )
-    if coords != "wgs84":
-        if geo.crs is None or not geo.crs.is_geographic:
-            raise CRSError(
-                f"--units-coords {coords} needs longitude/latitude, but the layer is in "
-                f"{geo.crs.name if geo.crs is not None else 'no CRS'}",
-                source=source,
-                field="--units-coords",
-                fix="leave --units-coords out for projected layers",
-            )
-        from zoning.io.coords import convert_geometries
-
-        geo = geo.set_geometry(
-            gpd.GeoSeries(
-                convert_geometries(geo.geometry.values, coords), index=geo.index, crs="EPSG:4326"
-            )
-        )
-        geo.attrs["converted_from"] = coords
     if len(geo) == 0 and allow_empty:  # no fields to find in an empty layer: validate says so
         for c, required in UNIT_COLUMNS.items():
             if required and c not in geo.columns:

@@ -267,6 +267,7 @@ class NamedRef:
     en: str | None = None
     units: str | None = None
     where: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (column, allowed values) filters
+    coords: str = "wgs84"  # a layer's lon/lat system: wgs84, gcj02 (Amap) or bd09 (Baidu)
 
 
 @dataclass(frozen=True)
@@ -512,7 +513,7 @@ class _Parser:
                 fix=f"write {path}: {{name: {{path: file}}}}",
             )
             return out
-        allowed = ("path", "zh", "en") + (("units",) if kind == "grid" else ("where",))
+        allowed = ("path", "zh", "en") + (("units",) if kind == "grid" else ("where", "coords"))
         for name, spec in value.items():
             sub, sloc = _join(path, name), loc.child(str(name))
             if not _NAME.match(str(name)):
@@ -546,8 +547,23 @@ class _Parser:
                     for colname, vals in m["where"].items():
                         got = self.str_list(vals, wloc.child(str(colname)), _join(wpath, colname))
                         where.append((str(colname), tuple(v for v, _ in got)))
+            coords = m.get("coords", "wgs84")
+            if coords not in ("wgs84", "gcj02", "bd09"):
+                self.col.add(
+                    sloc.key_line("coords"),
+                    _join(sub, "coords"),
+                    f"unknown coordinate system '{coords}'",
+                    fix="use wgs84, gcj02 (Amap, Tencent, DataV) or bd09 (Baidu)",
+                )
+                coords = "wgs84"
             out[str(name)] = NamedRef(
-                str(name), m.get("path"), m.get("zh"), m.get("en"), m.get("units"), tuple(where)
+                str(name),
+                m.get("path"),
+                m.get("zh"),
+                m.get("en"),
+                m.get("units"),
+                tuple(where),
+                str(coords),
             )
         return out
 
