@@ -222,6 +222,7 @@ def co_hotspots(
             fix="give a unit layer covering the region",
         )
     hot = {}
+    built: dict[bytes, object] = {}  # the neighbours of a set of units, built once
     for role, name in (("pollutant", pname), ("carbon", cname)):
         total = sums[f"{name}_sum"].to_numpy(dtype="float64")
         out[f"{role}_t"] = total
@@ -237,7 +238,10 @@ def co_hotspots(
         # exactextract's coverage fractions are float32: differences below 1e-6 relative
         # are noise, not a pattern
         if y.size and np.ptp(y) > 1e-6 * np.max(np.abs(y)):
-            w = _weights(units.geometry.iloc[idx], weights, k)
+            key = idx.tobytes()
+            if key not in built:
+                built[key] = _weights(units.geometry.iloc[idx], weights, k)
+            w = built[key]
             z[idx], p[idx] = _gi_star(y, w, inference, permutations, seed)
             q[idx] = _bh_qvalues(p[idx])
         else:
