@@ -106,3 +106,19 @@ def test_scalars_convert_both_ways():
     assert abs(float(back[0]) - 120.0) < 1e-8 and abs(float(back[1]) - 30.0) < 1e-8
     bd = convert(120.0, 30.0, "wgs84", "bd09")
     assert abs(float(convert(*bd, "bd09", "wgs84")[0]) - 120.0) < 1e-8
+
+
+@pytest.mark.parametrize("source", ["EPSG:4326", "EPSG:4490"])
+def test_local_zone_pipelines_equal_proj_database_transforms(source):
+    # the fast path (the zone's own PROJ pipeline) gives PROJ's own answer
+    from pyproj import Transformer
+
+    from zoning.geo import local_crs_codes, lonlat_to_local
+
+    lon = np.array([74.2, 87.6, 103.9, 116.4, 121.5, 126.6, 134.9, 10.0, 151.2, -70.6])
+    lat = np.array([39.5, 43.8, 30.7, 39.9, 31.2, 45.8, 48.3, 53.5, -33.9, -33.4])
+    for code in np.unique(local_crs_codes(lon, lat)):
+        fast = lonlat_to_local(code, source)
+        slow = Transformer.from_crs(source, f"EPSG:{code}", always_xy=True)
+        assert "pipeline" in fast.definition or source != "EPSG:4326"
+        np.testing.assert_allclose(fast.transform(lon, lat), slow.transform(lon, lat), atol=1e-6)

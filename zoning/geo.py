@@ -30,6 +30,34 @@ def local_crs_codes(lon, lat):
     return np.where(china, gk, utm).astype(np.int64)
 
 
+def lonlat_to_local(code: int, source="EPSG:4326"):
+    """A transformer from longitude/latitude (x = lon) in ``source`` to the local CRS
+    ``code`` of :func:`local_crs_codes`.
+
+    From WGS 84 or CGCS2000 (EPSG:4326, 4490: the same frame to a few centimetres, a null
+    transformation in PROJ) it is the projection's own PROJ pipeline, built in a fraction
+    of a millisecond instead of ~0.1 s for a database look-up; the coordinates are the
+    same to the nanometre.  Other sources go through ``Transformer.from_crs``.
+    """
+    from pyproj import CRS, Transformer
+
+    code = int(code)
+    src = CRS.from_user_input(source)
+    if src.to_epsg() in (4326, 4490):
+        if 4534 <= code <= 4554:  # CGCS2000 3-degree Gauss-Krüger, CM 75E..135E
+            proj = f"+proj=tmerc +lat_0=0 +lon_0={75 + 3 * (code - 4534)} +k=1 +x_0=500000 +y_0=0 +ellps=GRS80"
+        elif 32601 <= code <= 32660 or 32701 <= code <= 32760:  # WGS 84 / UTM
+            south = " +south" if code > 32700 else ""
+            proj = f"+proj=utm +zone={code % 100}{south} +ellps=WGS84"
+        else:
+            proj = None
+        if proj is not None:
+            return Transformer.from_pipeline(
+                f"+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad +step {proj}"
+            )
+    return Transformer.from_crs(src, CRS.from_epsg(code), always_xy=True)
+
+
 def local_crs(lon: float, lat: float):
     """A local conformal CRS in metres for a site at ``lon``, ``lat`` (degrees).
 

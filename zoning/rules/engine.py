@@ -234,12 +234,12 @@ class _Context:
         return self.cache["zones"]
 
     def to_zone(self, zone: int) -> Transformer:
-        """The transformer from the subjects' CRS to ``zone`` (built once: ~0.1 s each)."""
+        """The transformer from the subjects' lon/lat to ``zone`` (built once per call)."""
         key = ("to_zone", int(zone))
         if key not in self.cache:
-            self.cache[key] = Transformer.from_crs(
-                self.s.crs, CRS.from_epsg(int(zone)), always_xy=True
-            )
+            from zoning.geo import lonlat_to_local
+
+            self.cache[key] = lonlat_to_local(int(zone), self.s.crs)
         return self.cache[key]
 
     def zone_geoms(self, zone: int) -> tuple[np.ndarray, np.ndarray]:
