@@ -23,6 +23,11 @@ def test_demo_runs_every_step(tmp_path):
         assert Path(p).exists(), p
     assert (tmp_path / "zoning_map.html").exists() and (tmp_path / "units.geojson").exists()
     assert "not available" not in res.output  # every capability is wired in
+    # each map speaks its own language, down to the grid colour bars' units
+    en = (tmp_path / "zoning_map_en.html").read_text(encoding="utf-8")
+    zh = (tmp_path / "zoning_map.html").read_text(encoding="utf-8")
+    assert "t/cell/yr" in en and "t/格/年" not in en
+    assert "t/格/年" in zh
 
     # conservation: every facility of the demo appears exactly once in the conflicts output
     facilities = read_vector(demo_path("facilities.gpkg"))

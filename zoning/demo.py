@@ -68,12 +68,12 @@ def zoning_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
             if path.exists():
                 layers[name] = read_vector(path)
                 break
-    grids = {}
-    for label, fname in GRIDS.items():
-        path = data_dir() / "grids" / fname
-        if path.exists():
-            grids[label] = read_preview(path, name=label, lang=lang)
     for lg in ("zh", "en"):
+        grids = {}  # colour-bar units in the map's language
+        for label, fname in GRIDS.items():
+            path = data_dir() / "grids" / fname
+            if path.exists():
+                grids[label] = read_preview(path, name=label, lang=lg)
         suffix = "" if lg == lang else f"_{lg}"
         title = (
             "青溪县生态环境分区管控图"
