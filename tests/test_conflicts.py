@@ -589,3 +589,38 @@ def test_an_unknown_layer_coords_is_a_rule_file_error():
     )
     with pytest.raises(RuleError, match="unknown coordinate system 'gps'"):
         parse_rules(text, source="rules.yaml")
+
+
+def test_distances_are_true_whatever_the_facilities_crs_and_target_size():
+    # 900 m due east at 40N: within 1,000 m in lon/lat, Web Mercator (scale 1.3 there)
+    # and equal-area EPSG:6933 alike; a continent-sized target still contains its sites
+    from pyproj import Geod
+
+    lon, lat, _ = Geod(ellps="WGS84").fwd(116.0, 40.0, 90.0, 900.0)
+    target = gpd.GeoDataFrame(geometry=[Point(lon, lat)], crs="EPSG:4326")
+    huge = gpd.GeoDataFrame(geometry=[box(20, -10, 179, 80).segmentize(1.0)], crs="EPSG:4326")
+    units = gpd.GeoDataFrame(
+        {"code": ["ZH33990110001"], "unit_class": [1]}, geometry=[box(115, 39, 117, 41)], crs=4326
+    )
+    fac = gpd.GeoDataFrame(
+        {"facility_id": ["a"], "sector": ["3011"]}, geometry=[Point(116.0, 40.0)], crs=4326
+    )
+    text = (
+        RULES.replace("within_m: 0", "within_m: 1000")
+        + """\
+  - id: BIG-01
+    dimension: spatial
+    clause: {zh: 大区内, en: Inside the big area}
+    message: {zh: 大区内, en: Inside the big area}
+    outcome: restricted
+    requirement: {zh: 报告, en: Report}
+    when: {near: {layer: big, within_m: 0}}
+"""
+    )
+    text = text.replace("layers:\n", "layers:\n  big: {path: big.gpkg}\n")
+    rules = parse_rules(text, source="rules.yaml")
+    for crs in ("EPSG:4326", "EPSG:3857", "EPSG:6933"):
+        out = conflicts(
+            units.to_crs(crs), fac.to_crs(crs), rules, layers={"red_line": target, "big": huge}
+        )
+        assert out.rule_ids.tolist() == ["RL-01;BIG-01"], crs

@@ -186,7 +186,7 @@ def test_invalid_polygon_in_a_file(tmp_path):
     gpd.GeoDataFrame({"project_id": ["X"]}, geometry=[bow], crs="EPSG:4549").to_file(
         tmp_path / "bow.geojson"
     )
-    with pytest.raises(InputError, match="row X"):
+    with pytest.raises(InputError, match=r"row 1 \(project X\)"):
         read_projects(tmp_path / "bow.geojson")
     f = read_projects(tmp_path / "bow.geojson", repair=True)
     assert f.geometry.iloc[0].is_valid and "repaired" in f["geometry_note"].iloc[0]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from zoning.errors import InputError
+from zoning.errors import CRSError, InputError
 
 lang_option = click.option(
     "--lang",
@@ -242,15 +242,22 @@ def load_units(
             fix="give the units file it applies to, or leave --units-coords out",
         )
     source = units if units else demo_path("units.gpkg")
-    frame = read_units(
-        source,
-        layer=layer,
-        fields=parse_fields(fields),
-        encoding=encoding,
-        assume_crs=assume_crs,
-        coords=meta.get("units_coords") or "wgs84",
-        **kw,
-    )
+    try:
+        frame = read_units(
+            source,
+            layer=layer,
+            fields=parse_fields(fields),
+            encoding=encoding,
+            assume_crs=assume_crs,
+            coords=meta.get("units_coords") or "wgs84",
+            **kw,
+        )
+    except CRSError as exc:
+        if exc.field == "coords":  # name the option the user gave
+            exc.field = "--units-coords"
+            exc.fix = "leave --units-coords out for a projected layer"
+            exc.args = (exc._compose(),)
+        raise
     if meta.get("repair_units") and check_geometry:
         frame = repair_units(frame, source=source)
     if check_geometry:
@@ -306,12 +313,11 @@ def bind_rule_inputs(rules, named_layers: dict, grid_paths: dict, assume_crs=Non
         key = (Path(path).resolve(), coords)
         if key not in read:
             read[key] = read_vector(path, assume_crs=assume_crs, coords=coords)
-            inputs[f"layer:{Path(path).name}"] = {
-                "path": str(path),
-                "sha256": file_sha256(path),
-                "layers": [],
-            }
-        inputs[f"layer:{Path(path).name}"]["layers"].append(name)
+        entry = inputs.setdefault(
+            f"layer:{Path(path).name}",
+            {"path": str(path), "sha256": file_sha256(path), "layers": []},
+        )
+        entry["layers"].append(name if coords == "wgs84" else f"{name} ({coords})")
         layers[name] = read[key]
     for name in sorted(set(rules.needed_grids()) | set(grid_paths)):
         ref = rules.grids.get(name)

@@ -606,9 +606,11 @@ def read_projects(
     if "project_id" in frame.columns:
         ids = frame["project_id"].astype("string").fillna("").to_numpy(dtype=object)
     else:
-        ids = np.array([f"row {i + 1}" for i in range(len(frame))], dtype=object)
+        ids = np.full(len(frame), "", dtype=object)
     for i in np.flatnonzero(~shapely.is_valid(g) & (shapely.get_dimensions(g) == 2)):
-        g[i], notes[i] = _fix_polygon(g[i], repair=repair, source=path, row=ids[i] or i)
+        # the row as people count it (from 1), and the project's id when it has one
+        row = f"{i + 1} (project {ids[i]})" if ids[i] else i + 1
+        g[i], notes[i] = _fix_polygon(g[i], repair=repair, source=path, row=row)
     frame = frame.set_geometry(gpd.GeoSeries(g, index=frame.index, crs=frame.crs))
     frame["geometry_note"] = notes
     out = _with_facts(frame, facts, path)

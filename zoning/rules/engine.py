@@ -193,8 +193,31 @@ class _Context:
         return self._metric_crs
 
     def projected(self) -> bool:
-        """True when the subjects are in a projected CRS (measured in it as they are)."""
-        return CRS.from_user_input(self.s.crs).is_projected if self.s.crs is not None else False
+        """True when the subjects' CRS is a Transverse Mercator projection (a
+        Gauss-Krüger or UTM zone: distances in it are true to a fraction of a per mille
+        near its meridian), so they are measured in it as they are.  Any other CRS (lon/lat,
+        Web Mercator, an equal-area CRS) goes through each site's local zone."""
+        if "projected" not in self.cache:
+            crs = CRS.from_user_input(self.s.crs) if self.s.crs is not None else None
+            op = crs.coordinate_operation if crs is not None and crs.is_projected else None
+            self.cache["projected"] = op is not None and "Transverse Mercator" in op.method_name
+        return self.cache["projected"]
+
+    @property
+    def ll_crs(self) -> CRS:
+        """The longitude/latitude CRS of the local-zone path: the subjects' own when it is
+        geographic, else WGS 84."""
+        crs = CRS.from_user_input(self.s.crs)
+        return crs if crs.is_geographic else CRS.from_epsg(4326)
+
+    def ll_geoms(self) -> np.ndarray:
+        """Every subject geometry in :attr:`ll_crs` (converted once)."""
+        if "ll_geoms" not in self.cache:
+            geoms = np.asarray(self.s.geometry.values)
+            if not CRS.from_user_input(self.s.crs).is_geographic:
+                geoms = np.asarray(gpd.GeoSeries(geoms, crs=self.s.crs).to_crs(self.ll_crs).values)
+            self.cache["ll_geoms"] = geoms
+        return self.cache["ll_geoms"]
 
     def metric_geoms(self, rows: np.ndarray) -> np.ndarray:
         """Geometries of ``rows`` (indices) in the metric CRS."""
@@ -228,7 +251,7 @@ class _Context:
             zones = np.full(self.n, -1, dtype=np.int64)
             ok = np.flatnonzero(self.geom_ok())
             if len(ok):
-                x, y = self.site_xy(self.s.crs, ok)
+                x, y = self.site_xy(self.ll_crs, ok)
                 zones[ok] = local_crs_codes(x, y)
             self.cache["zones"] = zones
         return self.cache["zones"]
@@ -239,7 +262,7 @@ class _Context:
         if key not in self.cache:
             from zoning.geo import lonlat_to_local
 
-            self.cache[key] = lonlat_to_local(int(zone), self.s.crs)
+            self.cache[key] = lonlat_to_local(int(zone), self.ll_crs)
         return self.cache[key]
 
     def zone_geoms(self, zone: int) -> tuple[np.ndarray, np.ndarray]:
@@ -249,7 +272,7 @@ class _Context:
         if key not in self.cache:
             rows = np.flatnonzero(self.zones() == zone)
             to = self.to_zone(zone)
-            geoms = np.asarray(self.s.geometry.values)[rows]
+            geoms = self.ll_geoms()[rows]
             self.cache[key] = (rows, shapely.transform(geoms, to.transform, interleaved=False))
         return self.cache[key]
 
@@ -421,7 +444,6 @@ def _leaf_share(c: Share, ctx: _Context):
 
 
 def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
-    crs = ctx.metric_crs()
     if c.layer is not None:
         if c.layer not in ctx.layers and ctx.lenient:
             log.warning("layer '%s' not given: rules that need it are undecided", c.layer)
@@ -452,7 +474,8 @@ def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
         fact = "units"
     key = ("near", fact, c.unit_class, c.within_m)
     if ctx.projected():
-        # the subjects' own projected CRS (the user's choice of metric CRS)
+        # the subjects' own Gauss-Krüger / UTM zone (the user's choice of metric CRS)
+        crs = ctx.metric_crs()
         if key not in ctx.cache:
             geoms = np.asarray(target.to_crs(crs).geometry.values) if len(target) else np.array([])
             if len(geoms):
@@ -470,7 +493,7 @@ def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
             hit[rows[idx[0]]] = True
     else:
         if key not in ctx.cache:
-            geoms = np.asarray(target.to_crs(ctx.s.crs).geometry.values) if len(target) else None
+            geoms = np.asarray(target.to_crs(ctx.ll_crs).geometry.values) if len(target) else None
             if geoms is not None:
                 geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
             tree = shapely.STRtree(geoms) if geoms is not None and len(geoms) else None
@@ -493,8 +516,9 @@ def _near_by_zone(ctx: _Context, rows, tree, targets, within_m: float, hit) -> N
     """``near`` for subjects in longitude/latitude: each subject is measured in the local
     conformal CRS of its own site (CGCS2000 3-degree Gauss-Krüger zone in China, UTM
     elsewhere; :func:`zoning.geo.local_crs_codes`), with the targets near it projected
-    into the same zone.  The outcome of a row depends on its own site only, whatever else
-    is evaluated with it, and distances across a country keep a scale error under 0.03 %."""
+    into the same zone (cut to a window around the subjects).  The outcome of a row
+    depends on its own site only, whatever else is evaluated with it, and distances within
+    about 100 km of a site keep a scale error under 0.03 %."""
     zones = ctx.zones()
     wanted = np.zeros(ctx.n, dtype=bool)
     wanted[rows] = True
@@ -504,16 +528,24 @@ def _near_by_zone(ctx: _Context, rows, tree, targets, within_m: float, hit) -> N
         zrows, zgeoms = ctx.zone_geoms(zone)
         pick = wanted[zrows]
         sub, g = zrows[pick], zgeoms[pick]
-        x0, y0, x1, y1 = shapely.total_bounds(np.asarray(ctx.s.geometry.values)[sub])
+        x0, y0, x1, y1 = shapely.total_bounds(ctx.ll_geoms()[sub])
         coslat = max(np.cos(np.radians(min(max(abs(y0), abs(y1)) + 1.0, 89.0))), 0.01)
         pad = within_m / (111_000.0 * coslat) + 0.01  # degrees, generous
-        cand = tree.query(shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad))
-        if len(cand) == 0:
-            continue
+        window = shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+        if x0 - pad < -180 or x1 + pad > 180:  # across the antimeridian: no prefilter
+            near = targets
+        else:
+            cand = tree.query(window)
+            if len(cand) == 0:
+                continue
+            # targets reaching far beyond the window are cut to it: a continent-sized
+            # polygon folds when projected far from the zone's meridian
+            near = targets[cand].copy()
+            big = ~shapely.contains_properly(window, near)
+            if big.any():
+                near[big] = shapely.intersection(near[big], window)
         to = ctx.to_zone(zone)
-        near_tree = shapely.STRtree(
-            shapely.transform(targets[cand], to.transform, interleaved=False)
-        )
+        near_tree = shapely.STRtree(shapely.transform(near, to.transform, interleaved=False))
         if within_m == 0:
             idx = near_tree.query(g, predicate="intersects")
         else:
