@@ -531,19 +531,20 @@ def _near_by_zone(ctx: _Context, rows, tree, targets, within_m: float, hit) -> N
         x0, y0, x1, y1 = shapely.total_bounds(ctx.ll_geoms()[sub])
         coslat = max(np.cos(np.radians(min(max(abs(y0), abs(y1)) + 1.0, 89.0))), 0.01)
         pad = within_m / (111_000.0 * coslat) + 0.01  # degrees, generous
-        window = shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
         if x0 - pad < -180 or x1 + pad > 180:  # across the antimeridian: no prefilter
             near = targets
         else:
-            cand = tree.query(window)
+            cand = tree.query(shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad))
             if len(cand) == 0:
                 continue
             # targets reaching far beyond the window are cut to it: a continent-sized
             # polygon folds when projected far from the zone's meridian
             near = targets[cand].copy()
-            big = ~shapely.contains_properly(window, near)
-            if big.any():
-                near[big] = shapely.intersection(near[big], window)
+            b = shapely.bounds(near)
+            lo, hi = (x0 - pad, y0 - pad), (x1 + pad, y1 + pad)
+            big = (b[:, 0] < lo[0]) | (b[:, 1] < lo[1]) | (b[:, 2] > hi[0]) | (b[:, 3] > hi[1])
+            if big.any():  # rectangle clipping: fast; predicates need no strict validity
+                near[big] = shapely.clip_by_rect(near[big], lo[0], lo[1], hi[0], hi[1])
         to = ctx.to_zone(zone)
         near_tree = shapely.STRtree(shapely.transform(near, to.transform, interleaved=False))
         if within_m == 0:
