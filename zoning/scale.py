@@ -24,7 +24,6 @@ import copy
 import logging
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -195,13 +194,5 @@ def zonal_stats_distributed(
         counts = [p.attrs["grids"][name]["valid_cells_under_units"] for p in parts]
         known = [c for c in counts if c is not None]
         info["valid_cells_under_units"] = float(sum(known)) if known else None
-        _require_data(_Named(name, info.get("source")), info["valid_cells_under_units"])
+        _require_data(name, info.get("source"), info["valid_cells_under_units"])
     return out
-
-
-@dataclass(frozen=True)
-class _Named:
-    """What :func:`zoning.stats._require_data` reads of a grid: its name and source."""
-
-    name: str
-    source: str | None

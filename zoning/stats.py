@@ -406,7 +406,9 @@ def zonal_stats(
         out = _assemble(units, resolved, stats_by_grid, strategy, max_cells_in_memory)
         if require_data:
             for g in resolved:
-                _require_data(g, out.attrs["grids"][g.name]["valid_cells_under_units"])
+                _require_data(
+                    g.name, g.source, out.attrs["grids"][g.name]["valid_cells_under_units"]
+                )
         return out
     finally:
         for g in opened:
@@ -507,15 +509,15 @@ def _collect(out, col_units, valid_cells, rows, df, recipes, group) -> None:
             col_units[name] = _stat_units(stat, g)
 
 
-def _require_data(grid, valid_cells: float | None) -> None:
+def _require_data(name: str, source: str | None, valid_cells: float | None) -> None:
     """A grid with no valid cell under any unit is bad input, not a table of zeros
     (``valid_cells``: coverage-weighted count under all units; None when no unit could
     be measured)."""
     if valid_cells is not None and not valid_cells > 0:
         raise InputError(
-            f"grid '{grid.name}' has no valid cell under any unit: it holds only nodata "
+            f"grid '{name}' has no valid cell under any unit: it holds only nodata "
             "there, or does not overlap the units",
-            source=grid.source or grid.name,
+            source=source or name,
             fix="check the grid's nodata value, its extent and its CRS against the units",
         )
 

@@ -486,10 +486,7 @@ def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
         rows = np.flatnonzero(need & ~done & ctx.geom_ok())
         if len(rows) and tree is not None:
             subj = ctx.metric_geoms(rows)
-            if c.within_m == 0:
-                idx = tree.query(subj, predicate="intersects")
-            else:
-                idx = tree.query(subj, predicate="dwithin", distance=c.within_m)
+            idx = _query_near(tree, subj, c.within_m)
             hit[rows[idx[0]]] = True
     else:
         if key not in ctx.cache:
@@ -510,6 +507,13 @@ def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
     t, fl = hit & done, ~hit & done
     ctx.known(fact, t | fl, evaluated=done | need)
     return t, fl
+
+
+def _query_near(tree, geoms, within_m: float):
+    """(geometry, tree item) index pairs within ``within_m`` metres (0: touching)."""
+    if within_m == 0:
+        return tree.query(geoms, predicate="intersects")
+    return tree.query(geoms, predicate="dwithin", distance=within_m)
 
 
 def _near_by_zone(ctx: _Context, rows, tree, targets, within_m: float, hit) -> None:
@@ -547,10 +551,7 @@ def _near_by_zone(ctx: _Context, rows, tree, targets, within_m: float, hit) -> N
                 near[big] = shapely.clip_by_rect(near[big], lo[0], lo[1], hi[0], hi[1])
         to = ctx.to_zone(zone)
         near_tree = shapely.STRtree(shapely.transform(near, to.transform, interleaved=False))
-        if within_m == 0:
-            idx = near_tree.query(g, predicate="intersects")
-        else:
-            idx = near_tree.query(g, predicate="dwithin", distance=within_m)
+        idx = _query_near(near_tree, g, within_m)
         hit[sub[idx[0]]] = True
 
 
