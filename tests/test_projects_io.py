@@ -45,7 +45,7 @@ J2, 30°02'00.0"N, 119°52'40.0"E
 J3, 30°02'10.0"N, 119°52'40.0"E
 J4, 30°02'10.0"N, 119°52'30.0"E
 """
-    f = parse_vertices(text, facts={"sector": "3981", "nox_t": "0.5"})
+    f = parse_vertices(text, geometry="polygon", facts={"sector": "3981", "nox_t": "0.5"})
     g = f.geometry.iloc[0]
     assert f.crs.to_epsg() == 4490
     assert g.geom_type == "Polygon"
@@ -59,7 +59,7 @@ J4, 30°02'10.0"N, 119°52'30.0"E
 
 
 def test_lat_lon_order_detected_without_marks():
-    f = parse_vertices("30.01 119.80\n30.01 119.81\n30.02 119.81\n")
+    f = parse_vertices("30.01 119.80\n30.01 119.81\n30.02 119.81\n", geometry="polygon")
     assert f.geometry.iloc[0].bounds[0] == pytest.approx(119.80)
     assert "swapped" in f["geometry_note"].iloc[0]
 
@@ -91,6 +91,44 @@ def test_wrong_zone_prefix_is_an_error():
         parse_vertices("39500000 3324500\n39500100 3324500\n39500100 3324600\n", crs="EPSG:4549")
 
 
+OPEN_DMS = """J1, 30°02'00"N, 119°52'30"E
+J2, 30°02'00"N, 119°52'40"E
+J3, 30°02'10"N, 119°52'40"E
+J4, 30°02'10"N, 119°52'30"E
+"""
+
+
+def test_open_vertex_list_with_auto_is_refused_naming_both_choices():
+    with pytest.raises(InputError, match="open") as info:
+        parse_vertices(OPEN_DMS)
+    msg = str(info.value)
+    assert "--geometry polygon" in msg and "--geometry line" in msg
+
+
+@pytest.mark.parametrize(
+    ("text", "geometry", "kind", "decided"),
+    [
+        (OPEN_DMS, "polygon", "Polygon", "--geometry polygon"),
+        (OPEN_DMS, "line", "LineString", "--geometry line"),
+        (OPEN_DMS + "J1, 30°02'00\"N, 119°52'30\"E\n", "auto", "Polygon", "closed ring"),
+        ("119.80,30.00\n119.82,30.01\n", "auto", "LineString", "two vertices"),
+        ("119.80 30.00", "auto", "Point", "one vertex"),
+    ],
+)
+def test_vertex_list_geometry_type_and_how_it_was_decided(text, geometry, kind, decided):
+    f = parse_vertices(text, geometry=geometry)
+    assert f.geometry.iloc[0].geom_type == kind
+    assert f["geometry_decided_by"].iloc[0] == decided
+
+
+def test_wkt_and_file_say_how_the_type_was_decided(tmp_path):
+    assert parse_wkt("POINT (119.8 30)")["geometry_decided_by"].iloc[0] == "WKT"
+    gpd.GeoDataFrame(geometry=[box(119.8, 30, 119.81, 30.01)], crs=4326).to_file(
+        tmp_path / "p.geojson"
+    )
+    assert read_projects(tmp_path / "p.geojson")["geometry_decided_by"].iloc[0] == "file"
+
+
 def test_line_and_point():
     line = parse_vertices("119.80,30.00\n119.82,30.01\n", geometry="line")
     assert line.geometry.iloc[0].geom_type == "LineString"
@@ -101,12 +139,12 @@ def test_line_and_point():
 def test_self_intersection_error_names_the_edges():
     text = "500000 3300000\n500100 3300100\n500100 3300000\n500000 3300100\n"
     with pytest.raises(InputError, match=r"edges 1-2 and 3-4 cross at \(500050, 3300050\)"):
-        parse_vertices(text, crs="EPSG:4549")
+        parse_vertices(text, crs="EPSG:4549", geometry="polygon")
 
 
 def test_self_intersection_repaired_and_reported():
     text = "500000 3300000\n500100 3300100\n500100 3300000\n500000 3300100\n"
-    f = parse_vertices(text, crs="EPSG:4549", repair=True)
+    f = parse_vertices(text, crs="EPSG:4549", geometry="polygon", repair=True)
     g = f.geometry.iloc[0]
     assert g.is_valid
     assert g.area == pytest.approx(5000.0)
@@ -171,7 +209,9 @@ def test_zipped_shapefile_and_text_file(tmp_path):
     f = read_projects(tmp_path / "a.zip")
     assert f["project_id"].tolist() == ["A"]
     assert f.crs.to_epsg() == 4549
-    (tmp_path / "site.txt").write_text("119.80,30.00\n119.81,30.00\n119.81,30.01\n", "gbk")
+    (tmp_path / "site.txt").write_text(
+        "119.80,30.00\n119.81,30.00\n119.81,30.01\n119.80,30.00\n", "gbk"
+    )
     t = read_projects(tmp_path / "site.txt", facts={"nox_t": 2})
     assert t["project_id"].iloc[0] == "site" and t["nox_t"].iloc[0] == 2.0
 

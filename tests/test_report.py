@@ -169,6 +169,8 @@ def test_cli_vertices_file(setup):
             "screen",
             "--vertices",
             str(tmp / "v.txt"),
+            "--geometry",
+            "polygon",
             "--crs",
             "EPSG:4549",
             "--units",
@@ -188,3 +190,40 @@ def test_cli_vertices_file(setup):
     assert data["project"]["verdict"] == "prohibited"
     assert "swapped" in data["project"]["geometry_note"]
     assert data["project"]["area_m2"] == pytest.approx(10000, rel=1e-3)
+    assert data["project"]["geom_type"] == "polygon"
+    assert data["project"]["geometry_decided_by"] == "--geometry polygon"
+    assert "依据：--geometry polygon（用户指定）" in (tmp / "v" / "report.html").read_text("utf-8")
+
+
+def test_cli_open_vertex_list_refused_closed_one_screened(setup):
+    units, red, rules, tmp = setup
+    corners = "X Y\n3300400 500970\n3300400 501070\n3300500 501070\n3300500 500970\n"
+    (tmp / "open.txt").write_text(corners, "utf-8")
+    (tmp / "closed.txt").write_text(corners + "3300400 500970\n", "utf-8")
+    args = ["screen", "--crs", "EPSG:4549", "--units", str(tmp / "units.gpkg")]
+    args += ["--rules", str(tmp / "rules.yaml"), "--sector", "2614", "--nox-t", "0"]
+    r = CliRunner().invoke(
+        main, args + ["--vertices", str(tmp / "open.txt"), "--out", str(tmp / "o")]
+    )
+    assert r.exit_code == 2
+    assert "--geometry polygon" in r.output and "--geometry line" in r.output
+    assert "Traceback" not in r.output
+    assert not (tmp / "o").exists()
+    r = CliRunner().invoke(
+        main,
+        args + ["--vertices", str(tmp / "open.txt"), "--geometry", "line", "--out", str(tmp / "l")],
+    )
+    assert r.exit_code == 0, r.output
+    data = json.loads((tmp / "l" / "result.json").read_text(encoding="utf-8"))
+    assert data["project"]["geom_type"] == "line"
+    assert data["project"]["geometry_decided_by"] == "--geometry line"
+    r = CliRunner().invoke(
+        main, args + ["--vertices", str(tmp / "closed.txt"), "--out", str(tmp / "c")]
+    )
+    assert r.exit_code == 0, r.output
+    data = json.loads((tmp / "c" / "result.json").read_text(encoding="utf-8"))
+    assert data["project"]["geom_type"] == "polygon"
+    assert data["project"]["geometry_decided_by"] == "closed ring"
+    assert "依据：闭合的顶点列表" in (tmp / "c" / "report.html").read_text("utf-8")
+    summary = (tmp / "c" / "summary.csv").read_text("utf-8-sig")
+    assert "geometry_decided_by" in summary and "closed ring" in summary

@@ -132,7 +132,9 @@ class ScreeningResult:
         (point/line/polygon), ``verdict``, ``reasons`` (rule ids and messages),
         ``conditions`` (requirements of restricting rules), ``missing_facts``,
         ``n_units``, ``area_m2`` / ``length_m`` of the footprint, ``inside_region_pct``,
-        ``distance_crs``, ``geometry_note``, the facts, and the geometry (input CRS).
+        ``distance_crs``, ``geometry_note``, ``geometry_decided_by`` (how the type was
+        decided: closed ring, --geometry polygon, WKT, file …), the facts, and the
+        geometry (input CRS).
     overlaps : DataFrame
         One row per (project, unit touched): ``project_id``, ``unit_code``,
         ``unit_name``, ``unit_class``, ``element``, ``subtype``, ``overlap_m2``,
@@ -200,6 +202,7 @@ class ScreeningResult:
             "name_en": _json_value(row.get("name_en")),
             "description": _json_value(row.get("description")),
             "geom_type": row["geom_type"],
+            "geometry_decided_by": _json_value(row.get("geometry_decided_by")),
             "geometry_wkt_wgs84": shapely.to_wkt(wgs, rounding_precision=7),
             "geometry_note": _json_value(row.get("geometry_note")),
             "area_m2": _json_value(row["area_m2"]),

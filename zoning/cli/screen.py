@@ -77,7 +77,8 @@ def run(projects, units, rules, *, layers, grids, out, lang, inputs, missing="er
     type=click.Choice(["auto", "point", "line", "polygon"]),
     default="auto",
     show_default=True,
-    help="What a vertex list describes (auto: 1 point, 2 line, more polygon).",
+    help="What a vertex list describes (auto: 1 vertex a point, 2 a line, a closed list a "
+    "polygon; an open list of 3+ vertices needs polygon or line).",
 )
 @click.option("--repair", is_flag=True, help="Repair a self-intersecting polygon (reported).")
 @click.option(

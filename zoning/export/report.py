@@ -358,6 +358,16 @@ def _table(head: list[str], rows: list[list[str]], cls: list[str] | None = None)
     return f"<table><thead><tr>{h}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _decided_by(how: str | None, zh: bool) -> str:
+    """' (decided by: closed ring)' after the geometry type; empty when unknown."""
+    from zoning.io.projects import DECIDED_BY
+
+    label = DECIDED_BY.get(how, (how, how))[0 if zh else 1] if how else None
+    return (
+        f"（依据：{_e(label)}）" if label and zh else f" (decided by: {_e(label)})" if label else ""
+    )
+
+
 def _render(data: dict, lang: str, map_page: str | None, meta: dict, fact_labels: Mapping) -> str:
     t = _T[lang]
     zh = lang == "zh"
@@ -384,7 +394,10 @@ def _render(data: dict, lang: str, map_page: str | None, meta: dict, fact_labels
     rows = [
         [_e(t["id"]), _e(data["project_id"])],
         [_e(t["name"]), _e(name)],
-        [_e(t["geom"]), _e(t[data["geom_type"]])],
+        [
+            _e(t["geom"]),
+            _e(t[data["geom_type"]]) + _decided_by(data.get("geometry_decided_by"), zh),
+        ],
         [_e(t["size"]), size],
     ]
     if data.get("description"):
@@ -701,6 +714,7 @@ def _summary(result, records, lang, single, pages, folders) -> pd.DataFrame:
             "project_id": data["project_id"],
             "name": data.get("name"),
             "geom_type": data["geom_type"],
+            "geometry_decided_by": data.get("geometry_decided_by"),
             "verdict": data["verdict"],
             "verdict_label": data["verdict_zh" if lang == "zh" else "verdict_en"],
             "fired_rules": ";".join(r["rule_id"] for r in data["rules"] if r["status"] == "fired"),

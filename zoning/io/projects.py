@@ -12,7 +12,10 @@ boundary).  :func:`read_projects` reads
   ``东经119度52分30.5秒``), or projected x/y with a named CRS (``crs="EPSG:4549"``).
   Survey sheets write X for the northing and Y for the easting: a swapped pair is
   detected and swapped back, and a Gauss-Krüger zone prefix (``40512345.6``) is removed
-  when it matches the CRS; both are reported in ``geometry_note``.
+  when it matches the CRS; both are reported in ``geometry_note``.  One vertex is a
+  point, two a line, a closed list (the last vertex repeats the first) a polygon; an open
+  list of three or more is a boundary or a route only when ``geometry=`` says which.
+  ``geometry_decided_by`` records how the type was decided (:data:`DECIDED_BY`).
 
 :func:`parse_wkt` reads WKT given on the command line.  A ring that is not closed is
 closed; a self-intersecting polygon is an error naming the crossing edges, or, with
@@ -44,6 +47,17 @@ from zoning.io.vector import read_vector
 log = logging.getLogger(__name__)
 
 GeometryKind = Literal["auto", "point", "line", "polygon"]
+#: How the geometry type of a project was decided (``geometry_decided_by``), zh / en.
+DECIDED_BY = {
+    "closed ring": ("闭合的顶点列表", "closed ring"),
+    "one vertex": ("单个顶点", "one vertex"),
+    "two vertices": ("两个顶点", "two vertices"),
+    "--geometry point": ("--geometry point（用户指定）", "--geometry point"),
+    "--geometry line": ("--geometry line（用户指定）", "--geometry line"),
+    "--geometry polygon": ("--geometry polygon（用户指定）", "--geometry polygon"),
+    "WKT": ("WKT 几何类型", "WKT"),
+    "file": ("文件中的几何类型", "file"),
+}
 #: Default CRS of longitude/latitude without one (CGCS2000).
 LONLAT = "EPSG:4490"
 
@@ -248,7 +262,9 @@ def parse_vertices(
     crs : str or CRS, optional (default: EPSG:4490 for degrees)
         CRS of the coordinates; required for projected x/y.
     geometry : {"auto", "point", "line", "polygon"}, optional (default: "auto")
-        What the vertices describe; ``auto``: 1 vertex a point, 2 a line, more a polygon.
+        What the vertices describe; ``auto``: 1 vertex a point, 2 a line, a closed list
+        (the last vertex repeats the first) a polygon; an open list of 3 or more vertices
+        is refused (:class:`InputError` naming ``polygon`` and ``line``), never guessed.
     repair : bool, optional (default: False)
         Repair a self-intersecting polygon instead of raising.
     source : str or path, optional (default: None)
@@ -259,7 +275,8 @@ def parse_vertices(
 
     Returns
     -------
-    GeoDataFrame with one row (``project_id``, ``geometry_note``, the facts).
+    GeoDataFrame with one row (``project_id``, ``geometry_note``,
+    ``geometry_decided_by``, the facts).
     """
     if geometry not in ("auto", "point", "line", "polygon"):
         raise InputError(
@@ -355,9 +372,7 @@ def parse_vertices(
     else:
         x, y = _survey_xy(x, y, the_crs, notes, source)
     coords = np.column_stack([x, y])
-    kind = geometry
-    if kind == "auto":
-        kind = "point" if len(coords) == 1 else "line" if len(coords) == 2 else "polygon"
+    kind, decided_by = _vertex_geometry(coords, geometry, source)
     if kind == "point":
         if len(coords) != 1:
             raise InputError(
@@ -386,11 +401,41 @@ def parse_vertices(
         if note:
             notes.append(note)
     frame = gpd.GeoDataFrame(
-        {"project_id": [project_id], "geometry_note": ["; ".join(notes)]},
+        {
+            "project_id": [project_id],
+            "geometry_note": ["; ".join(notes)],
+            "geometry_decided_by": [decided_by],
+        },
         geometry=[geom],
         crs=the_crs,
     )
     return _with_facts(frame, facts, source)
+
+
+def _vertex_geometry(coords: np.ndarray, geometry: GeometryKind, source) -> tuple[str, str]:
+    """What a vertex list describes, and how that was decided (see :data:`DECIDED_BY`).
+
+    ``auto``: one vertex is a point, two a line, a closed list (last vertex = first) a
+    polygon; an open list of three or more could be a boundary or a route, so it is
+    refused rather than guessed.
+    """
+    if geometry != "auto":
+        return geometry, f"--geometry {geometry}"
+    if len(coords) == 1:
+        return "point", "one vertex"
+    if len(coords) == 2:
+        return "line", "two vertices"
+    if np.array_equal(coords[0], coords[-1]):
+        return "polygon", "closed ring"
+    raise InputError(
+        f"the vertex list is open ({len(coords)} vertices, the last is not the first): "
+        "it may be a site boundary or a route (pipeline, road, power line), and the tool "
+        "does not guess which",
+        source=source,
+        field="--geometry",
+        fix="pass --geometry polygon for a boundary (the ring is closed for you) or "
+        "--geometry line for a route; or repeat the first vertex at the end to close it",
+    )
 
 
 def _survey_xy(x, y, crs: CRS, notes: list[str], source):
@@ -517,7 +562,11 @@ def parse_wkt(
     if note:
         notes.append(note)
     frame = gpd.GeoDataFrame(
-        {"project_id": [project_id], "geometry_note": ["; ".join(notes)]},
+        {
+            "project_id": [project_id],
+            "geometry_note": ["; ".join(notes)],
+            "geometry_decided_by": ["WKT"],
+        },
         geometry=[geom],
         crs=the_crs,
     )
@@ -613,6 +662,7 @@ def read_projects(
         g[i], notes[i] = _fix_polygon(g[i], repair=repair, source=path, row=row)
     frame = frame.set_geometry(gpd.GeoSeries(g, index=frame.index, crs=frame.crs))
     frame["geometry_note"] = notes
+    frame["geometry_decided_by"] = "file"
     out = _with_facts(frame, facts, path)
     out.attrs["source"] = str(source)
     return out
