@@ -23,7 +23,13 @@ import click
 import geopandas as gpd
 import pandas as pd
 
-from zoning.cli.options import crs_option, encoding_option, lang_option, out_option
+from zoning.cli.options import (
+    input_options,
+    lang_option,
+    out_option,
+    parse_fields,
+    shared_option,
+)
 from zoning.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -408,8 +414,33 @@ def _map(selected, unselected, rejected, path: Path, lang: str, t: dict, summary
 )
 @out_option(help_text="Output folder.")
 @lang_option
-@crs_option
-@encoding_option
+@input_options("parcels", ("layer", "encoding", "crs", "coords"))
+@input_options("samples", ("layer", "encoding", "crs", "coords"))
+@input_options("units", ("layer", "field", "encoding", "crs"))
+@input_options(
+    "layers",
+    ("encoding", "crs", "coords"),
+    encoding={"help": "Text encoding of --extra-plots, --exclude, --within, --beyond layers."},
+    crs={"help": "CRS of --extra-plots, --exclude, --within, --beyond layers declaring none."},
+)
+@shared_option(
+    "crs",
+    {
+        "parcels_crs": "--parcels-crs",
+        "samples_crs": "--samples-crs",
+        "units_crs": "--units-crs",
+        "layers_crs": "--layers-crs",
+    },
+)
+@shared_option(
+    "encoding",
+    {
+        "parcels_encoding": "--parcels-encoding",
+        "samples_encoding": "--samples-encoding",
+        "units_encoding": "--units-encoding",
+        "layers_encoding": "--layers-encoding",
+    },
+)
 def command(
     parcels,
     samples,
@@ -445,8 +476,21 @@ def command(
     gap,
     out,
     lang,
-    assume_crs,
-    encoding,
+    parcels_layer,
+    parcels_encoding,
+    parcels_crs,
+    parcels_coords,
+    samples_layer,
+    samples_encoding,
+    samples_crs,
+    samples_coords,
+    units_layer,
+    units_field,
+    units_encoding,
+    units_crs,
+    layers_encoding,
+    layers_crs,
+    layers_coords,
 ):
     """Select strict-control farmland for afforestation under an area or cost budget."""
     from zoning.io.afforest import read_band
@@ -456,15 +500,21 @@ def command(
     if (budget_ha is None) == (budget_cost is None):
         raise click.UsageError("give exactly one of --budget-ha and --budget-cost")
 
-    def vec(path):
-        return read_vector(path, assume_crs=assume_crs, encoding=encoding)
+    def vec(path, layer=None, crs=layers_crs, encoding=layers_encoding, coords=layers_coords):
+        return read_vector(path, layer=layer, assume_crs=crs, encoding=encoding, coords=coords)
 
-    par = vec(parcels)
+    par = vec(parcels, parcels_layer, parcels_crs, parcels_encoding, parcels_coords)
     excl = {name: vec(path) for name, path in _pairs(exclude, "--exclude")}
     if exclude_unit_class:
         if units is None:
             raise InputError("--exclude-unit-class needs --units", field="--units")
-        u = read_units(units, assume_crs=assume_crs, encoding=encoding)
+        u = read_units(
+            units,
+            layer=units_layer,
+            fields=parse_fields(units_field),
+            assume_crs=units_crs,
+            encoding=units_encoding,
+        )
         for cls in exclude_unit_class:
             sub = u[pd.to_numeric(u["unit_class"], errors="coerce") == cls]
             excl[f"units class {cls}"] = sub
@@ -473,7 +523,9 @@ def command(
     written = run(
         par,
         out,
-        samples=vec(samples) if samples else None,
+        samples=vec(samples, samples_layer, samples_crs, samples_encoding, samples_coords)
+        if samples
+        else None,
         dem=read_band(dem) if dem else None,
         landcover=read_band(landcover) if landcover else None,
         budget_ha=budget_ha,

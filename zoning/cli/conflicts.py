@@ -14,10 +14,9 @@ import click
 
 from zoning.cli.options import (
     bind_rule_inputs,
-    crs_option,
-    encoding_option,
-    fields_option,
     grid_option,
+    input_option,
+    input_options,
     lang_option,
     load_units,
     out_option,
@@ -25,7 +24,8 @@ from zoning.cli.options import (
     repair_units_option,
     rules_path_for,
     scale_options,
-    units_coords_option,
+    shared_option,
+    unit_source_options,
     units_option,
 )
 from zoning.errors import DataSourceError, InputError
@@ -282,7 +282,7 @@ def _with_constant_facts(fac, facts: dict[str, str]):
 
 @click.command("conflicts")
 @units_option()
-@units_coords_option
+@unit_source_options(aliases=("layer", "field"))
 @repair_units_option
 @click.option(
     "--facilities",
@@ -304,25 +304,30 @@ def _with_constant_facts(fac, facts: dict[str, str]):
     metavar="NAME=PATH",
     help="A layer the rules name, as NAME=PATH (repeatable; overrides the rule file).",
 )
-@click.option(
-    "--facilities-layer",
-    default=None,
-    help="Layer name inside a multi-layer facilities file (GeoPackage).",
+@input_options(
+    "facilities",
+    field={
+        "dest": "facility_fields",
+        "aliases": ("--facility-field",),
+        "metavar": "FACT=COLUMN",
+        "help": "Take a fact the rules use from a column of the facilities, e.g. "
+        "--facilities-field tags=Fuel --facilities-field capacity='Capacity (MW)' "
+        "(repeatable).",
+    },
+    crs={"help": "CRS of the facilities' x/y columns, or of a file that declares none."},
+    coords={"dest": "coords", "aliases": ("--coords",)},
 )
-@click.option(
-    "--coords",
-    type=click.Choice(["wgs84", "gcj02", "bd09"]),
-    default="wgs84",
-    show_default=True,
-    help="System of the facilities' longitude/latitude.",
+@input_option("layers", "crs", help="CRS of the rule layers that declare none.")
+@shared_option(
+    "crs",
+    {
+        "assume_crs": "--units-crs",
+        "facilities_crs": "--facilities-crs",
+        "layers_crs": "--layers-crs",
+    },
 )
-@click.option(
-    "--facility-field",
-    "facility_fields",
-    multiple=True,
-    metavar="FACT=COLUMN",
-    help="Take a fact the rules use from a column of the facilities, e.g. "
-    "--facility-field tags=Fuel --facility-field capacity='Capacity (MW)' (repeatable).",
+@shared_option(
+    "encoding", {"encoding": "--units-encoding", "facilities_encoding": "--facilities-encoding"}
 )
 @click.option(
     "--facility-fact",
@@ -336,10 +341,6 @@ def _with_constant_facts(fac, facts: dict[str, str]):
 @click.option("--lat-col", default=None, help="Latitude column of a CSV.")
 @click.option("--x-col", default=None, help="Projected x column of a CSV (needs --crs).")
 @click.option("--y-col", default=None, help="Projected y column of a CSV (needs --crs).")
-@crs_option
-@click.option("--layer", default=None, help="Layer name in a multi-layer units source.")
-@fields_option
-@encoding_option
 @lang_option
 @scale_options
 @out_option(help_text="Output folder.")
@@ -361,6 +362,9 @@ def command(
     layer,
     fields,
     encoding,
+    facilities_encoding,
+    facilities_crs,
+    layers_crs,
     lang,
     scheduler,
     workers,
@@ -388,14 +392,14 @@ def command(
         lat_col=lat_col,
         x_col=x_col,
         y_col=y_col,
-        crs=assume_crs,
+        crs=facilities_crs,
         coords=coords,
-        encoding=encoding,
-        fields=parse_pairs(facility_fields, "--facility-field") or None,
+        encoding=facilities_encoding,
+        fields=parse_pairs(facility_fields, "--facilities-field") or None,
     )
     fac = _with_constant_facts(fac, parse_pairs(facility_facts, "--facility-fact"))
     lay, grd, _ = bind_rule_inputs(
-        rule_set, parse_pairs(named_layers, "--named-layer"), grids, assume_crs
+        rule_set, parse_pairs(named_layers, "--named-layer"), grids, layers_crs
     )
     click.echo(f"{len(fac)} facilities, {len(unit_frame)} units, {len(rule_set)} rules", err=True)
     run(

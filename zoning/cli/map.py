@@ -8,10 +8,12 @@ import click
 
 from zoning.cli.options import (
     grid_option,
+    input_options,
     lang_option,
     load_units,
     out_option,
     repair_units_option,
+    shared_option,
     unit_source_options,
 )
 
@@ -19,8 +21,10 @@ from zoning.cli.options import (
 @click.command("map")
 @click.argument("units", required=False)
 @click.argument("layers", nargs=-1)
-@unit_source_options
+@unit_source_options(aliases=("layer", "field", "encoding"))
 @repair_units_option
+@input_options("layers", ("encoding", "crs", "coords"))
+@shared_option("crs", {"assume_crs": "--units-crs", "layers_crs": "--layers-crs"})
 @lang_option
 @click.option(
     "--basemap",
@@ -46,6 +50,9 @@ def command(
     fields,
     encoding,
     assume_crs,
+    layers_encoding,
+    layers_crs,
+    layers_coords,
     lang,
     basemap,
     basemap_coords,
@@ -68,7 +75,9 @@ def command(
         name, sep, path = item.partition("=")
         if not sep:
             path, name = item, Path(item).stem
-        extra[name] = read_vector(path, assume_crs=assume_crs)
+        extra[name] = read_vector(
+            path, assume_crs=layers_crs, encoding=layers_encoding, coords=layers_coords
+        )
     grid_arrays = preview_layers(grids, lang=lang)
     wm = zoning_map(
         frame,

@@ -1,11 +1,36 @@
 """Options shared by several commands, defined once.
 
-- ``units_arg`` / ``units_option``: a unit layer (path, zip or ``postgresql://`` URI); the bundled
-  demo units when omitted.
-- ``layer_option``: the layer name inside a multi-layer source.
-- ``fields_option``: a field mapping ``canonical=SOURCE`` (repeatable) or a JSON/YAML file.
-- ``encoding_option``: text encoding of a shapefile's .dbf (e.g. ``gbk``).
-- ``crs_option``: the CRS to assume when a file declares none.
+Per-input options: one naming scheme
+------------------------------------
+Each input a command reads has a noun ``X``: ``units``, ``facilities``, ``project``,
+``samples``, ``parcels``, ``outline``, ``layers`` (the other vector layers: rule layers,
+map overlays, exclusion and distance layers).  How to read it is said with ``--X-ASPECT``:
+
+=================  ===========================================================  ========
+option             meaning                                                      value
+=================  ===========================================================  ========
+``--X-layer``      layer inside a multi-layer source (GeoPackage, KML, PostGIS)  NAME
+``--X-field``      map a source column onto a canonical name (repeatable)        CANON=COL
+``--X-encoding``   text encoding of a .dbf without .cpg, a CSV or a text file    gbk, utf-8
+``--X-crs``        CRS when the file declares none (CSV/text x/y: their CRS)     EPSG:4490
+``--X-coords``     system of the lon/lat, converted to WGS 84                    wgs84, gcj02, bd09
+=================  ===========================================================  ========
+
+A command offers the aspects its reader uses (:func:`input_options` makes them).  The
+older names stay as aliases and mean what they meant: ``--layer``, ``--field``,
+``--encoding``, ``--crs`` of a command that reads only units are ``--units-*``;
+``--facilities-layer`` is already in the scheme, ``--coords`` is ``--facilities-coords``,
+``--facility-field`` is ``--facilities-field``.  Where one older option applied to several
+inputs (``--crs`` and ``--encoding`` of ``conflicts``, ``screen``, ``soil``, ``afforest``,
+``--crs`` of ``map``) it still sets all of them (:func:`shared_option`); a ``--X-ASPECT``
+given beside it wins for its input.
+
+Other shared options
+--------------------
+- ``units_arg`` / ``units_option``: a unit layer (path, zip or ``postgresql://`` URI); the
+  bundled demo units when omitted.
+- ``unit_source_options``: ``--units-layer``, ``--units-field``, ``--units-encoding``,
+  ``--units-crs``, ``--units-coords``; ``repair_units_option``: ``--repair-units``.
 - ``lang_option``: ``zh`` or ``en`` for text people read.
 - ``grid_option``: ``NAME=PATH`` grids (repeatable).
 - ``bind_rule_inputs``: read the layers and grids a rule file names (conflicts, screen).
@@ -46,6 +71,77 @@ fields_option = click.option(
     metavar="CANONICAL=SOURCE",
     help="Map a source field onto a canonical one, e.g. code=DYBM (repeatable).",
 )
+
+
+#: Coordinate systems of longitude/latitude (``--X-coords``).
+COORD_SYSTEMS = ("wgs84", "gcj02", "bd09")
+ASPECTS = ("layer", "field", "encoding", "crs", "coords")
+_ASPECT_HELP = {
+    "layer": "Layer of the {what} in a multi-layer source (GeoPackage, KML, PostGIS).",
+    "field": "Map a source column of the {what} onto a canonical name (repeatable).",
+    "encoding": "Text encoding of the {what} (.dbf without .cpg, CSV, text), e.g. gbk.",
+    "crs": "CRS of the {what} when the file declares none, e.g. EPSG:4490.",
+    "coords": "System of the longitude/latitude of the {what}: gcj02 (Amap, Tencent, "
+    "DataV), bd09 (Baidu); converted to WGS 84.",
+}
+
+
+def input_option(noun: str, aspect: str, *, dest: str | None = None, aliases=(), **kw):
+    """The option ``--{noun}-{aspect}`` (the scheme of the module docstring).
+
+    ``dest`` is the keyword the command receives (default ``{noun}_{aspect}``),
+    ``aliases`` older names of the same option; ``kw`` overrides click settings (help …).
+    """
+    if aspect not in ASPECTS:
+        raise ValueError(f"`aspect` was '{aspect}' but is expected to be in {ASPECTS}")
+    settings = {"default": None, "help": _ASPECT_HELP[aspect].format(what=noun)}
+    if aspect == "field":
+        settings.update(multiple=True, metavar="CANONICAL=SOURCE")
+    elif aspect == "coords":
+        settings.update(type=click.Choice(COORD_SYSTEMS), default="wgs84", show_default=True)
+    settings.update(kw)
+    return click.option(f"--{noun}-{aspect}", *aliases, dest or f"{noun}_{aspect}", **settings)
+
+
+def input_options(noun: str, aspects=ASPECTS, **per_aspect):
+    """``--{noun}-{aspect}`` for each aspect; ``per_aspect[aspect]`` is a dict of
+    :func:`input_option` keywords (``dest``, ``aliases``, ``help`` …)."""
+
+    def deco(f):
+        for aspect in reversed(tuple(aspects)):
+            f = input_option(noun, aspect, **per_aspect.get(aspect, {}))(f)
+        return f
+
+    return deco
+
+
+def shared_option(aspect: str, targets: dict[str, str]):
+    """The older ``--{aspect}`` that applied to several inputs at once.
+
+    ``targets`` maps each keyword it sets to the option of that input (for the help);
+    a target the user gave on its own keeps its value.
+    """
+    import functools
+
+    def deco(f):
+        @functools.wraps(f)
+        def wrapper(*args, **kw):
+            shared = kw.pop(f"shared_{aspect}", None)
+            if shared is not None:
+                for dest in targets:
+                    if kw.get(dest) is None:
+                        kw[dest] = shared
+            return f(*args, **kw)
+
+        names = ", ".join(targets.values())
+        return click.option(
+            f"--{aspect}",
+            f"shared_{aspect}",
+            default=None,
+            help=f"Sets {names} at once (the older option); each of those given wins.",
+        )(wrapper)
+
+    return deco
 
 
 def rules_path_for(rules, units) -> Path:
@@ -253,11 +349,9 @@ def load_units(
             **kw,
         )
     except CRSError as exc:
-        if exc.field == "coords":  # name the option the user gave
-            exc.field = "--units-coords"
-            exc.fix = "leave --units-coords out for a projected layer"
-            exc.args = (exc._compose(),)
-        raise
+        raise name_coords_option(
+            exc, "--units-coords", "leave --units-coords out for a projected layer"
+        ) from None
     if meta.get("repair_units") and check_geometry:
         frame = repair_units(frame, source=source)
     if check_geometry:
@@ -265,13 +359,47 @@ def load_units(
     return frame
 
 
-def unit_source_options(f):
-    """--layer, --field, --encoding, --crs and --units-coords, for commands that read units."""
-    for deco in reversed(
-        (layer_option, fields_option, encoding_option, crs_option, units_coords_option)
-    ):
-        f = deco(f)
-    return f
+#: Keywords the unit options give a command (what :func:`load_units` takes).
+_UNIT_DESTS = {"layer": "layer", "field": "fields", "encoding": "encoding", "crs": "assume_crs"}
+
+
+def unit_source_options(f=None, *, aliases=("layer", "field", "encoding", "crs")):
+    """``--units-layer``, ``--units-field``, ``--units-encoding``, ``--units-crs`` (as
+    ``layer``, ``fields``, ``encoding``, ``assume_crs``) and ``--units-coords``.
+
+    ``aliases``: which older bare names (``--layer`` …) are kept as aliases; a command
+    where a bare name applies to several inputs leaves it out and adds
+    :func:`shared_option` instead.
+    """
+
+    def deco(f):
+        f = units_coords_option(f)
+        per = {
+            a: {"dest": d, "aliases": (f"--{a}",) if a in aliases else ()}
+            for a, d in _UNIT_DESTS.items()
+        }
+        per["field"]["help"] = (
+            "Map a source field onto a canonical one, e.g. code=DYBM (repeatable)."
+        )
+        return input_options("units", tuple(_UNIT_DESTS), **per)(f)
+
+    return deco(f) if f is not None else deco
+
+
+def given_units_coords() -> str:
+    """The ``--units-coords`` of the running command (wgs84 when not given)."""
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta.get(_UNIT_META, {}) if ctx is not None else {}
+    return meta.get("units_coords") or "wgs84"
+
+
+def name_coords_option(exc: CRSError, option: str, fix: str) -> CRSError:
+    """A reader's ``coords`` error, naming the option the user gave."""
+    if exc.field == "coords":
+        exc.field = option
+        exc.fix = fix
+        exc.args = (exc._compose(),)
+    return exc
 
 
 def parse_pairs(values, hint: str) -> dict[str, str]:

@@ -14,17 +14,17 @@ import click
 
 from zoning.cli.options import (
     bind_rule_inputs,
-    encoding_option,
-    fields_option,
     grid_option,
+    input_option,
+    input_options,
     lang_option,
-    layer_option,
     load_units,
     out_option,
     parse_pairs,
     repair_units_option,
     rules_path_for,
-    units_coords_option,
+    shared_option,
+    unit_source_options,
     units_option,
 )
 from zoning.errors import DataSourceError
@@ -49,7 +49,7 @@ def run(projects, units, rules, *, layers, grids, out, lang, inputs, missing="er
 @click.command("screen")
 @click.argument("project", required=False)
 @units_option()
-@units_coords_option
+@unit_source_options(aliases=("layer", "field"))
 @repair_units_option
 @click.option(
     "--rules",
@@ -81,11 +81,15 @@ def run(projects, units, rules, *, layers, grids, out, lang, inputs, missing="er
     "polygon; an open list of 3+ vertices needs polygon or line).",
 )
 @click.option("--repair", is_flag=True, help="Repair a self-intersecting polygon (reported).")
-@click.option(
-    "--crs",
-    "assume_crs",
-    default=None,
-    help="CRS of --wkt / --vertices coordinates, or of a file that declares none.",
+@input_options(
+    "project",
+    ("layer", "encoding", "crs"),
+    crs={"help": "CRS of --wkt / --vertices coordinates, or of a file that declares none."},
+)
+@input_option("layers", "crs", help="CRS of the rule layers that declare none.")
+@shared_option("crs", {"project_crs": "--project-crs", "assume_crs": "--units-crs"})
+@shared_option(
+    "encoding", {"project_encoding": "--project-encoding", "encoding": "--units-encoding"}
 )
 @click.option("--project-id", default=None, help="Id of a --wkt / --vertices project.")
 @click.option("--name", default=None, help="Project name (fact).")
@@ -101,9 +105,6 @@ def run(projects, units, rules, *, layers, grids, out, lang, inputs, missing="er
 @click.option("--energy-tce", type=float, default=None, help="Energy use, t standard coal/yr.")
 @click.option("--two-high/--not-two-high", "two_high", default=None, help="A two-high project.")
 @click.option("--tags", default=None, help="Comma-separated tags, e.g. hazardous_chemicals,vocs.")
-@layer_option
-@fields_option
-@encoding_option
 @lang_option
 @out_option(help_text="Output folder.")
 def command(
@@ -117,6 +118,10 @@ def command(
     geometry,
     repair,
     assume_crs,
+    project_layer,
+    project_encoding,
+    project_crs,
+    layers_crs,
     project_id,
     name,
     sector,
@@ -169,16 +174,16 @@ def command(
     inputs = {}
     if wkt:
         projects = parse_wkt(
-            wkt, crs=assume_crs, repair=repair, project_id=project_id or "P1", facts=facts
+            wkt, crs=project_crs, repair=repair, project_id=project_id or "P1", facts=facts
         )
         inputs["project"] = {"path": "--wkt", "wkt": wkt}
     else:
         src = project or vertices
         projects = read_projects(
             src,
-            layer=None,
-            crs=assume_crs,
-            encoding=encoding,
+            layer=project_layer,
+            crs=project_crs,
+            encoding=project_encoding,
             geometry=geometry,
             repair=repair,
             facts=facts,
@@ -196,7 +201,7 @@ def command(
     if not str(units_path).startswith(("postgresql:", "postgres:")):
         inputs["units"] = {"path": str(units_path), "sha256": file_sha256(units_path)}
     lay, grd, more = bind_rule_inputs(
-        rule_set, parse_pairs(named_layers, "--named-layer"), grids, None
+        rule_set, parse_pairs(named_layers, "--named-layer"), grids, layers_crs
     )
     inputs.update(more)
     click.echo(

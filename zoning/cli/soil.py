@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from zoning.cli.options import crs_option, encoding_option, out_option
+from zoning.cli.options import input_options, out_option, shared_option
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +99,12 @@ def run(
     help="Nearest samples used by the interpolation.",
 )
 @click.option("--power", type=float, default=2.0, show_default=True, help="Inverse-distance power.")
-@crs_option
-@encoding_option
+@input_options("samples", ("layer", "encoding", "crs", "coords"))
+@input_options("parcels", ("layer", "encoding", "crs", "coords"))
+@shared_option("crs", {"samples_crs": "--samples-crs", "parcels_crs": "--parcels-crs"})
+@shared_option(
+    "encoding", {"samples_encoding": "--samples-encoding", "parcels_encoding": "--parcels-encoding"}
+)
 def command(
     samples,
     parcels,
@@ -110,14 +114,32 @@ def command(
     max_distance,
     k,
     power,
-    assume_crs,
-    encoding,
+    samples_layer,
+    samples_encoding,
+    samples_crs,
+    samples_coords,
+    parcels_layer,
+    parcels_encoding,
+    parcels_crs,
+    parcels_coords,
 ):
     """Classify soil samples and farmland parcels per GB 15618-2018."""
     from zoning.io.vector import read_vector
 
-    s = read_vector(samples, assume_crs=assume_crs, encoding=encoding)
-    p = read_vector(parcels, assume_crs=assume_crs, encoding=encoding)
+    s = read_vector(
+        samples,
+        layer=samples_layer,
+        assume_crs=samples_crs,
+        encoding=samples_encoding,
+        coords=samples_coords,
+    )
+    p = read_vector(
+        parcels,
+        layer=parcels_layer,
+        assume_crs=parcels_crs,
+        encoding=parcels_encoding,
+        coords=parcels_coords,
+    )
     written = run(
         s,
         p,

@@ -6,14 +6,31 @@ import sys
 
 import click
 
-from zoning.cli.options import load_units, out_option, unit_source_options
-from zoning.errors import CheckFailed
+from zoning.cli.options import (
+    given_units_coords,
+    input_options,
+    load_units,
+    name_coords_option,
+    out_option,
+    unit_source_options,
+)
+from zoning.errors import CheckFailed, CRSError
 
 
 @click.command("validate")
 @click.argument("units", required=False)
 @unit_source_options
 @click.option("--outline", default=None, help="Region outline; parts covered by no unit are gaps.")
+@input_options(
+    "outline",
+    ("layer", "encoding", "crs", "coords"),
+    coords={
+        "default": None,
+        "show_default": False,
+        "help": "System of the outline's longitude/latitude (wgs84, gcj02, bd09); "
+        "default: that of --units-coords.",
+    },
+)
 @click.option(
     "--tolerance-m2",
     default=1.0,
@@ -22,7 +39,20 @@ from zoning.errors import CheckFailed
     help="Overlaps and gaps smaller than this (m²) are ignored as slivers.",
 )
 @out_option(required=False, help_text="GeoJSON of the problem places (stdout if omitted).")
-def command(units, layer, fields, encoding, assume_crs, outline, tolerance_m2, out):
+def command(
+    units,
+    layer,
+    fields,
+    encoding,
+    assume_crs,
+    outline,
+    outline_layer,
+    outline_encoding,
+    outline_crs,
+    outline_coords,
+    tolerance_m2,
+    out,
+):
     """Check a control-unit layer and report every problem at once.
 
     Exit code 0 when the layer is clean, 1 when problems are found, 2 when it cannot be
@@ -42,7 +72,32 @@ def command(units, layer, fields, encoding, assume_crs, outline, tolerance_m2, o
         require_crs=False,
         check_geometry=False,
     )
-    region = read_vector(outline) if outline else None
+    region = None
+    if outline:
+        coords = outline_coords or given_units_coords()
+        try:
+            region = read_vector(
+                outline,
+                layer=outline_layer,
+                encoding=outline_encoding,
+                assume_crs=outline_crs,
+                coords=coords,
+            )
+        except CRSError as exc:
+            raise name_coords_option(
+                exc, "--outline-coords", "pass --outline-coords wgs84 for a projected outline"
+            ) from None
+        if coords != "wgs84":
+            how = "--outline-coords" if outline_coords else "as --units-coords"
+            click.echo(
+                f"outline {outline}: converted from {coords} to WGS 84 ({how}"
+                + (
+                    "; --outline-coords wgs84 if it is WGS 84 already)"
+                    if not outline_coords
+                    else ")"
+                ),
+                err=True,
+            )
     report = validate_units(
         frame, outline=region, tolerance_m2=tolerance_m2, source=str(units or "bundled demo units")
     )
