@@ -199,7 +199,7 @@ def test_mapped_tags_match_lower_case_rules(tmp_path):
     f = read_facilities(plants_csv(tmp_path / "p.csv"), fields={"tags": "Fuel"})
     out = conflicts(units, f, parse_rules(RULES, source="rules.yaml"))
     assert out.status.tolist() == ["conflict", "ok", "conflict"]
-    assert out.facility_id.tolist() == ["F1", "F2", "F3"]
+    assert out.facility_id.tolist() == ["A7", "B8", "C9"]  # the obvious id column "Plant ID"
 
 
 def test_one_source_column_for_two_fields(tmp_path):

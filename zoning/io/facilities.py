@@ -253,6 +253,67 @@ def normalise_tags(values: pd.Series) -> pd.Series:
     return pd.Series(out, index=values.index, name=values.name, dtype=object)
 
 
+#: Columns taken as facility ids when the file has no ``facility_id`` and the values are
+#: unique and non-empty, first match first (names compared ignoring case, ``_``, ``-``).
+ID_COLUMNS = (
+    "id",
+    "facility id",
+    "plant id",
+    "power plant id",
+    "gppd_idnr",  # Global Power Plant Database
+    "编号",
+    "设施编号",
+    "企业编号",
+    "污染源编号",
+    "排污许可证编号",
+    "许可证编号",
+)
+
+
+def _detect_id(frame: pd.DataFrame, source) -> pd.DataFrame:
+    """``facility_id`` from an obvious id column (:data:`ID_COLUMNS`) whose values are
+    unique and non-empty; the column used, or why a candidate was not, is logged.  A
+    ``facility_id`` the file has (or ``fields`` mapped) is kept as it is."""
+    if "facility_id" in frame.columns:
+        return frame
+
+    def key(name) -> str:
+        return " ".join(str(name).replace("_", " ").replace("-", " ").split()).casefold()
+
+    by_key = {key(c): c for c in reversed(list(frame.columns))}
+    for want in ID_COLUMNS:
+        col = by_key.get(key(want))
+        if col is None:
+            continue
+        vals = frame[col]
+        if pd.api.types.is_float_dtype(vals) and (vals.dropna() % 1 == 0).all():
+            vals = vals.astype("Int64")
+        text = vals.astype("string").str.strip()
+        empty = int((text.isna() | (text == "")).sum())
+        dup = text[text.duplicated(keep=False) & text.notna() & (text != "")]
+        if empty or len(dup):
+            log.warning(
+                "%s: column '%s' not used as facility id (%s); ids are F<row> unless "
+                "--facilities-field facility_id=COLUMN names one",
+                source,
+                col,
+                f"{empty} empty"
+                if empty
+                else f"'{dup.iloc[0]}' occurs {int((dup == dup.iloc[0]).sum())} times",
+            )
+            continue
+        log.info(
+            "%s: facility ids from column '%s' (--facilities-field facility_id=COLUMN to "
+            "choose another)",
+            source,
+            col,
+        )
+        frame = frame.copy(deep=False)
+        frame["facility_id"] = text.to_numpy(dtype=object)
+        return frame
+    return frame
+
+
 def _numeric_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """CSV text columns that hold numbers (facts such as nox_t) become numbers."""
     for col in frame.columns:
@@ -421,7 +482,9 @@ def read_facilities(
     Returns
     -------
     GeoDataFrame with every input row, in input order, plus ``coord_problem`` (text, empty
-    when the coordinates are usable); unusable rows have no geometry.  ``tags`` are
+    when the coordinates are usable); unusable rows have no geometry.  Without a
+    ``facility_id``, an obvious id column (:data:`ID_COLUMNS`) with unique, non-empty
+    values gives it (logged).  ``tags`` are
     normalised as the rules read them (:func:`normalise_tags`: lower-case, split on
     ``,`` ``;`` ``、`` ``|``, inner spaces as ``_``, joined by ``,``), so
     ``Fuel = "Coal"`` mapped to ``tags`` matches a rule ``tags: coal``; ``"Natural Gas"``
@@ -482,7 +545,7 @@ def read_facilities(
         geo = read_vector(source, layer=layer, encoding=encoding, assume_crs=crs)
         geo = _map_fields(geo.reset_index(drop=True), fields, source)
         geo = _flag_geometries(geo, coords, source)
-    geo = _restore_truncated(geo)
+    geo = _detect_id(_restore_truncated(geo), source)
     if "tags" in geo.columns:
         geo["tags"] = normalise_tags(geo["tags"])
     bad = geo["coord_problem"].notna()
