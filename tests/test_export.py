@@ -15,7 +15,7 @@ from shapely.geometry import Polygon, shape
 
 from zoning.cli import main
 from zoning.datasets import demo_path
-from zoning.errors import CRSError
+from zoning.errors import CRSError, InputError
 from zoning.export.geojson import write_geojson, write_vector
 from zoning.export.units import export_units
 from zoning.io.coords import convert_geometries
@@ -204,3 +204,34 @@ def test_output_to_a_special_file_writes_into_it_and_never_replaces_it(tmp_path)
     res = CliRunner().invoke(main, ["conflicts", "-f", fac, "--out", str(tmp_path / "f.txt")])
     assert res.exit_code == 2 and "must be a folder" in res.output
     assert (tmp_path / "f.txt").read_text() == "x"
+
+
+def _one_bow_tie():
+    units = make_units()
+    x, y = 501000, 3300000
+    units.loc[1, "geometry"] = Polygon([(x, y), (x + 1000, y + 1000), (x + 1000, y), (x, y + 1000)])
+    return units
+
+
+@pytest.mark.parametrize("suffix", ["geojson", "gpkg"])
+def test_export_units_refuses_invalid_units_as_the_cli_does(tmp_path, suffix):
+    out = tmp_path / f"u.{suffix}"
+    with pytest.raises(InputError, match=r"row 2.*Self-intersection|Self-intersection.*row 2"):
+        export_units(_one_bow_tie(), out, source="in.gpkg")
+    assert not out.exists()
+    missing = make_units()
+    missing.loc[3, "geometry"] = None
+    with pytest.raises(InputError, match="no geometry"):
+        export_units(missing, out)
+    assert not out.exists()
+
+
+def test_export_units_repair_mirrors_repair_units(tmp_path, caplog):
+    units = _one_bow_tie()
+    out = export_units(units, tmp_path / "u.geojson", repair=True, source="in.gpkg")
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert len(doc["features"]) == len(units)
+    fixed = shape(doc["features"][1]["geometry"])
+    assert fixed.is_valid and fixed.geom_type == "MultiPolygon" and len(fixed.geoms) == 2
+    assert f"repaired unit {units.code[1]} (row 2) of in.gpkg" in caplog.text
+    assert not units.geometry.iloc[1].is_valid  # the caller's frame is not changed

@@ -266,54 +266,10 @@ repair_units_option = click.option(
 
 
 def repair_units(frame, *, source=None):
-    """Invalid polygons made valid (their polygonal parts), each repaired row logged."""
-    import numpy as np
-    import shapely
-    from shapely.validation import explain_validity
+    """Invalid polygons made valid (:func:`zoning.validate.repair_geometry`), each listed."""
+    from zoning.validate import repair_geometry
 
-    geoms = np.asarray(frame.geometry.values, dtype=object)
-    bad = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & ~shapely.is_valid(geoms)
-    if not bad.any():
-        return frame
-    fixed = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
-    # keep the polygonal parts of what make_valid returns (lines from collapsed spikes go)
-    parts = [
-        [
-            q
-            for p in shapely.get_parts(g)
-            for q in shapely.get_parts(p)
-            if q.geom_type == "Polygon" and not q.is_empty
-        ]
-        for g in fixed
-    ]
-    codes = frame["code"].tolist() if "code" in frame else [None] * len(frame)
-    gone = [int(i) for i, p in zip(np.flatnonzero(bad), parts, strict=True) if not p]
-    shown = ", ".join(str(i + 1) for i in gone[:10])  # rows counted from 1
-    if gone:
-        raise InputError(
-            f"{len(gone)} unit(s) have no area left once repaired (rows {shown}); "
-            f"the first, "
-            f"{codes[gone[0]]}, is {explain_validity(geoms[gone[0]])}",
-            source=source,
-            row=gone[0] + 1,
-            fix="redraw or delete those units in the source layer",
-        )
-    parts = [shapely.multipolygons(p) for p in parts]
-    why = [explain_validity(g) for g in geoms[bad]]
-    frame = frame.copy()
-    geoms = geoms.copy()
-    geoms[bad] = shapely.normalize(np.asarray(parts, dtype=object))
-    frame = frame.set_geometry(
-        type(frame.geometry)(geoms, index=frame.index, crs=frame.crs), crs=frame.crs
-    )
-    for i, reason in zip(np.flatnonzero(bad), why, strict=True):
-        n = shapely.get_num_geometries(geoms[i])
-        click.echo(
-            f"repaired unit {codes[i]} (row {i + 1}) of {source}: {reason}; "
-            f"now {n} valid polygon part(s)",
-            err=True,
-        )
-    return frame
+    return repair_geometry(frame, source=source)
 
 
 def load_units(

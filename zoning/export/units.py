@@ -12,7 +12,7 @@ from zoning import __version__
 from zoning.export.geojson import write_vector
 from zoning.geo import EQUAL_AREA
 from zoning.model import UNIT_CLASSES
-from zoning.validate import normalise_units
+from zoning.validate import normalise_units, repair_geometry, require_valid_geometry
 
 
 def publishable_units(units: gpd.GeoDataFrame, /) -> gpd.GeoDataFrame:
@@ -35,9 +35,40 @@ def publishable_units(units: gpd.GeoDataFrame, /) -> gpd.GeoDataFrame:
 
 
 def export_units(
-    units: gpd.GeoDataFrame, path: str | PathLike, /, *, precision: int = 6
+    units: gpd.GeoDataFrame,
+    path: str | PathLike,
+    /,
+    *,
+    precision: int = 6,
+    repair: bool = False,
+    source: str | None = None,
 ) -> Path | str:
-    """Write units to GeoJSON (RFC 7946), GeoPackage, GeoParquet, CSV or PostGIS."""
+    """Write units to GeoJSON (RFC 7946), GeoPackage, GeoParquet, CSV or PostGIS.
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        The unit layer (canonical columns, e.g. from :func:`zoning.read_units`).
+    path : str or path
+        ``.geojson``, ``.gpkg``, ``.parquet``, ``.csv`` or ``postgresql://...?table=T``.
+    precision : int, optional (default: 6)
+        Decimals of longitude/latitude in GeoJSON.
+    repair : bool, optional (default: False)
+        Repair invalid polygons first (:func:`zoning.validate.repair_geometry`, each
+        repaired unit logged), as ``zoning export --repair-units`` does.
+    source : str, optional (default: ``units.attrs["source"]``)
+        Named in errors.
+
+    Raises
+    ------
+    InputError
+        Units with missing or invalid geometry (rows named; nothing is written), unless
+        ``repair=True`` can repair them: the same refusal as ``zoning export``.
+    """
+    source = source or units.attrs.get("source")
+    if repair:
+        units = repair_geometry(units, source=source)
+    require_valid_geometry(units, source=source)
     frame = publishable_units(units)
     meta = {
         "generator": f"zoning {__version__}",
