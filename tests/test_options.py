@@ -216,3 +216,27 @@ def test_outline_left_unconverted_shows_the_false_gaps(tmp_path):
     args += ["--outline", str(tmp_path / "outline.geojson"), "--outline-coords", "wgs84"]
     res = CliRunner().invoke(main, args)
     assert _gap_m2(res) > 1.2 * true_gap  # the ~500 m GCJ-02 shift adds strips of false gap
+
+
+@pytest.mark.parametrize(
+    ("crs_args", "code"),
+    [
+        (["--project-crs", "EPSG:4549"], 0),
+        (["--crs", "EPSG:4549"], 0),  # the older option: project and units
+        (["--units-crs", "EPSG:4549"], 2),  # the units' CRS is not the site's
+    ],
+    ids=["--project-crs", "--crs", "--units-crs"],
+)
+def test_screen_project_crs_apart_from_the_units(tmp_path, crs_args, code):
+    make_units().to_file(tmp_path / "u.gpkg")
+    (tmp_path / "r.yaml").write_text(RULES, "utf-8")
+    args = ["screen", "--wkt", "POINT (500500 3300500)", "-u", str(tmp_path / "u.gpkg")]
+    args += ["-r", str(tmp_path / "r.yaml"), "--sector", "2614", "--stage", "proposed"]
+    res = CliRunner().invoke(main, args + crs_args + ["--out", str(tmp_path / "s")])
+    assert res.exit_code == code, res.output
+    if code == 0:
+        data = json.loads((tmp_path / "s" / "result.json").read_text("utf-8"))
+        assert data["project"]["verdict"] == "prohibited"
+        assert data["project"]["geometry_decided_by"] == "WKT"
+    else:
+        assert "--crs" in res.output and not (tmp_path / "s").exists()

@@ -35,6 +35,9 @@ Other shared options
 - ``grid_option``: ``NAME=PATH`` grids (repeatable).
 - ``bind_rule_inputs``: read the layers and grids a rule file names (conflicts, screen).
 - ``scale_options``: ``--scheduler`` / ``--workers`` to compute on a Dask cluster.
+- ``layer_option``, ``fields_option``, ``encoding_option``, ``crs_option``: the older bare
+  ``--layer``, ``--field``, ``--encoding``, ``--crs``, kept for commands not yet on the
+  scheme; new options are made with :func:`input_options`.
 """
 
 from __future__ import annotations
