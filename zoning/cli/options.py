@@ -218,7 +218,7 @@ def parse_fields(values) -> dict[str, str] | None:
         canon, sep, source = value.partition("=")
         if not sep:
             raise click.BadParameter(
-                f"'{value}' is not CANONICAL=SOURCE, e.g. code=DYBM", param_hint="--field"
+                f"'{value}' is not CANONICAL=SOURCE, e.g. code=DYBM", param_hint="--units-field"
             )
         mapping[canon.strip()] = source.strip()
     return mapping or None
