@@ -311,7 +311,14 @@ def _map(selected, unselected, rejected, path: Path, lang: str, t: dict, summary
 @click.option(
     "--parcels", "-p", required=True, help="Farmland parcels (with soil_class, or give --samples)."
 )
-@click.option("--samples", "-s", default=None, help="Soil samples: classify the parcels first.")
+@click.option(
+    "--samples",
+    "-s",
+    default=None,
+    help="Soil samples (vector file or CSV with lon/lat): classify the parcels first.",
+)
+@click.option("--lon-col", default=None, help="Longitude column of a samples CSV.")
+@click.option("--lat-col", default=None, help="Latitude column of a samples CSV.")
 @click.option("--dem", default=None, help="DEM (m) for the slope filter.")
 @click.option(
     "--landcover",
@@ -470,6 +477,8 @@ def _map(selected, unselected, rejected, path: Path, lang: str, t: dict, summary
 def command(
     parcels,
     samples,
+    lon_col,
+    lat_col,
     dem,
     landcover,
     landcover_legend,
@@ -511,7 +520,7 @@ def command(
     encoding,
 ):
     """Select strict-control farmland for afforestation under an area or cost budget."""
-    from zoning.io.afforest import read_band, read_landcover
+    from zoning.io.afforest import read_band, read_landcover, read_samples
     from zoning.io.vector import read_units, read_vector
     from zoning.siting import DistanceLimit, removal_factors
 
@@ -550,7 +559,11 @@ def command(
     written = run(
         par,
         out,
-        samples=vec(samples) if samples else None,
+        samples=read_samples(
+            samples, lon_col=lon_col, lat_col=lat_col, crs=assume_crs, encoding=encoding
+        )
+        if samples
+        else None,
         dem=read_band(dem) if dem else None,
         landcover=lc,
         landcover_legend=lc_legend,

@@ -66,7 +66,8 @@ def run(
     "--samples",
     "-s",
     required=True,
-    help="Soil sample points (pH, Cd, Hg, As, Pb, Cr, optionally Cu, Ni, Zn in mg/kg, land_use).",
+    help="Soil sample points (pH, Cd, Hg, As, Pb, Cr, optionally Cu, Ni, Zn in mg/kg, land_use): "
+    "a vector file or a CSV with lon/lat columns.",
 )
 @click.option("--parcels", "-p", required=True, help="Farmland parcel polygons.")
 @out_option(help_text="Output parcels: .geojson, .gpkg, .csv or .parquet.")
@@ -99,6 +100,12 @@ def run(
     help="Nearest samples used by the interpolation.",
 )
 @click.option("--power", type=float, default=2.0, show_default=True, help="Inverse-distance power.")
+@click.option(
+    "--lon-col", default=None, help="Longitude column of a samples CSV (found by name if omitted)."
+)
+@click.option(
+    "--lat-col", default=None, help="Latitude column of a samples CSV (found by name if omitted)."
+)
 @crs_option
 @encoding_option
 def command(
@@ -110,13 +117,16 @@ def command(
     max_distance,
     k,
     power,
+    lon_col,
+    lat_col,
     assume_crs,
     encoding,
 ):
     """Classify soil samples and farmland parcels per GB 15618-2018."""
+    from zoning.io.afforest import read_samples
     from zoning.io.vector import read_vector
 
-    s = read_vector(samples, assume_crs=assume_crs, encoding=encoding)
+    s = read_samples(samples, lon_col=lon_col, lat_col=lat_col, crs=assume_crs, encoding=encoding)
     p = read_vector(parcels, assume_crs=assume_crs, encoding=encoding)
     written = run(
         s,

@@ -338,6 +338,43 @@ def read_landcover(source: str | PathLike, /, *, legend: str | PathLike | None =
     return grid, leg, how
 
 
+def read_samples(
+    source: str | PathLike,
+    /,
+    *,
+    lon_col: str | None = None,
+    lat_col: str | None = None,
+    crs: str | None = None,
+    encoding: str | None = None,
+):
+    """Soil sample points: a vector file, or a CSV read like facilities CSVs.
+
+    A CSV takes longitude/latitude columns (found by name — lon, lng, longitude, 经度 … —
+    or named with ``lon_col``/``lat_col``) in ``crs`` (default EPSG:4326), UTF-8 or GBK
+    text (or ``encoding``).  A row whose coordinates are missing or impossible is refused
+    (a sample that cannot be placed cannot classify a parcel).
+    """
+    from zoning.io.facilities import read_facilities
+    from zoning.io.vector import read_vector
+
+    path = Path(source)
+    if path.suffix.lower() not in (".csv", ".txt"):
+        return read_vector(source, assume_crs=crs, encoding=encoding)
+    geo = read_facilities(path, lon_col=lon_col, lat_col=lat_col, crs=crs, encoding=encoding)
+    bad = np.flatnonzero(geo["coord_problem"].notna().to_numpy())
+    if len(bad):
+        rows = ", ".join(str(i + 1) for i in bad[:10])
+        raise SchemaError(
+            f"{len(bad)} soil sample row(s) have unusable coordinates (rows {rows}; the "
+            f"first: {geo['coord_problem'].iloc[bad[0]]})",
+            source=path,
+            row=int(bad[0]) + 1,
+            fix="correct or delete those rows; name the columns with --lon-col/--lat-col "
+            "and give --crs when they are not WGS 84 lon/lat",
+        )
+    return geo.drop(columns="coord_problem")
+
+
 def read_band(source: str | PathLike, /, *, band: int = 1):
     """One raster band as ``(float64 array with NaN for nodata, Affine, CRS)``.
 
