@@ -25,7 +25,6 @@ from zoning.io.afforest import (
 from zoning.siting import (
     ECOZONES,
     assign_ecozones,
-    estimate_sink,
     find_candidates,
     removal_factors,
     site_afforestation,

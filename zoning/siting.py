@@ -4,14 +4,17 @@ The pipeline (:func:`site_afforestation`) runs three steps, each usable alone:
 
 1. :func:`find_candidates` — strict-control parcels (GB 15618-2018 classes from
    :func:`zoning.soil.classify_soil`), optionally with other polluted plots, filtered by
-   slope (from a DEM), land cover, excluded layers (e.g. red line, water protection) and
+   slope (from a DEM), land cover (majority class under a legend that is never guessed),
+   excluded layers (e.g. red line, water protection) and
    distance limits; neighbouring survivors (within ``merge_gap_m``) are merged into
    patches, and patches below ``min_patch_area_ha`` are dropped.  Every parcel that is not
    in a patch carries its reasons (codes and Chinese/English text).
 2. :func:`estimate_sink` — IPCC Tier 1: removal rate (t CO2/ha/yr) = above-ground growth
    G (t d.m./ha/yr) x (1 + root-to-shoot ratio R) x carbon fraction CF x 44/12, from
-   ``zoning/data/ipcc_removals.csv`` by climate zone, continent and forest type, or a
-   user rate; sink per year and over a horizon.
+   ``zoning/data/ipcc_tier1_china.csv`` by ecological zone (:func:`removal_factors`;
+   one zone, or one per patch from a zone layer: :func:`assign_ecozones`) and species
+   group, each factor with its table and verification level, or a user rate; sink per
+   year and over a horizon.
 3. :func:`select_sites` — the best patches under an area or cost budget (sink over the
    horizon plus weighted co-benefits, locked-in/out patches, a bonus for neighbouring
    patches), solved by :func:`zoning.optimize.select_under_budget`.
