@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -115,16 +114,15 @@ def _reason(code: str, lang: str, **kw) -> str:
     return (zh if lang == "zh" else en).format(**kw)
 
 
-def _zonal(geoms: gpd.GeoSeries, grid: Grid, stat: Literal["mean", "majority"]) -> np.ndarray:
-    """Per-geometry mean or majority of a grid (cells by centre; small ones by a point)."""
+def _cell_ids(geoms: gpd.GeoSeries, grid: Grid):
+    """The geometries in the grid's CRS and a raster of 1-based geometry numbers (0: none)
+    over the grid, each cell taken by its centre."""
     from rasterio.features import rasterize
 
     arr, transform, crs = grid
     g = geoms.to_crs(crs) if crs is not None and geoms.crs != CRS.from_user_input(crs) else geoms
-    n = len(g)
-    out = np.full(n, np.nan)
-    if n == 0:
-        return out
+    if not len(g):
+        return g, np.zeros(arr.shape, dtype="int32")
     ids = rasterize(
         ((geom, i + 1) for i, geom in enumerate(g.values) if geom is not None),
         out_shape=arr.shape,
@@ -132,30 +130,38 @@ def _zonal(geoms: gpd.GeoSeries, grid: Grid, stat: Literal["mean", "majority"]) 
         fill=0,
         dtype="int32",
     )
+    return g, ids
+
+
+def _cells_under_points(g: gpd.GeoSeries, which: np.ndarray, grid: Grid):
+    """Row, column and in-grid flag of the cell under a point inside each of ``g[which]``
+    (for geometries smaller than a cell)."""
+    arr, transform, _ = grid
+    pts = g.iloc[which].representative_point()
+    inv = ~transform
+    px, py = pts.x.to_numpy(), pts.y.to_numpy()
+    cols = np.floor(inv.c + px * inv.a + py * inv.b).astype(int)
+    rows = np.floor(inv.f + px * inv.d + py * inv.e).astype(int)
+    ok = (rows >= 0) & (rows < arr.shape[0]) & (cols >= 0) & (cols < arr.shape[1])
+    return rows, cols, ok
+
+
+def _zonal_mean(geoms: gpd.GeoSeries, grid: Grid) -> np.ndarray:
+    """Per-geometry mean of a grid (cells by centre; small geometries by a point)."""
+    arr = grid[0]
+    n = len(geoms)
+    if n == 0:
+        return np.full(0, np.nan)
+    g, ids = _cell_ids(geoms, grid)
     valid = (ids > 0) & np.isfinite(arr)
     idx = ids[valid] - 1
-    vals = arr[valid]
-    if stat == "mean":
-        cnt = np.bincount(idx, minlength=n)
-        tot = np.bincount(idx, weights=vals, minlength=n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = np.where(cnt > 0, tot / cnt, np.nan)
-    else:
-        if len(idx):
-            codes = vals.astype("int64")
-            pairs = pd.DataFrame({"i": idx, "c": codes}).value_counts().reset_index()
-            pairs = pairs.sort_values(["i", "count", "c"], ascending=[True, False, True])
-            first = pairs.drop_duplicates("i")
-            out[first["i"].to_numpy()] = first["c"].to_numpy()
+    cnt = np.bincount(idx, minlength=n)
+    tot = np.bincount(idx, weights=arr[valid], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(cnt > 0, tot / cnt, np.nan)
     missing = np.flatnonzero(np.isnan(out))
     if len(missing):  # geometries smaller than a cell: the cell under a point inside
-        pts = g.iloc[missing].representative_point()
-        inv = ~transform
-        px, py = pts.x.to_numpy(), pts.y.to_numpy()
-        cols = inv.c + px * inv.a + py * inv.b
-        rows = inv.f + px * inv.d + py * inv.e
-        rows, cols = np.floor(rows).astype(int), np.floor(cols).astype(int)
-        ok = (rows >= 0) & (rows < arr.shape[0]) & (cols >= 0) & (cols < arr.shape[1])
+        rows, cols, ok = _cells_under_points(g, missing, grid)
         out[missing[ok]] = arr[rows[ok], cols[ok]]
     return out
 
@@ -164,53 +170,44 @@ def _cover_classes(geoms: gpd.GeoSeries, grid: Grid, legend: Legend):
     """Per geometry: majority class (None without data), its share, and the share of
     never-plantable classes, counting the cells whose centre is inside (or, for a
     geometry smaller than a cell, the cell under a point inside it)."""
-    from rasterio.features import rasterize
-
     from zoning.io.afforest import NEVER_PLANTABLE
 
-    arr, transform, crs = grid
-    g = geoms.to_crs(crs) if crs is not None and geoms.crs != CRS.from_user_input(crs) else geoms
-    n = len(g)
+    arr = grid[0]
+    n = len(geoms)
     # never-plantable classes first, so that a tie goes to them
     names = sorted(set(legend.classes) - {"nodata"}, key=lambda c: (c not in NEVER_PLANTABLE, c))
     k = len(names)
     cls_of_pos = np.array([names.index(c) if c != "nodata" else -1 for c in legend.classes])
+
+    def classes_of(values):
+        pos = legend.index_of(values.astype("int64"))
+        return np.where(pos >= 0, cls_of_pos[np.maximum(pos, 0)], -1)
+
     counts = np.zeros((n, max(k, 1)))
-    if n:
-        ids = rasterize(
-            ((geom, i + 1) for i, geom in enumerate(g.values) if geom is not None),
-            out_shape=arr.shape,
-            transform=transform,
-            fill=0,
-            dtype="int32",
-        )
+    if n and k:
+        g, ids = _cell_ids(geoms, grid)
         valid = (ids > 0) & np.isfinite(arr)
         idx = ids[valid] - 1
-        pos = legend.index_of(arr[valid].astype("int64"))
-        cls = np.where(pos >= 0, cls_of_pos[np.maximum(pos, 0)], -1)
+        cls = classes_of(arr[valid])
         ok = cls >= 0
-        flat = np.bincount(idx[ok] * k + cls[ok], minlength=n * k) if k else np.zeros(0)
-        if k:
-            counts = flat.reshape(n, k).astype("float64")
+        counts = np.bincount(idx[ok] * k + cls[ok], minlength=n * k).reshape(n, k)
+        counts = counts.astype("float64")
         empty = np.flatnonzero(counts.sum(axis=1) == 0)
-        if len(empty) and k:  # smaller than a cell: the cell under a point inside
-            pts = g.iloc[empty].representative_point()
-            inv = ~transform
-            px, py = pts.x.to_numpy(), pts.y.to_numpy()
-            cols = np.floor(inv.c + px * inv.a + py * inv.b).astype(int)
-            rows = np.floor(inv.f + px * inv.d + py * inv.e).astype(int)
-            inside = (rows >= 0) & (rows < arr.shape[0]) & (cols >= 0) & (cols < arr.shape[1])
-            for j, r, c, ins in zip(empty, rows, cols, inside, strict=True):
-                if ins and np.isfinite(arr[r, c]):
-                    p = legend.index_of(np.array([int(arr[r, c])]))[0]
-                    if p >= 0 and cls_of_pos[p] >= 0:
-                        counts[j, cls_of_pos[p]] = 1.0
+        if len(empty):  # smaller than a cell: the cell under a point inside
+            rows, cols, inside = _cells_under_points(g, empty, grid)
+            vals = np.full(len(empty), np.nan)
+            vals[inside] = arr[rows[inside], cols[inside]]
+            has = np.isfinite(vals)
+            c = np.full(len(empty), -1)
+            c[has] = classes_of(vals[has])
+            hit = c >= 0
+            counts[empty[hit], c[hit]] = 1.0
     total = counts.sum(axis=1)
     major = np.full(n, None, dtype=object)
     share = np.full(n, np.nan)
     never = np.full(n, np.nan)
     has = total > 0
-    if has.any() and k:
+    if has.any():
         best = counts.argmax(axis=1)  # ties: forest, water, built-up first
         major[has] = np.array(names, dtype=object)[best[has]]
         share[has] = counts[has, best[has]] / total[has]
@@ -369,7 +366,7 @@ def find_candidates(
     # slope
     slope = np.full(n, np.nan)
     if dem is not None:
-        slope = _zonal(m.geometry, (slope_degrees(dem), dem[1], dem[2]), "mean")
+        slope = _zonal_mean(m.geometry, (slope_degrees(dem), dem[1], dem[2]))
         steep = np.flatnonzero(slope > max_slope_deg)
         reject(steep, "slope", v=slope, lim=max_slope_deg)
     frame["slope_deg"] = np.round(slope, 2)

@@ -290,13 +290,15 @@ def _map(selected, unselected, rejected, path: Path, lang: str, t: dict, summary
         line = (
             f"入选 {s['n_selected_patches']} 个图斑，{s['selected_area_ha']:.1f} ha；"
             f"年碳汇 {s['sink_t_co2_yr']:.0f} t CO2，{s['horizon_years']:g} 年 "
-            f"{s['sink_t_co2_horizon']:.0f} t CO2；求解 {s['solver']['status']}"
+            f"{s['sink_t_co2_horizon']:.0f} t CO2（IPCC Tier 1，核验：{s.get('factors_verified')}）；"
+            f"求解 {s['solver']['status']}"
         )
     else:
         line = (
             f"{s['n_selected_patches']} patches, {s['selected_area_ha']:.1f} ha; "
             f"{s['sink_t_co2_yr']:.0f} t CO2/yr, {s['sink_t_co2_horizon']:.0f} t CO2 over "
-            f"{s['horizon_years']:g} yr; solver {s['solver']['status']}"
+            f"{s['horizon_years']:g} yr (IPCC Tier 1, verified: {s.get('factors_verified')}); "
+            f"solver {s['solver']['status']}"
         )
     import html
 
@@ -534,9 +536,7 @@ def command(
         )
     factor_options = {"species": species, "growth_t_dm_ha_yr": growth, "root_shoot": root_shoot}
     factors = None
-    if not ecozone_layer and rate is None:
-        factors = removal_factors(ecozone=ecozone, **factor_options)  # refuses without one
-    elif ecozone:
+    if ecozone or (not ecozone_layer and rate is None):  # refuses without a zone
         factors = removal_factors(ecozone=ecozone, **factor_options)
     lc = lc_legend = lc_how = None
     if landcover:
