@@ -465,3 +465,26 @@ def test_soil_samples_csv_with_bad_coordinates_refused(tmp_path, samples_csv):
     with pytest.raises(SchemaError, match="no lon column"):
         read_samples(renamed)
     assert len(read_samples(renamed, lon_col="X", lat_col="Y")) == 4
+
+
+def test_cli_zone_layer_and_the_old_option_name(tmp_path, cli_files):
+    parcels, _, _ = cli_files
+    zones = tmp_path / "zones.geojson"
+    gpd.GeoDataFrame(
+        {"zone": ["boreal_coniferous"]},
+        geometry=[box(X0 - 50, Y0 - 50, X0 + 600, Y0 + 150)],
+        crs=CRS,
+    ).to_file(zones)
+    out = tmp_path / "o"
+    base = ["--parcels", parcels, "--budget-ha", 5, "--min-area", 0.5]
+    r = _cli([*base, "--ecozone-layer", zones, "--ecozone-field", "zone", "--out", out])
+    assert r.exit_code == 0, r.output
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert list(s["factors"]["by_ecozone"]) == ["boreal_coniferous"]
+    assert s["sink_t_co2_yr"] == pytest.approx(5 * 1.0 * 1.39 * 0.47 * 44 / 12, rel=1e-3)
+    sel = json.loads((out / "selected.geojson").read_text(encoding="utf-8"))
+    assert sel["metadata"]["summary"]["factors_verified"] == "yes"
+    r = _cli([*base, "--ecozone-layer", zones, "--out", tmp_path / "o2"])
+    assert r.exit_code == 2 and "no column 'ecozone'" in r.output
+    r = _cli([*base, "--climate-zone", "subtropical_humid", "--out", tmp_path / "o3"])
+    assert r.exit_code == 0, r.output

@@ -190,7 +190,13 @@ def run(
     meta = {
         "summary": {
             k: summary[k]
-            for k in ("selected_area_ha", "sink_t_co2_yr", "sink_t_co2_horizon", "cost")
+            for k in (
+                "selected_area_ha",
+                "sink_t_co2_yr",
+                "sink_t_co2_horizon",
+                "cost",
+                "factors_verified",
+            )
         }
     }
     out_dir = Path(out_dir)
