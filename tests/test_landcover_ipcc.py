@@ -236,6 +236,14 @@ def test_cli_legend_from_the_raster_tag(tmp_path, cli_files):
     assert r.exit_code == 2 and "contradicts" in r.output
 
 
+def test_unknown_tag_is_refused(tmp_path):
+    arr, tr, _ = _lc100_grid()
+    path = _write_tif(tmp_path / "odd.tif", arr, tr, {"LANDCOVER_LEGEND": "modis"})
+    with pytest.raises(InputError, match="names 'modis', which is no bundled legend"):
+        read_landcover(path)
+    assert read_landcover(path, legend="lc100")[1].name == "lc100"
+
+
 def test_demo_landcover_declares_its_legend():
     from zoning.datasets import demo_path
 

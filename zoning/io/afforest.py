@@ -331,6 +331,13 @@ def read_landcover(source: str | PathLike, /, *, legend: str | PathLike | None =
                     tagged,
                 )
     else:
+        if _LEGEND_ALIASES.get(tagged.lower(), tagged.lower()) not in bundled_legends():
+            raise InputError(
+                f"the raster's {LEGEND_TAG} tag names '{tagged}', which is no bundled legend",
+                source=source,
+                field="--landcover-legend",
+                fix=f"pass --landcover-legend with a legend CSV, or tag one of {bundled_legends()}",
+            )
         leg = read_legend(tagged)
         how = f"raster tag {LEGEND_TAG}={tagged}"
     check_codes(grid[0], leg, source=source)
