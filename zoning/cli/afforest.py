@@ -7,11 +7,16 @@ Writes into ``--out`` (a folder, atomically):
 - ``rejected.geojson`` — every candidate patch left out by the budget and every parcel
   that is not a candidate, each with its reasons in Chinese and English;
 - ``summary.json`` — totals (area ha, sink t CO2/yr and over the horizon, cost), the Tier 1
-  factors, the filters, rejection counts and the solver's status, objective, bound, gap
-  and runtime;
+  factors of the ecological zone(s) with each factor's table, row, sources and
+  verification level (``factors_verified``: the weakest) and notes on fallbacks, the
+  filters (with the land-cover legend and where it came from), rejection counts and the
+  solver's status, objective, bound, gap and runtime;
 - ``afforest.html`` — an offline map.
 
-An infeasible budget (locked-in patches cost more) is bad input: one line, exit 2.
+Bad input is one line and exit 2: an infeasible budget (locked-in patches cost more), no
+ecological zone (``--ecozone``/``--ecozone-layer``/``--rate``), a land-cover raster whose
+legend is neither given nor declared (``LANDCOVER_LEGEND`` tag) or that holds codes its
+legend does not list.
 """
 
 from __future__ import annotations
