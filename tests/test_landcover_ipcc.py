@@ -178,6 +178,9 @@ def test_user_legend_csv(tmp_path, strict_parcels):
     with pytest.raises(SchemaError, match="row 1: class forest is never plantable") as exc:
         legend_from_frame(bad, name="bad")
     assert "row 2: class 'meadow'" in str(exc.value) and "plantable 'x'" in str(exc.value)
+    mixed = pd.DataFrame({"code": [1, 2], "class": ["cropland"] * 2, "plantable": ["yes", "no"]})
+    with pytest.raises(SchemaError, match=r"class cropland is plantable for codes \[1\] but not"):
+        legend_from_frame(mixed, name="mixed")
 
 
 def _cli(args):

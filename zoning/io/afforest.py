@@ -200,6 +200,16 @@ def legend_from_frame(frame: pd.DataFrame, /, *, name: str, source: str = "") ->
         if len(dup):
             first_row = int(np.flatnonzero(codes.duplicated().to_numpy())[0]) + 1
             problems.append(f"codes listed twice: {sorted(set(dup.astype(int)))}")
+    if not problems:  # the siting judges by class: a class is plantable or not as a whole
+        for k in sorted(set(classes)):
+            sel = (classes == k).to_numpy()
+            if 0 < plant[sel].sum() < sel.sum():
+                first_row = first_row or int(np.flatnonzero(sel)[0]) + 1
+                problems.append(
+                    f"class {k} is plantable for codes {sorted(codes[sel & plant].astype(int))} "
+                    f"but not for {sorted(codes[sel & ~plant].astype(int))}; a class is "
+                    "plantable or not as a whole (give the others another class, e.g. other)"
+                )
     if not problems and not len(frame):
         problems.append("no rows")
     if problems:
