@@ -376,7 +376,9 @@ def read_samples(
 
     path = Path(source)
     if path.suffix.lower() not in (".csv", ".txt"):
-        return read_vector(source, assume_crs=crs, encoding=encoding)
+        frame = read_vector(source, assume_crs=crs, encoding=encoding)
+        frame.attrs["source"] = str(source)
+        return frame
     geo = read_facilities(path, lon_col=lon_col, lat_col=lat_col, crs=crs, encoding=encoding)
     bad = np.flatnonzero(geo["coord_problem"].notna().to_numpy())
     if len(bad):
@@ -389,7 +391,9 @@ def read_samples(
             fix="correct or delete those rows; name the columns with --lon-col/--lat-col "
             "and give --crs when they are not WGS 84 lon/lat",
         )
-    return geo.drop(columns="coord_problem")
+    out = geo.drop(columns="coord_problem")
+    out.attrs["source"] = str(source)
+    return out
 
 
 def read_band(source: str | PathLike, /, *, band: int = 1):
