@@ -499,3 +499,15 @@ def test_cli_zone_layer_and_the_old_option_name(tmp_path, cli_files):
     assert r.exit_code == 2 and "no column 'ecozone'" in r.output
     r = _cli([*base, "--climate-zone", "subtropical_humid", "--out", tmp_path / "o3"])
     assert r.exit_code == 0, r.output
+
+
+def test_demo_afforestation_uses_the_checked_factors(tmp_path):
+    from zoning.cli.afforest import demo_step
+
+    written = demo_step(tmp_path, lang="en")
+    s = json.loads(written["summary"].read_text(encoding="utf-8"))
+    assert s["factors"]["ecozone"] == "subtropical_humid"
+    assert s["factors"]["agb_growth_t_dm_ha_yr"] == 8.0 and s["factors"]["root_shoot"] == 0.23
+    assert s["factors_verified"] == "yes"
+    assert s["filters"]["landcover_legend"]["name"] == "worldcover"
+    assert s["sink_t_co2_yr"] == pytest.approx(s["selected_area_ha"] * 16.9576, rel=1e-3)
