@@ -1186,6 +1186,7 @@ def build_landcover(f: dict, units: gpd.GeoDataFrame, rng) -> dict:
         dict(
             classes="10 tree cover;20 shrubland;30 grassland;40 cropland;50 built-up;60 bare;80 water",
             source="synthetic (fictional county)",
+            LANDCOVER_LEGEND="worldcover",  # the codes follow ESA WorldCover (zoning reads it)
         ),
         "land cover class",
     )

@@ -99,7 +99,8 @@ def test_old_and_new_option_names_parse_onto_the_same_keyword(cmd, args, dest, v
 def test_every_per_input_option_follows_the_scheme(cmd):
     aspects = ("layer", "field", "encoding", "crs", "coords")
     nouns = ("units", "facilities", "project", "samples", "parcels", "outline", "layers")
-    not_inputs = {"--named-layer", "--basemap-coords"}  # NAME=PATH; the tiles' system
+    # NAME=PATH; the tiles' system; the ecozone layer itself and its zone column
+    not_inputs = {"--named-layer", "--basemap-coords", "--ecozone-layer", "--ecozone-field"}
     found = set()
     for param in main.commands[cmd].params:
         for opt in set(param.opts[:1]) - not_inputs:  # the name; aliases may be older

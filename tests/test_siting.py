@@ -13,6 +13,7 @@ from shapely.geometry import Point, box
 
 from zoning.cli import main
 from zoning.errors import InputError
+from zoning.io.afforest import read_legend
 from zoning.optimize import InfeasibleBudget
 from zoning.siting import (
     DistanceLimit,
@@ -96,6 +97,7 @@ def test_slope_landcover_excluded_and_distance(parcels):
         parcels,
         dem=dem,
         landcover=lc,
+        landcover_legend=read_legend("worldcover"),
         exclude={"red line": red},
         distance_limits=[DistanceLimit("road", road, max_m=1000)],
         min_patch_area_ha=0.5,
@@ -107,7 +109,7 @@ def test_slope_landcover_excluded_and_distance(parcels):
     assert by.loc["F00", "reason_zh"] == "主要地类为水体，不宜造林"
     assert "excluded" in by.loc["F30", "reason"] and "red line" in by.loc["F30", "reason_en"]
     assert "too_far" in by.loc["LONE", "reason"]
-    assert by.loc["F10", "candidate"] and by.loc["F10", "landcover"] == 40
+    assert by.loc["F10", "candidate"] and by.loc["F10", "landcover"] == "cropland"
 
 
 def test_extra_polluted_plots_are_considered(parcels):
@@ -120,22 +122,25 @@ def test_extra_polluted_plots_are_considered(parcels):
 
 
 def test_sink_uses_named_factors(parcels):
-    f = removal_factors()
-    assert f["removal_t_co2_ha_yr"] == pytest.approx(5.0 * 1.2 * 0.47 * 44 / 12)
-    patches, used = estimate_sink(find_candidates(parcels).patches, horizon_years=30)
+    f = removal_factors(ecozone="subtropical_humid")
+    assert f["removal_t_co2_ha_yr"] == pytest.approx(8.0 * 1.23 * 0.47 * 44 / 12)
+    patches, used = estimate_sink(find_candidates(parcels).patches, horizon_years=30, factors=f)
     big = patches.sort_values("area_ha").iloc[-1]
     assert big["sink_t_co2_yr"] == pytest.approx(6.0 * f["removal_t_co2_ha_yr"], rel=1e-4)
     assert big["sink_t_co2_horizon"] == pytest.approx(30 * big["sink_t_co2_yr"], rel=1e-4)
     assert used["formula"] == "G x (1 + R) x CF x 44/12"
     p2, u2 = estimate_sink(patches, rate_t_co2_ha_yr=2.0)
     assert p2["removal_t_co2_ha_yr"].eq(2.0).all() and u2["formula"] == "user rate"
-    with pytest.raises(InputError, match="no removal factor"):
-        removal_factors(climate_zone="boreal")
+    with pytest.raises(InputError, match="no ecological zone"):
+        removal_factors()
+    with pytest.raises(InputError, match="no ecological zone"):
+        estimate_sink(patches)
 
 
 @pytest.fixture
 def patches(parcels):
-    return estimate_sink(find_candidates(parcels).patches)[0]
+    f = removal_factors(ecozone="subtropical_humid")
+    return estimate_sink(find_candidates(parcels).patches, factors=f)[0]
 
 
 def test_selection_budget_and_locks(patches):
@@ -177,7 +182,13 @@ def test_adjacency_bonus_prefers_neighbouring_patches():
 
 
 def test_pipeline_summary(parcels):
-    res = site_afforestation(parcels, budget_ha=7.0, horizon_years=10)
+    res = site_afforestation(
+        parcels,
+        budget_ha=7.0,
+        horizon_years=10,
+        factors=removal_factors(ecozone="subtropical_humid"),
+        selection={"gap": 0.0},
+    )
     s = res.summary
     assert s["selected_area_ha"] == pytest.approx(7.0)
     assert s["sink_t_co2_horizon"] == pytest.approx(10 * s["sink_t_co2_yr"], rel=1e-3)
@@ -229,6 +240,8 @@ def test_cli_afforest_writes_everything(tmp_path, files):
         main,
         [
             "afforest",
+            "--ecozone",
+            "subtropical_humid",
             "--parcels",
             str(p),
             "--samples",
@@ -262,6 +275,8 @@ def test_cli_afforest_infeasible_budget_exit_2(tmp_path, files):
         main,
         [
             "afforest",
+            "--ecozone",
+            "subtropical_humid",
             "--parcels",
             str(p),
             "--samples",
@@ -282,7 +297,18 @@ def test_cli_afforest_infeasible_budget_exit_2(tmp_path, files):
 def test_cli_afforest_needs_one_budget(tmp_path, files):
     p, s = files
     r = CliRunner().invoke(
-        main, ["afforest", "--parcels", str(p), "--samples", str(s), "--out", str(tmp_path / "x")]
+        main,
+        [
+            "afforest",
+            "--ecozone",
+            "subtropical_humid",
+            "--parcels",
+            str(p),
+            "--samples",
+            str(s),
+            "--out",
+            str(tmp_path / "x"),
+        ],
     )
     assert r.exit_code == 2 and "exactly one of --budget-ha and --budget-cost" in r.output
 
@@ -320,6 +346,8 @@ def test_afforest_map_renders_offline(tmp_path, files, browser):
         main,
         [
             "afforest",
+            "--ecozone",
+            "subtropical_humid",
             "--parcels",
             str(p),
             "--samples",
@@ -346,7 +374,7 @@ def test_cobenefits_population_and_exposure_weigh_in(parcels):
     by = c.patches.set_index("n_parcels")
     assert by.loc[1, "population_nearby"] == pytest.approx(100.0)
     assert by.loc[4, "population_nearby"] == 0.0
-    patches = estimate_sink(c.patches)[0]
+    patches = estimate_sink(c.patches, factors=removal_factors(ecozone="subtropical_humid"))[0]
     plain, _ = select_sites(patches, budget_ha=4.0, gap=0.0)
     assert plain.loc[plain["selected"], "n_parcels"].tolist() == [4]
     weighted, _ = select_sites(
@@ -368,6 +396,8 @@ def test_cli_afforest_filters_from_files(tmp_path, files):
         main,
         [
             "afforest",
+            "--ecozone",
+            "subtropical_humid",
             "--parcels",
             str(p),
             "--samples",
@@ -395,6 +425,8 @@ def test_cli_afforest_filters_from_files(tmp_path, files):
         main,
         [
             "afforest",
+            "--ecozone",
+            "subtropical_humid",
             "--parcels",
             str(p),
             "--budget-ha",

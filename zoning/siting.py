@@ -4,14 +4,17 @@ The pipeline (:func:`site_afforestation`) runs three steps, each usable alone:
 
 1. :func:`find_candidates` — strict-control parcels (GB 15618-2018 classes from
    :func:`zoning.soil.classify_soil`), optionally with other polluted plots, filtered by
-   slope (from a DEM), land cover, excluded layers (e.g. red line, water protection) and
+   slope (from a DEM), land cover (majority class under a legend that is never guessed),
+   excluded layers (e.g. red line, water protection) and
    distance limits; neighbouring survivors (within ``merge_gap_m``) are merged into
    patches, and patches below ``min_patch_area_ha`` are dropped.  Every parcel that is not
    in a patch carries its reasons (codes and Chinese/English text).
 2. :func:`estimate_sink` — IPCC Tier 1: removal rate (t CO2/ha/yr) = above-ground growth
    G (t d.m./ha/yr) x (1 + root-to-shoot ratio R) x carbon fraction CF x 44/12, from
-   ``zoning/data/ipcc_removals.csv`` by climate zone, continent and forest type, or a
-   user rate; sink per year and over a horizon.
+   ``zoning/data/ipcc_tier1_china.csv`` by ecological zone (:func:`removal_factors`;
+   one zone, or one per patch from a zone layer: :func:`assign_ecozones`) and species
+   group, each factor with its table and verification level, or a user rate; sink per
+   year and over a horizon.
 3. :func:`select_sites` — the best patches under an area or cost budget (sink over the
    horizon plus weighted co-benefits, locked-in/out patches, a bonus for neighbouring
    patches), solved by :func:`zoning.optimize.select_under_budget`.
@@ -24,7 +27,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -35,6 +37,7 @@ from pyproj import CRS
 
 from zoning.errors import InputError, SchemaError
 from zoning.geo import EQUAL_AREA, metric_crs
+from zoning.io.afforest import Legend
 from zoning.optimize import Backend, Selection, select_under_budget
 from zoning.soil import STRICT
 
@@ -44,22 +47,6 @@ log = logging.getLogger(__name__)
 Grid = tuple[np.ndarray, Affine, object]
 
 CO2_PER_C = 44.0 / 12.0
-#: Land-cover codes of the ESA WorldCover-like legend used by the demo.
-LANDCOVER_NAMES: dict[int, tuple[str, str]] = {
-    10: ("乔木林地", "tree cover"),
-    20: ("灌木林地", "shrubland"),
-    30: ("草地", "grassland"),
-    40: ("耕地", "cropland"),
-    50: ("建设用地", "built-up"),
-    60: ("裸地", "bare land"),
-    70: ("冰雪", "snow and ice"),
-    80: ("水体", "water"),
-    90: ("湿地", "wetland"),
-    95: ("红树林", "mangroves"),
-}
-#: Land cover where planting is not afforestation or not possible.
-DEFAULT_EXCLUDED_LANDCOVER: tuple[int, ...] = (10, 50, 70, 80, 90, 95)
-
 REASONS: dict[str, tuple[str, str]] = {
     "not_strict": ("土壤类别为{v}，非严格管控类", "soil class is {v}, not strict control"),
     "unclassified": ("土壤类别未定（附近无采样点）", "soil class unknown (no sample in reach)"),
@@ -68,6 +55,11 @@ REASONS: dict[str, tuple[str, str]] = {
         "mean slope {v:.1f}° above the limit {lim:g}°",
     ),
     "landcover": ("主要地类为{v}，不宜造林", "main land cover is {v}, not plantable"),
+    "landcover_never": (
+        "现有林地、水体和建设用地占 {v:.0%}，过半",
+        "{v:.0%} is existing forest, water or built-up land (more than half)",
+    ),
+    "no_landcover": ("地块下无土地覆盖数据，无法判定", "no land-cover data under it: cannot judge"),
     "excluded": ("位于禁止造林范围「{v}」内", "inside '{v}', where planting is excluded"),
     "too_far": ("距「{v}」{d:.0f} m，超过上限 {lim:g} m", "{d:.0f} m from '{v}', above {lim:g} m"),
     "too_close": (
@@ -122,16 +114,15 @@ def _reason(code: str, lang: str, **kw) -> str:
     return (zh if lang == "zh" else en).format(**kw)
 
 
-def _zonal(geoms: gpd.GeoSeries, grid: Grid, stat: Literal["mean", "majority"]) -> np.ndarray:
-    """Per-geometry mean or majority of a grid (cells by centre; small ones by a point)."""
+def _cell_ids(geoms: gpd.GeoSeries, grid: Grid):
+    """The geometries in the grid's CRS and a raster of 1-based geometry numbers (0: none)
+    over the grid, each cell taken by its centre."""
     from rasterio.features import rasterize
 
     arr, transform, crs = grid
     g = geoms.to_crs(crs) if crs is not None and geoms.crs != CRS.from_user_input(crs) else geoms
-    n = len(g)
-    out = np.full(n, np.nan)
-    if n == 0:
-        return out
+    if not len(g):
+        return g, np.zeros(arr.shape, dtype="int32")
     ids = rasterize(
         ((geom, i + 1) for i, geom in enumerate(g.values) if geom is not None),
         out_shape=arr.shape,
@@ -139,32 +130,90 @@ def _zonal(geoms: gpd.GeoSeries, grid: Grid, stat: Literal["mean", "majority"]) 
         fill=0,
         dtype="int32",
     )
+    return g, ids
+
+
+def _cells_under_points(g: gpd.GeoSeries, which: np.ndarray, grid: Grid):
+    """Row, column and in-grid flag of the cell under a point inside each of ``g[which]``
+    (for geometries smaller than a cell)."""
+    arr, transform, _ = grid
+    pts = g.iloc[which].representative_point()
+    inv = ~transform
+    px, py = pts.x.to_numpy(), pts.y.to_numpy()
+    cols = np.floor(inv.c + px * inv.a + py * inv.b).astype(int)
+    rows = np.floor(inv.f + px * inv.d + py * inv.e).astype(int)
+    ok = (rows >= 0) & (rows < arr.shape[0]) & (cols >= 0) & (cols < arr.shape[1])
+    return rows, cols, ok
+
+
+def _zonal_mean(geoms: gpd.GeoSeries, grid: Grid) -> np.ndarray:
+    """Per-geometry mean of a grid (cells by centre; small geometries by a point)."""
+    arr = grid[0]
+    n = len(geoms)
+    if n == 0:
+        return np.full(0, np.nan)
+    g, ids = _cell_ids(geoms, grid)
     valid = (ids > 0) & np.isfinite(arr)
     idx = ids[valid] - 1
-    vals = arr[valid]
-    if stat == "mean":
-        cnt = np.bincount(idx, minlength=n)
-        tot = np.bincount(idx, weights=vals, minlength=n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = np.where(cnt > 0, tot / cnt, np.nan)
-    else:
-        if len(idx):
-            codes = vals.astype("int64")
-            pairs = pd.DataFrame({"i": idx, "c": codes}).value_counts().reset_index()
-            pairs = pairs.sort_values(["i", "count", "c"], ascending=[True, False, True])
-            first = pairs.drop_duplicates("i")
-            out[first["i"].to_numpy()] = first["c"].to_numpy()
+    cnt = np.bincount(idx, minlength=n)
+    tot = np.bincount(idx, weights=arr[valid], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(cnt > 0, tot / cnt, np.nan)
     missing = np.flatnonzero(np.isnan(out))
     if len(missing):  # geometries smaller than a cell: the cell under a point inside
-        pts = g.iloc[missing].representative_point()
-        inv = ~transform
-        px, py = pts.x.to_numpy(), pts.y.to_numpy()
-        cols = inv.c + px * inv.a + py * inv.b
-        rows = inv.f + px * inv.d + py * inv.e
-        rows, cols = np.floor(rows).astype(int), np.floor(cols).astype(int)
-        ok = (rows >= 0) & (rows < arr.shape[0]) & (cols >= 0) & (cols < arr.shape[1])
+        rows, cols, ok = _cells_under_points(g, missing, grid)
         out[missing[ok]] = arr[rows[ok], cols[ok]]
     return out
+
+
+def _cover_classes(geoms: gpd.GeoSeries, grid: Grid, legend: Legend):
+    """Per geometry: majority class (None without data), its share, and the share of
+    never-plantable classes, counting the cells whose centre is inside (or, for a
+    geometry smaller than a cell, the cell under a point inside it)."""
+    from zoning.io.afforest import NEVER_PLANTABLE
+
+    arr = grid[0]
+    n = len(geoms)
+    # never-plantable classes first, so that a tie goes to them
+    names = sorted(set(legend.classes) - {"nodata"}, key=lambda c: (c not in NEVER_PLANTABLE, c))
+    k = len(names)
+    cls_of_pos = np.array([names.index(c) if c != "nodata" else -1 for c in legend.classes])
+
+    def classes_of(values):
+        pos = legend.index_of(values.astype("int64"))
+        return np.where(pos >= 0, cls_of_pos[np.maximum(pos, 0)], -1)
+
+    counts = np.zeros((n, max(k, 1)))
+    if n and k:
+        g, ids = _cell_ids(geoms, grid)
+        valid = (ids > 0) & np.isfinite(arr)
+        idx = ids[valid] - 1
+        cls = classes_of(arr[valid])
+        ok = cls >= 0
+        counts = np.bincount(idx[ok] * k + cls[ok], minlength=n * k).reshape(n, k)
+        counts = counts.astype("float64")
+        empty = np.flatnonzero(counts.sum(axis=1) == 0)
+        if len(empty):  # smaller than a cell: the cell under a point inside
+            rows, cols, inside = _cells_under_points(g, empty, grid)
+            vals = np.full(len(empty), np.nan)
+            vals[inside] = arr[rows[inside], cols[inside]]
+            has = np.isfinite(vals)
+            c = np.full(len(empty), -1)
+            c[has] = classes_of(vals[has])
+            hit = c >= 0
+            counts[empty[hit], c[hit]] = 1.0
+    total = counts.sum(axis=1)
+    major = np.full(n, None, dtype=object)
+    share = np.full(n, np.nan)
+    never = np.full(n, np.nan)
+    has = total > 0
+    if has.any():
+        best = counts.argmax(axis=1)  # ties: forest, water, built-up first
+        major[has] = np.array(names, dtype=object)[best[has]]
+        share[has] = counts[has, best[has]] / total[has]
+        never_idx = [names.index(c) for c in NEVER_PLANTABLE if c in names]
+        never[has] = counts[has][:, never_idx].sum(axis=1) / total[has] if never_idx else 0.0
+    return major, share, never
 
 
 def slope_degrees(dem: Grid, /) -> np.ndarray:
@@ -198,11 +247,11 @@ def find_candidates(
     extra_plots: gpd.GeoDataFrame | None = None,
     dem: Grid | None = None,
     landcover: Grid | None = None,
+    landcover_legend: Legend | None = None,
     exclude: dict[str, gpd.GeoDataFrame] | None = None,
     distance_limits: list[DistanceLimit] | None = None,
     classes: tuple[int, ...] = (STRICT,),
     max_slope_deg: float = 25.0,
-    excluded_landcover: tuple[int, ...] = DEFAULT_EXCLUDED_LANDCOVER,
     min_patch_area_ha: float = 1.0,
     merge_gap_m: float = 10.0,
     id_column: str = "parcel_id",
@@ -219,7 +268,16 @@ def find_candidates(
         Other polluted plots (closed mines, waste land) to consider as well, whatever
         their soil class.
     dem, landcover : (array, Affine, CRS), optional (default: None)
-        Elevation in metres; land-cover codes (see :data:`LANDCOVER_NAMES`).
+        Elevation in metres; land-cover codes.
+    landcover_legend : Legend, required with ``landcover``
+        What the codes mean (:func:`zoning.io.afforest.read_legend`); never guessed.  A
+        raster code the legend does not list is refused.  A parcel is judged by its
+        majority cover *class* (cells counted by class, not by code, each cell by its
+        centre; a parcel smaller than a cell by the cell under a point inside it; nodata
+        cells not counted): it is left out when that class is not plantable, when existing
+        forest, water and built-up land together cover more than half of it, or when no
+        cell with data lies under it.  Existing forest, water and built-up land are never
+        plantable, whatever the legend says.
     exclude : dict name -> GeoDataFrame, optional (default: None)
         Layers where planting is excluded; a parcel overlapping one by more than 1 m² is
         left out.
@@ -228,9 +286,6 @@ def find_candidates(
         Soil classes that qualify (3 strict control).
     max_slope_deg : float, optional (default: 25)
         Steepest mean slope allowed.
-    excluded_landcover : tuple of int, optional (default: tree, built-up, snow, water,
-        wetland, mangroves)
-        Main land-cover codes that disqualify a parcel.
     min_patch_area_ha : float, optional (default: 1)
         Smallest patch kept.
     merge_gap_m : float, optional (default: 10)
@@ -311,21 +366,43 @@ def find_candidates(
     # slope
     slope = np.full(n, np.nan)
     if dem is not None:
-        slope = _zonal(m.geometry, (slope_degrees(dem), dem[1], dem[2]), "mean")
+        slope = _zonal_mean(m.geometry, (slope_degrees(dem), dem[1], dem[2]))
         steep = np.flatnonzero(slope > max_slope_deg)
         reject(steep, "slope", v=slope, lim=max_slope_deg)
     frame["slope_deg"] = np.round(slope, 2)
-    # land cover
-    lc = np.full(n, np.nan)
+    # land cover, by majority class
+    frame["landcover"] = pd.array([None] * n, dtype="string")
     if landcover is not None:
-        lc = _zonal(m.geometry, landcover, "majority")
-        bad = np.flatnonzero(np.isin(lc, excluded_landcover))
-        for i in bad:
-            name = LANDCOVER_NAMES.get(int(lc[i]), (str(int(lc[i])),) * 2)
-            codes[i].append("landcover")
-            zh[i].append(_reason("landcover", "zh", v=name[0]))
-            en[i].append(_reason("landcover", "en", v=name[1]))
-    frame["landcover"] = pd.array(np.where(np.isnan(lc), pd.NA, lc), dtype="Int64")
+        if landcover_legend is None:
+            raise InputError(
+                "a land-cover raster was given without its legend; codes mean different "
+                "things in different products (50 is built-up in WorldCover, evergreen "
+                "broadleaf trees in ESA CCI)",
+                field="--landcover-legend",
+                fix="pass the legend (zoning.io.afforest.read_legend / --landcover-legend)",
+            )
+        from zoning.io.afforest import LANDCOVER_CLASSES, NEVER_PLANTABLE, check_codes
+
+        check_codes(landcover[0], landcover_legend)
+        major, share, never = _cover_classes(m.geometry, landcover, landcover_legend)
+        plantable_cls = {
+            c
+            for c, p in zip(landcover_legend.classes, landcover_legend.plantable, strict=True)
+            if p and c not in NEVER_PLANTABLE
+        }
+        for i in range(n):
+            if major[i] is None:
+                reject([i], "no_landcover")
+            elif major[i] not in plantable_cls:
+                zh_, en_ = LANDCOVER_CLASSES[major[i]]
+                codes[i].append("landcover")
+                zh[i].append(_reason("landcover", "zh", v=zh_))
+                en[i].append(_reason("landcover", "en", v=en_))
+            elif never[i] > 0.5:
+                reject([i], "landcover_never", v=never[i])
+        frame["landcover"] = pd.array(major, dtype="string")
+        frame["landcover_share"] = np.round(share, 3)
+        frame["landcover_never_share"] = np.round(never, 3)
     # excluded layers
     for name, layer in (exclude or {}).items():
         if layer is None or not len(layer):
@@ -378,7 +455,10 @@ def find_candidates(
     params = {
         "classes": list(classes),
         "max_slope_deg": max_slope_deg,
-        "excluded_landcover": list(excluded_landcover),
+        "landcover_legend": landcover_legend.summary() if landcover_legend is not None else None,
+        "landcover_rule": "majority cover class per parcel (cell centres); left out when "
+        "that class is not plantable, when forest, water and built-up land cover more than "
+        "half, or when no cell has data; forest, water and built-up are never plantable",
         "min_patch_area_ha": min_patch_area_ha,
         "merge_gap_m": merge_gap_m,
         "exclude": sorted(exclude or {}),
@@ -473,67 +553,320 @@ def _people_near(patches, grid: Grid, buffer_m: float, crs) -> np.ndarray:
 # --- 2. carbon sink ---------------------------------------------------------------------------
 
 
+#: Ecological zones (FAO GEZ, as IPCC 2006/2019 Vol. 4 Ch. 4 name them) that occur in
+#: China: key -> (domain, Chinese, English).
+ECOZONES: dict[str, tuple[str, str, str]] = {
+    "tropical_rainforest": ("tropical", "热带雨林", "tropical rainforest"),
+    "tropical_moist": ("tropical", "热带湿润（落叶）林", "tropical moist (deciduous) forest"),
+    "tropical_dry": ("tropical", "热带干旱林", "tropical dry forest"),
+    "tropical_shrubland": ("tropical", "热带灌丛", "tropical shrubland"),
+    "tropical_mountain": ("tropical", "热带山地", "tropical mountain systems"),
+    "subtropical_humid": ("subtropical", "亚热带湿润林", "subtropical humid forest"),
+    "subtropical_dry": ("subtropical", "亚热带干旱林", "subtropical dry forest"),
+    "subtropical_steppe": ("subtropical", "亚热带草原", "subtropical steppe"),
+    "subtropical_mountain": ("subtropical", "亚热带山地", "subtropical mountain systems"),
+    "temperate_continental": ("temperate", "温带大陆性林", "temperate continental forest"),
+    "temperate_mountain": ("temperate", "温带山地", "temperate mountain systems"),
+    "temperate_steppe": ("temperate", "温带草原", "temperate steppe"),
+    "temperate_desert": ("temperate", "温带荒漠", "temperate desert"),
+    "boreal_coniferous": ("boreal", "寒温带针叶林", "boreal coniferous forest"),
+    "boreal_tundra_woodland": ("boreal", "寒温带苔原林地", "boreal tundra woodland"),
+    "boreal_mountain": ("boreal", "寒温带山地", "boreal mountain systems"),
+}
+#: Species groups: ``eucalyptus``; ``other`` (every species but Eucalyptus, where Table
+#: 4.10 splits them); ``conifer`` and ``broadleaf`` (non-eucalypt broadleaf), which select
+#: Table 4.4's planted rows for temperate Asia and Table 4.3's carbon fraction for
+#: temperate and boreal forests.
+SPECIES = ("eucalyptus", "other", "conifer", "broadleaf")
+_LEVEL = {"yes": 2, "single": 1, "no": 0, "user": 1}
+
+
+def _rows(table, ecozone, quantity):
+    zone = table["ecozone"].str.split(";").apply(lambda z: ecozone in z or "all" in z)
+    return table[zone & (table["quantity"] == quantity)]
+
+
+def _pick_growth(table, ecozone, species):
+    rows = _rows(table, ecozone, "agb_growth_t_dm_ha_yr")
+    rows = rows[rows["table"].isin(["4.10", "4.12"]) & (rows["edition"] == "2019")]
+    if rows.empty:
+        return None, []
+    notes = []
+    types = set(rows["forest_type"])
+    if types != {"all"}:
+        want = {"eucalyptus": "Eucalyptus sp."}.get(species, "other")
+        if species is None:
+            raise InputError(
+                f"IPCC Table 4.10 splits the plantation growth of {ecozone} by species group "
+                f"({sorted(types)}): say which",
+                field="--species",
+                fix="pass --species eucalyptus or --species other (conifer/broadleaf count "
+                "as other)",
+            )
+        pick = rows[rows["forest_type"] == want]
+        if pick.empty:
+            raise InputError(
+                f"IPCC Table 4.10 has no {want} row for {ecozone}; it has {sorted(types)}",
+                field="--species",
+            )
+        rows = pick
+    usable = rows[rows["verified"] != "no"]
+    if usable.empty:
+        raise InputError(
+            f"the only Table 4.10 row for {ecozone} / {species} is unverified "
+            f"({rows['condition'].iloc[0]})",
+            field="--species",
+            fix="choose another species group or give --growth",
+        )
+    rows = usable
+    if len(rows) > 1:  # age classes: young plantations (<= 20 y)
+        young = rows[rows["condition"].str.contains("<= 20 y")]
+        if len(young):
+            rows = young
+            notes.append("growth: the stand-age <= 20 y row")
+    row = rows.iloc[0]
+    if row["table"] == "4.12":
+        notes.append(
+            "growth: IPCC 2019 Table 4.12 only (Table 4.10 has no Asia temperate plantation "
+            "row in either edition; the number equals the 2006 Table 4.9 natural-forest "
+            "default)"
+        )
+    return row, notes
+
+
+def _pick_root_shoot(table, ecozone, species):
+    rows = _rows(table, ecozone, "root_shoot_ratio")
+    notes = []
+    sp = {"conifer": "conifer", "broadleaf": "other broadleaf", "eucalyptus": "other broadleaf"}
+    for edition in ("2019", "2006"):
+        ed = rows[(rows["edition"] == edition)]
+        if ed.empty:
+            continue
+        types = set(ed["forest_type"])
+        if any(t.endswith(("conifer", "other broadleaf")) for t in types):
+            if species not in sp:
+                raise InputError(
+                    f"IPCC Table 4.4 gives {ecozone} root:shoot ratios for conifers and for "
+                    "other broadleaf: say which",
+                    field="--species",
+                    fix="pass --species conifer or --species broadleaf",
+                )
+            planted = ed[ed["forest_type"] == f"planted {sp[species]}"]
+            natural = ed[ed["forest_type"] == f"natural {sp[species]}"]
+        elif edition == "2006":
+            planted = ed.iloc[0:0]
+            natural = ed  # 2006 rows are for all forests of the zone
+        else:
+            planted = ed[ed["forest_type"] == "planted"]
+            natural = ed[ed["forest_type"].isin(["natural", "all"])]
+        pick = planted if len(planted) else natural
+        if pick.empty:
+            continue
+        small = pick[pick["condition"].str.contains(r"AGB (?:<=|<) ?(?:125|75|50|20)", regex=True)]
+        if len(small):
+            pick = small
+        row = pick.iloc[0]
+        agb = row["condition"].split(";")[0] or "no AGB class"
+        if edition == "2006":
+            notes.append(
+                f"root:shoot: the 2019 Refinement has no Asia row for {ecozone}; the 2006 "
+                f"Table 4.4 row for all forests of the zone ({agb}) is used: {row['value']:g}"
+            )
+        elif row["forest_type"] == "all":
+            notes.append(f"root:shoot: one row for all forests of the zone ({agb})")
+        elif not row["forest_type"].startswith("planted"):
+            notes.append(
+                f"root:shoot: IPCC 2019 Table 4.4 has no planted-forest row for {ecozone} "
+                f"in Asia; the natural-forest row of the same zone and AGB class ({agb}) "
+                f"is used: {row['value']:g}"
+            )
+        else:
+            notes.append(f"root:shoot: planted-forest row, AGB class {agb} (young plantations)")
+        if ecozone == "subtropical_steppe":
+            notes.append(
+                "root:shoot: 2.158 as printed in the Asia cell of 2019 Table 4.4 "
+                "('Planted <= 125'); an unusually high ratio: check it before signing"
+            )
+        return row, notes
+    return None, notes
+
+
+def _pick_carbon(table, ecozone, species):
+    domain = ECOZONES[ecozone][0]
+    rows = table[(table["quantity"] == "carbon_fraction") & (table["table"] == "4.3")]
+    if domain in ("temperate", "boreal") and species in ("conifer", "broadleaf", "eucalyptus"):
+        want = "conifers" if species == "conifer" else "broad-leaved"
+        pick = rows[
+            (rows["climate_zone"] == "Temperate and boreal") & (rows["forest_type"] == want)
+        ]
+        if len(pick):
+            return pick.iloc[0], [f"carbon fraction: Table 4.3 temperate/boreal {want}"]
+    pick = rows[rows["climate_zone"] == "Default"]
+    return pick.iloc[0], ["carbon fraction: Table 4.3 default for all forests"]
+
+
 def removal_factors(
     *,
-    climate_zone: str = "subtropical_humid",
-    continent: str = "asia",
-    forest_type: str = "planted",
+    ecozone: str | None = None,
+    species: str | None = None,
     growth_t_dm_ha_yr: float | None = None,
     root_shoot: float | None = None,
     carbon_fraction: float | None = None,
     table: pd.DataFrame | None = None,
 ) -> dict:
-    """The Tier 1 factors and the removal rate in t CO2/ha/yr (user values override)."""
-    if table is None:
-        from zoning.io.afforest import read_removals
+    """The Tier 1 factors of an ecological zone and the removal rate in t CO2/ha/yr.
 
-        table = read_removals()
-    row = table[
-        (table["climate_zone"] == climate_zone)
-        & (table["continent"] == continent)
-        & (table["forest_type"] == forest_type)
-    ]
-    if row.empty and growth_t_dm_ha_yr is None:
-        have = sorted(
-            set(zip(table["climate_zone"], table["continent"], table["forest_type"], strict=True))
-        )
+    Parameters
+    ----------
+    ecozone : str
+        A key of :data:`ECOZONES` (no default: there is no ecological-zone map to derive
+        it from, so it is never guessed).
+    species : {"eucalyptus", "other", "conifer", "broadleaf"}, optional (default: None)
+        Needed where the tables split by species group (an error says so).
+    growth_t_dm_ha_yr, root_shoot, carbon_fraction : float, optional (default: None)
+        User values that override the table's (marked ``user``).
+    table : DataFrame, optional (default: the bundled ``zoning/data/ipcc_tier1_china.csv``)
+
+    Returns
+    -------
+    dict
+        The three factors with, for each, its table, edition, row, sources and
+        ``verified`` level; ``verified`` overall (the weakest of the three), ``notes``
+        (fallbacks and where each value comes from), the rate and the formula
+        ``G x (1 + R) x CF x 44/12``.
+    """
+    if ecozone is None:
         raise InputError(
-            f"no removal factor for ({climate_zone}, {continent}, {forest_type}); the table "
-            f"has {have}",
-            field="climate_zone",
-            fix="pick one of those, or give the growth rate (--growth)",
+            "no ecological zone: the IPCC Tier 1 factors depend on it and there is no "
+            "zone map to derive it from",
+            field="--ecozone",
+            fix=f"pass --ecozone (one of {list(ECOZONES)}) or --ecozone-layer",
         )
-    r = row.iloc[0] if not row.empty else {}
-    g = float(growth_t_dm_ha_yr if growth_t_dm_ha_yr is not None else r["agb_growth_t_dm_ha_yr"])
-    rs = float(
-        root_shoot if root_shoot is not None else r.get("root_shoot", 0.2) if len(r) else 0.2
-    )
-    cf = float(
-        carbon_fraction
-        if carbon_fraction is not None
-        else r.get("carbon_fraction", 0.47)
-        if len(r)
-        else 0.47
-    )
+    if ecozone not in ECOZONES:
+        raise InputError(
+            f"`ecozone` was '{ecozone}' but is expected in {list(ECOZONES)}",
+            field="--ecozone",
+        )
+    if species is not None and species not in SPECIES:
+        raise InputError(
+            f"`species` was '{species}' but is expected in {list(SPECIES)}", field="--species"
+        )
+    if table is None:
+        from zoning.io.afforest import read_tier1
+
+        table = read_tier1()
+    notes: list[str] = []
+    parts: dict[str, dict] = {}
+
+    def record(name, row, user_value):
+        if user_value is not None:
+            parts[name] = {"value": float(user_value), "source": "user", "verified": "user"}
+            return float(user_value)
+        parts[name] = {
+            "value": float(row["value"]),
+            "table": f"IPCC {row['edition']} Vol. 4 Ch. 4 Table {row['table']}",
+            "ecological_zone": str(row.get("ecological_zone", "")),
+            "forest_type": row["forest_type"],
+            "condition": row["condition"],
+            "sources": str(row.get("sources", "")),
+            "verified": str(row.get("verified", "")),
+        }
+        return float(row["value"])
+
+    g_row = r_row = None
+    if growth_t_dm_ha_yr is None:
+        g_row, n = _pick_growth(table, ecozone, species)
+        if g_row is None:
+            raise InputError(
+                f"IPCC Tables 4.10 and 4.12 give no plantation growth for {ecozone} in Asia",
+                field="--ecozone",
+                fix="give a measured or published growth rate with --growth (t d.m./ha/yr)",
+            )
+        notes += n
+    if root_shoot is None:
+        r_row, n = _pick_root_shoot(table, ecozone, species)
+        if r_row is None:
+            raise InputError(
+                f"IPCC Table 4.4 gives no root:shoot ratio for {ecozone} (2006: no estimate "
+                "available)",
+                field="--ecozone",
+                fix="give one with --root-shoot",
+            )
+        notes += n
+    cf_row, n = _pick_carbon(table, ecozone, species)
+    if carbon_fraction is None:
+        notes += n
+    g = record("growth", g_row, growth_t_dm_ha_yr)
+    rs = record("root_shoot", r_row, root_shoot)
+    cf = record("carbon_fraction", cf_row, carbon_fraction)
     for name, v in (("growth", g), ("root_shoot", rs), ("carbon_fraction", cf)):
         if not (np.isfinite(v) and v >= 0):
             raise InputError(f"{name} was {v} but must be a number >= 0", field=name)
+    levels = [parts[k]["verified"] for k in ("growth", "root_shoot", "carbon_fraction")]
+    overall = min(levels, key=lambda v: _LEVEL.get(v, 0))
     rate = g * (1.0 + rs) * cf * CO2_PER_C
     return {
-        "climate_zone": climate_zone,
-        "continent": continent,
-        "forest_type": forest_type,
+        "ecozone": ecozone,
+        "ecozone_zh": ECOZONES[ecozone][1],
+        "ecozone_en": ECOZONES[ecozone][2],
+        "species": species,
         "agb_growth_t_dm_ha_yr": g,
         "root_shoot": rs,
         "carbon_fraction": cf,
         "co2_per_c": round(CO2_PER_C, 6),
         "removal_t_co2_ha_yr": rate,
         "formula": "G x (1 + R) x CF x 44/12",
-        "growth_source": str(r.get("growth_source", "user"))
-        if growth_t_dm_ha_yr is None
-        else "user",
-        "verified": str(r.get("verified", "")) if len(r) else "",
+        "factors": parts,
+        "verified": overall,
+        "notes": notes,
     }
+
+
+def assign_ecozones(
+    patches: gpd.GeoDataFrame, /, layer: gpd.GeoDataFrame, *, field: str = "ecozone"
+) -> np.ndarray:
+    """The ecological zone of each patch from a zone layer: the zone covering most of it.
+
+    ``layer[field]`` holds :data:`ECOZONES` keys.  A patch that no zone touches is refused
+    (the zone is never guessed), as are values that are no zone key.
+    """
+    if field not in layer.columns:
+        raise SchemaError(
+            f"the ecological-zone layer has no column '{field}'; it has "
+            f"{[c for c in layer.columns if c != layer.geometry.name]}",
+            field="--ecozone-field",
+            fix="name the column holding the zone keys with --ecozone-field",
+        )
+    keys = layer[field].astype("string").str.strip().str.lower()
+    bad = sorted(set(keys.dropna()) - set(ECOZONES)) + (["(empty)"] if keys.isna().any() else [])
+    if bad:
+        raise SchemaError(
+            f"the ecological-zone layer holds {bad[:10]}, which are no zone keys",
+            field=field,
+            fix=f"use the keys {list(ECOZONES)}",
+        )
+    crs = _metric_crs(patches)
+    pg = patches.to_crs(crs).geometry.values
+    lg = layer.to_crs(crs).geometry.values
+    pi, li = shapely.STRtree(lg).query(pg, predicate="intersects")
+    out = np.full(len(pg), None, dtype=object)
+    if len(pi):
+        area = shapely.area(shapely.intersection(pg[pi], lg[li]))
+        df = pd.DataFrame({"p": pi, "k": keys.to_numpy()[li], "a": area})
+        tot = df.groupby(["p", "k"])["a"].sum().reset_index()
+        tot = tot.sort_values(["p", "a", "k"], ascending=[True, False, True])
+        first = tot.drop_duplicates("p")
+        first = first[first["a"] > 0]
+        out[first["p"].to_numpy()] = first["k"].to_numpy()
+    missing = [str(i) for i, z in zip(patches["patch_id"], out, strict=True) if z is None]
+    if missing:
+        raise InputError(
+            f"{len(missing)} patch(es) lie outside every zone of the ecological-zone layer "
+            f"({', '.join(missing[:10])})",
+            field="--ecozone-layer",
+            fix="give a zone layer that covers every candidate patch, or one --ecozone",
+        )
+    return out
 
 
 def estimate_sink(
@@ -546,19 +879,49 @@ def estimate_sink(
 ) -> tuple[gpd.GeoDataFrame, dict]:
     """Carbon sink of each patch per year and over ``horizon_years``.
 
-    ``rate_t_co2_ha_yr`` overrides the Tier 1 rate of ``factors`` (from
-    :func:`removal_factors`; the bundled defaults when None).
+    ``factors`` come from :func:`removal_factors` (one zone), or map ecological-zone keys
+    to such dicts, the patches then carrying ``ecozone`` (see :func:`assign_ecozones`).
+    ``rate_t_co2_ha_yr`` is a user rate instead.  Without either the sink is refused:
+    the Tier 1 factors depend on the ecological zone, which is never guessed.
     """
     if not horizon_years > 0:
         raise InputError(f"horizon_years was {horizon_years} but must be > 0", field="horizon")
-    f = dict(factors or removal_factors())
+    out = patches.copy()
     if rate_t_co2_ha_yr is not None:
         if not rate_t_co2_ha_yr >= 0:
             raise InputError("the removal rate must be >= 0", field="rate_t_co2_ha_yr")
-        f.update(removal_t_co2_ha_yr=float(rate_t_co2_ha_yr), formula="user rate")
-    rate = f["removal_t_co2_ha_yr"]
-    out = patches.copy()
-    out["removal_t_co2_ha_yr"] = round(rate, 4)
+        base = dict(factors) if factors and "removal_t_co2_ha_yr" in factors else {}
+        f = {**base, "removal_t_co2_ha_yr": float(rate_t_co2_ha_yr), "formula": "user rate"}
+        f["verified"] = "user"
+        rate = np.full(len(out), float(rate_t_co2_ha_yr))
+    elif not factors:
+        removal_factors()  # raises: no ecological zone
+        raise AssertionError("unreachable")
+    elif "removal_t_co2_ha_yr" in factors:
+        f = dict(factors)
+        rate = np.full(len(out), float(f["removal_t_co2_ha_yr"]))
+        if f.get("ecozone"):
+            out["ecozone"] = f["ecozone"]
+    else:
+        if "ecozone" not in out.columns:
+            raise InputError(
+                "factors are given per ecological zone but the patches have no ecozone",
+                field="--ecozone-layer",
+            )
+        zones = out["ecozone"].astype(str).to_numpy()
+        missing = sorted(set(zones) - set(factors))
+        if missing:
+            raise InputError(f"no factors for the ecological zone(s) {missing}", field="--ecozone")
+        rate = np.array([factors[z]["removal_t_co2_ha_yr"] for z in zones], dtype="float64")
+        used = {z: factors[z] for z in sorted(set(zones))}
+        levels = [v.get("verified", "") for v in used.values()]
+        f = {
+            "by_ecozone": used,
+            "verified": min(levels, key=lambda v: _LEVEL.get(v, 0)),
+            "formula": "G x (1 + R) x CF x 44/12",
+            "notes": [f"{z}: {n}" for z, v in used.items() for n in v.get("notes", [])],
+        }
+    out["removal_t_co2_ha_yr"] = np.round(rate, 4)
     out["sink_t_co2_yr"] = (out["area_ha"] * rate).round(3)
     out["sink_t_co2_horizon"] = (out["area_ha"] * rate * horizon_years).round(2)
     f["horizon_years"] = horizon_years
@@ -701,6 +1064,9 @@ def site_afforestation(
     factors: dict | None = None,
     candidates: dict | None = None,
     selection: dict | None = None,
+    ecozone_layer: gpd.GeoDataFrame | None = None,
+    ecozone_field: str = "ecozone",
+    factor_options: dict | None = None,
 ) -> SitingResult:
     """Candidates, sink and selection in one call.
 
@@ -708,15 +1074,33 @@ def site_afforestation(
     of :func:`select_sites` (besides the budget).  Returns patches (with ``selected``),
     every parcel (with ``candidate``, ``reason``, ``patch_id``, ``selected``), the
     :class:`~zoning.optimize.Selection` and a JSON-able summary.
+
+    ``factors`` are those of one ecological zone (:func:`removal_factors`); with
+    ``ecozone_layer`` each patch takes the zone covering most of it and the factors of
+    that zone (``factor_options``: keyword arguments of :func:`removal_factors` besides
+    the zone).  Without either (and without a user rate) the sink is refused.
     """
+    if ecozone_layer is not None and factors is not None:
+        raise InputError(
+            "give one ecological zone or a zone layer, not both",
+            field="--ecozone/--ecozone-layer",
+        )
     cand = find_candidates(parcels, **(candidates or {}))
     if cand.patches.empty:
         raise InputError(
             "no candidate patch: every parcel was left out (see the reasons)",
             fix="relax the filters (slope, land cover, minimum area) or check the soil classes",
         )
+    patches_in = cand.patches
+    if ecozone_layer is not None:
+        patches_in = patches_in.copy()
+        patches_in["ecozone"] = assign_ecozones(patches_in, ecozone_layer, field=ecozone_field)
+        factors = {
+            z: removal_factors(ecozone=z, **(factor_options or {}))
+            for z in sorted(set(patches_in["ecozone"]))
+        }
     patches, f = estimate_sink(
-        cand.patches,
+        patches_in,
         rate_t_co2_ha_yr=rate_t_co2_ha_yr,
         horizon_years=horizon_years,
         factors=factors,
@@ -741,6 +1125,7 @@ def site_afforestation(
         "horizon_years": horizon_years,
         "cost": round(float(chosen_p["cost"].sum()), 2),
         "factors": f,
+        "factors_verified": f.get("verified", ""),
         "filters": cand.params,
         "rejections": par.loc[~par["candidate"], "reason"]
         .str.split(",")

@@ -160,18 +160,22 @@ def _metric_crs(frame: gpd.GeoDataFrame):
 
 def _check_samples(samples: gpd.GeoDataFrame, default_land: str):
     problems: list[str] = []
+    source = samples.attrs.get("source")  # set by the readers
     metals = _metal_columns(samples)
     missing = [m for m in REQUIRED_METALS if m not in metals]
     if missing:
         raise SchemaError(
             f"soil samples lack the metal column(s) {missing}; they have "
             f"{[c for c in samples.columns if c != samples.geometry.name]}",
+            source=source,
             field=missing[0],
             fix="name the columns Cd, Hg, As, Pb, Cr (mg/kg), optionally Cu, Ni, Zn",
         )
     ph_col = _find_column(samples, ("pH", "ph", "ph_value"))
     if ph_col is None:
-        raise SchemaError("soil samples lack a pH column", field="pH", fix="add a column named pH")
+        raise SchemaError(
+            "soil samples lack a pH column", source=source, field="pH", fix="add a column named pH"
+        )
     ph = pd.to_numeric(samples[ph_col], errors="coerce").to_numpy(dtype="float64")
     for i in np.flatnonzero(~((ph >= 0) & (ph <= 14)))[:20]:
         problems.append(f"row {i + 1}: pH '{samples[ph_col].iloc[i]}' is not a number in 0..14")
@@ -191,6 +195,7 @@ def _check_samples(samples: gpd.GeoDataFrame, default_land: str):
     if problems:
         raise SchemaError(
             f"{len(problems)} problem(s) in the soil samples: " + "; ".join(problems[:20]),
+            source=source,
             field=None,
             fix="correct the rows listed (pH 0..14, contents in mg/kg, land use "
             "paddy/other/orchard/rotation or 水田/其他/果园/水旱轮作)",

@@ -7,11 +7,16 @@ Writes into ``--out`` (a folder, atomically):
 - ``rejected.geojson`` — every candidate patch left out by the budget and every parcel
   that is not a candidate, each with its reasons in Chinese and English;
 - ``summary.json`` — totals (area ha, sink t CO2/yr and over the horizon, cost), the Tier 1
-  factors, the filters, rejection counts and the solver's status, objective, bound, gap
-  and runtime;
+  factors of the ecological zone(s) with each factor's table, row, sources and
+  verification level (``factors_verified``: the weakest) and notes on fallbacks, the
+  filters (with the land-cover legend and where it came from), rejection counts and the
+  solver's status, objective, bound, gap and runtime;
 - ``afforest.html`` — an offline map.
 
-An infeasible budget (locked-in patches cost more) is bad input: one line, exit 2.
+Bad input is one line and exit 2: an infeasible budget (locked-in patches cost more), no
+ecological zone (``--ecozone``/``--ecozone-layer``/``--rate``), a land-cover raster whose
+legend is neither given nor declared (``LANDCOVER_LEGEND`` tag) or that holds codes its
+legend does not list.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from zoning.cli.options import (
     shared_option,
 )
 from zoning.errors import InputError
+from zoning.siting import ECOZONES, SPECIES
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +107,7 @@ def run(
     samples: gpd.GeoDataFrame | None = None,
     dem=None,
     landcover=None,
+    landcover_legend=None,
     budget_ha: float | None = None,
     budget_cost: float | None = None,
     lang: str = "zh",
@@ -110,6 +117,10 @@ def run(
     horizon_years: float = 20.0,
     rate_t_co2_ha_yr: float | None = None,
     factors: dict | None = None,
+    ecozone_layer=None,
+    ecozone_field: str = "ecozone",
+    factor_options: dict | None = None,
+    landcover_how: str | None = None,
 ) -> dict[str, Path]:
     """Classify (when samples are given), site, select and write; returns name → path."""
     from zoning.export._atomic import atomic_dir
@@ -124,6 +135,7 @@ def run(
         cand["dem"] = dem
     if landcover is not None:
         cand["landcover"] = landcover
+        cand["landcover_legend"] = landcover_legend
     res = site_afforestation(
         parcels,
         budget_ha=budget_ha,
@@ -133,6 +145,9 @@ def run(
         factors=factors,
         candidates=cand,
         selection=selection,
+        ecozone_layer=ecozone_layer,
+        ecozone_field=ecozone_field,
+        factor_options=factor_options,
     )
     t = TEXT[lang]
     patches = res.patches
@@ -157,6 +172,8 @@ def run(
         "soil_class_key",
         "slope_deg",
         "landcover",
+        "landcover_share",
+        "landcover_never_share",
         "source",
     ]
     unselected = unselected.rename(columns={"parcel_ids": "parcel_id"})
@@ -173,6 +190,8 @@ def run(
     rejected = pd.concat([part(unselected), part(rej_par)], ignore_index=True)
     rejected = gpd.GeoDataFrame(rejected, geometry="geometry", crs=par.crs)
     summary = dict(res.summary)
+    if landcover_how and summary["filters"].get("landcover_legend"):
+        summary["filters"]["landcover_legend"]["from"] = landcover_how
     summary["crs_of_outputs"] = (
         "EPSG:4326 (RFC 7946 GeoJSON); areas (ha) in equal-area "
         + summary["filters"].get("area_crs", "EPSG:6933")
@@ -182,7 +201,13 @@ def run(
     meta = {
         "summary": {
             k: summary[k]
-            for k in ("selected_area_ha", "sink_t_co2_yr", "sink_t_co2_horizon", "cost")
+            for k in (
+                "selected_area_ha",
+                "sink_t_co2_yr",
+                "sink_t_co2_horizon",
+                "cost",
+                "factors_verified",
+            )
         }
     }
     out_dir = Path(out_dir)
@@ -282,13 +307,15 @@ def _map(selected, unselected, rejected, path: Path, lang: str, t: dict, summary
         line = (
             f"入选 {s['n_selected_patches']} 个图斑，{s['selected_area_ha']:.1f} ha；"
             f"年碳汇 {s['sink_t_co2_yr']:.0f} t CO2，{s['horizon_years']:g} 年 "
-            f"{s['sink_t_co2_horizon']:.0f} t CO2；求解 {s['solver']['status']}"
+            f"{s['sink_t_co2_horizon']:.0f} t CO2（IPCC Tier 1，核验：{s.get('factors_verified')}）；"
+            f"求解 {s['solver']['status']}"
         )
     else:
         line = (
             f"{s['n_selected_patches']} patches, {s['selected_area_ha']:.1f} ha; "
             f"{s['sink_t_co2_yr']:.0f} t CO2/yr, {s['sink_t_co2_horizon']:.0f} t CO2 over "
-            f"{s['horizon_years']:g} yr; solver {s['solver']['status']}"
+            f"{s['horizon_years']:g} yr (IPCC Tier 1, verified: {s.get('factors_verified')}); "
+            f"solver {s['solver']['status']}"
         )
     import html
 
@@ -303,9 +330,28 @@ def _map(selected, unselected, rejected, path: Path, lang: str, t: dict, summary
 @click.option(
     "--parcels", "-p", required=True, help="Farmland parcels (with soil_class, or give --samples)."
 )
-@click.option("--samples", "-s", default=None, help="Soil samples: classify the parcels first.")
+@click.option(
+    "--samples",
+    "-s",
+    default=None,
+    help="Soil samples (vector file or CSV with lon/lat): classify the parcels first.",
+)
+@click.option("--lon-col", default=None, help="Longitude column of a samples CSV.")
+@click.option("--lat-col", default=None, help="Latitude column of a samples CSV.")
 @click.option("--dem", default=None, help="DEM (m) for the slope filter.")
-@click.option("--landcover", default=None, help="Land-cover raster (WorldCover-like codes).")
+@click.option(
+    "--landcover",
+    default=None,
+    help="Land-cover raster; its legend comes from --landcover-legend or its "
+    "LANDCOVER_LEGEND tag, else it is refused.",
+)
+@click.option(
+    "--landcover-legend",
+    default=None,
+    metavar="NAME|FILE",
+    help="Legend of the land-cover codes: worldcover, lc100, esa_cci (c3s), clcd, glc_fcs30, "
+    "gbt21010, or a CSV with code,class,plantable[,name_zh,name_en].",
+)
 @click.option("--extra-plots", default=None, help="Other polluted plots to consider.")
 @click.option(
     "--exclude",
@@ -354,9 +400,40 @@ def _map(selected, unselected, rejected, path: Path, lang: str, t: dict, summary
     default=None,
     help="Above-ground growth t d.m./ha/yr (overrides the table).",
 )
-@click.option("--climate-zone", default="subtropical_humid", show_default=True)
-@click.option("--continent", default="asia", show_default=True)
-@click.option("--forest-type", default="planted", show_default=True)
+@click.option(
+    "--root-shoot",
+    type=float,
+    default=None,
+    help="Root:shoot ratio (overrides IPCC Table 4.4).",
+)
+@click.option(
+    "--ecozone",
+    "--climate-zone",
+    "ecozone",
+    type=click.Choice(list(ECOZONES)),
+    default=None,
+    help="Ecological zone of the sites (IPCC/FAO; no default: never guessed).",
+)
+@click.option(
+    "--ecozone-layer",
+    default=None,
+    help="Polygons of ecological zones (column --ecozone-field holds the keys); each "
+    "patch takes the zone covering most of it.",
+)
+@click.option(
+    "--ecozone-field",
+    default="ecozone",
+    show_default=True,
+    help="Column of --ecozone-layer holding the zone keys.",
+)
+@click.option(
+    "--species",
+    type=click.Choice(list(SPECIES)),
+    default=None,
+    help="Species group, where the IPCC tables split by it (an error says when).",
+)
+@click.option("--continent", type=click.Choice(["asia"]), default="asia", hidden=True)
+@click.option("--forest-type", type=click.Choice(["planted"]), default="planted", hidden=True)
 @click.option("--max-slope", type=float, default=25.0, show_default=True, help="Degrees.")
 @click.option("--min-area", type=float, default=1.0, show_default=True, help="Smallest patch (ha).")
 @click.option(
@@ -444,8 +521,11 @@ def _map(selected, unselected, rejected, path: Path, lang: str, t: dict, summary
 def command(
     parcels,
     samples,
+    lon_col,
+    lat_col,
     dem,
     landcover,
+    landcover_legend,
     extra_plots,
     exclude,
     units,
@@ -458,7 +538,11 @@ def command(
     horizon,
     rate,
     growth,
-    climate_zone,
+    root_shoot,
+    ecozone,
+    ecozone_layer,
+    ecozone_field,
+    species,
     continent,
     forest_type,
     max_slope,
@@ -493,12 +577,25 @@ def command(
     layers_coords,
 ):
     """Select strict-control farmland for afforestation under an area or cost budget."""
-    from zoning.io.afforest import read_band
+    from zoning.io.afforest import read_band, read_landcover, read_samples
     from zoning.io.vector import read_units, read_vector
     from zoning.siting import DistanceLimit, removal_factors
 
     if (budget_ha is None) == (budget_cost is None):
         raise click.UsageError("give exactly one of --budget-ha and --budget-cost")
+    if ecozone and ecozone_layer:
+        raise InputError("give --ecozone or --ecozone-layer, not both", field="--ecozone-layer")
+    if landcover_legend and not landcover:
+        raise InputError(
+            "--landcover-legend was given without --landcover", field="--landcover-legend"
+        )
+    factor_options = {"species": species, "growth_t_dm_ha_yr": growth, "root_shoot": root_shoot}
+    factors = None
+    if ecozone or (not ecozone_layer and rate is None):  # refuses without a zone
+        factors = removal_factors(ecozone=ecozone, **factor_options)
+    lc = lc_legend = lc_how = None
+    if landcover:
+        lc, lc_legend, lc_how = read_landcover(landcover, legend=landcover_legend)
 
     def vec(path, layer=None, crs=layers_crs, encoding=layers_encoding, coords=layers_coords):
         return read_vector(path, layer=layer, assume_crs=crs, encoding=encoding, coords=coords)
@@ -523,22 +620,30 @@ def command(
     written = run(
         par,
         out,
-        samples=vec(samples, samples_layer, samples_crs, samples_encoding, samples_coords)
+        samples=read_samples(
+            samples,
+            lon_col=lon_col,
+            lat_col=lat_col,
+            crs=samples_crs,
+            encoding=samples_encoding,
+            layer=samples_layer,
+            coords=samples_coords,
+        )
         if samples
         else None,
         dem=read_band(dem) if dem else None,
-        landcover=read_band(landcover) if landcover else None,
+        landcover=lc,
+        landcover_legend=lc_legend,
+        landcover_how=lc_how,
         budget_ha=budget_ha,
         budget_cost=budget_cost,
         lang=lang,
         horizon_years=horizon,
         rate_t_co2_ha_yr=rate,
-        factors=removal_factors(
-            climate_zone=climate_zone,
-            continent=continent,
-            forest_type=forest_type,
-            growth_t_dm_ha_yr=growth,
-        ),
+        factors=factors,
+        ecozone_layer=vec(ecozone_layer) if ecozone_layer else None,
+        ecozone_field=ecozone_field,
+        factor_options=factor_options,
         candidates={
             "extra_plots": vec(extra_plots) if extra_plots else None,
             "exclude": excl,
@@ -567,19 +672,21 @@ def demo_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
 
     The budget is half the candidate area (rounded to whole hectares), so the selection
     has something to choose; the red line and the drinking-water protection zones are
-    excluded; neighbouring patches (within 200 m) earn a small compactness bonus.
+    excluded; neighbouring patches (within 200 m) earn a small compactness bonus.  The
+    county lies in the subtropical humid forest zone; the land-cover raster declares its
+    legend (``LANDCOVER_LEGEND=worldcover``).
     """
     from zoning.datasets import demo_path
-    from zoning.io.afforest import read_band
+    from zoning.io.afforest import read_band, read_landcover
     from zoning.io.vector import read_vector
-    from zoning.siting import find_candidates
+    from zoning.siting import find_candidates, removal_factors
     from zoning.soil import classify_soil
 
     parcels = read_vector(demo_path("parcels.gpkg"))
     samples = read_vector(demo_path("soil_samples.gpkg"))
     classified = classify_soil(samples, parcels).parcels
     dem = read_band(demo_path("dem.tif"))
-    lc = read_band(demo_path("landcover.tif"))
+    lc, legend, how = read_landcover(demo_path("landcover.tif"))
     exclude = {
         "生态保护红线" if lang == "zh" else "ecological red line": read_vector(
             demo_path("red_line.gpkg")
@@ -589,15 +696,22 @@ def demo_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
         ),
     }
     cand = {"exclude": exclude}
-    area = find_candidates(classified, dem=dem, landcover=lc, **cand).patches["area_ha"].sum()
+    area = (
+        find_candidates(classified, dem=dem, landcover=lc, landcover_legend=legend, **cand)
+        .patches["area_ha"]
+        .sum()
+    )
     budget = max(1.0, round(float(area) / 2))
     return run(
         classified,
         Path(out_dir) / "afforest",
         dem=dem,
         landcover=lc,
+        landcover_legend=legend,
+        landcover_how=how,
         budget_ha=budget,
         lang=lang,
+        factors=removal_factors(ecozone="subtropical_humid"),
         candidates=cand,
         selection={"adjacency_bonus": 10.0, "time_limit_s": 30.0},
     )

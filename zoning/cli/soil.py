@@ -66,7 +66,8 @@ def run(
     "--samples",
     "-s",
     required=True,
-    help="Soil sample points (pH, Cd, Hg, As, Pb, Cr, optionally Cu, Ni, Zn in mg/kg, land_use).",
+    help="Soil sample points (pH, Cd, Hg, As, Pb, Cr, optionally Cu, Ni, Zn in mg/kg, land_use): "
+    "a vector file or a CSV with lon/lat columns.",
 )
 @click.option("--parcels", "-p", required=True, help="Farmland parcel polygons.")
 @out_option(help_text="Output parcels: .geojson, .gpkg, .csv or .parquet.")
@@ -105,6 +106,12 @@ def run(
 @shared_option(
     "encoding", {"samples_encoding": "--samples-encoding", "parcels_encoding": "--parcels-encoding"}
 )
+@click.option(
+    "--lon-col", default=None, help="Longitude column of a samples CSV (found by name if omitted)."
+)
+@click.option(
+    "--lat-col", default=None, help="Latitude column of a samples CSV (found by name if omitted)."
+)
 def command(
     samples,
     parcels,
@@ -122,15 +129,20 @@ def command(
     parcels_encoding,
     parcels_crs,
     parcels_coords,
+    lon_col,
+    lat_col,
 ):
     """Classify soil samples and farmland parcels per GB 15618-2018."""
+    from zoning.io.afforest import read_samples
     from zoning.io.vector import read_vector
 
-    s = read_vector(
+    s = read_samples(
         samples,
-        layer=samples_layer,
-        assume_crs=samples_crs,
+        lon_col=lon_col,
+        lat_col=lat_col,
+        crs=samples_crs,
         encoding=samples_encoding,
+        layer=samples_layer,
         coords=samples_coords,
     )
     p = read_vector(
