@@ -224,8 +224,7 @@ def _check_stats(stats, grid: Grid) -> tuple[str, ...]:
     if grid.quantity in ("concentration", "intensive") and "sum" in stats:
         what = "a concentration" if grid.quantity == "concentration" else "an intensive quantity"
         raise InputError(
-            f"grid '{grid.name}' holds {what} ({grid.units_label()}); it is averaged, "
-            "never summed",
+            f"grid '{grid.name}' holds {what} ({grid.units_label()}); it is averaged, never summed",
             field="--stat",
             fix="ask for mean or area_mean, or declare the grid an amount or a flux if it is one",
         )

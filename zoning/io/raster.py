@@ -90,8 +90,19 @@ UNITS: dict[str, UnitSpec] = {}
 UNIT_FACTORS: dict[str, tuple[str, float]] = {}
 
 #: Quantity names found in files' metadata (``quantity`` tag) that mean an intensive grid.
-_INTENSIVE_TAGS = {"intensive", "elevation", "dem", "height", "slope", "share", "fraction",
-                   "density", "irradiation", "temperature", "precipitation"}
+_INTENSIVE_TAGS = {
+    "intensive",
+    "elevation",
+    "dem",
+    "height",
+    "slope",
+    "share",
+    "fraction",
+    "density",
+    "irradiation",
+    "temperature",
+    "precipitation",
+}
 
 
 def _norm_units(text: str) -> str:
@@ -154,8 +165,12 @@ for _m, _f in {"t": 1.0, "kt": 1e3, "Gg": 1e3, "kg": 1e-3, "g": 1e-6}.items():
     _register((f"{_m} ha-1 yr-1", f"{_m}/ha/yr"), "flux", _f / 1e4)
     _register((f"{_m} m-2 s-1", f"{_m}/m2/s"), "flux", _f * SECONDS_PER_YEAR)
 _register(("t/cell/yr", "吨/格/年", "吨/年"), "amount", 1.0)
-_register(("people/cell", "persons/cell", "inhabitants/cell", "people", "人/格", "人"),
-          "amount", 1.0, "people")
+_register(
+    ("people/cell", "persons/cell", "inhabitants/cell", "people", "人/格", "人"),
+    "amount",
+    1.0,
+    "people",
+)
 _register(("ug/m3", "ug m-3", "微克/立方米"), "concentration", 1.0)
 _register(("mg/m3", "mg m-3", "毫克/立方米"), "concentration", 1e3)
 _register(("ng/m3", "ng m-3"), "concentration", 1e-3)
@@ -194,7 +209,7 @@ _ZH_WORDS = (
 def units_label(units: str | None, lang: str = "en") -> str:
     """Units as people read them in ``lang``: ``t/yr`` → ``t/年``, ``µg/m³`` unchanged,
     None (not declared) → ``units unknown`` / ``单位未知``."""
-    text = "units unknown" if not units else units
+    text = units or "units unknown"
     if lang == "zh":
         for a, b in _ZH_WORDS:
             text = text.replace(a, b)
