@@ -216,6 +216,15 @@ def units_label(units: str | None, lang: str = "en") -> str:
     return text
 
 
+def declared_units_label(units: str | None, lang: str = "en") -> str:
+    """Declared units as people read them: ``ug/m3`` → ``µg/m³``, ``t/cell/yr`` →
+    ``t/格/年`` in zh; unregistered spellings as given; None → ``units unknown``."""
+    if not units:
+        return units_label(None, lang)
+    spec = UNITS.get(_norm_units(units))
+    return units_label(spec.label if spec is not None else _pretty(str(units)), lang)
+
+
 def unit_factor(units: str, quantity: Quantity) -> float:
     """The conversion factor of ``units`` for ``quantity`` (see :data:`UNIT_FACTORS`).
 
@@ -349,10 +358,7 @@ class Grid:
 
     def units_label(self, lang: str = "en") -> str:
         """The declared units as people read them (``µg/m³``, ``t/格/年``, ``单位未知``)."""
-        if self.units is None:
-            return units_label(None, lang)
-        spec = self.spec
-        return units_label(spec.label if spec is not None else self.units, lang)
+        return declared_units_label(self.units, lang)
 
     @property
     def factor(self) -> float:
