@@ -196,7 +196,7 @@ def command(
         fields=fields,
         encoding=encoding,
         assume_crs=assume_crs,
-        required=("code",),
+        required_fields=("code",),
     )
     paths = run(
         frame,

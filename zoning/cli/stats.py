@@ -275,7 +275,7 @@ def command(
         fields=fields,
         encoding=encoding,
         assume_crs=assume_crs,
-        required=("code",),
+        required_fields=("code",),
     )
     q = _pairs(quantities, "--quantity")
     gu = _pairs(grid_units, "--grid-units")
