@@ -425,3 +425,13 @@ def test_preview_labels_show_what_was_declared():
     assert preview_label(dem, "en") == "m"
     amt = grid_from_array(np.ones((1, 1)), t, 4549, units="kg/cell/yr")
     assert preview_label(amt, "zh") == "t/格/年"  # read in t per cell
+
+
+def test_an_undeclared_grid_travels_to_a_worker_still_undeclared(tmp_path):
+    import pickle
+
+    path = _tif(tmp_path / "g.tif", np.ones((2, 2)), from_origin(X0, Y0 + 2000, 1000, 1000))
+    with open_grid(path) as g:
+        again = pickle.loads(pickle.dumps(g))  # as Dask sends it: reopened there
+        assert (again.quantity, again.units) == ("unknown", None)
+        again.close()

@@ -758,7 +758,7 @@ def open_grid(
         grid._open_args = {
             "source": opened,
             "name": grid.name,
-            "quantity": quantity,
+            "quantity": None if quantity == UNKNOWN else quantity,
             "units": units,
             "band": band,
             "crs": grid_crs.to_wkt(),
