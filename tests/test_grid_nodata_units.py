@@ -435,3 +435,17 @@ def test_an_undeclared_grid_travels_to_a_worker_still_undeclared(tmp_path):
         again = pickle.loads(pickle.dumps(g))  # as Dask sends it: reopened there
         assert (again.quantity, again.units) == ("unknown", None)
         again.close()
+
+
+def test_a_rule_grid_is_read_in_the_units_the_rule_file_declares(tmp_path):
+    from zoning.io.raster import read_grid
+
+    t = from_origin(X0, Y0 + 1000, 1000, 1000)
+    mg = _tif(tmp_path / "mg.tif", np.array([[0.035, 0.050]]), t, tags={"units": "mg/m3"})
+    # thresholds in ug/m3 compare with ug/m3 values; in mg/m3 with mg/m3 values
+    assert read_grid(mg, units="ug/m3")[0].tolist()[0] == pytest.approx([35.0, 50.0])
+    assert read_grid(mg, units="mg/m3")[0].tolist()[0] == pytest.approx([0.035, 0.05])
+    raw = _tif(tmp_path / "raw.tif", np.array([[35.0, 50.0]]), t)  # declares nothing
+    assert read_grid(raw, units="ug/m3")[0].tolist()[0] == pytest.approx([35.0, 50.0])
+    with pytest.raises(InputError, match="declares units 't/cell/yr'.*declares 'mg/m3'"):
+        read_grid(mg, units="t/cell/yr")

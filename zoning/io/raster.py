@@ -778,14 +778,53 @@ def open_grid(
     return grid
 
 
-def read_grid(source: str | PathLike, /) -> tuple[np.ndarray, object, CRS]:
+def read_grid(
+    source: str | PathLike, /, *, units: str | None = None
+) -> tuple[np.ndarray, object, CRS]:
     """A grid the rules name, as (float64 array with NaN for no data, Affine, CRS).
 
     Read through :func:`zoning.io.raster.open_grid`, so nodata, masks, scale and offset
-    and the declared units are honoured as in ``zoning stats``.
+    and the declared units are honoured as in ``zoning stats``.  ``units``: the units the
+    rule file declares (its thresholds are in them): the values are returned in those
+    units, converted from the grid's own when it declares others of the same kind; a grid
+    declaring none is taken to hold them.  Units of another kind, or two intensive units
+    that differ, are refused: which of the two is right cannot be told.
     """
     grid = open_grid(source)
     try:
-        return grid.read(), grid.transform, grid.crs
+        if units is None:
+            return grid.read(), grid.transform, grid.crs
+        if not grid.declared:
+            grid.close()
+            grid = open_grid(source, units=units)
+        want = UNITS.get(_norm_units(units))
+        have = grid.spec
+        same = _norm_units(units) == _norm_units(grid.units)
+        if not same and (
+            want is None
+            or have is None
+            or want.quantity != have.quantity
+            or want.quantity == "intensive"
+        ):
+            raise InputError(
+                f"the rule file declares units '{units}' for the grid, but the grid "
+                f"declares '{grid.units}'",
+                source=str(source),
+                field="units",
+                fix="correct the units: in the rule file's grids: or in the grid's metadata",
+            )
+        values = grid.read()
+        if want is not None and want.factor != 1.0:
+            values /= want.factor  # from output units back into the declared ones
+        if want is not None and want.quantity == "flux":
+            values /= grid.cell_areas_m2()[:, None]
+        if not same:
+            log.info(
+                "%s: values converted from %s to %s, as the rule file declares",
+                source,
+                grid.units_label(),
+                declared_units_label(units),
+            )
+        return values, grid.transform, grid.crs
     finally:
         grid.close()
