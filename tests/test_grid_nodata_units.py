@@ -449,3 +449,31 @@ def test_a_rule_grid_is_read_in_the_units_the_rule_file_declares(tmp_path):
     assert read_grid(raw, units="ug/m3")[0].tolist()[0] == pytest.approx([35.0, 50.0])
     with pytest.raises(InputError, match="declares units 't/cell/yr'.*declares 'mg/m3'"):
         read_grid(mg, units="t/cell/yr")
+
+
+@pytest.mark.parametrize("command", ["stats", "hotspots"])
+def test_grid_units_for_a_grid_not_given_is_exit_2(command, townships, tmp_path):
+    g = _tif(tmp_path / "g.tif", np.ones((1, 4)), from_origin(X0, Y0 + 1000, 1000, 1000))
+    grids = (
+        ["--grid", f"g={g}"]
+        if command == "stats"
+        else ["--pollutant-grid", f"g={g}", "--carbon-grid", f"c={g}"]
+    )
+    out = tmp_path / ("o.csv" if command == "stats" else "hs")
+    r = CliRunner().invoke(
+        main,
+        [
+            command,
+            "--units",
+            str(townships),
+            "--field",
+            "code=id",
+            *grids,
+            "--grid-units",
+            "nox=t/cell/yr",
+            "--out",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 2 and "--grid-units" in r.output and "nox" in r.output
+    assert not out.exists()
