@@ -14,6 +14,7 @@ from zoning.hotspots import _bh_qvalues, co_hotspots
 
 T = from_origin(500000.0, 3312000.0, 500.0, 500.0)  # 24 x 24 cells of 0.25 km2
 Q = {"nox": "amount", "co2": "amount"}
+U = {"nox": "t/cell/yr", "co2": "t/cell/yr"}
 
 
 @pytest.fixture
@@ -70,7 +71,12 @@ def test_planted_hot_spots_get_their_classes(planted):
 def test_intensity_per_km2_and_totals(planted):
     units, nox, co2 = planted
     res = co_hotspots(
-        units, {"nox": (nox, T, 4549)}, {"co2": (co2, T, 4549)}, quantities=Q, lang="en"
+        units,
+        {"nox": (nox, T, 4549)},
+        {"co2": (co2, T, 4549)},
+        quantities=Q,
+        grid_units=U,
+        lang="en",
     )
     assert res["pollutant_t"].sum() == pytest.approx(nox.sum(), rel=1e-9)
     # 1 km2 units, measured in the grid's CRS
@@ -123,8 +129,9 @@ def test_grids_of_different_resolution_in_one_crs(planted):
     units, nox, co2 = planted
     fine = np.kron(co2, np.full((3, 3), 1 / 9))
     t_fine = from_origin(500000.0, 3312000.0, 500.0 / 3, 500.0 / 3)
-    ref = co_hotspots(units, {"nox": (nox, T, 4549)}, {"co2": (co2, T, 4549)}, quantities=Q)
-    res = co_hotspots(units, {"nox": (nox, T, 4549)}, {"co2": (fine, t_fine, 4549)}, quantities=Q)
+    kw = dict(quantities=Q, grid_units=U)
+    ref = co_hotspots(units, {"nox": (nox, T, 4549)}, {"co2": (co2, T, 4549)}, **kw)
+    res = co_hotspots(units, {"nox": (nox, T, 4549)}, {"co2": (fine, t_fine, 4549)}, **kw)
     np.testing.assert_array_equal(res["pollutant_t"], ref["pollutant_t"])
     np.testing.assert_allclose(res["carbon_t"], ref["carbon_t"], rtol=1e-9)
     assert list(res["co_class"]) == list(ref["co_class"])

@@ -74,6 +74,8 @@ def test_tiling_units_conserve_the_total():
 
 
 def test_nodata_only_and_partly_outside_units():
+    """No data is not zero: no value (NaN) and coverage 0; a partial sum keeps its
+    exact value with its coverage share beside it."""
     grid = np.full((4, 4), 2.0)
     grid[:2, :2] = -1.0  # nodata block in the north-west
     units = _units(
@@ -82,22 +84,35 @@ def test_nodata_only_and_partly_outside_units():
             box(X0 - 1000, Y0 - 4000, X0 + 1000, Y0 - 2000),  # half outside (west)
             box(X0 + 9000, Y0 + 1000, X0 + 9500, Y0 + 2000),  # entirely outside
             box(X0 + 1000, Y0 - 3000, X0 + 3000, Y0 - 1000),  # one nodata cell in four
+            box(X0 + 2000, Y0 - 4000, X0 + 4000, Y0 - 2000),  # whole, all valid
         ]
     )
     res = zonal_stats(
-        units, {"g": (grid, T, 4549, -1.0)}, stats=["sum", "mean", "count", "nodata_share"]
+        units,
+        {"g": (grid, T, 4549, -1.0)},
+        stats=["sum", "mean", "min", "count", "nodata_share"],
+        grid_units={"g": "t/cell/yr"},
     )
-    assert list(res["code"]) == ["U0", "U1", "U2", "U3"]
-    # nodata only: zero coverage, no mean, all missing
-    assert res["g_count"].iloc[0] == 0 and res["g_sum"].iloc[0] == 0
-    assert np.isnan(res["g_mean"].iloc[0]) and res["g_nodata_share"].iloc[0] == 1.0
-    # half outside: only the inside half counts
+    assert list(res["code"]) == ["U0", "U1", "U2", "U3", "U4"]
+    assert "g_coverage" in res.columns and res.attrs["units"]["g_coverage"] == "1"
+    # nodata only: no sum (not 0), no mean, zero valid cells, coverage 0
+    assert np.isnan(res["g_sum"].iloc[0]) and np.isnan(res["g_mean"].iloc[0])
+    assert np.isnan(res["g_min"].iloc[0])
+    assert res["g_count"].iloc[0] == 0 and res["g_nodata_share"].iloc[0] == 1.0
+    assert res["g_coverage"].iloc[0] == 0.0
+    # half outside: the exact sum of the inside half, and coverage 0.5 beside it
     assert res["g_sum"].iloc[1] == pytest.approx(2 * 2.0)
+    assert res["g_coverage"].iloc[1] == pytest.approx(0.5)
     assert res["g_nodata_share"].iloc[1] == 0.0
-    # outside: kept, zero coverage
+    # wholly outside: kept, no value at all, coverage 0
+    assert np.isnan(res["g_sum"].iloc[2]) and np.isnan(res["g_mean"].iloc[2])
     assert res["g_count"].iloc[2] == 0 and np.isnan(res["g_nodata_share"].iloc[2])
+    assert res["g_coverage"].iloc[2] == 0.0
+    # one nodata cell in four: three quarters covered
     assert res["g_nodata_share"].iloc[3] == pytest.approx(0.25)
     assert res["g_sum"].iloc[3] == pytest.approx(3 * 2.0)
+    assert res["g_coverage"].iloc[3] == pytest.approx(0.75)
+    assert res["g_coverage"].iloc[4] == 1.0 and res["g_sum"].iloc[4] == pytest.approx(8.0)
 
 
 @pytest.mark.parametrize("where", ["nodata-only grid", "grid beside the units"])
@@ -206,7 +221,15 @@ def test_files_and_arrays_give_the_same_result(tmp_path):
     a = zonal_stats(units, {"g": path}, quantities={"g": "amount"})
     b = zonal_stats(units, {"g": (grid, T, 4549, -9999.0)}, quantities={"g": "amount"})
     cols = [c for c in a.columns if c.startswith("g_")]
-    assert cols == ["g_sum", "g_mean", "g_min", "g_max", "g_count", "g_nodata_share"]
+    assert cols == [
+        "g_sum",
+        "g_mean",
+        "g_min",
+        "g_max",
+        "g_count",
+        "g_nodata_share",
+        "g_coverage",
+    ]
     np.testing.assert_allclose(a[cols].to_numpy(), b[cols].to_numpy(), rtol=1e-12)
     # the nodata cell is split 0.7 / 0.3 between two 25-cell units
     shares = a["g_nodata_share"].to_numpy()
@@ -434,7 +457,9 @@ def test_cli_stats_writes_every_unit(cli_inputs, tmp_path, suffix):
     assert {"code", "nox_sum", "nox_nodata_share", "pm_mean", "pm_area_mean"} <= set(table)
     assert "pm_sum" not in table.columns
     by_code = table.set_index("code")
-    assert by_code.loc["ZH339901399999", "nox_sum"] == 0  # outside: kept, zero coverage
+    # outside: kept, no value (never 0), coverage 0
+    assert np.isnan(by_code.loc["ZH339901399999", "nox_sum"])
+    assert by_code.loc["ZH339901399999", "nox_coverage"] == 0
     assert table["nox_sum"].sum() == pytest.approx(6 * 2.0)
     assert by_code["pm_mean"].dropna().round(9).eq(30.0).all()
     # the final line says where the units of the columns are
@@ -444,7 +469,7 @@ def test_cli_stats_writes_every_unit(cli_inputs, tmp_path, suffix):
         meta = out.with_name("stats.meta.json")
         assert f"column units in {meta}" in r.output
         units = json.loads(meta.read_text(encoding="utf-8"))["column_units"]
-        assert units["nox_sum"] == "t/yr" and units["pm_mean"] == "ug/m3"
+        assert units["nox_sum"] == "t/yr" and units["pm_mean"] == "µg/m³"
 
 
 def test_cli_stats_bare_grid_path_is_named_after_its_file(cli_inputs, tmp_path):

@@ -34,7 +34,7 @@ GRIDS = {
     "PM2.5": "pm25.tif",
     "VOCs": "vocs.tif",
     "CO2": "co2.tif",
-    "PM2.5 (ug/m3)": "pm25_conc.tif",
+    "PM2.5 (µg/m³)": "pm25_conc.tif",
 }
 LAYERS = ["red_line", "water_protection", "river", "facilities", "projects"]
 

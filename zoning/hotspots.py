@@ -17,6 +17,17 @@ in one of four co-control classes:
 A unit is a hot spot when its Gi* z-score is positive and its FDR-adjusted p-value
 (q-value) is at most ``alpha``.  Neighbours are the units sharing an edge or a corner
 (queen contiguity); a unit with none gets its nearest unit, so no unit is left out.
+
+No data is not zero.  A unit's intensity is its exact sum over the part of it under valid
+cells divided by the area of that part (``sum / (area_km2 * coverage)``): a unit partly
+outside a grid is neither diluted nor zero.  A unit with less than ``min_coverage``
+(default one half) of its area under valid cells of a grid, or none, has no intensity of
+that grid and is left out of its Gi* (and of the neighbours of the others); its class is
+``no_data`` (neither hot nor not hot) and the summary counts such units.  With fewer than
+:data:`MIN_UNITS` units in a test, a warning says the significance means little: the
+z-scores rest on the normal approximation of Gi* (Ord and Getis 1995), which needs many
+units, and 30 is the minimum the ArcGIS Hot Spot Analysis guidance gives for reliable
+results.
 """
 
 from __future__ import annotations
@@ -39,7 +50,13 @@ from zoning.stats import GridLike, crs_label, zonal_stats
 log = logging.getLogger(__name__)
 
 
-CoClass = Literal["both", "pollution", "carbon", "neither"]
+CoClass = Literal["both", "pollution", "carbon", "neither", "no_data"]
+
+#: Units with data below which the Gi* significance test is flagged as meaning little.
+MIN_UNITS = 30
+
+#: Share of a unit's area under valid cells below which it has no intensity.
+MIN_COVERAGE = 0.5
 
 #: Co-control classes: key → (Chinese label, English label, colour).
 CO_CLASSES: dict[str, tuple[str, str, str]] = {
@@ -47,6 +64,7 @@ CO_CLASSES: dict[str, tuple[str, str, str]] = {
     "pollution": ("仅污染物热点", "Pollution hot spot only", "#ef8a62"),
     "carbon": ("仅碳排放热点", "Carbon hot spot only", "#67a9cf"),
     "neither": ("非热点", "Neither", "#e8e8e8"),
+    "no_data": ("无数据（未参与检验）", "No data (not tested)", "#ffffff"),
 }
 
 
@@ -134,6 +152,7 @@ def co_hotspots(
     quantities: Mapping[str, str] | None = None,
     grid_units: Mapping[str, str] | None = None,
     lang: Literal["zh", "en"] = "zh",
+    min_coverage: float = MIN_COVERAGE,
 ) -> gpd.GeoDataFrame:
     """Pollutant and carbon hot spots per unit, and their co-control class.
 
@@ -159,17 +178,25 @@ def co_hotspots(
         Passed to :func:`zoning.stats.zonal_stats`, keyed by grid name.
     lang : {"zh", "en"}, optional (default: "zh")
         Language of ``co_class_label``.
+    min_coverage : float, optional (default: 0.5)
+        Share of a unit's area that must lie under valid cells for it to take part.
 
     Returns
     -------
     GeoDataFrame
         The units plus ``area_km2``; for each of ``pollutant`` and ``carbon``: ``_t``
-        (t/yr), ``_t_per_km2``, ``_gi_z``, ``_gi_p``, ``_gi_q`` (FDR-adjusted),
-        ``_hot``; then ``co_class`` (both / pollution / carbon / neither) and
-        ``co_class_label``.  ``attrs["summary"]`` holds counts and settings.
+        (t/yr; ``_sum`` when the grid's units are not a mass), ``_t_per_km2``
+        (``_per_km2``), ``_coverage``, ``_gi_z``, ``_gi_p``, ``_gi_q`` (FDR-adjusted),
+        ``_hot``; then ``co_class`` (both / pollution / carbon / neither / no_data) and
+        ``co_class_label``.  ``attrs["summary"]`` holds counts and settings, with the
+        units left out of each test (``units_without_data``) and the units tested.
     """
     if not 0 < alpha < 1:
         raise InputError(f"alpha was {alpha} but is expected in (0, 1)", field="--alpha")
+    if not 0 < min_coverage <= 1:
+        raise InputError(
+            f"min_coverage was {min_coverage} but is expected in (0, 1]", field="--min-coverage"
+        )
     if weights not in ("queen", "knn"):
         raise InputError(
             f"weights was '{weights}' but is expected to be in ('queen', 'knn')", field="weights"
@@ -200,10 +227,12 @@ def co_hotspots(
         grid_units=grid_units,
     )
     for name, role in ((pname, "--pollutant-grid"), (cname, "--carbon-grid")):
-        if sums.attrs["grids"][name]["quantity"] == "concentration":
+        q = sums.attrs["grids"][name]["quantity"]
+        if q in ("concentration", "intensive"):
+            what = "a concentration" if q == "concentration" else "an intensive quantity"
             raise InputError(
-                f"grid '{name}' holds a concentration; hot spots of emission "
-                "intensity need amounts (t/cell/yr) or fluxes",
+                f"grid '{name}' holds {what}; hot spots of emission intensity need amounts "
+                "(t/cell/yr) or fluxes",
                 field=role,
                 fix="give an emission grid, or declare its quantity",
             )
@@ -221,29 +250,64 @@ def co_hotspots(
             f"hot spots need at least 3 units with an area; got {int(ok.sum())}",
             fix="give a unit layer covering the region",
         )
-    hot = {}
+    hot, tested, col_units, left_out, used = {}, {}, {}, {}, {}
     built: dict[bytes, object] = {}  # the neighbours of a set of units, built once
     for role, name in (("pollutant", pname), ("carbon", cname)):
+        info = sums.attrs["grids"][name]
+        mass = info["units_declared"] and info["output_units"] == "t/yr"
+        unit = info["output_units"]  # "unknown" when not declared: never assumed t/yr
+        total_col = f"{role}_t" if mass else f"{role}_sum"
+        inten_col = f"{role}_t_per_km2" if mass else f"{role}_per_km2"
         total = sums[f"{name}_sum"].to_numpy(dtype="float64")
-        out[f"{role}_t"] = total
+        cover = sums[f"{name}_coverage"].to_numpy(dtype="float64")
+        out[total_col] = total
+        # the intensity of the part with data; none below min_coverage (no data is not 0)
+        enough = ok & (np.nan_to_num(cover) >= min_coverage) & np.isfinite(total)
         with np.errstate(invalid="ignore", divide="ignore"):
-            inten = np.where(ok, total / area, np.nan)
-        out[f"{role}_t_per_km2"] = inten
+            inten = np.where(enough, total / (area * cover), np.nan)
+        out[inten_col] = inten
+        out[f"{role}_coverage"] = cover
         out[f"{role}_nodata_share"] = sums[f"{name}_nodata_share"].to_numpy()
+        col_units[total_col] = "t/yr" if mass else unit
+        col_units[inten_col] = (
+            "t/km2/yr" if mass else (f"{unit}/km2" if unit != "unknown" else "unknown")
+        )
+        col_units[f"{role}_coverage"] = "1"
         z = np.full(len(units), np.nan)
         p = np.full(len(units), np.nan)
         q = np.full(len(units), np.nan)
-        idx = np.flatnonzero(ok & np.isfinite(inten))
+        idx = np.flatnonzero(np.isfinite(inten))
+        left_out[role] = int(ok.sum() - idx.size)
+        used[role] = int(idx.size)
+        if left_out[role]:
+            log.warning(
+                "%s: %d unit(s) without data (or under %g of their area covered) left out "
+                "of Gi*; %d tested",
+                name,
+                left_out[role],
+                min_coverage,
+                idx.size,
+            )
+        if 0 < idx.size < MIN_UNITS:
+            log.warning(
+                "%s: only %d unit(s) with data in the Gi* test (fewer than %d): its "
+                "significance means little; read the hot spots as descriptive",
+                name,
+                idx.size,
+                MIN_UNITS,
+            )
         y = inten[idx]
         # exactextract's coverage fractions are float32: differences below 1e-6 relative
         # are noise, not a pattern
-        if y.size and np.ptp(y) > 1e-6 * np.max(np.abs(y)):
+        if idx.size >= 3 and np.ptp(y) > 1e-6 * np.max(np.abs(y)):
             key = idx.tobytes()
             if key not in built:
                 built[key] = _weights(units.geometry.iloc[idx], weights, k)
             w = built[key]
             z[idx], p[idx] = _gi_star(y, w, inference, permutations, seed)
             q[idx] = _bh_qvalues(p[idx])
+        elif idx.size < 3:
+            log.warning("%s: %d unit(s) with data: too few for Gi*, no hot spot", name, idx.size)
         else:
             log.warning("%s intensity is the same in every unit: no hot spot", name)
         out[f"{role}_gi_z"] = z
@@ -251,22 +315,19 @@ def co_hotspots(
         out[f"{role}_gi_q"] = q
         hot[role] = np.nan_to_num(z) > 0
         hot[role] &= np.nan_to_num(q, nan=1.0) <= alpha
+        tested[role] = np.isfinite(inten)
         out[f"{role}_hot"] = hot[role]
     cls = np.where(
         hot["pollutant"] & hot["carbon"],
         "both",
         np.where(hot["pollutant"], "pollution", np.where(hot["carbon"], "carbon", "neither")),
     )
+    # a unit missing from a test is neither hot nor not hot there: no class
+    cls = np.where(tested["pollutant"] & tested["carbon"], cls, "no_data")
     out["co_class"] = cls
     out["co_class_label"] = [CO_CLASSES[c][0 if lang == "zh" else 1] for c in cls]
     counts = {c: int((cls == c).sum()) for c in CO_CLASSES}
-    out.attrs["units"] = {
-        "area_km2": f"km2 ({crs_label(area_crs)})",
-        "pollutant_t": "t/yr",
-        "carbon_t": "t/yr",
-        "pollutant_t_per_km2": "t/km2/yr",
-        "carbon_t_per_km2": "t/km2/yr",
-    }
+    out.attrs["units"] = {"area_km2": f"km2 ({crs_label(area_crs)})", **col_units}
     out.attrs["summary"] = {
         "pollutant": pname,
         "carbon": cname,
@@ -278,12 +339,24 @@ def co_hotspots(
         "weights": weights,
         "inference": inference,
         "area_crs": area_crs.to_string(),
-        "pollutant_total_t": float(np.nansum(out["pollutant_t"])),
-        "carbon_total_t": float(np.nansum(out["carbon_t"])),
+        "min_coverage": min_coverage,
+        "units_tested": used,
+        "units_without_data": left_out,
+        "too_few_units": {r: 0 < n < MIN_UNITS for r, n in used.items()},
+        "min_units": MIN_UNITS,
+        "pollutant_total": float(np.nansum(out[_total_col(out, "pollutant")])),
+        "carbon_total": float(np.nansum(out[_total_col(out, "carbon")])),
         "grids": sums.attrs["grids"],
     }
+    for role in ("pollutant", "carbon"):  # the historical keys, for mass grids
+        if f"{role}_t" in out.columns:
+            out.attrs["summary"][f"{role}_total_t"] = out.attrs["summary"][f"{role}_total"]
     log.info("co-hot-spots: %s", counts)
     return out
 
 
-__all__ = ["CO_CLASSES", "co_hotspots"]
+def _total_col(frame, role: str) -> str:
+    return f"{role}_t" if f"{role}_t" in frame.columns else f"{role}_sum"
+
+
+__all__ = ["CO_CLASSES", "MIN_COVERAGE", "MIN_UNITS", "co_hotspots"]

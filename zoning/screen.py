@@ -529,7 +529,10 @@ def _distances(fp, ucrs, lcrs_of, targets) -> pd.DataFrame:
 
 
 def _grid_values(sites: np.ndarray, ucrs, grids: dict, rules: RuleSet) -> pd.DataFrame:
-    """Value of each grid at each site point (NaN outside the grid or on no-data)."""
+    """Value of each grid at each site point (NaN outside the grid or on no-data: no
+    value, never 0), with the units the rule file declares (``units unknown`` if none)."""
+    from zoning.io.raster import declared_units_label
+
     n = len(sites)
     frames = []
     x0, y0 = shapely.get_x(sites), shapely.get_y(sites)
@@ -557,7 +560,7 @@ def _grid_values(sites: np.ndarray, ucrs, grids: dict, rules: RuleSet) -> pd.Dat
                     "label_zh": ref.zh if ref is not None and ref.zh else name,
                     "label_en": ref.en if ref is not None and ref.en else name,
                     "value": vals,
-                    "units": ref.units if ref is not None and ref.units else "",
+                    "units": declared_units_label(ref.units if ref is not None else None),
                 }
             )
         )

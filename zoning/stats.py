@@ -14,16 +14,23 @@ than a grid are reprojected to the grid's CRS; the grid is never resampled.
 Statistics (coverage-weighted):
 
 ``sum``           Σ value·fraction (t/yr for amount and flux grids; refused for
-                  concentrations, which are averaged, never summed)
+                  concentrations and intensive grids, which are averaged, never summed;
+                  for a grid of unknown units only when asked for)
 ``mean``          sum / count: the mean cell value
 ``area_mean``     mean weighted by fraction × true cell area (differs from ``mean`` only
                   on longitude/latitude grids, where cells shrink towards the poles)
 ``min``, ``max``  of the cells touching the unit
 ``count``         Σ fraction over valid cells (cells, not km2)
 ``nodata_share``  share of the unit's covered cells (inside the grid) that are missing
+``coverage``      share (0..1) of the unit's area under valid cells, measured in the
+                  grid's coordinates; always given, beside every other statistic
 
-A unit outside a grid, or over nodata only, keeps its row: ``count`` 0, ``sum`` 0, the
-other statistics empty (NaN).
+No data is not zero: a unit outside a grid, or over nodata only, keeps its row with
+``count`` 0, ``coverage`` 0 and every other statistic empty (NaN), its ``sum`` too.  A
+unit partly covered keeps the exact sum over the part with data, and its ``coverage``
+says how much of it that is.  A grid whose units are not declared is never taken as
+t/cell/yr: its columns' units are ``unknown`` (logged once per grid), its default
+statistics leave out ``sum`` (given when asked for).
 """
 
 from __future__ import annotations
@@ -43,8 +50,17 @@ from zoning.io.raster import Grid, grid_from_array, open_grid
 
 log = logging.getLogger(__name__)
 
-Stat = Literal["sum", "mean", "area_mean", "min", "max", "count", "nodata_share"]
-STATS: tuple[str, ...] = ("sum", "mean", "area_mean", "min", "max", "count", "nodata_share")
+Stat = Literal["sum", "mean", "area_mean", "min", "max", "count", "nodata_share", "coverage"]
+STATS: tuple[str, ...] = (
+    "sum",
+    "mean",
+    "area_mean",
+    "min",
+    "max",
+    "count",
+    "nodata_share",
+    "coverage",
+)
 Strategy = Literal["raster-sequential", "feature-sequential"]
 
 #: Statistics computed when none are asked for, by quantity.
@@ -52,6 +68,8 @@ DEFAULT_STATS: dict[str, tuple[str, ...]] = {
     "amount": ("sum", "mean", "min", "max", "count", "nodata_share"),
     "flux": ("sum", "mean", "min", "max", "count", "nodata_share"),
     "concentration": ("mean", "area_mean", "min", "max", "count", "nodata_share"),
+    "intensive": ("mean", "area_mean", "min", "max", "count", "nodata_share"),
+    "unknown": ("mean", "min", "max", "count", "nodata_share"),
 }
 
 GridLike = str | PathLike | Grid | tuple
@@ -203,14 +221,14 @@ def _check_stats(stats, grid: Grid) -> tuple[str, ...]:
             field="--stat",
             fix="e.g. --stat sum --stat mean",
         )
-    if grid.quantity == "concentration" and "sum" in stats:
+    if grid.quantity in ("concentration", "intensive") and "sum" in stats:
+        what = "a concentration" if grid.quantity == "concentration" else "an intensive quantity"
         raise InputError(
-            f"grid '{grid.name}' holds a concentration ({grid.units}); "
-            "concentrations are averaged, never summed",
+            f"grid '{grid.name}' holds {what} ({grid.units_label()}); it is averaged, never summed",
             field="--stat",
             fix="ask for mean or area_mean, or declare the grid an amount or a flux if it is one",
         )
-    return tuple(dict.fromkeys(stats))
+    return tuple(dict.fromkeys(s for s in stats if s != "coverage"))
 
 
 def _check_units(units) -> None:
@@ -356,9 +374,9 @@ def zonal_stats(
         column names, ``<name>_<stat>``.
     stats : str or list of str, optional (default: by quantity, see :data:`DEFAULT_STATS`)
         Some of ``sum, mean, area_mean, min, max, count, nodata_share``.
-    quantities : mapping name → {"amount", "flux", "concentration"}, optional
+    quantities : mapping name → {"amount", "flux", "concentration", "intensive"}, optional
         What each grid's cells hold, for paths and arrays (default: from the grid's units
-        metadata, else an amount in t/cell/yr).
+        metadata, else unknown: values as stored, units unknown, never assumed).
     grid_units : mapping name → str, optional
         Declared units of each grid, e.g. ``{"co2": "kg m-2 s-1"}``.
     strategy : {"raster-sequential", "feature-sequential"}, optional
@@ -403,6 +421,15 @@ def zonal_stats(
                 g = _renamed(g, str(name))
             resolved.append(g)
         stats_by_grid = {g.name: _check_stats(stats, g) for g in resolved}
+        for g in resolved:
+            if not g.declared:
+                log.warning(
+                    "grid '%s' declares no units: its statistics are in unknown units "
+                    "(not t/cell/yr)%s; declare them with --grid-units %s=UNITS",
+                    g.name,
+                    "" if "sum" in stats_by_grid[g.name] else ", sums only when asked for",
+                    g.name,
+                )
         out = _assemble(units, resolved, stats_by_grid, strategy, max_cells_in_memory)
         if require_data:
             for g in resolved:
@@ -457,6 +484,7 @@ def _assemble(units, grids, stats_by_grid, strategy, max_cells):
             geoms = geoms.copy()
             geoms[bad] = shapely.make_valid(geoms[bad])
         geoms = np.asarray(geoms)
+        areas = shapely.area(geoms)  # in the grids' coordinates, for the coverage
         for group in by_geometry.values():
             log.info(
                 "exact statistics of %s over %d units (%s)",
@@ -467,12 +495,13 @@ def _assemble(units, grids, stats_by_grid, strategy, max_cells):
             df, recipes = _extract_group(
                 geoms, rows, crs, group, stats_by_grid, strategy, max_cells
             )
-            _collect(out, col_units, valid, rows, df, recipes, group)
+            _collect(out, col_units, valid, rows, df, recipes, group, areas)
     out.attrs["units"] = col_units
     out.attrs["grids"] = {
         g.name: {
             "quantity": g.quantity,
-            "declared_units": g.units,
+            "declared_units": g.units_label() if g.declared else None,
+            "units_declared": g.declared,
             "output_units": g.output_units,
             "crs": g.crs.to_string(),
             "source": g.source,
@@ -483,13 +512,17 @@ def _assemble(units, grids, stats_by_grid, strategy, max_cells):
     return out
 
 
-def _collect(out, col_units, valid_cells, rows, df, recipes, group) -> None:
+def _collect(out, col_units, valid_cells, rows, df, recipes, group, areas) -> None:
     """Our statistics of each grid of a group, from exactextract's columns, into ``out``;
-    the valid cells (coverage-weighted) under all units into ``valid_cells``."""
+    the valid cells (coverage-weighted) under all units into ``valid_cells``.  ``areas``:
+    the units' (``rows``) areas in the grids' coordinates."""
     n = len(out)
+    order = np.searchsorted(rows, df.index.to_numpy())
     for g in group:
         cells = df[recipes[g.name]["_valid"][1]].to_numpy(dtype="float64")
         valid_cells[g.name] = float(np.nansum(cells)) if len(cells) else None
+        has = np.zeros(n, dtype=bool)  # units with at least some valid cell
+        has[df.index.to_numpy()] = np.nan_to_num(cells) > 0
         for stat, recipe in recipes[g.name].items():
             if stat.startswith("_"):
                 continue
@@ -502,11 +535,24 @@ def _collect(out, col_units, valid_cells, rows, df, recipes, group) -> None:
                 with np.errstate(invalid="ignore", divide="ignore"):
                     col = np.where(total > 0, 1.0 - valid / total, np.nan)
             values[df.index.to_numpy()] = col
-            if stat in ("sum", "count"):
+            if stat == "count":  # a count of valid cells: 0 is true, not "no value"
                 values[rows] = np.nan_to_num(values[rows], nan=0.0)
+            elif stat != "nodata_share":  # no data is not zero: no value at all
+                values[~has] = np.nan
             name = f"{g.name}_{stat}"
             out[name] = values
             col_units[name] = _stat_units(stat, g)
+        # the share of each unit's area under valid cells (exact fractions x cell area)
+        cover = np.full(n, np.nan)
+        cover[rows] = 0.0
+        cell_area = abs(g.transform.a * g.transform.e)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.nan_to_num(cells) * cell_area / areas[order]
+        # exactextract's fractions are float32: a whole unit is 1 within their precision
+        share = np.where(share > 1 - 1e-5, 1.0, np.round(share, 6))
+        cover[df.index.to_numpy()] = np.clip(share, 0.0, 1.0)
+        out[f"{g.name}_coverage"] = cover
+        col_units[f"{g.name}_coverage"] = "1"
 
 
 def _require_data(name: str, source: str | None, valid_cells: float | None) -> None:
@@ -525,11 +571,11 @@ def _require_data(name: str, source: str | None, valid_cells: float | None) -> N
 def _stat_units(stat: str, grid: Grid) -> str:
     if stat == "count":
         return "cells"
-    if stat == "nodata_share":
+    if stat in ("nodata_share", "coverage"):
         return "1"
-    if stat == "sum":
+    if stat == "sum" or not grid.declared or not grid.summed:
         return grid.output_units
-    return grid.output_units + (" per cell" if grid.quantity != "concentration" else "")
+    return grid.output_units + " per cell"
 
 
 __all__ = ["DEFAULT_STATS", "STATS", "crs_label", "zonal_stats"]

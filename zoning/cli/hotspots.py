@@ -45,6 +45,7 @@ def run(
     lang: str = "zh",
     quantities=None,
     grid_units=None,
+    min_coverage: float = 0.5,
 ) -> dict[str, Path]:
     """Co-hot-spots of a pollutant grid and a carbon grid, written into ``out``."""
     from zoning.export.hotspots_map import write_hotspots
@@ -71,6 +72,7 @@ def run(
             weights=weights,
             inference=inference,
             lang=lang,
+            min_coverage=min_coverage,
         )
     finally:
         for g in grids.values():
@@ -118,6 +120,30 @@ def run(
     show_default=True,
     help="Gi* p-values: normal approximation or permutations.",
 )
+@click.option(
+    "--quantity",
+    "quantities",
+    multiple=True,
+    metavar="NAME=KIND",
+    help="What a grid's cells hold: amount (per cell) or flux (per m2 and time); default: "
+    "from the grid's metadata, else unknown.",
+)
+@click.option(
+    "--grid-units",
+    "grid_units",
+    multiple=True,
+    metavar="NAME=UNITS",
+    help="Declared units of a grid, e.g. nox=t/cell/yr or co2='kg m-2 s-1' (repeatable); "
+    "undeclared grids are reported in unknown units, never t/yr.",
+)
+@click.option(
+    "--min-coverage",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.5,
+    show_default=True,
+    help="Share of a unit's area under valid cells for it to enter the Gi* test; units "
+    "with less are classed no_data.",
+)
 @lang_option
 @out_option(help_text="Output folder.")
 def command(
@@ -131,6 +157,9 @@ def command(
     alpha,
     weights,
     inference,
+    quantities,
+    grid_units,
+    min_coverage,
     lang,
     out,
 ):
@@ -148,15 +177,51 @@ def command(
         str(demo_path("grids/nox.tif")),
     )
     c = _named(carbon, "carbon", "--carbon-grid") or ("co2", str(demo_path("grids/co2.tif")))
-    frame = load_units(units, layer=layer, fields=fields, encoding=encoding, assume_crs=assume_crs)
-    paths = run(frame, p, c, out, alpha=alpha, weights=weights, inference=inference, lang=lang)
+    from zoning.cli.stats import _pairs
+
+    q, gu = _pairs(quantities, "--quantity"), _pairs(grid_units, "--grid-units")
+    for hint, given in (("--quantity", q), ("--grid-units", gu)):
+        unknown = sorted(set(given) - {p[0], c[0]})
+        if unknown:
+            raise InputError(
+                f"{hint} names grid(s) {unknown} that are neither the pollutant nor the "
+                "carbon grid",
+                field=hint,
+                fix=f"use {p[0]} or {c[0]} (the NAME of [NAME=]PATH)",
+            )
+    # hot spots over any zones (townships, parks ...) need an id only: no unit_class
+    frame = load_units(
+        units,
+        layer=layer,
+        fields=fields,
+        encoding=encoding,
+        assume_crs=assume_crs,
+        required_fields=("code",),
+    )
+    paths = run(
+        frame,
+        p,
+        c,
+        out,
+        alpha=alpha,
+        weights=weights,
+        inference=inference,
+        lang=lang,
+        quantities=q,
+        grid_units=gu,
+        min_coverage=min_coverage,
+    )
     import json
 
     with open(paths["summary"], encoding="utf-8") as fh:
-        classes = json.load(fh).get("classes", {})
+        summary = json.load(fh)
+    classes = summary.get("classes", {})
+    tested = summary.get("units_tested", {})
     click.echo(
         f"zoning hotspots: {len(frame)} units; "
         + ", ".join(f"{k} {v}" for k, v in classes.items())
+        + "; units in Gi*: "
+        + ", ".join(f"{role} {n}" for role, n in tested.items())
         + f" -> {out}",
         err=True,
     )

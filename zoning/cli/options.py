@@ -415,6 +415,6 @@ def bind_rule_inputs(rules, named_layers: dict, grid_paths: dict, assume_crs=Non
                 field="--grid",
                 fix=f"pass --grid {name}=PATH",
             )
-        grids[name] = read_grid(path)
+        grids[name] = read_grid(path, units=ref.units if ref is not None else None)
         inputs[f"grid:{name}"] = {"path": str(path), "sha256": file_sha256(path)}
     return layers, grids, inputs

@@ -13,8 +13,10 @@ import re
 from pathlib import Path
 
 import click
+import numpy as np
 
 from zoning.cli.options import (
+    lang_option,
     load_units,
     out_option,
     repair_units_option,
@@ -84,6 +86,22 @@ def _units_where(path) -> str | None:
     return None
 
 
+def _no_data_counts(res) -> dict[str, dict[str, int]]:
+    """Per grid: units without any data and units partly covered (from the table, so a
+    chunked run counts the same)."""
+    out = {}
+    for name in res.attrs.get("grids", {}):
+        cover = res.get(f"{name}_coverage")
+        if cover is None:
+            continue
+        c = cover.to_numpy(dtype="float64")
+        out[name] = {
+            "units_without_data": int(np.sum(~(c > 0))),
+            "units_partly_covered": int(np.sum((c > 0) & (c < 1))),
+        }
+    return out
+
+
 def _meta_path(path: Path) -> Path:
     # the name export.geojson.write_vector gives a CSV's sidecar
     return path.with_name(path.stem + ".meta.json")
@@ -112,10 +130,13 @@ def run(
     strategy="raster-sequential",
     scheduler: str | None = None,
     workers: int | None = None,
+    lang: str = "en",
 ) -> Path:
     """Compute the statistics (on a Dask cluster with ``scheduler``/``workers``) and write
-    them to ``out`` (format by extension)."""
+    them to ``out`` (format by extension).  The metadata give every column's units and,
+    in ``lang``, how they read (``µg/m³``, ``t/年``, ``单位未知``)."""
     from zoning.export.geojson import write_json, write_vector
+    from zoning.io.raster import units_label
     from zoning.stats import zonal_stats
 
     options = dict(
@@ -129,12 +150,28 @@ def run(
     else:
         res = zonal_stats(units, grids, **options)
     new_cols = list(res.attrs.get("units", {}))
+    col_units = res.attrs.get("units", {})
     meta = {
-        "column_units": res.attrs.get("units", {}),
+        "column_units": col_units,
+        "column_units_label": {c: units_label(u, lang) for c, u in col_units.items()},
+        "lang": lang,
         "grids": res.attrs.get("grids", {}),
+        "no_data": _no_data_counts(res),
+        "coverage": "<grid>_coverage: share (0..1) of a unit's area under valid cells; "
+        "a unit without data has no value (empty), never 0",
         "method": "exact coverage-weighted zonal statistics (exactextract); units "
         "reprojected to each grid's CRS",
     }
+    for name, c in meta["no_data"].items():
+        if c["units_without_data"] or c["units_partly_covered"]:
+            log.warning(
+                "grid '%s': %d unit(s) without data (no value, not 0), %d partly covered "
+                "(see %s_coverage)",
+                name,
+                c["units_without_data"],
+                c["units_partly_covered"],
+                name,
+            )
     # the access-list texts are long and not statistics: leave them out of the table
     res = res.drop(columns=[c for c in res.columns if str(c).startswith("access_")])
     keep = [c for c in res.columns if c != res.geometry.name]
@@ -179,16 +216,18 @@ def run(
     "quantities",
     multiple=True,
     metavar="NAME=KIND",
-    help="What a grid's cells hold: amount (t/cell/yr), flux (per m2 and time, "
-    "converted with true cell areas) or concentration (averaged, never summed). "
-    "Default: from the grid's units metadata.",
+    help="What a grid's cells hold: amount (per cell, summed), flux (per m2 and time, "
+    "converted with true cell areas), concentration or intensive (elevation, slope, "
+    "shares, densities: averaged, never summed). Default: from the grid's metadata, "
+    "else unknown (units unknown, never assumed).",
 )
 @click.option(
     "--grid-units",
     "grid_units",
     multiple=True,
     metavar="NAME=UNITS",
-    help="Declared units of a grid, e.g. co2='kg m-2 s-1' (repeatable).",
+    help="Declared units of a grid, e.g. co2='kg m-2 s-1', dem=m, pop=people/cell "
+    "(repeatable; README lists the known units).",
 )
 @click.option(
     "--strategy",
@@ -198,6 +237,7 @@ def run(
     help="Read each grid block once (raster) or per unit (feature).",
 )
 @scale_options
+@lang_option
 @out_option(help_text="Output table: .csv, .geojson, .gpkg or .parquet.")
 def command(
     units,
@@ -212,6 +252,7 @@ def command(
     strategy,
     scheduler,
     workers,
+    lang,
     out,
 ):
     """Exact per-unit statistics of emission and concentration grids.
@@ -227,25 +268,36 @@ def command(
                 fix="add --grid [NAME=]PATH (repeatable), e.g. --grid nox=nox.tif",
             )
         grids = _demo_grids()
-    frame = load_units(units, layer=layer, fields=fields, encoding=encoding, assume_crs=assume_crs)
+    # zonal statistics over any zones (townships, parks ...) need an id only: no unit_class
+    frame = load_units(
+        units,
+        layer=layer,
+        fields=fields,
+        encoding=encoding,
+        assume_crs=assume_crs,
+        required_fields=("code",),
+    )
     q = _pairs(quantities, "--quantity")
-    unknown = sorted(set(q) - set(grids))
-    if unknown:
-        raise InputError(
-            f"--quantity names grid(s) {unknown} not given with --grid",
-            field="--quantity",
-            fix=f"use one of {sorted(grids)}",
-        )
+    gu = _pairs(grid_units, "--grid-units")
+    for hint, given in (("--quantity", q), ("--grid-units", gu)):
+        unknown = sorted(set(given) - set(grids))
+        if unknown:
+            raise InputError(
+                f"{hint} names grid(s) {unknown} not given with --grid",
+                field=hint,
+                fix=f"use one of {sorted(grids)}",
+            )
     path = run(
         frame,
         grids,
         out,
         stats=list(stats) or None,
         quantities=q,
-        grid_units=_pairs(grid_units, "--grid-units"),
+        grid_units=gu,
         strategy=strategy,
         scheduler=scheduler,
         workers=workers,
+        lang=lang,
     )
     where = _units_where(path)
     click.echo(
@@ -263,6 +315,6 @@ def demo_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
     units = read_units(demo_path("units.gpkg"))
     grids = _demo_grids()
     base = Path(out_dir) / "stats"
-    csv = run(units, grids, base / "unit_stats.csv")
-    geojson = run(units, grids, base / "unit_stats.geojson")
+    csv = run(units, grids, base / "unit_stats.csv", lang=lang)
+    geojson = run(units, grids, base / "unit_stats.geojson", lang=lang)
     return {"unit_stats_csv": csv, "unit_stats_geojson": geojson}

@@ -34,13 +34,13 @@ _TEXT = {
         "code": "单元编码",
         "name": "单元名称",
         "class": "分类",
-        "p_int": "污染物排放强度 (t/km²/a)",
-        "c_int": "碳排放强度 (t/km²/a)",
+        "p_int": "污染物排放强度",
+        "c_int": "碳排放强度",
+        "no_data": "无数据、未参与检验的单元",
         "p_z": "污染物 Gi* z",
         "c_z": "碳 Gi* z",
         "p_q": "污染物 q 值 (FDR)",
         "c_q": "碳 q 值 (FDR)",
-        "grid_units": "t/格/年",
     },
     "en": {
         "title": "Pollution and carbon co-hot-spots (Getis-Ord Gi*, FDR-corrected)",
@@ -55,13 +55,13 @@ _TEXT = {
         "code": "Unit code",
         "name": "Unit name",
         "class": "Class",
-        "p_int": "Pollutant intensity (t/km2/yr)",
-        "c_int": "Carbon intensity (t/km2/yr)",
+        "p_int": "Pollutant intensity",
+        "c_int": "Carbon intensity",
+        "no_data": "units without data, not tested",
         "p_z": "Pollutant Gi* z",
         "c_z": "Carbon Gi* z",
         "p_q": "Pollutant q-value (FDR)",
         "c_q": "Carbon q-value (FDR)",
-        "grid_units": "t/cell/yr",
     },
 }
 
@@ -92,7 +92,28 @@ def _bivariate_legend(counts: Mapping[str, int], lang: str = "zh", names=("", ""
         f"<tr><td style='{head}'>{yes}</td>{cell('carbon')}{cell('both')}</tr>"
         f"<tr><td style='{head}'>{no}</td>{cell('neither')}{cell('pollution')}</tr>"
         "</table>"
+        + (
+            f"<div style='font-size:11px'>{int(counts.get('no_data', 0))} "
+            f"{html.escape(t['no_data'])}</div>"
+            if counts.get("no_data")
+            else ""
+        )
     )
+
+
+def _intensity_label(result, role: str, lang: str) -> tuple[str, str]:
+    """(column, popup label with the units declared, in ``lang``) of a role's intensity."""
+    from zoning.io.raster import units_label
+
+    col = f"{role}_t_per_km2" if f"{role}_t_per_km2" in result.columns else f"{role}_per_km2"
+    units = result.attrs.get("units", {}).get(col, "unknown")
+    shown = "t/km²/年" if lang == "zh" else "t/km²/yr"
+    if units != "t/km2/yr":
+        shown = units_label(None if units == "unknown" else units.replace("km2", "km²"), lang)
+        if units == "unknown":
+            shown += "/km²"
+    key = "p_int" if role == "pollutant" else "c_int"
+    return col, f"{_TEXT[lang][key]} ({shown})"
 
 
 def write_hotspots(
@@ -140,19 +161,21 @@ def write_hotspots(
         for name, (array, transform, crs, label) in (grids or {}).items():
             wm.add_grid(array, transform, crs, name, opacity=0.55, units_label=label, show=False)
         colors = {k: v[2] for k, v in CO_CLASSES.items()}
+        p_col, p_label = _intensity_label(result, "pollutant", lang)
+        c_col, c_label = _intensity_label(result, "carbon", lang)
         popup = [
             ("code", t["code"]),
             *([("name", t["name"])] if "name" in result.columns else []),
             ("co_class_label", t["class"]),
-            ("pollutant_t_per_km2", t["p_int"]),
-            ("carbon_t_per_km2", t["c_int"]),
+            (p_col, p_label),
+            (c_col, c_label),
             ("pollutant_gi_z", t["p_z"]),
             ("pollutant_gi_q", t["p_q"]),
             ("carbon_gi_z", t["c_z"]),
             ("carbon_gi_q", t["c_q"]),
         ]
         shown = result.copy()
-        for col in ("pollutant_t_per_km2", "carbon_t_per_km2", "pollutant_gi_z", "carbon_gi_z"):
+        for col in (p_col, c_col, "pollutant_gi_z", "carbon_gi_z"):
             shown[col] = shown[col].round(3)
         for col in ("pollutant_gi_q", "carbon_gi_q"):
             shown[col] = shown[col].map(lambda v: None if np.isnan(v) else float(f"{v:.3g}"))

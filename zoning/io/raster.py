@@ -4,14 +4,23 @@ A :class:`Grid` knows what its cells hold — its *quantity* — and in which un
 
 ``amount``
     an amount per cell, e.g. ``t/cell/yr`` (emission inventories such as MEIC or a
-    provincial 1 km inventory).  Read as t/yr per cell.
+    provincial 1 km inventory).  Read as t/yr per cell; ``people/cell`` (WorldPop
+    counts) as people per cell.  Summed over units.
 ``flux``
     an amount per area and time, e.g. ``kg m-2 s-1`` (EDGAR, ODIAC).  Read as t/yr per
     cell, multiplied by the *true* area of each cell (ellipsoidal for longitude/latitude
     grids, so cells shrink towards the poles).
 ``concentration``
-    e.g. ``ug/m3``; read in ug/m3 (``mg/m3`` converted).  Concentrations are averaged,
+    e.g. ``µg/m³``; read in µg/m³ (``mg/m3`` converted).  Concentrations are averaged,
     never summed.
+``intensive``
+    any other value that is averaged, never summed: elevation (``m``), slope
+    (``degree``), shares (``%``, ``1``), densities (``people/km2``), irradiation
+    (``kWh/m2/yr``) ...  Read in the declared units (any spelling is accepted: nothing
+    is converted).
+``unknown``
+    a grid that declares neither its quantity nor known units.  Its values are read as
+    stored and its units are *unknown*: never assumed to be t/cell/yr (outputs say so).
 
 Every conversion is an explicit factor from :data:`UNIT_FACTORS`; a year is 365 days
 (:data:`SECONDS_PER_YEAR`).  Nodata values, GDAL mask bands and NaN are all treated as
@@ -39,22 +48,61 @@ from zoning.errors import CRSError, DataSourceError, InputError
 
 log = logging.getLogger(__name__)
 
-Quantity = Literal["amount", "flux", "concentration"]
-QUANTITIES: tuple[str, ...] = ("amount", "flux", "concentration")
+Quantity = Literal["amount", "flux", "concentration", "intensive"]
+QUANTITIES: tuple[str, ...] = ("amount", "flux", "concentration", "intensive")
+
+#: The quantity of a grid that declares neither its quantity nor known units: its values
+#: are read as they are, its units are unknown (never assumed to be t/cell/yr).
+UNKNOWN = "unknown"
+
+#: Quantities that are summed over a unit (the others are averaged, never summed).
+EXTENSIVE: tuple[str, ...] = ("amount", "flux")
 
 #: Seconds in the 365-day year used to turn per-second fluxes into annual amounts.
 SECONDS_PER_YEAR = 365 * 86400.0
 
-#: Output units of each quantity once read.
+#: Output units of each quantity once read (an intensive grid keeps its declared units;
+#: an amount in people stays in people).
 OUTPUT_UNITS: dict[str, str] = {
     "amount": "t/yr",  # per cell
     "flux": "t/yr",  # per cell, after multiplying by the true cell area
-    "concentration": "ug/m3",
+    "concentration": "µg/m³",
 }
 
-#: Declared units → (quantity, factor).  amount: factor to t/yr per cell; flux: factor to
-#: t per m2 per yr; concentration: factor to ug/m3.  Keys are normalised (see _norm_units).
+
+@dataclass(frozen=True)
+class UnitSpec:
+    """A known spelling of units: its quantity, the factor to the output units, and the
+    labels people read (``label``: the declared units; ``output``: units once read)."""
+
+    quantity: str
+    factor: float
+    label: str
+    output: str
+
+
+#: Declared units (normalised, see ``_norm_units``) → :class:`UnitSpec`.
+UNITS: dict[str, UnitSpec] = {}
+
+#: Declared units → (quantity, factor).  amount: factor to t/yr per cell (people: to
+#: people per cell); flux: factor to t per m2 per yr; concentration: factor to µg/m³;
+#: intensive: 1 (averaged in the declared units).  Keys are normalised (see _norm_units).
 UNIT_FACTORS: dict[str, tuple[str, float]] = {}
+
+#: Quantity names found in files' metadata (``quantity`` tag) that mean an intensive grid.
+_INTENSIVE_TAGS = {
+    "intensive",
+    "elevation",
+    "dem",
+    "height",
+    "slope",
+    "share",
+    "fraction",
+    "density",
+    "irradiation",
+    "temperature",
+    "precipitation",
+}
 
 
 def _norm_units(text: str) -> str:
@@ -87,27 +135,94 @@ def _norm_units(text: str) -> str:
     return "".join(out).replace(" ", "")
 
 
-def _register(spellings: tuple[str, ...], quantity: str, factor: float) -> None:
+def _pretty(text: str) -> str:
+    """``ug/m3`` → ``µg/m³``, ``kg m-2 s-1`` → ``kg m⁻² s⁻¹``: units as people write them."""
+    s = re.sub(r"\bug\b|\bug(?=/)", "µg", text)
+    s = re.sub(r"(?<=[a-zA-Z])3\b", "³", s)
+    s = re.sub(r"(?<=[a-zA-Z])2\b", "²", s)
+    return s.replace("-1", "⁻¹").replace("-2", "⁻²").replace("-3", "⁻³")
+
+
+def _register(
+    spellings: tuple[str, ...], quantity: str, factor: float, output: str | None = None
+) -> None:
+    """Register spellings of one unit; the first, made pretty, is its label."""
+    label = _pretty(spellings[0])
+    spec = UnitSpec(quantity, factor, label, output or OUTPUT_UNITS.get(quantity, label))
     for s in spellings:
+        UNITS[_norm_units(s)] = spec
         UNIT_FACTORS[_norm_units(s)] = (quantity, factor)
 
 
 for _m, _f in {"t": 1.0, "kt": 1e3, "Gg": 1e3, "kg": 1e-3, "g": 1e-6}.items():
-    _register((f"{_m}/cell/yr", f"{_m} cell-1 yr-1", f"{_m}/yr", f"{_m} yr-1"), "amount", _f)
+    _register(
+        (f"{_m}/cell/yr", f"{_m} cell-1 yr-1", f"{_m}/yr", f"{_m} yr-1", f"{_m}/cell/a", f"{_m}/a"),
+        "amount",
+        _f,
+    )
     _register((f"{_m} m-2 yr-1", f"{_m}/m2/yr"), "flux", _f)
     _register((f"{_m} km-2 yr-1", f"{_m}/km2/yr"), "flux", _f / 1e6)
     _register((f"{_m} ha-1 yr-1", f"{_m}/ha/yr"), "flux", _f / 1e4)
     _register((f"{_m} m-2 s-1", f"{_m}/m2/s"), "flux", _f * SECONDS_PER_YEAR)
-_register(("ug/m3", "ug m-3"), "concentration", 1.0)
-_register(("mg/m3", "mg m-3"), "concentration", 1e3)
+_register(("t/cell/yr", "吨/格/年", "吨/年"), "amount", 1.0)
+_register(
+    ("people/cell", "persons/cell", "inhabitants/cell", "people", "人/格", "人"),
+    "amount",
+    1.0,
+    "people",
+)
+_register(("ug/m3", "ug m-3", "微克/立方米"), "concentration", 1.0)
+_register(("mg/m3", "mg m-3", "毫克/立方米"), "concentration", 1e3)
 _register(("ng/m3", "ng m-3"), "concentration", 1e-3)
+for _spellings in (
+    ("m", "metre", "metres", "meter", "meters", "米"),
+    ("°", "degree", "degrees", "deg", "度"),
+    ("%", "percent", "pct", "百分比"),
+    ("1", "share", "fraction", "ratio", "比例"),
+    ("people/km2", "people km-2", "persons/km2", "inhabitants/km2", "人/km2", "人/平方公里"),
+    ("people/ha", "persons/ha", "人/公顷"),
+    ("kWh/m2/yr", "kWh m-2 yr-1", "kWh/m2/a", "kWh/m2"),
+    ("kWh/m2/day", "kWh m-2 d-1", "kWh/m2/d"),
+    ("MJ/m2/yr", "MJ m-2 yr-1", "MJ/m2/a"),
+    ("W/m2", "W m-2"),
+    ("mm/yr", "mm yr-1", "mm/a", "毫米/年"),
+    ("mm", "毫米"),
+    ("°C", "degC", "deg C", "celsius", "摄氏度"),
+    ("t/ha", "t ha-1", "吨/公顷"),
+    ("m/s", "m s-1"),
+):
+    _register(_spellings, "intensive", 1.0)
 
-#: Default declared units of each quantity when a grid says nothing.
-DEFAULT_UNITS: dict[str, str] = {
-    "amount": "t/cell/yr",
-    "flux": "kg m-2 s-1",
-    "concentration": "ug/m3",
-}
+#: zh renderings of the words in unit labels (symbols stay as they are).
+_ZH_WORDS = (
+    ("units unknown", "单位未知"),
+    ("unknown", "单位未知"),
+    (" per cell", "/格"),
+    ("/cell", "/格"),
+    ("cells", "格"),
+    ("/yr", "/年"),
+    ("/day", "/日"),
+    ("people", "人"),
+)
+
+
+def units_label(units: str | None, lang: str = "en") -> str:
+    """Units as people read them in ``lang``: ``t/yr`` → ``t/年``, ``µg/m³`` unchanged,
+    None (not declared) → ``units unknown`` / ``单位未知``."""
+    text = units or "units unknown"
+    if lang == "zh":
+        for a, b in _ZH_WORDS:
+            text = text.replace(a, b)
+    return text
+
+
+def declared_units_label(units: str | None, lang: str = "en") -> str:
+    """Declared units as people read them: ``ug/m3`` → ``µg/m³``, ``t/cell/yr`` →
+    ``t/格/年`` in zh; unregistered spellings as given; None → ``units unknown``."""
+    if not units:
+        return units_label(None, lang)
+    spec = UNITS.get(_norm_units(units))
+    return units_label(spec.label if spec is not None else _pretty(str(units)), lang)
 
 
 def unit_factor(units: str, quantity: Quantity) -> float:
@@ -120,12 +235,13 @@ def unit_factor(units: str, quantity: Quantity) -> float:
     """
     key = _norm_units(units)
     found = UNIT_FACTORS.get(key)
-    known = sorted({k for k, (q, _) in UNIT_FACTORS.items() if q == quantity})
+    known = sorted({UNITS[k].label for k, (q, _) in UNIT_FACTORS.items() if q == quantity})
     if found is None:
         raise InputError(
             f"units '{units}' are not known for a {quantity} grid; known: {known}",
             field="units",
-            fix="declare the grid's units, e.g. units='t/cell/yr'",
+            fix="declare the grid's units, e.g. units='t/cell/yr'"
+            + ("" if quantity == "intensive" else ", or declare it an intensive grid"),
         )
     if found[0] != quantity:
         raise InputError(
@@ -196,7 +312,7 @@ class Grid:
     width: int
     height: int
     quantity: str
-    units: str
+    units: str | None
     nodata: float | None = None
     scale: float = 1.0
     offset: float = 0.0
@@ -216,14 +332,40 @@ class Grid:
 
     # derived --------------------------------------------------------------------------
     @property
+    def declared(self) -> bool:
+        """Whether the grid's units were declared (else they are unknown)."""
+        return self.units is not None
+
+    @property
+    def spec(self) -> UnitSpec | None:
+        """The registered units (None: not declared, or an intensive grid's own units)."""
+        return None if self.units is None else UNITS.get(_norm_units(self.units))
+
+    @property
     def output_units(self) -> str:
-        """Units of the values :meth:`read` returns (``t/yr`` per cell, or ``ug/m3``)."""
-        return OUTPUT_UNITS[self.quantity]
+        """Units of the values :meth:`read` returns (``t/yr`` per cell, ``µg/m³``, the
+        declared units of an intensive grid, ``unknown`` when none were declared)."""
+        if self.units is None:
+            return "unknown"
+        spec = self.spec
+        return spec.output if spec is not None else self.units
+
+    @property
+    def summed(self) -> bool:
+        """Whether values are amounts summed over a unit (False: averaged, never summed;
+        a grid of unknown quantity is summed only when asked)."""
+        return self.quantity in EXTENSIVE
+
+    def units_label(self, lang: str = "en") -> str:
+        """The declared units as people read them (``µg/m³``, ``t/格/年``, ``单位未知``)."""
+        return declared_units_label(self.units, lang)
 
     @property
     def factor(self) -> float:
-        """Factor from declared units to output units (per m2 for a flux)."""
-        return unit_factor(self.units, self.quantity)
+        """Factor from declared units to output units (per m2 for a flux; 1 when the
+        units are unknown or an intensive grid's own)."""
+        spec = self.spec
+        return 1.0 if spec is None else spec.factor
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -284,7 +426,8 @@ class Grid:
     ) -> np.ndarray:
         """Values of a window in output units (float64), NaN where missing.
 
-        Amounts and fluxes come as t/yr per cell, concentrations as ug/m3.
+        Amounts and fluxes come as t/yr per cell (people per cell), concentrations as
+        µg/m³, intensive grids in their declared units, undeclared grids as stored.
         """
         nrows = self.height - row0 if nrows is None else nrows
         raw, invalid = self.read_raw(row0, col0, nrows, ncols)
@@ -362,28 +505,71 @@ def _check_transform(transform: Affine, source) -> None:
 
 
 def _declare(
-    quantity: str | None, units: str | None, found_units: str | None, source
-) -> tuple[str, str]:
+    quantity: str | None,
+    units: str | None,
+    found_units: str | None,
+    source,
+    found_quantity: str | None = None,
+) -> tuple[str, str | None]:
+    """(quantity, units) of a grid from what the caller and the file's metadata declare.
+
+    Units never invented: a grid declaring neither gets quantity ``unknown`` and units
+    None (read as they are).  A flux needs its units (to convert them).
+    """
     if quantity is not None and quantity not in QUANTITIES:
         raise InputError(
             f"quantity was '{quantity}' but is expected to be in {QUANTITIES}",
             source=source,
             field="quantity",
-            fix="declare amount (t/cell/yr), flux (kg m-2 s-1) or concentration",
+            fix="declare amount (per cell), flux (per m2 and time), concentration or "
+            "intensive (elevation, slope, shares, densities: averaged)",
         )
-    units = units or (found_units if found_units and _quantity_of(found_units) else None)
-    if quantity is None:
-        quantity = _quantity_of(units) if units else None
-        if quantity is None:
-            quantity = "amount"
-            log.warning(
-                "%s: the grid declares no quantity or known units; taking it as an "
-                "amount per cell in t/cell/yr (declare quantity= and units= to "
-                "silence this)",
-                source,
+    if quantity is None and found_quantity:
+        tag = str(found_quantity).strip().lower()
+        if tag in QUANTITIES:
+            quantity = tag
+        elif tag in _INTENSIVE_TAGS:
+            quantity = "intensive"
+        else:
+            raise InputError(
+                f"the grid's metadata declares quantity '{found_quantity}', which is not "
+                f"one of {QUANTITIES}",
+                source=source,
+                field="quantity",
+                fix="declare what its cells hold, e.g. --quantity NAME=intensive",
             )
-    units = units or DEFAULT_UNITS[quantity]
-    unit_factor(units, quantity)  # raises on unknown or mismatched units
+    if units is None and found_units:
+        known = _quantity_of(found_units)
+        if known is not None and quantity in (None, known):
+            units = found_units
+        elif known is not None:
+            unit_factor(found_units, quantity)  # raises: the metadata says another quantity
+        elif quantity == "intensive":
+            units = found_units  # averaged in its own units: nothing to convert
+        else:
+            log.warning(
+                "%s: the units '%s' in the grid's metadata are not recognised%s; taken as "
+                "unknown (declare them with --grid-units NAME=UNITS)",
+                source,
+                found_units,
+                f" for a {quantity} grid" if quantity else "",
+            )
+    if units is not None:
+        if quantity is None:
+            quantity = _quantity_of(units)
+            if quantity is None:
+                unit_factor(units, "amount")  # raises: units nobody can interpret
+        if not (quantity == "intensive" and _quantity_of(units) is None):
+            unit_factor(units, quantity)  # raises on unknown or mismatched units
+    if quantity is None:
+        quantity = UNKNOWN
+    if quantity == "flux" and units is None:
+        raise InputError(
+            "a flux grid needs its units to be converted into amounts, and none are declared",
+            source=source,
+            field="units",
+            fix="declare them, e.g. --grid-units NAME='kg m-2 s-1'",
+        )
     return quantity, units
 
 
@@ -414,8 +600,9 @@ def grid_from_array(
         Used in column names (``<name>_sum``).
     nodata : float, optional (default: None)
         Value of missing cells; NaN is always missing.
-    quantity : {"amount", "flux", "concentration"}, optional (default: from units, else amount)
-    units : str, optional (default: the quantity's default, e.g. ``t/cell/yr``)
+    quantity : {"amount", "flux", "concentration", "intensive"}, optional
+        (default: from units, else ``unknown``)
+    units : str, optional (default: None, units unknown; never assumed)
     scale, offset : float, optional (default: 1, 0)
         Applied to raw values: ``value = raw * scale + offset``.
     """
@@ -476,10 +663,11 @@ def open_grid(
         The file; for a NetCDF with several variables, name one with ``variable`` (or
         pass ``NETCDF:"file.nc":var``).
     name : str, optional (default: the file's stem)
-    quantity : {"amount", "flux", "concentration"}, optional
-        What the cells hold.  Default: from ``units``, else from the file's units
-        metadata (band ``units``, NetCDF ``units``), else an amount in t/cell/yr (logged).
-    units : str, optional (default: the file's units metadata, else the quantity's default)
+    quantity : {"amount", "flux", "concentration", "intensive"}, optional
+        What the cells hold.  Default: the file's ``quantity`` tag, else from ``units``,
+        else from the file's units metadata (band ``units``, NetCDF ``units``), else
+        ``unknown`` (values read as stored, units unknown: never assumed).
+    units : str, optional (default: the file's units metadata, else None: unknown)
     band : int, optional (default: 1)
     variable : str, optional (default: None)
         NetCDF variable (subdataset) to read.
@@ -539,7 +727,7 @@ def open_grid(
         tags = {**ds.tags(), **ds.tags(band)}  # band tags win over dataset tags
         found_units = ds.units[band - 1] or tags.get("units") or tags.get("NC_GLOBAL#units")
         found_q = tags.get("quantity")
-        quantity, units = _declare(quantity or found_q, units, found_units, path)
+        quantity, units = _declare(quantity, units, found_units, path, found_q)
         flags = ds.mask_flag_enums[band - 1]
         mask_band = not (MaskFlags.all_valid in flags or MaskFlags.nodata in flags)
         flip = transform.e > 0
@@ -570,7 +758,7 @@ def open_grid(
         grid._open_args = {
             "source": opened,
             "name": grid.name,
-            "quantity": quantity,
+            "quantity": None if quantity == UNKNOWN else quantity,
             "units": units,
             "band": band,
             "crs": grid_crs.to_wkt(),
@@ -590,14 +778,53 @@ def open_grid(
     return grid
 
 
-def read_grid(source: str | PathLike, /) -> tuple[np.ndarray, object, CRS]:
+def read_grid(
+    source: str | PathLike, /, *, units: str | None = None
+) -> tuple[np.ndarray, object, CRS]:
     """A grid the rules name, as (float64 array with NaN for no data, Affine, CRS).
 
     Read through :func:`zoning.io.raster.open_grid`, so nodata, masks, scale and offset
-    and the declared units are honoured as in ``zoning stats``.
+    and the declared units are honoured as in ``zoning stats``.  ``units``: the units the
+    rule file declares (its thresholds are in them): the values are returned in those
+    units, converted from the grid's own when it declares others of the same kind; a grid
+    declaring none is taken to hold them.  Units of another kind, or two intensive units
+    that differ, are refused: which of the two is right cannot be told.
     """
     grid = open_grid(source)
     try:
-        return grid.read(), grid.transform, grid.crs
+        if units is None:
+            return grid.read(), grid.transform, grid.crs
+        if not grid.declared:
+            grid.close()
+            grid = open_grid(source, units=units)
+        want = UNITS.get(_norm_units(units))
+        have = grid.spec
+        same = _norm_units(units) == _norm_units(grid.units)
+        if not same and (
+            want is None
+            or have is None
+            or want.quantity != have.quantity
+            or want.quantity == "intensive"
+        ):
+            raise InputError(
+                f"the rule file declares units '{units}' for the grid, but the grid "
+                f"declares '{grid.units}'",
+                source=str(source),
+                field="units",
+                fix="correct the units: in the rule file's grids: or in the grid's metadata",
+            )
+        values = grid.read()
+        if want is not None and want.factor != 1.0:
+            values /= want.factor  # from output units back into the declared ones
+        if want is not None and want.quantity == "flux":
+            values /= grid.cell_areas_m2()[:, None]
+        if not same:
+            log.info(
+                "%s: values converted from %s to %s, as the rule file declares",
+                source,
+                grid.units_label(),
+                declared_units_label(units),
+            )
+        return values, grid.transform, grid.crs
     finally:
         grid.close()

@@ -7,12 +7,16 @@ from os import PathLike
 
 from zoning.io.raster import Grid, open_grid
 
-_AMOUNT = {"zh": "t/格/年", "en": "t/cell/yr"}
-
 
 def preview_label(grid: Grid, lang: str = "zh") -> str:
-    """The units label of a grid's colour bar."""
-    return "μg/m³" if grid.quantity == "concentration" else _AMOUNT.get(lang, _AMOUNT["en"])
+    """The units label of a grid's colour bar: the units of the values shown, as declared
+    (``t/格/年``, ``µg/m³``, ``m``), or ``单位未知`` / ``units unknown`` when none were."""
+    if grid.declared and grid.quantity in ("amount", "flux") and grid.output_units == "t/yr":
+        # read as t/yr per cell (a flux too, after multiplying by the cell areas)
+        return "t/格/年" if lang == "zh" else "t/cell/yr"
+    if grid.declared and grid.output_units == "people":
+        return "人/格" if lang == "zh" else "people/cell"
+    return grid.units_label(lang) if grid.quantity != "concentration" else "µg/m³"
 
 
 def read_preview(

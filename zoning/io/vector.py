@@ -298,6 +298,7 @@ def read_units(
     allow_empty: bool = False,
     require_crs: bool = True,
     coords: str = "wgs84",
+    required_fields: tuple[str, ...] | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a control-unit layer and map its fields onto the canonical columns.
 
@@ -307,6 +308,8 @@ def read_units(
     ``coords="gcj02"`` or ``"bd09"``: the layer's longitudes/latitudes are in that system
     (boundaries drawn on Amap/Tencent or Baidu maps, e.g. DataV GeoAtlas) and are
     converted to WGS 84 (the layer must be in a geographic CRS, or declare none).
+    ``required_fields``: the canonical fields the caller needs (default: those of a control
+    unit, ``code`` and ``unit_class``; zonal statistics over any zones need ``code`` only).
 
     Returns a GeoDataFrame with at least ``code`` and ``unit_class`` (values as read;
     :func:`zoning.validate.validate_units` checks them); other source columns are kept.
@@ -328,7 +331,10 @@ def read_units(
     # a mapped field replaces a same-named column of the source (kept as <name>_source)
     clash = {c: f"{c}_source" for c in rename.values() if c in geo.columns and c not in rename}
     geo = geo.rename(columns=clash).rename(columns=rename)
-    missing = [c for c, required in UNIT_COLUMNS.items() if required and c not in geo.columns]
+    need = required_fields
+    if need is None:
+        need = [c for c, r in UNIT_COLUMNS.items() if r]
+    missing = [c for c in need if c not in geo.columns]
     if missing:
         raise SchemaError(
             f"required unit field(s) {missing} not found; the layer has "

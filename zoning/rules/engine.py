@@ -654,15 +654,71 @@ def _leaf_grid(c: GridValue, ctx: _Context, need: np.ndarray):
             finite = np.isfinite(arr)
             sums = np.bincount(labels[finite], weights=arr[finite], minlength=nu + 1)
             counts = np.bincount(labels[finite], minlength=nu + 1)
+            cells = np.bincount(labels.ravel(), minlength=nu + 1)
             with np.errstate(invalid="ignore", divide="ignore"):
                 per_unit = sums if c.at == "unit_sum" else sums / counts
             per_unit = np.where(counts > 0, per_unit, np.nan)[1:]
             per_unit = np.append(per_unit, np.nan)  # index -1: no unit
-            ctx.cache[key] = per_unit[ctx.ui]
-        vals = ctx.cache[key]
+            # partly covered: a no-data cell in the unit, or a part beyond the grid's extent
+            partial = (counts < cells)[1:] | (_extent_share(ctx, arr.shape, transform, crs) < 1)
+            partial = np.append(partial & (counts[1:] > 0), False)
+            ctx.cache[key] = (per_unit[ctx.ui], partial[ctx.ui])
+        vals, partial = ctx.cache[key]
     t, fl = _tests(vals, c.tests)
+    if c.at != "site" and partial.any():
+        t, fl = t.copy(), fl.copy()
+        nkey = ("gridnonneg", c.grid)
+        if nkey not in ctx.cache:
+            ctx.cache[nkey] = not bool((arr[np.isfinite(arr)] < 0).any())
+        if c.at == "unit_sum" and ctx.cache[nkey]:
+            # the sum over the part with data is a lower bound of the unit's sum
+            pt, pf = _tests_lower_bound(vals[partial], c.tests)
+        else:  # a mean of part of a unit says nothing certain about the whole
+            pt = pf = np.zeros(int(partial.sum()), dtype=bool)
+        t[partial], fl[partial] = pt, pf
     ctx.known(f"grid:{c.grid}", t | fl, evaluated=done | need if c.at == "site" else None)
     return t, fl
+
+
+def _tests_lower_bound(low: np.ndarray, tests) -> tuple[np.ndarray, np.ndarray]:
+    """Three-valued tests of a value known only to be at least ``low``: true when every
+    value from ``low`` up passes, false when none does, otherwise unknown."""
+    true = np.ones(low.shape, dtype=bool)
+    false = np.zeros(low.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        for op, v in tests:
+            if op in ("gt", "ge"):  # never certainly false: the rest may add to it
+                true &= _CMP[op](low, v)
+            elif op in ("lt", "le"):  # never certainly true
+                false |= ~_CMP[op](low, v)
+                true[:] = False
+            elif op == "eq":
+                false |= low > v
+                true[:] = False
+            else:  # ne
+                true &= low > v
+    known = np.isfinite(low)
+    return true & known & ~false, false & known
+
+
+def _extent_share(ctx: _Context, shape, transform, crs) -> np.ndarray:
+    """Per unit, the share of its area inside the grid's extent (in the grid's CRS)."""
+    key = ("extent", tuple(shape), tuple(transform)[:6], str(crs))
+    if key not in ctx.cache:
+        same = CRS.from_user_input(ctx.units.crs).equals(CRS.from_user_input(crs))
+        polys = np.asarray((ctx.units if same else ctx.units.to_crs(crs)).geometry.values)
+        tr = Affine(*tuple(transform)[:6])
+        x0, y0 = tr.c, tr.f
+        x1, y1 = tr.c + tr.a * shape[1], tr.f + tr.e * shape[0]
+        area = shapely.area(polys)
+        inside = shapely.area(
+            shapely.clip_by_rect(polys, min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(area > 0, inside / area, 0.0)
+        share = np.nan_to_num(share)
+        ctx.cache[key] = np.where(share > 1 - 1e-9, 1.0, share)
+    return ctx.cache[key]
 
 
 _LEAVES = {
