@@ -292,7 +292,7 @@ def _warn_unseen_tags(fac: pd.DataFrame, rules: RuleSet) -> list[str]:
     shown = sorted(seen, key=lambda t: (-seen[t], t))
     listed = ", ".join(shown[:30]) + (f" … ({len(shown)} in all)" if len(shown) > 30 else "")
     for t in unseen:
-        close = difflib.get_close_matches(t, list(seen), n=3, cutoff=0.5)
+        close = difflib.get_close_matches(t, list(seen), n=3, cutoff=0.7)
         close += [v for v in shown if t in v and v not in close][:3]
         hint = f"did you mean {', '.join(close)}? " if close else ""
         log.warning(
