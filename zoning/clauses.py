@@ -10,7 +10,7 @@ A control unit's access list (生态环境准入清单) is free text in four dim
 :func:`split_units` does it for every unit of a layer.  Each :class:`Clause` keeps its
 unit code, dimension, position and text, and an id::
 
-    <unit code>:<dimension>:<n>@<hash>      e.g. ZH33990110001:spatial:2@3fa9c1
+    <unit code>:<dimension>:<n>@<hash>      e.g. ZH33990110001:spatial:3@66c835
 
 where ``n`` counts the clauses of that dimension from 1 and ``hash`` is the first six hex
 digits of the SHA-1 of the clause's normalised text (:func:`normalise`).  A rule file may
@@ -135,7 +135,10 @@ def _split_en(text: str | None) -> list[list[str]] | None:
     cuts = [m.end() for m in _EN_ITEM.finditer(text)]
     starts = [m.start() for m in _EN_ITEM.finditer(text)]
     if cuts:
-        chunks = [text[c : (starts[i + 1] if i + 1 < len(starts) else len(text))] for i, c in enumerate(cuts)]
+        chunks = [
+            text[c : (starts[i + 1] if i + 1 < len(starts) else len(text))]
+            for i, c in enumerate(cuts)
+        ]
     else:
         chunks = [text]
     out = []

@@ -92,7 +92,9 @@ def coverage_html(
                 "covered": bool(g["covered"].any()),
                 "partly": bool(g["covered"].any() and not g["covered"].all()),
                 "pro": bool(first["prohibition"]),
-                "rules": ";".join(dict.fromkeys(r for v in g["rule_ids"] for r in v.split(";") if r)),
+                "rules": ";".join(
+                    dict.fromkeys(r for v in g["rule_ids"] for r in v.split(";") if r)
+                ),
                 "suggest": first["suggestions"] if not g["covered"].all() else "",
             }
         )
@@ -101,7 +103,9 @@ def coverage_html(
     rows = []
     for r in grouped:
         cls = ("uncovered" if not r["covered"] else "") + (" pro" if r["pro"] else "")
-        units = " ".join(r["units"][:6]) + (f" … ({len(r['units'])})" if len(r["units"]) > 6 else "")
+        units = " ".join(r["units"][:6]) + (
+            f" … ({len(r['units'])})" if len(r["units"]) > 6 else ""
+        )
         mark = f"[{t['pro']}] " if r["pro"] else ""
         rules = r["rules"] or t["none"]
         rows.append(

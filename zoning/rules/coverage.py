@@ -93,9 +93,7 @@ def link(units: pd.DataFrame, rules: RuleSet, /) -> Links:
     for j, r in enumerate(rules.rules):
         for ref in r.clauses:
             m = CLAUSE_ID.match(ref)
-            found = (
-                f"{m['code']}:{m['dim']}:{m['n']}" in keys if m else normalise(ref) in texts
-            )
+            found = f"{m['code']}:{m['dim']}:{m['n']}" in keys if m else normalise(ref) in texts
             if not found:
                 unmatched.setdefault(r.id, []).append(ref)
     return Links(clauses, per_unit, has, unmatched, stale, outside)
@@ -160,7 +158,9 @@ def clause_coverage(units: pd.DataFrame, rules: RuleSet, /, *, suggest: bool = T
                     "prohibition": c.prohibition,
                     "covered": bool(rids),
                     "rule_ids": ";".join(rids),
-                    "suggestions": "" if rids or not suggest else _suggestions(c.text, rules, cache),
+                    "suggestions": ""
+                    if rids or not suggest
+                    else _suggestions(c.text, rules, cache),
                     "linked_out_of_scope": ";".join(off),
                     "clause": c.text,
                     "clause_en": c.text_en or "",
@@ -241,7 +241,9 @@ def review_text(count, lang: str = "zh") -> str:
         return ""
     if lang == "zh":
         return f"{int(count)} 条条款未经机器核查，需人工复核"
-    return f"{int(count)} clause{'s' if int(count) != 1 else ''} not machine-checked: review by hand"
+    return (
+        f"{int(count)} clause{'s' if int(count) != 1 else ''} not machine-checked: review by hand"
+    )
 
 
 def clause_label(c: Clause, lang: str = "zh") -> str:

@@ -999,7 +999,7 @@ class _Parser:
                     ipath,
                     f"'{s}' is not a clause id",
                     fix="write <13-character unit code>:<spatial|emission|risk|resource>:<n>, "
-                    "optionally @<6 hex digits>, e.g. ZH33990110001:spatial:2@3fa9c1 "
+                    "optionally @<6 hex digits>, e.g. ZH33990110001:spatial:3@66c835 "
                     "(zoning rules coverage lists them)",
                 )
                 continue
