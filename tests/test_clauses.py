@@ -345,3 +345,45 @@ def test_demo_rules_link_the_checkable_clauses():
     left = set(table.loc[~table["covered"].astype(bool), "clause"])
     assert "禁止从事网箱养殖、旅游、游泳、垂钓或者其他可能污染饮用水水体的活动" in left
     assert "禁止设置排污口" not in left
+
+
+@pytest.mark.browser
+def test_review_box_is_seen_at_a_glance(units, rules, tmp_path, browser):
+    res = screen(_project(X0 + 500), units, rules)
+    paths = write_screening(res, tmp_path / "out", units=units, lang="zh")
+    page = browser.open(paths["report"], wait_ms=800)
+    box_ = page.locator("#review")
+    assert box_.is_visible()
+    assert box_.get_attribute("data-review-count") == "2"
+    assert "2 条条款未经机器核查，需人工复核" in box_.inner_text()
+    first = page.locator("#review li").first
+    assert CHEM in first.inner_text() and "[禁止]" in first.inner_text()
+    bb = box_.bounding_box()
+    assert bb["y"] < 900  # on the first screen, without scrolling
+    verdict = page.locator("#verdict").bounding_box()
+    assert 0 <= bb["y"] - (verdict["y"] + verdict["height"]) < 40  # right under the verdict
+    colour = page.evaluate("getComputedStyle(document.getElementById('review')).borderTopColor")
+    assert colour == "rgb(230, 167, 0)"  # the highlighted frame
+    assert page.console_errors == []
+
+
+def test_conflicts_cli_writes_the_review(files):
+    fac = gpd.GeoDataFrame(
+        {"facility_id": ["A"], "stage": ["proposed"], "sector": ["5920"]},
+        geometry=[Point(X0 + 500, Y0 + 500)],
+        crs="EPSG:4549",
+    )
+    fac.to_file(files / "fac.gpkg")
+    out = files / "conf"
+    res = CliRunner().invoke(
+        main,
+        ["conflicts", "-u", str(files / "units.gpkg"), "-r", str(files / "rules.yaml"),
+         "-f", str(files / "fac.gpkg"), "--lang", "en", "--out", str(out)],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "review by hand: 1 facilities are in units with clauses no rule checks" in res.stderr
+    table = pd.read_csv(out / "conflicts.csv", dtype=str, encoding="utf-8-sig")
+    assert table.loc[0, "status"] == "ok" and table.loc[0, "review_count"] == "2"
+    assert CHEM in table.loc[0, "review_clauses"]
+    page = (out / "conflicts.html").read_text(encoding="utf-8")
+    assert "Clauses no rule checks" in page and "2 clauses not machine-checked" in page

@@ -604,7 +604,9 @@ def _review_box(data: dict, lang: str) -> str:
     lis = []
     for c in items:
         text = c.get("clause_en") if lang == "en" and c.get("clause_en") else c.get("clause_zh")
-        label = item_label(c.get("dimension"), c.get("item") or "", lang, bool(c.get("prohibition")))
+        label = item_label(
+            c.get("dimension"), c.get("item") or "", lang, bool(c.get("prohibition"))
+        )
         where = (c.get("unit_codes") or "").replace(";", " ")
         lis.append(
             f'<li class="{"pro" if c.get("prohibition") else ""}" data-clause-ids='

@@ -67,17 +67,13 @@ def link(units: pd.DataFrame, rules: RuleSet, /) -> Links:
                 )
             else:
                 by_text.setdefault(normalise(ref), []).append(j)
-    used: set[tuple[int, str]] = set()
     stale: dict[str, list[tuple[str, str]]] = {}
     per_unit, outside = [], []
     for i, cs in enumerate(clauses):
         linked, off = [], []
         for c in cs:
-            js: list[int] = []
-            for j in by_text.get(normalise(c.text), ()):
-                js.append(j)
+            js = list(by_text.get(normalise(c.text), ()))
             for j, h, ref in by_key.get(c.key, ()):
-                used.add((j, ref))
                 if h is not None and h != c.hash:
                     stale.setdefault(rules.rules[j].id, []).append((ref, c.id))
                     continue
@@ -90,7 +86,7 @@ def link(units: pd.DataFrame, rules: RuleSet, /) -> Links:
     texts = {normalise(c.text) for cs in clauses for c in cs}
     keys = {c.key for cs in clauses for c in cs}
     unmatched: dict[str, list[str]] = {}
-    for j, r in enumerate(rules.rules):
+    for r in rules.rules:
         for ref in r.clauses:
             m = CLAUSE_ID.match(ref)
             found = f"{m['code']}:{m['dim']}:{m['n']}" in keys if m else normalise(ref) in texts
