@@ -132,8 +132,9 @@ def _split_en(text: str | None) -> list[list[str]] | None:
     if not text or not str(text).strip():
         return None
     text = str(text)
-    cuts = [m.end() for m in _EN_ITEM.finditer(text)]
-    starts = [m.start() for m in _EN_ITEM.finditer(text)]
+    marks = list(_EN_ITEM.finditer(text))
+    cuts = [m.end() for m in marks]
+    starts = [m.start() for m in marks]
     if cuts:
         chunks = [
             text[c : (starts[i + 1] if i + 1 < len(starts) else len(text))]
@@ -204,12 +205,12 @@ def has_access_text(units: pd.DataFrame) -> pd.Series:
     return has
 
 
-def split_units(units: pd.DataFrame, /) -> list[list[Clause]]:
+def split_units(units: pd.DataFrame, /, *, english: bool = True) -> list[list[Clause]]:
     """Per unit (in row order), its clauses over the four dimensions, in dimension order.
 
     A unit without any access-list text gets an empty list (see :func:`has_access_text`
     to tell it apart from a list that was split into nothing).  Texts shared by several
-    units are split once.
+    units are split once.  ``english=False`` skips aligning the ``_en`` twins.
     """
     n = len(units)
     codes = (
@@ -222,7 +223,7 @@ def split_units(units: pd.DataFrame, /) -> list[list[Clause]]:
         zh = units[d.column].astype("string").fillna("").tolist()
         en = (
             units[d.column + "_en"].astype("string").fillna("").tolist()
-            if d.column + "_en" in units.columns
+            if english and d.column + "_en" in units.columns
             else [""] * n
         )
         cache: dict[tuple[str, str], list[Clause]] = {}

@@ -35,7 +35,7 @@ from pyproj import CRS
 
 from zoning.errors import InputError, SchemaError
 from zoning.overlay import assign_points, class_digits
-from zoning.rules.coverage import clause_label, review_text, unchecked_clauses
+from zoning.rules.coverage import clause_label, review_text, unchecked_by_group
 from zoning.rules.engine import Grid, evaluate, split_tags
 from zoning.rules.schema import RuleSet, Tags
 
@@ -311,11 +311,16 @@ def _review(units: gpd.GeoDataFrame, rules: RuleSet, ui: np.ndarray, lang: str) 
     """``review_count``, ``review``, ``review_clauses`` per facility, from its unit (each
     unit with facilities split once)."""
     n = len(ui)
-    used = np.unique(ui[ui >= 0])
-    left = unchecked_clauses(units.iloc[used], rules) if len(used) else []
-    count = np.full(len(used) + 1, -1, dtype=np.int64)  # last: no unit
-    note = np.full(len(used) + 1, "", dtype=object)
-    listed = np.full(len(used) + 1, "", dtype=object)
+    seen = np.zeros(len(units) + 1, dtype=bool)
+    seen[ui] = True  # index -1 (no unit) marks the last slot
+    used = np.flatnonzero(seen[:-1])
+    if len(used):
+        group, left = unchecked_by_group(units.iloc[used], rules, english=lang == "en")
+    else:
+        group, left = np.zeros(0, np.int64), []
+    count = np.full(len(left) + 1, -1, dtype=np.int64)  # last: no unit
+    note = np.full(len(left) + 1, "", dtype=object)
+    listed = np.full(len(left) + 1, "", dtype=object)
     for k, cs in enumerate(left):
         if cs is None:
             note[k] = review_text(None, lang)
@@ -323,7 +328,9 @@ def _review(units: gpd.GeoDataFrame, rules: RuleSet, ui: np.ndarray, lang: str) 
         count[k] = len(cs)
         note[k] = review_text(len(cs), lang)
         listed[k] = " | ".join(clause_label(c, lang) for c in cs)
-    pos = np.where(ui >= 0, np.searchsorted(used, np.where(ui >= 0, ui, 0)), len(used))
+    lut = np.full(len(units) + 1, len(left), dtype=np.int64)  # unit -> group; -1 -> none
+    lut[used] = group
+    pos = lut[ui]
     c = pd.array(count[pos], dtype="Int64")
     c[count[pos] < 0] = pd.NA
     idx = pd.RangeIndex(n)

@@ -45,7 +45,7 @@ from zoning.geo import EQUAL_AREA
 from zoning.geo import local_crs_codes as _local_codes
 from zoning.model import DIMENSIONS, FACILITY_COLUMNS, normalise_class
 from zoning.overlay import unit_rank
-from zoning.rules.coverage import clause_label, review_text, unchecked_clauses
+from zoning.rules.coverage import clause_label, review_text, unchecked_by_group
 from zoning.rules.engine import Grid, evaluate
 from zoning.rules.schema import RuleSet
 
@@ -879,8 +879,10 @@ def _review(units, rules, ids, pr, ui, has_unit):
     """
     n = len(ids)
     touched = np.unique(ui) if len(ui) else np.zeros(0, np.int64)
-    left = unchecked_clauses(units.iloc[touched], rules) if len(touched) else []
-    per_unit = dict(zip(touched.tolist(), left, strict=True))
+    group, left = (
+        unchecked_by_group(units.iloc[touched], rules) if len(touched) else (np.zeros(0), [])
+    )
+    per_unit = {u: left[g] for u, g in zip(touched.tolist(), group.tolist(), strict=True)}
     codes = units["code"].astype("string").to_numpy(dtype=object)
     groups: list[dict] = [{} for _ in range(n)]
     no_text: list[list[str]] = [[] for _ in range(n)]
@@ -893,7 +895,7 @@ def _review(units, rules, ids, pr, ui, has_unit):
             g = groups[p].setdefault((c.dimension, c.text), {"clause": c, "units": [], "ids": []})
             if codes[u] not in g["units"]:
                 g["units"].append(codes[u])
-                g["ids"].append(c.id)
+                g["ids"].append(f"{codes[u]}:{c.dimension}:{c.n}@{c.hash}")
     rows = []
     count = pd.array([pd.NA] * n, dtype="Int64")
     zh = np.full(n, "", dtype=object)

@@ -15,6 +15,7 @@ clause is offered as a *suggestion* (``difflib`` ratio), never counted as covera
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from zoning.clauses import CLAUSE_ID, Clause, has_access_text, normalise, split_units
+from zoning.clauses import CLAUSE_ID, Clause, has_access_text, normalise, split_text
 from zoning.model import DIMENSIONS
 from zoning.rules.engine import _scope_mask, _unit_attrs
 from zoning.rules.schema import RuleSet
@@ -36,23 +37,57 @@ _DIM_ORDER = {d.key: i for i, d in enumerate(DIMENSIONS)}
 
 @dataclass
 class Links:
-    """Clauses of every unit and the rules linked to each."""
+    """Clauses of every unit and the rules linked to each.
 
-    clauses: list[list[Clause]]  # per unit
-    rules: list[list[tuple[str, ...]]]  # per unit, per clause: ids of the rules checking it
+    Units with the same access-list texts and the same rules in scope (and no clause
+    linked by id) form one *group*, split and linked once: ``clauses``, ``rules`` and
+    ``out_of_scope`` are per group (the clauses carry the code of the group's first
+    unit), ``group`` maps each unit to its group; :meth:`unit_clauses` gives one unit's.
+    """
+
+    codes: list[str]  # per unit
+    group: np.ndarray  # per unit: its group
+    clauses: list[list[Clause]]  # per group
+    rules: list[list[tuple[str, ...]]]  # per group, per clause: ids of the rules checking it
+    out_of_scope: list[list[tuple[str, ...]]]  # per group, per clause: linked, scope not
     has_text: np.ndarray  # per unit: any access-list text at all
     unmatched: dict[str, list[str]] = field(default_factory=dict)  # rule id -> references
     stale: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # id -> (ref, now)
-    out_of_scope: list[list[tuple[str, ...]]] = field(default_factory=list)
+
+    def unit_clauses(self, i: int) -> list[Clause]:
+        """The clauses of unit ``i`` (row order), with its own code."""
+        code = self.codes[i]
+        return [
+            c if c.unit_code == code else dataclasses.replace(c, unit_code=code)
+            for c in self.clauses[self.group[i]]
+        ]
 
 
-def link(units: pd.DataFrame, rules: RuleSet, /) -> Links:
-    """Split every unit's access list and link each clause to the rules that check it."""
+def _texts(units: pd.DataFrame, english: bool) -> list[tuple[str, str]]:
+    """Per dimension column: (zh, en) texts per unit as lists."""
+    n = len(units)
+    out = []
+    for d in DIMENSIONS:
+        zh = units[d.column].astype("string").fillna("").tolist() if d.column in units else [""] * n
+        col = d.column + "_en"
+        en = (
+            units[col].astype("string").fillna("").tolist()
+            if english and col in units
+            else [""] * n
+        )
+        out.append((zh, en))
+    return out
+
+
+def link(units: pd.DataFrame, rules: RuleSet, /, *, english: bool = True) -> Links:
+    """Split every unit's access list and link each clause to the rules that check it
+    (``english=False``: without the English twins of the clauses)."""
     units = units.reset_index(drop=True)
-    clauses = split_units(units)
+    n = len(units)
+    codes = units["code"].astype("string").fillna("").tolist() if "code" in units else [""] * n
     has = has_access_text(units).to_numpy(dtype=bool)
-    scope = np.zeros((len(units), len(rules.rules)), dtype=bool)
-    if len(units) and len(rules.rules) and "unit_class" in units.columns:
+    scope = np.zeros((n, len(rules.rules)), dtype=bool)
+    if n and len(rules.rules) and "unit_class" in units.columns:
         u = _unit_attrs(units)
         for j, r in enumerate(rules.rules):
             scope[:, j] = _scope_mask(r, u)[:-1]
@@ -67,32 +102,64 @@ def link(units: pd.DataFrame, rules: RuleSet, /) -> Links:
                 )
             else:
                 by_text.setdefault(normalise(ref), []).append(j)
+    id_codes = {k.split(":", 1)[0] for k in by_key}
+    # groups: same texts, same rules in scope; a unit named by an id link is its own group
+    texts = _texts(units, english)
+    scope_key = np.packbits(scope, axis=1) if scope.shape[1] else np.zeros((n, 0), np.uint8)
+    scope_ids, _ = pd.factorize(pd.Series([row.tobytes() for row in scope_key], dtype=object))
+    keys = [
+        "\x1f".join(t[i] for pair in texts for t in pair)
+        + f"\x1e{scope_ids[i]}\x1e{codes[i] if codes[i] in id_codes else ''}"
+        for i in range(n)
+    ]
+    group, firsts = pd.factorize(pd.Series(keys, dtype=object))
+    group = np.asarray(group, dtype=np.int64)
+    first_of = np.full(len(firsts), -1, dtype=np.int64)
+    first_of[group[::-1]] = np.arange(n - 1, -1, -1)
+    cache: dict[tuple[str, str, str], list[Clause]] = {}
+    norm: dict[str, str] = {}
     stale: dict[str, list[tuple[str, str]]] = {}
-    per_unit, outside = [], []
-    for i, cs in enumerate(clauses):
+    unit_keys: set[str] = set()
+    g_clauses, g_rules, g_off = [], [], []
+    for i in first_of.tolist():
+        cs: list[Clause] = []
+        for d, (zh, en) in zip(DIMENSIONS, texts, strict=True):
+            k = (d.key, zh[i], en[i])
+            if k not in cache:
+                cache[k] = split_text(zh[i], dimension=d.key, text_en=en[i] or None)
+            cs.extend(dataclasses.replace(c, unit_code=codes[i]) for c in cache[k])
         linked, off = [], []
         for c in cs:
-            js = list(by_text.get(normalise(c.text), ()))
-            for j, h, ref in by_key.get(c.key, ()):
-                if h is not None and h != c.hash:
-                    stale.setdefault(rules.rules[j].id, []).append((ref, c.id))
-                    continue
-                js.append(j)
+            key = norm.get(c.text)
+            if key is None:
+                key = norm[c.text] = normalise(c.text)
+            js = list(by_text.get(key, ()))
+            if codes[i] in id_codes:
+                unit_keys.add(c.key)
+                for j, h, ref in by_key.get(c.key, ()):
+                    if h is not None and h != c.hash:
+                        stale.setdefault(rules.rules[j].id, []).append((ref, c.id))
+                        continue
+                    js.append(j)
             js = sorted(set(js))
             linked.append(tuple(rules.rules[j].id for j in js if scope[i, j]))
             off.append(tuple(rules.rules[j].id for j in js if not scope[i, j]))
-        per_unit.append(linked)
-        outside.append(off)
-    texts = {normalise(c.text) for cs in clauses for c in cs}
-    keys = {c.key for cs in clauses for c in cs}
+        g_clauses.append(cs)
+        g_rules.append(linked)
+        g_off.append(off)
+    found_texts = set(norm.values())
     unmatched: dict[str, list[str]] = {}
     for r in rules.rules:
         for ref in r.clauses:
             m = CLAUSE_ID.match(ref)
-            found = f"{m['code']}:{m['dim']}:{m['n']}" in keys if m else normalise(ref) in texts
-            if not found:
+            hit = (
+                f"{m['code']}:{m['dim']}:{m['n']}" in unit_keys
+                if m
+                else normalise(ref) in found_texts
+            )
+            if not hit:
                 unmatched.setdefault(r.id, []).append(ref)
-    return Links(clauses, per_unit, has, unmatched, stale, outside)
+    return Links(codes, group, g_clauses, g_rules, g_off, has, unmatched, stale)
 
 
 def _suggestions(text: str, rules: RuleSet, cache: dict) -> str:
@@ -134,7 +201,9 @@ def clause_coverage(units: pd.DataFrame, rules: RuleSet, /, *, suggest: bool = T
     cls = units["unit_class"].tolist() if "unit_class" in units.columns else [None] * len(units)
     cache: dict = {}
     rows = []
-    for i, cs in enumerate(ln.clauses):
+    for i in range(len(units)):
+        g = ln.group[i]
+        cs = ln.unit_clauses(i)
         base = {
             "unit_code": codes[i],
             "unit_name": names[i] if names else None,
@@ -143,7 +212,7 @@ def clause_coverage(units: pd.DataFrame, rules: RuleSet, /, *, suggest: bool = T
         if not ln.has_text[i]:
             rows.append({**base, "dimension": "", "covered": None, "clause": ""})
             continue
-        for c, rids, off in zip(cs, ln.rules[i], ln.out_of_scope[i], strict=True):
+        for c, rids, off in zip(cs, ln.rules[g], ln.out_of_scope[g], strict=True):
             rows.append(
                 {
                     **base,
@@ -206,21 +275,40 @@ def coverage_counts(frame: pd.DataFrame) -> dict:
     }
 
 
-def unchecked_clauses(units: pd.DataFrame, rules: RuleSet, /) -> list[list[Clause] | None]:
-    """Per unit (row order), the clauses no rule checks, prohibitions first (then by
-    dimension and position); ``None`` for a unit without any access-list text (its list
-    is not in the layer: nothing is known, which is not "nothing to review")."""
-    ln = link(units, rules)
+def unchecked_by_group(
+    units: pd.DataFrame, rules: RuleSet, /, *, english: bool = True
+) -> tuple[np.ndarray, list[list[Clause] | None]]:
+    """(group of each unit, per group the clauses no rule checks): see
+    :func:`unchecked_clauses`; the clauses carry the code of the group's first unit."""
+    ln = link(units, rules, english=english)
+    first = np.full(len(ln.clauses), -1, dtype=np.int64)
+    first[ln.group[::-1]] = np.arange(len(ln.group) - 1, -1, -1)
     out: list[list[Clause] | None] = []
-    for i, cs in enumerate(ln.clauses):
-        if not ln.has_text[i]:
-            out.append(None)
+    for g, cs in enumerate(ln.clauses):
+        if not cs:
+            out.append([] if ln.has_text[first[g]] else None)
             continue
-        left = [c for c, rids in zip(cs, ln.rules[i], strict=True) if not rids]
+        left = [c for c, rids in zip(cs, ln.rules[g], strict=True) if not rids]
         left.sort(key=lambda c: (not c.prohibition, _DIM_ORDER.get(c.dimension, 9), c.n))
         out.append(left)
     if ln.unmatched:
         log.debug("clause references matching no clause of these units: %s", ln.unmatched)
+    return ln.group, out
+
+
+def unchecked_clauses(
+    units: pd.DataFrame, rules: RuleSet, /, *, english: bool = True
+) -> list[list[Clause] | None]:
+    """Per unit (row order), the clauses no rule checks, prohibitions first (then by
+    dimension and position); ``None`` for a unit without any access-list text (its list
+    is not in the layer: nothing is known, which is not "nothing to review").
+    ``english=False`` leaves out the English twins (faster)."""
+    group, per_group = unchecked_by_group(units, rules, english=english)
+    codes = units["code"].astype("string").fillna("").tolist()
+    out: list[list[Clause] | None] = []
+    for i, g in enumerate(group.tolist()):
+        cs = per_group[g]
+        out.append(None if cs is None else [dataclasses.replace(c, unit_code=codes[i]) for c in cs])
     return out
 
 
