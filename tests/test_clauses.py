@@ -369,8 +369,8 @@ def test_review_box_is_seen_at_a_glance(units, rules, tmp_path, browser):
 
 def test_conflicts_cli_writes_the_review(files):
     fac = gpd.GeoDataFrame(
-        {"facility_id": ["A"], "stage": ["proposed"], "sector": ["5920"]},
-        geometry=[Point(X0 + 500, Y0 + 500)],
+        {"facility_id": ["A", "B"], "stage": ["proposed"] * 2, "sector": ["5920"] * 2},
+        geometry=[Point(X0 + 500, Y0 + 500), Point(X0 + 2500, Y0 + 500)],
         crs="EPSG:4549",
     )
     fac.to_file(files / "fac.gpkg")
@@ -385,5 +385,9 @@ def test_conflicts_cli_writes_the_review(files):
     table = pd.read_csv(out / "conflicts.csv", dtype=str, encoding="utf-8-sig")
     assert table.loc[0, "status"] == "ok" and table.loc[0, "review_count"] == "2"
     assert CHEM in table.loc[0, "review_clauses"]
+    assert pd.isna(table.loc[1, "review_count"])  # no access list: no count, never 0
+    assert "no access-list text" in table.loc[1, "review"]
+    geo = json.loads((out / "conflicts.geojson").read_text(encoding="utf-8"))
+    assert [f["properties"]["review_count"] for f in geo["features"]] == [2, None]
     page = (out / "conflicts.html").read_text(encoding="utf-8")
     assert "Clauses no rule checks" in page and "2 clauses not machine-checked" in page

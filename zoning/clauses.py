@@ -23,6 +23,7 @@ No I/O here; the only imports are the model and the errors.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -93,6 +94,7 @@ def normalise(text: str) -> str:
     return _SPACE.sub("", s).strip(_TRAIL)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def text_hash(text: str) -> str:
     """First six hex digits of the SHA-1 of :func:`normalise` (text)."""
     return hashlib.sha1(normalise(text).encode("utf-8")).hexdigest()[:HASH_LEN]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import logging
 from dataclasses import dataclass, field
 
@@ -330,6 +331,7 @@ def review_text(count, lang: str = "zh") -> str:
     )
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def clause_label(c: Clause, lang: str = "zh") -> str:
     """``[禁止] 空间布局约束 第2项: text`` / ``[prohibition] Spatial layout constraints,
     item 2: text`` (the item number as written in the list)."""
