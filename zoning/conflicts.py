@@ -51,8 +51,6 @@ LEAD_COLUMNS: tuple[str, ...] = (
     "rule_ids",
     "messages",
 )
-#: Columns of the review of clauses no rule checks, after the lead columns.
-REVIEW_COLUMNS: tuple[str, ...] = ("review_count", "review", "review_clauses")
 
 
 def _check(units, facilities, rules) -> None:
