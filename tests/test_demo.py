@@ -41,3 +41,8 @@ def test_demo_runs_every_step(tmp_path):
     projects = read_vector(demo_path("projects.geojson"))
     screened = pd.read_csv(tmp_path / "screening" / "summary.csv", dtype=str)
     assert sorted(screened["project_id"]) == sorted(projects["project_id"])
+
+    # the rule-coverage table, and projects whose units have clauses no rule checks
+    assert (tmp_path / "rules_coverage.csv").exists()
+    assert (tmp_path / "rules_coverage.html").exists()
+    assert (screened["review_count"].astype(float) > 0).any()

@@ -11,12 +11,19 @@ and returns every facility exactly once with a status:
 - ``restricted``: a ``restricted`` rule fired (the requirement says what to meet);
 - ``ok``: nothing fired.
 
+Beside the status (never instead of it), ``review_count`` and ``review`` say how many
+clauses of the unit's access list no rule checks ("N clauses not machine-checked: review
+by hand"), and ``review_clauses`` lists them, prohibitions first
+(:func:`zoning.rules.coverage.unchecked_clauses`); both are empty for a unit without
+access-list text in the layer, whose ``review`` says so.
+
 Rules whose condition could not be decided for lack of a fact are listed in
 ``unknown_rule_ids``; they never make a conflict.
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
 from typing import Literal
 
@@ -28,8 +35,9 @@ from pyproj import CRS
 
 from zoning.errors import InputError, SchemaError
 from zoning.overlay import assign_points, class_digits
-from zoning.rules.engine import Grid, evaluate
-from zoning.rules.schema import RuleSet
+from zoning.rules.coverage import clause_label, review_text, unchecked_by_group
+from zoning.rules.engine import Grid, evaluate, split_tags
+from zoning.rules.schema import RuleSet, Tags
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +191,7 @@ def conflicts(
     units = units.reset_index(drop=True)
     ui = assign_points(units, fac)
     ui[invalid] = -1
+    _warn_unseen_tags(fac, rules)
     ev = evaluate(
         fac, rules, units=units, unit_index=ui, layers=layers, grids=grids, missing=missing
     )
@@ -237,6 +246,7 @@ def conflicts(
         "clauses": obj(_texts(breach_c, breach_i, cla, " | ")),
         "requirements": obj(_texts(breach_c, breach_i, req, " | ")),
         "unknown_rule_ids": obj(_texts(unknown_c, unknown_i, ids, ";")),
+        **_review(units, rules, ui, lang),
     }
     # the input columns (and geometry) are shared, not copied (pandas copy-on-write); new
     # columns are inserted one by one, so pandas does not stack them into one 2-D block
@@ -248,6 +258,87 @@ def conflicts(
     return out
 
 
+def _rule_tags(rules: RuleSet) -> dict[str, list[str]]:
+    """Tag → ids of the rules whose conditions name it."""
+    out: dict[str, list[str]] = {}
+    for r in rules.rules:
+        stack = [r.when] if r.when is not None else []
+        while stack:
+            c = stack.pop()
+            if isinstance(c, Tags):
+                for t in c.tags:
+                    out.setdefault(t, [])
+                    if r.id not in out[t]:
+                        out[t].append(r.id)
+            stack.extend(c.children())
+    return out
+
+
+def _warn_unseen_tags(fac: pd.DataFrame, rules: RuleSet) -> list[str]:
+    """Warn about each rule tag that no facility carries (``gas`` against data that say
+    ``natural_gas``): such a rule can never fire.  Returns the unseen tags."""
+    wanted = _rule_tags(rules)
+    if not wanted or "tags" not in fac.columns:
+        return []  # no tags column: the rules are undecided and summarize() says so
+    seen: dict[str, int] = {}
+    for value, k in fac["tags"].dropna().astype(str).value_counts(sort=False).items():
+        for t in split_tags(value):
+            seen[t] = seen.get(t, 0) + int(k)
+    if "two_high" in fac.columns:
+        seen.setdefault("two_high", 0)  # read from the two_high column too
+    unseen = sorted(t for t in wanted if t not in seen)
+    shown = sorted(seen, key=lambda t: (-seen[t], t))
+    listed = ", ".join(shown[:30]) + (f" … ({len(shown)} in all)" if len(shown) > 30 else "")
+    for t in unseen:
+        close = difflib.get_close_matches(t, list(seen), n=3, cutoff=0.7)
+        close += [v for v in shown if t in v and v not in close][:3]
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        log.warning(
+            "rule tag '%s' (%s) matches no facility's tag, so the rule never fires on it; "
+            "tag values seen: %s. Fix: %suse the data's tag in the rule file, or map the "
+            "column with --facility-field tags=COLUMN",
+            t,
+            ", ".join(wanted[t]),
+            listed or "none",
+            hint,
+        )
+    return unseen
+
+
+def _review(units: gpd.GeoDataFrame, rules: RuleSet, ui: np.ndarray, lang: str) -> dict:
+    """``review_count``, ``review``, ``review_clauses`` per facility, from its unit (each
+    unit with facilities split once)."""
+    n = len(ui)
+    seen = np.zeros(len(units) + 1, dtype=bool)
+    seen[ui] = True  # index -1 (no unit) marks the last slot
+    used = np.flatnonzero(seen[:-1])
+    if len(used):
+        group, left = unchecked_by_group(units.iloc[used], rules, english=lang == "en")
+    else:
+        group, left = np.zeros(0, np.int64), []
+    count = np.full(len(left) + 1, -1, dtype=np.int64)  # last: no unit
+    note = np.full(len(left) + 1, "", dtype=object)
+    listed = np.full(len(left) + 1, "", dtype=object)
+    for k, cs in enumerate(left):
+        if cs is None:
+            note[k] = review_text(None, lang)
+            continue
+        count[k] = len(cs)
+        note[k] = review_text(len(cs), lang)
+        listed[k] = " | ".join(clause_label(c, lang) for c in cs)
+    lut = np.full(len(units) + 1, len(left), dtype=np.int64)  # unit -> group; -1 -> none
+    lut[used] = group
+    pos = lut[ui]
+    c = pd.array(count[pos], dtype="Int64")
+    c[count[pos] < 0] = pd.NA
+    idx = pd.RangeIndex(n)
+    return {
+        "review_count": pd.Series(c, index=idx),
+        "review": pd.Series(note[pos], index=idx, dtype=object),
+        "review_clauses": pd.Series(listed[pos], index=idx, dtype=object),
+    }
+
+
 def summarize(result: pd.DataFrame, /, rules: RuleSet | None = None) -> dict:
     """Counts by status, by unit class (and status) and by rule of a :func:`conflicts` result.
 
@@ -256,7 +347,9 @@ def summarize(result: pd.DataFrame, /, rules: RuleSet | None = None) -> dict:
     (rule id → count of facilities where it fired; every rule of ``rules`` listed) and
     ``undecided``: facilities with a rule that could not be decided for lack of a fact
     (their status says only what the decided rules gave), counted by rule, with the
-    facts each such rule needs that the input has no column for.
+    facts each such rule needs that the input has no column for; ``review``: facilities
+    whose unit has clauses no rule checks (all, and those with status ``ok``), and
+    facilities whose unit has no access-list text.
     """
     status = result["status"].astype(str)
     by_status = {s: int((status == s).sum()) for s in STATUSES}
@@ -285,10 +378,20 @@ def summarize(result: pd.DataFrame, /, rules: RuleSet | None = None) -> dict:
                 absent = [f for f in absent if f not in ("unit", "units")]
                 if absent:
                     undecided["missing_columns"][r.id] = absent
+    review: dict = {}
+    if "review_count" in result:
+        rc = pd.to_numeric(result["review_count"], errors="coerce")
+        zoned = result["unit_code"].notna().to_numpy()
+        review = {
+            "facilities": int((rc > 0).sum()),
+            "ok_with_clauses_to_review": int(((rc > 0) & (status == "ok")).sum()),
+            "without_access_list": int((rc.isna().to_numpy() & zoned).sum()),
+        }
     return {
         "facilities": len(result),
         "by_status": by_status,
         "by_unit_class": by_class,
         "by_rule": by_rule,
         "undecided": undecided,
+        "review": review,
     }

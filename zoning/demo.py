@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 #: Later steps: ((title zh, title en), module defining ``demo_step(out_dir, lang)``).
 STEPS: list[tuple[tuple[str, str], str]] = [
+    (("准入条款规则覆盖", "access-list clauses checked by rules"), "zoning.cli.rules"),
     (("准入冲突核查", "access-management conflicts"), "zoning.cli.conflicts"),
     (("项目选址研判", "project screening"), "zoning.cli.screen"),
     (("分单元排放统计", "emission statistics per unit"), "zoning.cli.stats"),

@@ -45,6 +45,7 @@ from zoning.geo import EQUAL_AREA
 from zoning.geo import local_crs_codes as _local_codes
 from zoning.model import DIMENSIONS, FACILITY_COLUMNS, normalise_class
 from zoning.overlay import unit_rank
+from zoning.rules.coverage import clause_label, review_text, unchecked_by_group
 from zoning.rules.engine import Grid, evaluate
 from zoning.rules.schema import RuleSet
 
@@ -154,6 +155,14 @@ class ScreeningResult:
         ``units``.
     rule_set : RuleSet
         The rules used.
+    review : DataFrame
+        One row per (project, access-list clause of a unit touched that no rule checks),
+        prohibitions first: ``project_id``, ``dimension``, ``n``, ``item`` (as written),
+        ``prohibition``,
+        ``clause_zh``, ``clause_en``, ``unit_codes``, ``clause_ids`` (``;``-separated; a
+        text shared by several units is one row).  The projects table carries
+        ``review_count`` (empty when a unit touched has no access-list text) and
+        ``review_clauses``.
     """
 
     projects: gpd.GeoDataFrame
@@ -163,6 +172,7 @@ class ScreeningResult:
     grid_values: pd.DataFrame
     rule_set: RuleSet
     area_crs: str = EQUAL_AREA
+    review: pd.DataFrame | None = None
     _groups: dict = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -182,6 +192,11 @@ class ScreeningResult:
         idx = self._groups[name].get(pid)
         frame = getattr(self, name)
         return frame.iloc[idx] if idx is not None else frame.iloc[0:0]
+
+    def _review_rows(self, pid: str) -> pd.DataFrame:
+        if self.review is None:
+            return pd.DataFrame()
+        return self._rows("review", pid).drop(columns=["project_id"])
 
     def project(self, project_id: str, /) -> dict:
         """Everything about one project as a JSON-ready dict."""
@@ -216,6 +231,10 @@ class ScreeningResult:
             "reasons": row["reasons"],
             "conditions": row["conditions"],
             "missing_facts": row["missing_facts"],
+            "review_count": _json_value(row.get("review_count")),
+            "review_zh": _json_value(row.get("review_zh")),
+            "review_en": _json_value(row.get("review_en")),
+            "review_clauses": _records(self._review_rows(project_id)),
             "facts": facts,
             "units": _records(self._rows("overlaps", project_id).drop(columns=["project_id"])),
             "distances": _records(
@@ -808,6 +827,10 @@ def screen(
     reasons = np.array([s.strip() for s in reasons], dtype=object)
     conditions = np.array([s.strip() for s in conditions], dtype=object)
 
+    review, review_count, review_zh, review_en, review_list = _review(
+        units, rules, ids, pr, ui, has_unit
+    )
+
     # 4. distances and grids ----------------------------------------------------------------
     dist = _distances(fp, ucrs, lcrs_of, _targets(units, layers or {}, rules))
     dist.insert(0, "project_id", ids[dist["project"].to_numpy(dtype=np.int64)])
@@ -830,6 +853,10 @@ def screen(
             "reasons": reasons,
             "conditions": conditions,
             "missing_facts": missing_facts,
+            "review_count": review_count,
+            "review_zh": review_zh,
+            "review_en": review_en,
+            "review_clauses": review_list,
             "n_units": np.bincount(pr[share > 0], minlength=n) if len(pr) else 0,
             "area_m2": total_area,
             "length_m": total_len,
@@ -846,7 +873,80 @@ def screen(
         n,
         {v: int((verdict == v).sum()) for v in VERDICTS},
     )
-    return ScreeningResult(out, ov_out, rules_out, dist, gv, rules)
+    return ScreeningResult(out, ov_out, rules_out, dist, gv, rules, review=review)
+
+
+def _review(units, rules, ids, pr, ui, has_unit):
+    """The access-list clauses of the units each project touches that no rule checks.
+
+    Returns the long table, and per project the count (``<NA>`` when a unit touched has
+    no access-list text, or there is no unit), the sentences (zh, en) and the clauses
+    as text (prohibitions first).
+    """
+    n = len(ids)
+    touched = np.unique(ui) if len(ui) else np.zeros(0, np.int64)
+    group, left = (
+        unchecked_by_group(units.iloc[touched], rules) if len(touched) else (np.zeros(0), [])
+    )
+    per_unit = {u: left[g] for u, g in zip(touched.tolist(), group.tolist(), strict=True)}
+    codes = units["code"].astype("string").to_numpy(dtype=object)
+    groups: list[dict] = [{} for _ in range(n)]
+    no_text: list[list[str]] = [[] for _ in range(n)]
+    for p, u in zip(pr.tolist(), ui.tolist(), strict=True):
+        cs = per_unit.get(u)
+        if cs is None:
+            no_text[p].append(codes[u])
+            continue
+        for c in cs:
+            g = groups[p].setdefault((c.dimension, c.text), {"clause": c, "units": [], "ids": []})
+            if codes[u] not in g["units"]:
+                g["units"].append(codes[u])
+                g["ids"].append(f"{codes[u]}:{c.dimension}:{c.n}@{c.hash}")
+    rows = []
+    count = pd.array([pd.NA] * n, dtype="Int64")
+    zh = np.full(n, "", dtype=object)
+    en = np.full(n, "", dtype=object)
+    listed = np.full(n, "", dtype=object)
+    for p in range(n):
+        items = list(groups[p].values())  # already prohibitions first within each unit
+        items.sort(key=lambda g: not g["clause"].prohibition)
+        for g in items:
+            c = g["clause"]
+            rows.append(
+                {
+                    "project_id": ids[p],
+                    "dimension": c.dimension,
+                    "n": c.n,
+                    "item": c.item,
+                    "prohibition": c.prohibition,
+                    "clause_zh": c.text,
+                    "clause_en": c.text_en or "",
+                    "unit_codes": ";".join(g["units"]),
+                    "clause_ids": ";".join(g["ids"]),
+                }
+            )
+        if has_unit[p] and not no_text[p]:
+            count[p] = len(items)
+        parts_zh = [review_text(len(items), "zh")] if items else []
+        parts_en = [review_text(len(items), "en")] if items else []
+        if no_text[p]:
+            units_txt = ", ".join(dict.fromkeys(no_text[p]))
+            parts_zh.append(f"{review_text(None, 'zh')}（{units_txt}）")
+            parts_en.append(f"{review_text(None, 'en')} ({units_txt})")
+        zh[p], en[p] = "；".join(parts_zh), "; ".join(parts_en)
+        listed[p] = " | ".join(clause_label(g["clause"], "zh") for g in items)
+    cols = [
+        "project_id",
+        "dimension",
+        "n",
+        "item",
+        "prohibition",
+        "clause_zh",
+        "clause_en",
+        "unit_codes",
+        "clause_ids",
+    ]
+    return pd.DataFrame(rows, columns=cols), count, zh, en, listed
 
 
 _KEEP = {"project_id", "unit_code", "unit_class", "overlap_m2", "overlap_m", "share_pct"}

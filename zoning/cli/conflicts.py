@@ -87,6 +87,26 @@ def _summary_text(summary: dict, lang: str) -> str:
             lines.append(
                 f"warning: rule {rid} could not be decided for {n} facilities: {why}{hint}"
             )
+    rev = summary.get("review") or {}
+    if rev.get("facilities"):
+        if lang == "zh":
+            lines.append(
+                f"人工复核: {rev['facilities']} 个设施所在单元有未经机器核查的条款"
+                f"（其中 {rev['ok_with_clauses_to_review']} 个结果为“符合”），见 review_clauses 列"
+            )
+        else:
+            lines.append(
+                f"review by hand: {rev['facilities']} facilities are in units with clauses no "
+                f"rule checks ({rev['ok_with_clauses_to_review']} of them ok); see the "
+                "review_clauses column"
+            )
+    if rev.get("without_access_list"):
+        lines.append(
+            f"警告: {rev['without_access_list']} 个设施所在单元在图层中无准入清单文本"
+            if lang == "zh"
+            else f"warning: {rev['without_access_list']} facilities are in units without "
+            "access-list text in the layer"
+        )
     return "\n".join(lines)
 
 
@@ -125,6 +145,8 @@ def _map(result, units, layers, rules, lang: str, path: Path, title: str) -> Non
         "clauses",
         "requirements",
         "unknown_rule_ids",
+        "review",
+        "review_clauses",
     ]
     frame = frame[[c for c in cols if c in frame.columns] + [frame.geometry.name]].copy()
     frame["status_label"] = frame["status"].map(labels)
@@ -137,6 +159,8 @@ def _map(result, units, layers, rules, lang: str, path: Path, title: str) -> Non
         ("clauses", "违反条款" if zh else "Clauses broken"),
         ("requirements", "须满足" if zh else "Requirements"),
         ("unknown_rule_ids", "待补充信息的规则" if zh else "Rules lacking facts"),
+        ("review", "人工复核" if zh else "Review by hand"),
+        ("review_clauses", "未经机器核查的条款" if zh else "Clauses no rule checks"),
     ]
     popup = [(c, label) for c, label in popup if c in frame.columns]
     colors = {labels[s]: c for s, c in STATUS_COLORS.items()}

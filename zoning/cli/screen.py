@@ -42,6 +42,8 @@ def run(projects, units, rules, *, layers, grids, out, lang, inputs, missing="er
     for _, row in result.projects.iterrows():
         label = VERDICTS[row["verdict"]][0 if lang == "zh" else 1]
         extra = f" ({row['missing_facts']})" if row["missing_facts"] else ""
+        review = row.get("review_" + lang) or ""
+        extra += f"; {review}" if review else ""
         click.echo(f"{row['project_id']}: {label}{extra}", err=True)
     return paths
 

@@ -109,6 +109,8 @@ _T = {
         "none": "无",
         "geometry_note": "几何说明",
         "not_shown": "（超过 10 km，图中未画出）",
+        "review": "需人工复核的准入条款",
+        "review_note": "以下条款没有任何规则核查，研判结论未考虑它们；请逐条人工核对（禁止类在前）。",
     },
     "en": {
         "title": "Project siting screening against ecological-environment zoning",
@@ -178,6 +180,9 @@ _T = {
         "none": "none",
         "geometry_note": "Geometry note",
         "not_shown": " (over 10 km, not drawn on the map)",
+        "review": "Access-list clauses to review by hand",
+        "review_note": "No rule checks these clauses; the verdict does not take them into "
+        "account. Check each by hand (prohibitions first).",
     },
 }
 _FACT_NAMES = {
@@ -209,11 +214,14 @@ padding:0}.box{border:1px solid #ccc;border-radius:4px;padding:8px 12px;margin:8
 .st-fired{font-weight:bold}.oc-prohibited{color:#b2182b}.oc-restricted{color:#d6604d}
 .oc-allowed{color:#1a9850}.st-unknown{color:#6a51a3;font-weight:bold}.small{font-size:12px}
 iframe.map{width:100%;height:520px;border:1px solid #999}
+.review{border:3px solid #e6a700;background:#fff8e1;border-radius:6px;padding:10px 16px;
+margin:10px 0}.review .n{font-size:18px;font-weight:bold;color:#8a5a00}.review ol{margin:6px 0 0 20px;
+padding:0}.review li.pro{font-weight:bold;color:#b2182b}.review .where{color:#555;font-size:12px}
 .sign table td{height:44px}.sign td.blank{width:70%}
 @media print{body{background:#fff;font-size:11pt}main{max-width:none;padding:0}
-@page{size:A4;margin:16mm 14mm}h2{break-after:avoid}tr,.verdict,.sign{break-inside:avoid}
+@page{size:A4;margin:16mm 14mm}h2{break-after:avoid}tr,.verdict,.review,.sign{break-inside:avoid}
 iframe.map{height:120mm}.noprint{display:none}
-.verdict{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+.verdict,.review{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 """
 
 
@@ -318,6 +326,7 @@ def _site_map(result: ScreeningResult, pid: str, units, layers, lang: str) -> st
             "project_id": [pid],
             "name": [proj["name"].iloc[0] if "name" in proj.columns else ""],
             "verdict": [VERDICTS[verdict][0 if zh else 1]],
+            "review": [proj["review_" + lang].iloc[0] if "review_zh" in proj else ""],
         },
         geometry=np.asarray(site.geometry.values),
         crs="EPSG:4326",
@@ -329,7 +338,12 @@ def _site_map(result: ScreeningResult, pid: str, units, layers, lang: str) -> st
         weight=4,
         fill_opacity=0.35,
         radius=9,
-        popup=[("project_id", t["id"]), ("name", t["name"]), ("verdict", t["verdict"])],
+        popup=[
+            ("project_id", t["id"]),
+            ("name", t["name"]),
+            ("verdict", t["verdict"]),
+            ("review", t["review"]),
+        ],
         tooltip="project_id",
     )
     wm.add_legend(t["project"], [(VERDICT_COLORS[verdict], VERDICTS[verdict][0 if zh else 1])])
@@ -434,6 +448,7 @@ def _render(data: dict, lang: str, map_page: str | None, meta: dict, fact_labels
         out.append(f"<div>{_e(t['missing'])}: {_e('、'.join(facts) if zh else ', '.join(facts))}")
         out.append("</div>")
     out.append("</div>")
+    out.append(_review_box(data, lang))
     if data.get("inside_region_pct") is not None and data["inside_region_pct"] < 99.95:
         out.append(f'<p class="box">{_e(t["outside"].format(pct=100 - data["inside_region_pct"]))}')
         out.append("</p>")
@@ -590,6 +605,34 @@ def _render(data: dict, lang: str, map_page: str | None, meta: dict, fact_labels
     return "\n".join(out)
 
 
+def _review_box(data: dict, lang: str) -> str:
+    """The highlighted box under the verdict: clauses no rule checks, prohibitions first."""
+    t = _T[lang]
+    note = data.get("review_" + lang) or ""
+    items = data.get("review_clauses") or []
+    if not note and not items:
+        return ""
+    from zoning.rules.coverage import item_label
+
+    lis = []
+    for c in items:
+        text = c.get("clause_en") if lang == "en" and c.get("clause_en") else c.get("clause_zh")
+        label = item_label(
+            c.get("dimension"), c.get("item") or "", lang, bool(c.get("prohibition"))
+        )
+        where = (c.get("unit_codes") or "").replace(";", " ")
+        lis.append(
+            f'<li class="{"pro" if c.get("prohibition") else ""}" data-clause-ids='
+            f'"{_e(c.get("clause_ids"))}">{_e(label)}: {_e(text)} '
+            f'<span class="where">({_e(where)})</span></li>'
+        )
+    body = f"<div>{_e(t['review_note'])}</div><ol>{''.join(lis)}</ol>" if lis else ""
+    return (
+        f'<div class="review" id="review" data-review-count="{_e(data.get("review_count"))}">'
+        f'<div>{_e(t["review"])}</div><div class="n">{_e(note)}</div>{body}</div>'
+    )
+
+
 # ----------------------------------------------------------------------------------------
 # the verb
 
@@ -720,6 +763,13 @@ def _summary(result, records, lang, single, pages, folders) -> pd.DataFrame:
             "fired_rules": ";".join(r["rule_id"] for r in data["rules"] if r["status"] == "fired"),
             "missing_facts": data["missing_facts"],
             "conditions": data["conditions"].replace("\n", " | "),
+            "review_count": data.get("review_count"),
+            "review": data.get("review_" + lang) or "",
+            "review_clauses": " | ".join(
+                ("[禁止] " if lang == "zh" else "[prohibition] ") * bool(c.get("prohibition"))
+                + ((c.get("clause_en") if lang == "en" else None) or c.get("clause_zh") or "")
+                for c in data.get("review_clauses") or []
+            ),
             "unit_codes": ";".join(u["unit_code"] for u in units if u["share_pct"] > 0),
             "strictest_class": min((u["unit_class"] for u in units), default=None),
             "area_m2": data["area_m2"],
@@ -735,6 +785,8 @@ def _summary(result, records, lang, single, pages, folders) -> pd.DataFrame:
             )
         rows.append(row)
     frame = pd.DataFrame(rows)
+    if "review_count" in frame:
+        frame["review_count"] = frame["review_count"].astype("Int64")
     if "strictest_class" in frame:
         frame["strictest_class_label"] = [
             UNIT_CLASSES[int(c)].label(lang) if pd.notna(c) and int(c) in UNIT_CLASSES else ""

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import yaml
 
+from zoning.clauses import CLAUSE_ID, LOOKS_LIKE_ID, normalise
 from zoning.errors import InputError, RuleError
 from zoning.model import DIMENSION_KEYS, ELEMENTS, POLLUTANTS, normalise_class, normalise_element
 
@@ -251,6 +252,9 @@ class Rule:
     requirement: Text | None = None
     overrides: tuple[str, ...] = ()
     line: int | None = None
+    #: Access-list clauses the rule checks: clause ids (``<code>:<dim>:<n>[@hash]``) or
+    #: exact clause texts (compared by :func:`zoning.clauses.normalise`).
+    clauses: tuple[str, ...] = ()
 
     def facts(self) -> set[str]:
         """Every fact the rule's condition needs."""
@@ -878,6 +882,7 @@ class _Parser:
             "scope",
             "when",
             "overrides",
+            "clauses",
             "note",
         )
         m = self.mapping(
@@ -956,6 +961,7 @@ class _Parser:
                     "a rule id",
                 )
             )
+        clauses = self.clause_refs(m["clauses"], loc, path) if "clauses" in m else ()
         if len(self.col.errors) != n0:
             return None
         return Rule(
@@ -969,7 +975,49 @@ class _Parser:
             requirement=requirement,
             overrides=overrides,
             line=loc.line,
+            clauses=clauses,
         )
+
+    def clause_refs(self, value, loc, path) -> tuple[str, ...]:
+        """``clauses: [...]``: clause ids or exact clause texts, each once."""
+        path, loc = _join(path, "clauses"), loc.child("clauses")
+        if not isinstance(value, list):
+            self.err(
+                loc,
+                path,
+                f"expected a list of clause ids or texts, got {_kind(value)}",
+                fix="write clauses: [ZH33990110001:spatial:2, 禁止设置排污口。]",
+            )
+            return ()
+        out: list[str] = []
+        seen: dict[str, int] = {}
+        for i, (s, iloc) in enumerate(self.str_list(value, loc, path, None, "a clause id or text")):
+            ipath = _join(path, i)
+            if LOOKS_LIKE_ID.match(s) and not CLAUSE_ID.match(s):
+                self.err(
+                    iloc,
+                    ipath,
+                    f"'{s}' is not a clause id",
+                    fix="write <13-character unit code>:<spatial|emission|risk|resource>:<n>, "
+                    "optionally @<6 hex digits>, e.g. ZH33990110001:spatial:3@66c835 "
+                    "(zoning rules coverage lists them)",
+                )
+                continue
+            key = s if CLAUSE_ID.match(s) else normalise(s)
+            if not key:
+                self.err(iloc, ipath, "the clause text is empty", fix="write the clause or drop it")
+                continue
+            if key in seen:
+                self.err(
+                    iloc,
+                    ipath,
+                    f"the clause is listed twice (also clauses[{seen[key]}])",
+                    fix="keep one of them",
+                )
+                continue
+            seen[key] = i
+            out.append(s)
+        return tuple(out)
 
 
 _CONDITIONS = tuple(n[2:] for n in dir(_Parser) if n.startswith("c_"))
