@@ -165,3 +165,245 @@ def convert_geometries(geoms, /, source: CoordSystem, target: CoordSystem = "wgs
         return np.column_stack([lon, lat])
 
     return shapely.transform(np.asarray(geoms, dtype=object), move)
+
+
+# ----------------------------------------------------------------------------------------
+# coordinates that the declared CRS cannot hold
+
+#: Degrees a feature may lie beyond its CRS's area of use before it is called impossible
+#: (a county may straddle a Gauss-Krüger zone's edge; a mis-declared layer is far off).
+AREA_MARGIN_DEG = 2.0
+
+
+class CoordCheck:
+    """Per-row coordinate problems of a layer against its declared CRS.
+
+    Attributes
+    ----------
+    problems : ndarray of object
+        One entry per row: None, or why its coordinates are impossible for the CRS.
+    cause : str
+        The likely cause for the layer (swapped axes, degrees declared as metres, a
+        missing zone prefix …), empty when no row has a problem.
+    fix : str
+        What to do about it.
+    """
+
+    def __init__(self, problems: np.ndarray, cause: str = "", fix: str = "") -> None:
+        self.problems = problems
+        self.cause = cause
+        self.fix = fix
+
+    @property
+    def bad(self) -> np.ndarray:
+        return np.array([p is not None for p in self.problems], dtype=bool)
+
+    def any(self) -> bool:
+        return bool(self.bad.any())
+
+    def message(self, what: str = "feature(s)") -> str:
+        bad = np.flatnonzero(self.bad)
+        rows = ", ".join(str(int(i) + 1) for i in bad[:5]) + (" ..." if len(bad) > 5 else "")
+        return (
+            f"{len(bad)} of {len(self.problems)} {what} have coordinates impossible for the "
+            f"declared CRS (rows {rows}; row {int(bad[0]) + 1}: {self.problems[bad[0]]})"
+            + (f": {self.cause}" if self.cause else "")
+        )
+
+
+def _aou(crs) -> tuple[float, float, float, float] | None:
+    area = crs.area_of_use
+    if area is None:
+        return None
+    w, s, e, n = area.bounds
+    return (-180.0, s, 180.0, n) if w > e else (w, s, e, n)  # across the antimeridian
+
+
+def _crs_label(crs) -> str:
+    epsg = crs.to_epsg()
+    return f"{crs.name}" + (f" (EPSG:{epsg})" if epsg else "")
+
+
+def _gk_prefix_twin(epsg: int | None) -> tuple[str, int] | None:
+    """CGCS2000 Gauss-Krüger: ('prefix'|'plain', EPSG of the twin) for zone CRSs."""
+    if epsg is None:
+        return None
+    if 4491 <= epsg <= 4501:  # 6-degree zones 13-23 with the zone prefix
+        return "prefix", epsg + 11
+    if 4502 <= epsg <= 4512:
+        return "plain", epsg - 11
+    if 4513 <= epsg <= 4533:  # 3-degree zones 25-45 with the zone prefix
+        return "prefix", epsg + 21
+    if 4534 <= epsg <= 4554:
+        return "plain", epsg - 21
+    return None
+
+
+def _zone_epsg(prefix: int) -> int | None:
+    """The CGCS2000 Gauss-Krüger CRS whose eastings carry ``prefix`` (zone number)."""
+    if 25 <= prefix <= 45:
+        return 4513 + prefix - 25
+    if 13 <= prefix <= 23:
+        return 4491 + prefix - 13
+    return None
+
+
+def check_coordinates(geoms, crs, /) -> CoordCheck:
+    """Which rows have coordinates impossible for ``crs``, and the likely cause.
+
+    A row is impossible when its coordinates are not finite, when longitude/latitude are
+    out of range, or when it lies more than :data:`AREA_MARGIN_DEG` beyond the CRS's
+    area of use (pyproj ``CRS.area_of_use``); in a projected CRS a row whose coordinates
+    all fit longitude/latitude and lie outside the area of use is degrees declared as
+    metres.  Rows without geometry are not judged here.
+    """
+    import shapely
+    from pyproj import CRS, Transformer
+
+    geoms = np.asarray(geoms, dtype=object)
+    n = len(geoms)
+    problems = np.full(n, None, dtype=object)
+    if n == 0:
+        return CoordCheck(problems)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    b = np.full((n, 4), np.nan)
+    if present.any():
+        with np.errstate(invalid="ignore"):
+            b[present] = shapely.bounds(geoms[present])
+    finite = present & np.isfinite(b).all(axis=1)
+    problems[present & ~finite] = "coordinates are not finite (NaN or infinity)"
+    if crs is None:
+        return _with_cause(CoordCheck(problems), b, None)
+    crs = CRS.from_user_input(crs)
+    aou = _aou(crs)
+    if crs.is_geographic:
+        rng = finite & ((b[:, 0] < -180) | (b[:, 2] > 180) | (b[:, 1] < -90) | (b[:, 3] > 90))
+        for i in np.flatnonzero(rng):
+            problems[i] = f"longitude/latitude out of range ({b[i, 0]:.6g}, {b[i, 1]:.6g})"
+        ok = finite & ~rng
+        lon = np.column_stack([b[:, 0], b[:, 2]])
+        lat = np.column_stack([b[:, 1], b[:, 3]])
+        degrees = np.zeros(n, dtype=bool)
+    else:
+        ok = finite.copy()
+        tr = Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+        with np.errstate(all="ignore"):
+            lon0, lat0 = tr.transform(b[:, 0], b[:, 1], errcheck=False)
+            lon1, lat1 = tr.transform(b[:, 2], b[:, 3], errcheck=False)
+        lon = np.column_stack([lon0, lon1])
+        lat = np.column_stack([lat0, lat1])
+        lost = finite & ~(np.isfinite(lon).all(axis=1) & np.isfinite(lat).all(axis=1))
+        for i in np.flatnonzero(lost):
+            problems[i] = f"({b[i, 0]:.6g}, {b[i, 1]:.6g}) is not a place in {crs.name}"
+        ok &= ~lost
+        degrees = (np.abs(b[:, [0, 2]]) <= 180).all(axis=1) & (np.abs(b[:, [1, 3]]) <= 90).all(
+            axis=1
+        )
+    if aou is not None and ok.any():
+        w, s, e, nn = aou
+        with np.errstate(invalid="ignore"):
+            for margin, which in ((AREA_MARGIN_DEG, ok), (0.0, ok & degrees)):
+                out = which & (
+                    (lon.max(axis=1) < w - margin)
+                    | (lon.min(axis=1) > e + margin)
+                    | (lat.max(axis=1) < s - margin)
+                    | (lat.min(axis=1) > nn + margin)
+                )
+                for i in np.flatnonzero(out):
+                    problems[i] = (
+                        f"({b[i, 0]:.6g}, {b[i, 1]:.6g}) is at {np.nanmean(lon[i]):.4g}E "
+                        f"{np.nanmean(lat[i]):.4g}N, outside the area of use of "
+                        f"{_crs_label(crs)} ({w:g}..{e:g}E, {s:g}..{nn:g}N)"
+                    )
+                ok &= ~out
+    return _with_cause(CoordCheck(problems), b, crs)
+
+
+def _with_cause(check: CoordCheck, b: np.ndarray, crs) -> CoordCheck:
+    bad = check.bad & np.isfinite(b).all(axis=1)
+    if not check.any():
+        return check
+    if not bad.any():
+        check.cause = "NaN or infinite coordinates"
+        check.fix = "correct or delete those features in the source"
+        return check
+    x = b[bad][:, [0, 2]]
+    y = b[bad][:, [1, 3]]
+    fits_deg = bool(((np.abs(x) <= 180) & (np.abs(y) <= 90)).all())
+    fits_swapped = bool(((np.abs(y) <= 180) & (np.abs(x) <= 90)).all())
+    if crs is None:
+        return check
+    if crs.is_geographic:
+        if fits_swapped and not fits_deg:
+            check.cause = "longitude and latitude look swapped (x holds latitudes)"
+            check.fix = (
+                "write longitude first and latitude second (x = longitude); in QGIS "
+                "use 'Swap X and Y coordinates'"
+            )
+        elif (np.abs(x) > 1000).all() or (np.abs(y) > 1000).all():
+            prefix = int(np.floor(np.nanmin(x) / 1e6))
+            zone = _zone_epsg(prefix) if (x >= 1e7).all() and (x == x).all() else None
+            example = (
+                f"EPSG:{zone} (eastings prefixed with zone {prefix})"
+                if zone and int(np.floor(np.nanmax(x) / 1e6)) == prefix
+                else "the CGCS2000 Gauss-Krüger zone they were surveyed in (EPSG:4491-4554)"
+            )
+            check.cause = f"the coordinates are projected metres, but the CRS declared is {crs.name} (degrees)"
+            check.fix = f"declare the projected CRS the coordinates are in, e.g. {example}"
+        elif not fits_deg:
+            check.cause = "a longitude beyond ±180 or a latitude beyond ±90 is no place on Earth"
+            check.fix = "correct or delete those features in the source"
+        else:
+            check.cause = f"the features lie outside the area {crs.name} is used for"
+            check.fix = "check the declared CRS, or delete the stray features"
+        return check
+    twin = _gk_prefix_twin(crs.to_epsg())
+    if fits_deg:
+        check.cause = (
+            f"the coordinates look like longitude/latitude degrees, but the CRS declared "
+            f"is {crs.name} (metres)"
+        )
+        check.fix = "declare a geographic CRS, e.g. EPSG:4490 (CGCS2000) or EPSG:4326 (WGS 84)"
+    elif twin and twin[0] == "prefix" and (np.abs(x) < 1e6).all():
+        check.cause = f"the eastings have no zone prefix, but {crs.name} expects one"
+        check.fix = f"declare EPSG:{twin[1]} (the same zone without the prefix)"
+    elif twin and twin[0] == "prefix" and (x >= 1e7).all():
+        prefix = int(np.floor(np.nanmin(x) / 1e6))
+        zone = _zone_epsg(prefix)
+        check.cause = f"the eastings carry the zone prefix {prefix}, not that of {crs.name}"
+        check.fix = (
+            f"declare EPSG:{zone} (zone {prefix})"
+            if zone
+            else "declare the Gauss-Krüger CRS with that zone prefix"
+        )
+    elif twin and twin[0] == "plain" and (x >= 1e7).all():
+        prefix = int(np.floor(np.nanmin(x) / 1e6))
+        zone = _zone_epsg(prefix)
+        check.cause = f"the eastings carry a zone prefix ({prefix}), but {crs.name} has none"
+        check.fix = (
+            f"declare EPSG:{zone} (zone {prefix} with the prefix)"
+            if zone
+            else "declare the Gauss-Krüger CRS with that zone prefix"
+        )
+    elif ((np.abs(x) >= 1e6) & (np.abs(x) < 1e7)).all() and (np.abs(y) < 1e6).all():
+        check.cause = "x and y look swapped (x holds northings, as survey sheets write X)"
+        check.fix = "swap x and y (x = easting, y = northing)"
+    else:
+        check.cause = f"the features lie outside the area {crs.name} is used for"
+        check.fix = "check the declared CRS (the .prj or --crs), or delete the stray features"
+    return check
+
+
+def refuse_impossible(check: CoordCheck, /, *, source, what: str = "feature(s)") -> None:
+    """Raise :class:`~zoning.errors.CRSError` when any row of ``check`` is impossible."""
+    from zoning.errors import CRSError
+
+    if not check.any():
+        return
+    first = int(np.flatnonzero(check.bad)[0]) + 1
+    raise CRSError(
+        check.message(what),
+        source=source,
+        row=None if first is None else None,
+        fix=check.fix or None,
+    )
