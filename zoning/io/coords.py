@@ -205,9 +205,9 @@ class CoordCheck:
         bad = np.flatnonzero(self.bad)
         rows = ", ".join(str(int(i) + 1) for i in bad[:5]) + (" ..." if len(bad) > 5 else "")
         return (
-            f"{len(bad)} of {len(self.problems)} {what} have coordinates impossible for the "
-            f"declared CRS (rows {rows}; row {int(bad[0]) + 1}: {self.problems[bad[0]]})"
-            + (f": {self.cause}" if self.cause else "")
+            (f"{self.cause}: " if self.cause else "coordinates impossible for the CRS: ")
+            + f"{len(bad)} of {len(self.problems)} {what} (rows {rows}; row "
+            f"{int(bad[0]) + 1}: {self.problems[bad[0]]})"
         )
 
 
@@ -221,7 +221,7 @@ def _aou(crs) -> tuple[float, float, float, float] | None:
 
 def _crs_label(crs) -> str:
     epsg = crs.to_epsg()
-    return f"{crs.name}" + (f" (EPSG:{epsg})" if epsg else "")
+    return f"EPSG:{epsg}" if epsg else crs.name
 
 
 def _gk_prefix_twin(epsg: int | None) -> tuple[str, int] | None:
@@ -279,7 +279,7 @@ def check_coordinates(geoms, crs, /) -> CoordCheck:
     if crs.is_geographic:
         rng = finite & ((b[:, 0] < -180) | (b[:, 2] > 180) | (b[:, 1] < -90) | (b[:, 3] > 90))
         for i in np.flatnonzero(rng):
-            problems[i] = f"longitude/latitude out of range ({b[i, 0]:.6g}, {b[i, 1]:.6g})"
+            problems[i] = f"lon/lat ({b[i, 0]:.6g}, {b[i, 1]:.6g}) out of range"
         ok = finite & ~rng
         lon = np.column_stack([b[:, 0], b[:, 2]])
         lat = np.column_stack([b[:, 1], b[:, 3]])
@@ -294,7 +294,7 @@ def check_coordinates(geoms, crs, /) -> CoordCheck:
         lat = np.column_stack([lat0, lat1])
         lost = finite & ~(np.isfinite(lon).all(axis=1) & np.isfinite(lat).all(axis=1))
         for i in np.flatnonzero(lost):
-            problems[i] = f"({b[i, 0]:.6g}, {b[i, 1]:.6g}) is not a place in {crs.name}"
+            problems[i] = f"({b[i, 0]:.6g}, {b[i, 1]:.6g}) is no place in {_crs_label(crs)}"
         ok &= ~lost
         degrees = (np.abs(b[:, [0, 2]]) <= 180).all(axis=1) & (np.abs(b[:, [1, 3]]) <= 90).all(
             axis=1
@@ -311,9 +311,9 @@ def check_coordinates(geoms, crs, /) -> CoordCheck:
                 )
                 for i in np.flatnonzero(out):
                     problems[i] = (
-                        f"({b[i, 0]:.6g}, {b[i, 1]:.6g}) is at {np.nanmean(lon[i]):.4g}E "
-                        f"{np.nanmean(lat[i]):.4g}N, outside the area of use of "
-                        f"{_crs_label(crs)} ({w:g}..{e:g}E, {s:g}..{nn:g}N)"
+                        f"({b[i, 0]:.6g}, {b[i, 1]:.6g}) is {np.nanmean(lon[i]):.4g}E "
+                        f"{np.nanmean(lat[i]):.2g}N, outside {_crs_label(crs)}'s area "
+                        f"{w:g}..{e:g}E {s:g}..{nn:g}N"
                     )
                 ok &= ~out
     return _with_cause(CoordCheck(problems), b, crs)
@@ -335,7 +335,7 @@ def _with_cause(check: CoordCheck, b: np.ndarray, crs) -> CoordCheck:
         return check
     if crs.is_geographic:
         if fits_swapped and not fits_deg:
-            check.cause = "longitude and latitude look swapped (x holds latitudes)"
+            check.cause = "longitude and latitude look swapped"
             check.fix = (
                 "write longitude first and latitude second (x = longitude); in QGIS "
                 "use 'Swap X and Y coordinates'"
@@ -348,29 +348,26 @@ def _with_cause(check: CoordCheck, b: np.ndarray, crs) -> CoordCheck:
                 if zone and int(np.floor(np.nanmax(x) / 1e6)) == prefix
                 else "the CGCS2000 Gauss-Krüger zone they were surveyed in (EPSG:4491-4554)"
             )
-            check.cause = f"the coordinates are projected metres, but the CRS declared is {crs.name} (degrees)"
+            check.cause = f"projected metres declared as degrees ({_crs_label(crs)})"
             check.fix = f"declare the projected CRS the coordinates are in, e.g. {example}"
         elif not fits_deg:
-            check.cause = "a longitude beyond ±180 or a latitude beyond ±90 is no place on Earth"
+            check.cause = "no place on Earth (longitude beyond ±180 or latitude beyond ±90)"
             check.fix = "correct or delete those features in the source"
         else:
-            check.cause = f"the features lie outside the area {crs.name} is used for"
+            check.cause = f"outside the area {_crs_label(crs)} is used for"
             check.fix = "check the declared CRS, or delete the stray features"
         return check
     twin = _gk_prefix_twin(crs.to_epsg())
     if fits_deg:
-        check.cause = (
-            f"the coordinates look like longitude/latitude degrees, but the CRS declared "
-            f"is {crs.name} (metres)"
-        )
+        check.cause = f"degrees declared as metres ({_crs_label(crs)} is projected)"
         check.fix = "declare a geographic CRS, e.g. EPSG:4490 (CGCS2000) or EPSG:4326 (WGS 84)"
     elif twin and twin[0] == "prefix" and (np.abs(x) < 1e6).all():
-        check.cause = f"the eastings have no zone prefix, but {crs.name} expects one"
+        check.cause = f"the eastings lack the zone prefix {_crs_label(crs)} expects"
         check.fix = f"declare EPSG:{twin[1]} (the same zone without the prefix)"
     elif twin and twin[0] == "prefix" and (x >= 1e7).all():
         prefix = int(np.floor(np.nanmin(x) / 1e6))
         zone = _zone_epsg(prefix)
-        check.cause = f"the eastings carry the zone prefix {prefix}, not that of {crs.name}"
+        check.cause = f"the eastings carry zone prefix {prefix}, not {_crs_label(crs)}'s"
         check.fix = (
             f"declare EPSG:{zone} (zone {prefix})"
             if zone
@@ -379,17 +376,17 @@ def _with_cause(check: CoordCheck, b: np.ndarray, crs) -> CoordCheck:
     elif twin and twin[0] == "plain" and (x >= 1e7).all():
         prefix = int(np.floor(np.nanmin(x) / 1e6))
         zone = _zone_epsg(prefix)
-        check.cause = f"the eastings carry a zone prefix ({prefix}), but {crs.name} has none"
+        check.cause = f"the eastings carry zone prefix {prefix}; {_crs_label(crs)} has none"
         check.fix = (
             f"declare EPSG:{zone} (zone {prefix} with the prefix)"
             if zone
             else "declare the Gauss-Krüger CRS with that zone prefix"
         )
     elif ((np.abs(x) >= 1e6) & (np.abs(x) < 1e7)).all() and (np.abs(y) < 1e6).all():
-        check.cause = "x and y look swapped (x holds northings, as survey sheets write X)"
+        check.cause = "x and y look swapped (x holds northings)"
         check.fix = "swap x and y (x = easting, y = northing)"
     else:
-        check.cause = f"the features lie outside the area {crs.name} is used for"
+        check.cause = f"outside the area {_crs_label(crs)} is used for"
         check.fix = "check the declared CRS (the .prj or --crs), or delete the stray features"
     return check
 

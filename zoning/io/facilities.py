@@ -17,7 +17,9 @@ latitude columns that are swapped for most rows.  Rows are numbered from 1 in me
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 import logging
 import re
 from collections import Counter
@@ -33,7 +35,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from zoning.errors import CRSError, DataSourceError, SchemaError
-from zoning.io.coords import CoordSystem, convert
+from zoning.io.coords import CoordSystem, check_coordinates, convert
 from zoning.io.vector import read_vector
 from zoning.model import FACILITY_COLUMNS
 from zoning.rules.engine import split_tags  # one definition of how tags are split
@@ -140,14 +142,54 @@ def _not_chinese(path: Path) -> bool:
     return 2 * odd > sum(chars.values())
 
 
+#: Delimiters a CSV may use; the first is the default.
+DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+
+
+def _delimiter(path: Path, enc: str) -> str:
+    """The delimiter of a CSV, from its first lines.
+
+    A comma when the header has commas; otherwise ``;``, tab or ``|`` when exactly one of
+    them splits the header and every one of the first lines into the same number (>1)
+    of fields (Excel in many locales writes ``;``).  Else a comma (the file has one
+    column, which the coordinate columns then say).
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    lines = [ln for ln in head.decode(enc, errors="ignore").splitlines() if ln.strip()]
+    lines = lines[:21] if len(head) < 65536 else lines[:-1][:21]  # the last may be cut
+    if not lines or "," in lines[0]:
+        return ","
+
+    def widths(sep: str) -> set[int]:
+        return {len(r) for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=sep)}
+
+    fits = [d for d in DELIMITERS[1:] if d in lines[0] and widths(d) == {len(lines[0].split(d))}]
+    return fits[0] if len(fits) == 1 else ","
+
+
 def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
+    if path.is_dir():
+        raise DataSourceError(
+            "is a folder, not a file", source=path, fix="name the CSV file inside it"
+        )
     tried = [encoding] if encoding else ["utf-8-sig", "gbk"]
     for enc in tried:
         if enc == "gbk" and not encoding and _not_chinese(path):
             # GBK would turn European accents into Chinese characters: ask
             raise _encoding_problem(path, tried[:1], european=True)
         try:
-            return pd.read_csv(path, encoding=enc, dtype=str, keep_default_na=False, na_values=[""])
+            sep = _delimiter(path, enc)
+            if sep != ",":
+                log.info(
+                    "%s: read as %s-separated (the header has no commas)",
+                    path,
+                    _DELIMITER_NAMES[sep],
+                )
+            return pd.read_csv(
+                path, sep=sep, encoding=enc, dtype=str, keep_default_na=False, na_values=[""]
+            )
         except UnicodeDecodeError:
             continue
         except LookupError as exc:
@@ -304,6 +346,9 @@ def _points(frame, xcol, ycol, crs, coords, source) -> gpd.GeoDataFrame:
         zero = good & (x == 0) & (y == 0)
         problem[zero] = "coordinates are 0, 0"
         good &= ~zero
+    if not good.any():
+        _refuse_unusable(frame, xcol, ycol, x, y, problem, source)
+    good = _area_of_use(good, problem, x, y, crs, source, f"'{xcol}'/'{ycol}' ")
     if coords != "wgs84":
         if not crs.is_geographic:
             raise CRSError(
@@ -324,6 +369,54 @@ def _points(frame, xcol, ycol, crs, coords, source) -> gpd.GeoDataFrame:
     return out
 
 
+def _refuse_unusable(frame, xcol, ycol, x, y, problem, source) -> None:
+    """No row has usable coordinates: the file cannot give any answer."""
+    for col, v in ((xcol, x), (ycol, y)):
+        raw = frame[col]
+        if raw.notna().any() and np.isnan(v[raw.notna().to_numpy()]).all():
+            example = str(raw[raw.notna()].iloc[0])
+            raise SchemaError(
+                f"the coordinate column '{col}' holds no numbers in any row (e.g. '{example}')",
+                source=source,
+                field=str(col),
+                fix="name the column holding the coordinates (--lon-col/--lat-col, "
+                "--x-col/--y-col), or write them as decimal numbers",
+            )
+    reasons = Counter(p for p in problem if p is not None)
+    top = ", ".join(f"{r}: {n}" for r, n in reasons.most_common(3))
+    raise SchemaError(
+        f"no row has usable coordinates ({top})",
+        source=source,
+        field=f"{xcol}/{ycol}",
+        fix="check the coordinate columns and their CRS",
+    )
+
+
+def _area_of_use(good, problem, x, y, crs, source, what: str = "") -> np.ndarray:
+    """Rows outside the CRS's area of use flagged; most rows so: the CRS is wrong."""
+    idx = np.flatnonzero(good)
+    if len(idx) == 0:
+        return good
+    check = check_coordinates(shapely.points(x[idx], y[idx]), crs)
+    bad = check.bad
+    if not bad.any():
+        return good
+    if 2 * int(bad.sum()) > len(idx):
+        first = int(idx[np.flatnonzero(bad)[0]]) + 1
+        raise CRSError(
+            (f"{check.cause}: " if check.cause else "coordinates impossible for the CRS: ")
+            + f"{int(bad.sum())} of {len(idx)} rows' {what}coordinates (first: row {first}, "
+            f"{check.problems[np.flatnonzero(bad)[0]]})",
+            source=source,
+            fix=check.fix or "check the CRS (--crs) and the coordinate columns",
+        )
+    good = good.copy()
+    for j in np.flatnonzero(bad):
+        problem[idx[j]] = f"coordinates impossible for the CRS: {check.problems[j]}"
+        good[idx[j]] = False
+    return good
+
+
 def _flag_geometries(geo: gpd.GeoDataFrame, coords: str, source) -> gpd.GeoDataFrame:
     g = np.asarray(geo.geometry.values).copy()
     problem = np.full(len(g), None, dtype=object)
@@ -341,6 +434,15 @@ def _flag_geometries(geo: gpd.GeoDataFrame, coords: str, source) -> gpd.GeoDataF
         problem[rng] = "longitude or latitude out of range"
         finite &= ~rng
     bad = problem != None  # noqa: E711 - object array comparison
+    if not bad.all():
+        check = check_coordinates(g[~bad], crs)
+        if check.any():
+            idx = np.flatnonzero(~bad)
+            if 2 * int(check.bad.sum()) > len(idx):
+                raise CRSError(check.message("facilities"), source=source, fix=check.fix)
+            for j in np.flatnonzero(check.bad):
+                problem[idx[j]] = f"coordinates impossible for the CRS: {check.problems[j]}"
+            bad = problem != None  # noqa: E711
     g[bad] = None
     if coords != "wgs84":
         if not crs.is_geographic:
@@ -375,6 +477,28 @@ def _restore_truncated(geo: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         log.info("restored shapefile-truncated column names %s", rename)
         geo = geo.rename(columns=rename)
     return geo
+
+
+def _unique_ids(geo: pd.DataFrame, source) -> None:
+    """Refuse facility ids used by more than one row (each would be reported twice)."""
+    if "facility_id" not in geo.columns:
+        return
+    ids = geo["facility_id"].astype("string").str.strip()
+    dup = ids.duplicated(keep=False) & ids.notna() & (ids != "")
+    if not dup.any():
+        return
+    rows = pd.Series(np.arange(1, len(ids) + 1)[dup.to_numpy()], index=ids[dup].to_numpy())
+    groups = rows.groupby(level=0, sort=False).apply(list)
+    shown = "; ".join(f"'{k}' in rows {', '.join(map(str, v))}" for k, v in groups.head(5).items())
+    raise SchemaError(
+        f"{len(groups)} facility id(s) are used by more than one row ({shown}"
+        + (" ..." if len(groups) > 5 else "")
+        + ")",
+        source=source,
+        field="facility_id",
+        fix="give every facility its own id (or map another column with --facility-field "
+        "facility_id=COLUMN)",
+    )
 
 
 def read_facilities(
@@ -479,10 +603,13 @@ def read_facilities(
             ) from exc
         geo = _points(frame, xcol, ycol, the_crs, coords, path)
     else:
-        geo = read_vector(source, layer=layer, encoding=encoding, assume_crs=crs)
+        geo = read_vector(
+            source, layer=layer, encoding=encoding, assume_crs=crs, check_coords=False
+        )
         geo = _map_fields(geo.reset_index(drop=True), fields, source)
         geo = _flag_geometries(geo, coords, source)
     geo = _restore_truncated(geo)
+    _unique_ids(geo, source)
     if "tags" in geo.columns:
         geo["tags"] = normalise_tags(geo["tags"])
     bad = geo["coord_problem"].notna()

@@ -39,6 +39,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from zoning.errors import CRSError, DataSourceError, InputError, SchemaError
+from zoning.io.coords import check_coordinates, refuse_impossible
 from zoning.io.vector import read_vector
 
 log = logging.getLogger(__name__)
@@ -332,8 +333,7 @@ def parse_vertices(
             raise CRSError(
                 "the coordinates are not degrees and no CRS is named",
                 source=source,
-                fix="name the CRS of the x/y, e.g. --crs EPSG:4549 (CGCS2000 3-degree "
-                "Gauss-Krüger CM 120E)",
+                fix=_PROJECTED_FIX,
             )
         crs = LONLAT
     try:
@@ -354,6 +354,7 @@ def parse_vertices(
             )
     else:
         x, y = _survey_xy(x, y, the_crs, notes, source)
+    _refuse_impossible(shapely.points(x, y), the_crs, source, "vertices")
     coords = np.column_stack([x, y])
     kind = geometry
     if kind == "auto":
@@ -391,6 +392,34 @@ def parse_vertices(
         crs=the_crs,
     )
     return _with_facts(frame, facts, source)
+
+
+#: The fix when projected coordinates come without a CRS (no zone can be guessed).
+_PROJECTED_FIX = (
+    "name the CRS the x/y were surveyed in with --crs; CGCS2000 Gauss-Krüger zones are "
+    "EPSG:4491-4554 (e.g. EPSG:4549 is the 3-degree zone with central meridian 120E, "
+    "eastings without the zone prefix)"
+)
+
+
+def _refuse_impossible(geoms, crs, source, what: str) -> None:
+    """Refuse coordinates impossible for ``crs``, naming the likely cause."""
+    check = check_coordinates(np.atleast_1d(np.asarray(geoms, dtype=object)), crs)
+    if not check.any():
+        return
+    bad = np.flatnonzero(check.bad)
+    many = len(check.problems) > 1
+    raise CRSError(
+        (f"{check.cause}: " if check.cause else "coordinates impossible for the CRS: ")
+        + (
+            f"{len(bad)} of {len(check.problems)} {what} (first: {bad[0] + 1}, "
+            f"{check.problems[bad[0]]})"
+            if many
+            else str(check.problems[0])
+        ),
+        source=source,
+        fix=check.fix or "check the CRS (--crs)",
+    )
 
 
 def _survey_xy(x, y, crs: CRS, notes: list[str], source):
@@ -502,11 +531,20 @@ def parse_wkt(
     geom = shapely.force_2d(geom)
     b = shapely.bounds(geom)
     if crs is None:
-        if np.abs(b[[0, 2]]).max() > 180 or np.abs(b[[1, 3]]).max() > 90:
+        xs, ys = np.abs(b[[0, 2]]), np.abs(b[[1, 3]])
+        if (xs <= 90).all() and (ys > 90).any() and (ys <= 180).all():
+            raise CRSError(
+                f"the WKT coordinates look like latitude, longitude (first pair "
+                f"{b[0]:.6g} {b[1]:.6g}: {b[1]:.6g} is no latitude)",
+                source="--wkt",
+                fix="WKT is longitude first: write each pair as 'lon lat', e.g. "
+                f"'{b[1]:.6g} {b[0]:.6g}'",
+            )
+        if xs.max() > 180 or ys.max() > 90:
             raise CRSError(
                 "the WKT coordinates are not degrees and no CRS is named",
                 source="--wkt",
-                fix="pass --crs, e.g. --crs EPSG:4549",
+                fix=_PROJECTED_FIX,
             )
         crs = LONLAT
     try:
@@ -516,6 +554,7 @@ def parse_wkt(
     geom, note = _fix_polygon(geom, repair=repair, source="--wkt", row=project_id)
     if note:
         notes.append(note)
+    _refuse_impossible(geom, the_crs, "--wkt", "geometries")
     frame = gpd.GeoDataFrame(
         {"project_id": [project_id], "geometry_note": ["; ".join(notes)]},
         geometry=[geom],
@@ -599,7 +638,7 @@ def read_projects(
             project_id=path.stem,
             facts=facts,
         )
-    frame = read_vector(source, layer=layer, encoding=encoding, assume_crs=crs)
+    frame = read_vector(source, layer=layer, encoding=encoding, assume_crs=crs, check_coords=False)
     frame = frame.reset_index(drop=True)
     g = shapely.force_2d(np.asarray(frame.geometry.values))
     notes = np.full(len(frame), "", dtype=object)
@@ -612,6 +651,7 @@ def read_projects(
         row = f"{i + 1} (project {ids[i]})" if ids[i] else i + 1
         g[i], notes[i] = _fix_polygon(g[i], repair=repair, source=path, row=row)
     frame = frame.set_geometry(gpd.GeoSeries(g, index=frame.index, crs=frame.crs))
+    refuse_impossible(check_coordinates(g, frame.crs), source=source, what="projects")
     frame["geometry_note"] = notes
     out = _with_facts(frame, facts, path)
     out.attrs["source"] = str(source)
