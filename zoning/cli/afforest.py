@@ -456,10 +456,10 @@ def command(
     if (budget_ha is None) == (budget_cost is None):
         raise click.UsageError("give exactly one of --budget-ha and --budget-cost")
 
-    def vec(path):
-        return read_vector(path, assume_crs=assume_crs, encoding=encoding)
+    def vec(path, **kind):
+        return read_vector(path, assume_crs=assume_crs, encoding=encoding, **kind)
 
-    par = vec(parcels)
+    par = vec(parcels, geometry="polygon", what="farmland parcels")
     excl = {name: vec(path) for name, path in _pairs(exclude, "--exclude")}
     if exclude_unit_class:
         if units is None:
@@ -473,7 +473,7 @@ def command(
     written = run(
         par,
         out,
-        samples=vec(samples) if samples else None,
+        samples=vec(samples, geometry="point", what="soil samples") if samples else None,
         dem=read_band(dem) if dem else None,
         landcover=read_band(landcover) if landcover else None,
         budget_ha=budget_ha,

@@ -392,6 +392,7 @@ def command(
         coords=coords,
         encoding=encoding,
         fields=parse_pairs(facility_fields, "--facility-field") or None,
+        region=unit_frame,
     )
     fac = _with_constant_facts(fac, parse_pairs(facility_facts, "--facility-fact"))
     lay, grd, _ = bind_rule_inputs(

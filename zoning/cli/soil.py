@@ -116,8 +116,16 @@ def command(
     """Classify soil samples and farmland parcels per GB 15618-2018."""
     from zoning.io.vector import read_vector
 
-    s = read_vector(samples, assume_crs=assume_crs, encoding=encoding)
-    p = read_vector(parcels, assume_crs=assume_crs, encoding=encoding)
+    s = read_vector(
+        samples, assume_crs=assume_crs, encoding=encoding, geometry="point", what="soil samples"
+    )
+    p = read_vector(
+        parcels,
+        assume_crs=assume_crs,
+        encoding=encoding,
+        geometry="polygon",
+        what="farmland parcels",
+    )
     written = run(
         s,
         p,

@@ -404,3 +404,51 @@ def refuse_impossible(check: CoordCheck, /, *, source, what: str = "feature(s)")
         row=None if first is None else None,
         fix=check.fix or None,
     )
+
+
+#: How far (km) beyond the units' extent a facility or project may lie before a layer
+#: with none nearer is refused (every answer would be "outside every unit").
+REGION_MARGIN_KM = 50.0
+
+
+def refuse_outside_region(
+    frame, region, /, *, source, what: str = "features", margin_km: float = REGION_MARGIN_KM
+) -> None:
+    """Refuse ``frame`` when none of its features lies within ``margin_km`` of the extent
+    of ``region`` (the units): a mis-declared CRS puts them thousands of km away, and
+    every answer would be "outside every unit".  Features without geometry are ignored.
+    """
+    import shapely
+
+    from zoning.errors import CRSError
+
+    if region is None or len(region) == 0 or frame.crs is None or region.crs is None:
+        return
+    g = np.asarray(frame.to_crs("EPSG:4326").geometry.values, dtype=object)
+    g = g[~(shapely.is_missing(g) | shapely.is_empty(g))]
+    if len(g) == 0:
+        return
+    with np.errstate(invalid="ignore"):
+        rb = region.to_crs("EPSG:4326").total_bounds
+        b = shapely.bounds(g)
+    if not (np.isfinite(rb).all() and np.isfinite(b).all()):
+        return
+    dlat = margin_km / 111.0
+    dlon = dlat / max(np.cos(np.radians(min(abs(rb[1]), abs(rb[3]), 80.0))), 0.1)
+    near = (
+        (b[:, 2] >= rb[0] - dlon)
+        & (b[:, 0] <= rb[2] + dlon)
+        & (b[:, 3] >= rb[1] - dlat)
+        & (b[:, 1] <= rb[3] + dlat)
+    )
+    if near.any():
+        return
+    fb = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
+    raise CRSError(
+        f"none of the {len(g)} {what} lies within {margin_km:g} km of the units "
+        f"(units {rb[0]:.4g}..{rb[2]:.4g}E {rb[1]:.4g}..{rb[3]:.4g}N; {what} "
+        f"{fb[0]:.4g}..{fb[2]:.4g}E {fb[1]:.4g}..{fb[3]:.4g}N)",
+        source=source,
+        fix=f"check the CRS of the {what} (--crs) and of the units, and that both cover "
+        "the same region",
+    )

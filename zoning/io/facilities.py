@@ -35,7 +35,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from zoning.errors import CRSError, DataSourceError, SchemaError
-from zoning.io.coords import CoordSystem, check_coordinates, convert
+from zoning.io.coords import CoordSystem, check_coordinates, convert, refuse_outside_region
 from zoning.io.vector import read_vector
 from zoning.model import FACILITY_COLUMNS
 from zoning.rules.engine import split_tags  # one definition of how tags are split
@@ -514,6 +514,7 @@ def read_facilities(
     coords: CoordSystem = "wgs84",
     encoding: str | None = None,
     fields: Mapping[str, str] | None = None,
+    region: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Read facilities, keeping and flagging rows with unusable coordinates.
 
@@ -541,6 +542,10 @@ def read_facilities(
         exactly, else ignoring case); an unknown canonical name or source column is a
         :class:`SchemaError`.  A canonical column the source already has is kept as
         ``<name>_source``.
+    region : GeoDataFrame, optional (default: None)
+        The units the facilities are checked against: when none of them lies within
+        :data:`zoning.io.coords.REGION_MARGIN_KM` of the units' extent, the file is
+        refused (a wrong CRS; every facility would be ``unzoned``).
 
     Returns
     -------
@@ -561,9 +566,11 @@ def read_facilities(
         layer has no features.
     SchemaError
         Coordinate columns not found, or swapped (more than half of the rows with
-        coordinates fit only the other way round); a bad ``fields`` mapping.
+        coordinates fit only the other way round), a coordinate column without a number
+        in any row, facility ids used twice; a bad ``fields`` mapping.
     CRSError
-        An unknown CRS, x/y columns without one, ``coords`` on projected data.
+        An unknown CRS, x/y columns without one, ``coords`` on projected data; most rows
+        outside the CRS's area of use (the likely cause named), or none near ``region``.
     """
     path = Path(source)
     if path.suffix.lower() in {".csv", ".txt"}:
@@ -610,6 +617,7 @@ def read_facilities(
         geo = _flag_geometries(geo, coords, source)
     geo = _restore_truncated(geo)
     _unique_ids(geo, source)
+    refuse_outside_region(geo, region, source=source, what="facilities")
     if "tags" in geo.columns:
         geo["tags"] = normalise_tags(geo["tags"])
     bad = geo["coord_problem"].notna()
