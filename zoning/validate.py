@@ -251,7 +251,8 @@ def _validate(units, outline, tolerance_m2, source) -> ValidationReport:
                 geom=wgs[i],
             )
         )
-    invalid = ~missing & ~not_poly & ~shapely.is_valid(geoms)
+    invalid = ~missing & ~not_poly & ~impossible
+    invalid[invalid] = ~shapely.is_valid(geoms[invalid])  # GEOS raises on NaN vertices
     for i in np.flatnonzero(invalid):
         reason = explain_validity(geoms[i])
         where = None

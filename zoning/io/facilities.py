@@ -35,7 +35,13 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from zoning.errors import CRSError, DataSourceError, SchemaError
-from zoning.io.coords import CoordSystem, check_coordinates, convert, refuse_outside_region
+from zoning.io.coords import (
+    CoordSystem,
+    check_coordinates,
+    check_xy,
+    convert,
+    refuse_outside_region,
+)
 from zoning.io.vector import read_vector
 from zoning.model import FACILITY_COLUMNS
 from zoning.rules.engine import split_tags  # one definition of how tags are split
@@ -397,7 +403,7 @@ def _area_of_use(good, problem, x, y, crs, source, what: str = "") -> np.ndarray
     idx = np.flatnonzero(good)
     if len(idx) == 0:
         return good
-    check = check_coordinates(shapely.points(x[idx], y[idx]), crs)
+    check = check_xy(x[idx], y[idx], crs)
     bad = check.bad
     if not bad.any():
         return good
@@ -433,16 +439,15 @@ def _flag_geometries(geo: gpd.GeoDataFrame, coords: str, source) -> gpd.GeoDataF
         rng = finite & ((b[:, 0] < -180) | (b[:, 2] > 180) | (b[:, 1] < -90) | (b[:, 3] > 90))
         problem[rng] = "longitude or latitude out of range"
         finite &= ~rng
-    bad = problem != None  # noqa: E711 - object array comparison
-    if not bad.all():
-        check = check_coordinates(g[~bad], crs)
-        if check.any():
-            idx = np.flatnonzero(~bad)
-            if 2 * int(check.bad.sum()) > len(idx):
-                raise CRSError(check.message("facilities"), source=source, fix=check.fix)
-            for j in np.flatnonzero(check.bad):
+    if ok.any():
+        idx = np.flatnonzero(ok)
+        check = check_coordinates(g[idx], crs)
+        if 2 * int(check.bad.sum()) > len(idx):  # most rows: the CRS or the axes are wrong
+            raise CRSError(check.message("facilities"), source=source, fix=check.fix)
+        for j in np.flatnonzero(check.bad):
+            if problem[idx[j]] is None:
                 problem[idx[j]] = f"coordinates impossible for the CRS: {check.problems[j]}"
-            bad = problem != None  # noqa: E711
+    bad = problem != None  # noqa: E711 - object array comparison
     g[bad] = None
     if coords != "wgs84":
         if not crs.is_geographic:

@@ -646,6 +646,19 @@ def read_projects(
         ids = frame["project_id"].astype("string").fillna("").to_numpy(dtype=object)
     else:
         ids = np.full(len(frame), "", dtype=object)
+    named = pd.Series(ids, dtype=object)
+    dup = named.duplicated(keep=False) & (named != "")
+    if dup.any():
+        first = str(named[dup].iloc[0])
+        rows = [i + 1 for i in np.flatnonzero((named == first).to_numpy())]
+        raise SchemaError(
+            f"{int(named[dup].nunique())} project id(s) are used by more than one row "
+            f"(first: '{first}' in rows {', '.join(map(str, rows))}); each project's report "
+            "would overwrite the other's",
+            source=source,
+            field="project_id",
+            fix="give every project its own project_id",
+        )
     for i in np.flatnonzero(~shapely.is_valid(g) & (shapely.get_dimensions(g) == 2)):
         # the row as people count it (from 1), and the project's id when it has one
         row = f"{i + 1} (project {ids[i]})" if ids[i] else i + 1

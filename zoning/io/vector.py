@@ -387,6 +387,8 @@ def _read_ogr(gdal_path: str, source: Source, layer: str | None, encoding: str |
         text = str(w.message)
         if "More than one layer found" in text:
             continue  # refused or chosen by --layer before reading
+        if "invalid value encountered" in text:
+            continue  # NaN coordinates: check_coordinates names those rows
         log.warning("%s: %s", source, _first_line(text))
     if is_shp:
         geo = _decode_dbf(geo, source, encoding, _cpg(gdal_path))

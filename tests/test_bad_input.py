@@ -1,0 +1,413 @@
+"""Bad input at every door (issue 10): every command x every kind of broken input.
+
+Each case: exit code 2, one short ``zoning: error:`` line on stderr naming the file or the
+option, no traceback, no raw library warning, and the existing output left as it was.
+``validate`` on a readable layer with problems exits 1 with its table naming the unit and
+the reason code.  The files are small and synthetic, written once per module.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from click.testing import CliRunner
+from conftest import make_units
+
+from zoning.cli import main
+from zoning.datasets import demo_path
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*(truncated|laundered).*")
+
+X0, Y0, SIZE = 119.80, 30.00, 0.01  # lon/lat of the synthetic units (inside China)
+
+
+def _units() -> gpd.GeoDataFrame:
+    return make_units(crs="EPSG:4326", x0=X0, y0=Y0, size=SIZE)
+
+
+def _moved(frame: gpd.GeoDataFrame, fn, rows=None) -> gpd.GeoDataFrame:
+    g = np.asarray(frame.geometry.values, dtype=object).copy()
+    idx = np.arange(len(g)) if rows is None else np.asarray(rows)
+    g[idx] = shapely.transform(g[idx], fn)
+    return frame.set_geometry(gpd.GeoSeries(g, crs=frame.crs))
+
+
+def _swap(xy):
+    return xy[:, ::-1]
+
+
+def _nan_middle(xy):
+    xy = xy.copy()
+    xy[len(xy) // 2, 0] = np.inf  # a ring keeps its closing vertex; one corner is infinite
+    return xy
+
+
+def _write_variants(d, frame: gpd.GeoDataFrame, stem: str) -> dict[str, object]:
+    """The broken files of one layer kind (units, parcels, points) under ``d``."""
+    out: dict[str, object] = {}
+    out["missing"] = d / f"{stem}_missing.gpkg"
+    folder = d / f"{stem}_folder.gpkg"
+    folder.mkdir()
+    out["folder"] = folder
+    zero = d / f"{stem}_zero.gpkg"
+    zero.write_bytes(b"")
+    out["zero_bytes"] = zero
+    good = d / f"{stem}_good.geojson"
+    frame.to_file(good)
+    raw = good.read_bytes()
+    (d / f"{stem}_truncated.geojson").write_bytes(raw[: len(raw) // 2])
+    out["truncated"] = d / f"{stem}_truncated.geojson"
+    frame.iloc[:0].to_file(d / f"{stem}_empty.gpkg")
+    out["empty_layer"] = d / f"{stem}_empty.gpkg"
+    shp = d / f"{stem}_nocrs.shp"
+    frame.to_file(shp, encoding="utf-8")
+    shp.with_suffix(".prj").unlink()
+    out["no_crs"] = shp
+    frame.pipe(_moved, lambda xy: xy + [0, 270], rows=[1]).to_file(d / f"{stem}_lat300.gpkg")
+    out["impossible_coords"] = d / f"{stem}_lat300.gpkg"
+    frame.pipe(_moved, _swap).to_file(d / f"{stem}_swapped.gpkg")
+    out["swapped_axes"] = d / f"{stem}_swapped.gpkg"
+    frame.set_crs("EPSG:4549", allow_override=True).to_file(d / f"{stem}_degm.gpkg")
+    out["degrees_as_metres"] = d / f"{stem}_degm.gpkg"
+    frame.pipe(_moved, _nan_middle, rows=[0]).to_file(d / f"{stem}_nan.gpkg")
+    out["nan_inf"] = d / f"{stem}_nan.gpkg"
+    gbk = d / f"{stem}_gbk.shp"
+    frame.to_file(gbk, encoding="gbk")
+    gbk.with_suffix(".cpg").write_text("UTF-8")  # says UTF-8, holds GBK
+    out["undecodable"] = gbk
+    two = d / f"{stem}_two.gpkg"
+    frame.to_file(two, layer="a_2020")
+    frame.to_file(two, layer="a_2024")
+    out["two_layers"] = two
+    nodbf = d / f"{stem}_nodbf.shp"
+    frame.to_file(nodbf)
+    nodbf.with_suffix(".dbf").unlink()
+    out["no_dbf"] = nodbf
+    return out
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("bad")
+    units = _units()
+    units.to_file(d / "units.gpkg")
+    pts = gpd.GeoDataFrame(
+        {"facility_id": [f"S{i}" for i in range(6)], "name": [f"厂{i}" for i in range(6)]},
+        geometry=shapely.centroid(units.geometry.values),
+        crs=units.crs,
+    )
+    f: dict[str, dict] = {
+        "units": _write_variants(d, units, "units"),
+        "points": _write_variants(d, pts, "points"),
+    }
+    f["units"]["wrong_geometry"] = d / "points_as_units.gpkg"
+    units.set_geometry(pts.geometry.values).to_file(f["units"]["wrong_geometry"])
+    f["points"]["wrong_geometry"] = d / "polygons_as_points.gpkg"
+    units.to_file(f["points"]["wrong_geometry"])
+    # CSV facilities
+    lon = shapely.get_x(pts.geometry.values).round(6)
+    lat = shapely.get_y(pts.geometry.values).round(6)
+    base = pd.DataFrame({"facility_id": [f"F{i}" for i in range(6)], "lon": lon, "lat": lat})
+    c = {}
+    c["missing"] = d / "fac_missing.csv"
+    (d / "fac_folder.csv").mkdir()
+    c["folder"] = d / "fac_folder.csv"
+    (d / "fac_zero.csv").write_bytes(b"")
+    c["zero_bytes"] = d / "fac_zero.csv"
+    base.to_csv(d / "fac_good.csv", index=False)
+    (d / "fac_header.csv").write_text("facility_id,lon,lat\n")
+    c["empty_layer"] = d / "fac_header.csv"
+    base.assign(lon=["西湖"] * 6).to_csv(d / "fac_text.csv", index=False)
+    c["text_coords"] = d / "fac_text.csv"
+    base.assign(lon=lat, lat=lon).to_csv(d / "fac_swapped.csv", index=False)
+    c["swapped_axes"] = d / "fac_swapped.csv"
+    base.assign(lat=base["lat"] + 270).to_csv(d / "fac_lat300.csv", index=False)
+    c["impossible_coords"] = d / "fac_lat300.csv"
+    base.assign(lon=["nan", "inf"] * 3).to_csv(d / "fac_nan.csv", index=False)
+    c["nan_inf"] = d / "fac_nan.csv"
+    base.assign(facility_id=["F1", "F2", "F1", "F3", "F2", "F4"]).to_csv(
+        d / "fac_dup.csv", index=False
+    )
+    c["duplicate_ids"] = d / "fac_dup.csv"
+    (d / "fac_bytes.csv").write_bytes(b"facility_id,lon,lat\n\xff\xfe\xff,119.8,30.0\n")
+    c["undecodable"] = d / "fac_bytes.csv"
+    base.rename(columns={"lon": "X", "lat": "Y"}).to_csv(d / "fac_xy.csv", index=False)
+    c["degrees_as_metres"] = d / "fac_xy.csv"
+    base.to_csv(d / "fac_semicolon.csv", index=False, sep=";")
+    base.to_csv(d / "fac_tab.csv", index=False, sep="\t")
+    base.to_csv(d / "fac_pipe_comma.csv", index=False, sep="|")
+    f["csv"] = c
+    f["dir"] = d
+    return f
+
+
+RULES = str(demo_path("rules.yaml"))
+GRID = str(demo_path("grids/nox.tif"))
+
+#: Each command with the slot a broken file goes into ({bad}), the good files in the
+#: other slots ({units}, {points}), and its --out ({out}, a file or a folder).
+COMMANDS = {
+    "validate": (["validate", "{bad}", "--out", "{out}"], "file"),
+    "map": (["map", "{bad}", "--out", "{out}"], "file"),
+    "export": (["export", "{bad}", "--out", "{out}"], "file"),
+    "conflicts-units": (
+        ["conflicts", "--units", "{bad}", "-r", RULES, "--facilities", "{points}"],
+        "dir",
+    ),
+    "conflicts-facilities": (
+        ["conflicts", "--units", "{units}", "-r", RULES, "--facilities", "{bad}"],
+        "dir",
+    ),
+    "screen-units": (
+        ["screen", "--units", "{bad}", "-r", RULES, "--wkt", f"POINT ({X0 + 0.005} {Y0 + 0.005})"],
+        "dir",
+    ),
+    "screen-project": (["screen", "{bad}", "--units", "{units}", "-r", RULES], "dir"),
+    "stats": (["stats", "--units", "{bad}", "--grid", f"nox={GRID}"], "file"),
+    "hotspots": (
+        ["hotspots", "--units", "{bad}", "--pollutant-grid", GRID, "--carbon-grid", GRID],
+        "dir",
+    ),
+    "soil-samples": (["soil", "--samples", "{bad}", "--parcels", "{units}"], "file"),
+    "soil-parcels": (["soil", "--samples", "{points}", "--parcels", "{bad}"], "file"),
+    "afforest": (["afforest", "--parcels", "{bad}", "--budget-ha", "20"], "dir"),
+}
+#: Which kind of layer each slot needs.
+SLOT = {
+    "conflicts-facilities": "points",
+    "soil-samples": "points",
+    "screen-project": "points",  # a project may be a point: wrong geometry does not apply
+}
+CASES = [
+    "missing",
+    "folder",
+    "zero_bytes",
+    "truncated",
+    "empty_layer",
+    "wrong_geometry",
+    "no_crs",
+    "impossible_coords",
+    "swapped_axes",
+    "degrees_as_metres",
+    "nan_inf",
+    "undecodable",
+    "two_layers",
+    "no_dbf",
+]
+#: Cases that do not apply to a command (with the reason).
+SKIP = {
+    ("screen-project", "wrong_geometry"): "a project may be a point, a line or a polygon",
+    ("conflicts-facilities", "wrong_geometry"): "facilities may be footprints",
+}
+#: A facility layer with one impossible row of six is run: that row is ``invalid``.
+FLAGGED = {("conflicts-facilities", "impossible_coords"), ("conflicts-facilities", "nan_inf")}
+#: validate reads what it can and names each unit with its reason code (exit 1).
+VALIDATE_EXIT_1 = {
+    "wrong_geometry": "not_polygon",
+    "no_crs": "missing_crs",
+    "impossible_coords": "impossible_coordinates",
+    "swapped_axes": "impossible_coordinates",
+    "degrees_as_metres": "impossible_coordinates",
+    "nan_inf": "impossible_coordinates",
+    "empty_layer": "empty_layer",
+}
+
+
+def _prepare_out(tmp_path, kind: str):
+    """An existing output that a refused run must leave as it was."""
+    if kind == "file":
+        out = tmp_path / "existing.geojson"
+        out.write_text("keep me")
+    else:
+        out = tmp_path / "existing_dir"
+        out.mkdir()
+        (out / "keep.txt").write_text("keep me")
+    return out
+
+
+def _untouched(out, kind: str) -> bool:
+    if kind == "file":
+        return out.read_text() == "keep me"
+    return [p.name for p in out.iterdir()] == ["keep.txt"] and (
+        out / "keep.txt"
+    ).read_text() == "keep me"
+
+
+def _out_arg(args, out, cmd, kind):
+    if "--out" in args:
+        return [str(out) if a == "{out}" else a for a in args]
+    name = str(out)
+    if cmd in ("stats",):
+        name = str(out.with_suffix(".csv"))
+    return [*args, "--out", name]
+
+
+def _run(args):
+    return CliRunner().invoke(main, args)
+
+
+def _assert_refused(res, names: list[str]):
+    assert res.exit_code == 2, (res.exit_code, res.output)
+    err = res.stderr.strip().splitlines()
+    assert "Traceback" not in res.output
+    errors = [ln for ln in err if ln.startswith(("zoning: error:", "Error:"))]
+    assert len(errors) == 1, err
+    line = errors[0]
+    assert len(line) <= 420, f"{len(line)} chars: {line}"
+    assert any(n in line for n in names), (names, line)
+    # no raw library warning reaches the user
+    assert not any("Warning:" in ln or "warnings.warn" in ln for ln in err), err
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("cmd", list(COMMANDS))
+def test_every_command_refuses_broken_files(files, tmp_path, cmd, case):
+    if (cmd, case) in SKIP:
+        pytest.skip(SKIP[(cmd, case)])
+    args, kind = COMMANDS[cmd]
+    slot = SLOT.get(cmd, "units")
+    bad = files[slot][case]
+    if cmd == "soil-samples" and case == "wrong_geometry":
+        bad = files["points"]["wrong_geometry"]
+    if cmd in ("soil-parcels", "afforest") and case == "wrong_geometry":
+        bad = files["units"]["wrong_geometry"]
+    if cmd == "stats":
+        kind = "file"
+    out = _prepare_out(tmp_path, kind)
+    if cmd == "stats":
+        out = out.rename(out.with_suffix(".csv"))
+    fill = {
+        "bad": str(bad),
+        "units": str(files["dir"] / "units.gpkg"),
+        "points": str(files["dir"] / "points_good.geojson"),
+    }
+    argv = _out_arg(
+        [a.format(**fill) if "{" in a and a != "{out}" else a for a in args], out, cmd, kind
+    )
+    res = _run(argv)
+    if (cmd, case) in FLAGGED:
+        assert res.exit_code == 0, res.output
+        table = pd.read_csv(out / "conflicts.csv")
+        assert len(table) == 6 and (table["status"] == "invalid").sum() == 1
+        return
+    if cmd == "validate" and case in VALIDATE_EXIT_1:
+        assert res.exit_code == 1, res.output
+        assert VALIDATE_EXIT_1[case] in res.stderr
+        assert "Traceback" not in res.output
+        if case not in ("no_crs", "empty_layer"):
+            assert "ZH339901" in res.stderr  # the unit is named
+        return
+    _assert_refused(res, [bad.name, "--layer", "--encoding"])
+    assert _untouched(out, kind), list(out.parent.iterdir())
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "missing",
+        "folder",
+        "zero_bytes",
+        "empty_layer",
+        "text_coords",
+        "swapped_axes",
+        "impossible_coords",
+        "nan_inf",
+        "duplicate_ids",
+        "undecodable",
+        "degrees_as_metres",
+    ],
+)
+def test_conflicts_refuses_broken_csv(files, tmp_path, case):
+    bad = files["csv"][case]
+    out = _prepare_out(tmp_path, "dir")
+    extra = ["--x-col", "X", "--y-col", "Y", "--crs", "EPSG:4549"] if "metres" in case else []
+    res = _run(
+        [
+            "conflicts",
+            "--units",
+            str(files["dir"] / "units.gpkg"),
+            "-r",
+            RULES,
+            "--facilities",
+            str(bad),
+            *extra,
+            "--out",
+            str(out),
+        ]
+    )
+    _assert_refused(res, [bad.name])
+    assert _untouched(out, "dir")
+
+
+@pytest.mark.parametrize(
+    ("argv", "names"),
+    [
+        (["export", "{units}", "--precision", "99", "--out", "{out}"], ["--precision"]),
+        (["map", "{units}", "--lang", "xx", "--out", "{out}"], ["--lang"]),
+        (["export", "{units}", "--layer", "nope", "--out", "{out}"], ["units.gpkg", "--layer"]),
+        (["export", "{units}", "--encoding", "nonsense", "--out", "{out}"], ["--encoding"]),
+        (["export", "{nocrs}", "--crs", "EPSG:999999", "--out", "{out}"], ["EPSG:999999"]),
+        (["export", "{two}", "--out", "{out}"], ["--layer"]),
+        (
+            [
+                "soil",
+                "--samples",
+                "{points}",
+                "--parcels",
+                "{units}",
+                "--default-land-use",
+                "moon",
+                "--out",
+                "{out}",
+            ],
+            ["--default-land-use"],
+        ),
+        (
+            [
+                "conflicts",
+                "--units",
+                "{units}",
+                "-r",
+                RULES,
+                "--facilities",
+                "{points}",
+                "--coords",
+                "mars",
+                "--out",
+                "{out}",
+            ],
+            ["--coords"],
+        ),
+        (
+            [
+                "screen",
+                "--units",
+                "{units}",
+                "-r",
+                RULES,
+                "--wkt",
+                "POLYGON ((1 2, 3",
+                "--out",
+                "{out}",
+            ],
+            ["--wkt"],
+        ),
+        (["stats", "--units", "{units}", "--grid", "nox", "--out", "{out}"], ["--grid", "nox"]),
+    ],
+    ids=lambda v: v[0] if isinstance(v, list) and v and v[0] in COMMANDS else None,
+)
+def test_bad_option_values(files, tmp_path, argv, names):
+    out = _prepare_out(tmp_path, "file")
+    fill = {
+        "units": str(files["dir"] / "units.gpkg"),
+        "points": str(files["dir"] / "points_good.geojson"),
+        "nocrs": str(files["units"]["no_crs"]),
+        "two": str(files["units"]["two_layers"]),
+        "out": str(out),
+    }
+    res = _run([a.format(**fill) for a in argv])
+    _assert_refused(res, names)
+    assert _untouched(out, "file")
