@@ -411,3 +411,213 @@ def test_bad_option_values(files, tmp_path, argv, names):
     res = _run([a.format(**fill) for a in argv])
     _assert_refused(res, names)
     assert _untouched(out, "file")
+
+
+# ----------------------------------------------------------------------------------------
+# one test per kind of issue 10, on the message a user sees
+
+
+def _stderr_line(res) -> str:
+    return [ln for ln in res.stderr.splitlines() if ln.startswith("zoning: error:")][0]
+
+
+@pytest.mark.parametrize(
+    ("case", "expect"),
+    [
+        ("impossible_coords", ["no place on Earth", "rows 2", "(119.81, 300)"]),
+        ("swapped_axes", ["longitude and latitude look swapped", "x = longitude"]),
+        ("degrees_as_metres", ["degrees declared as metres", "EPSG:4549", "EPSG:4490"]),
+    ],
+)
+def test_kind1_export_names_the_likely_cause(files, tmp_path, case, expect):
+    res = _run(["export", str(files["units"][case]), "--out", str(tmp_path / "u.geojson")])
+    line = _stderr_line(res)
+    assert res.exit_code == 2 and all(e in line for e in expect), line
+    assert not (tmp_path / "u.geojson").exists()
+
+
+def test_kind1_geojson_writer_never_writes_latitude_300(tmp_path):
+    from zoning.errors import CRSError
+    from zoning.export.geojson import write_geojson
+
+    bad = _units().pipe(_moved, lambda xy: xy + [0, 270], rows=[1])
+    with pytest.raises(CRSError, match="no place on Earth"):
+        write_geojson(bad, tmp_path / "x.geojson")
+    assert not (tmp_path / "x.geojson").exists()
+
+
+def test_kind1_validate_names_the_unit_at_latitude_300(files, tmp_path):
+    res = _run(["validate", str(files["units"]["impossible_coords"])])
+    assert res.exit_code == 1
+    row = [ln for ln in res.stderr.splitlines() if "impossible_coordinates" in ln]
+    assert len(row) == 2 and "ZH33990120002" in row[1] and "300" in row[1]
+    assert "nan" not in res.stderr.lower().replace("nan or", "")
+    assert "-inf" not in res.output and "Infinity" not in res.output  # the problem places
+
+
+@pytest.mark.parametrize(
+    ("epsg", "x0", "expect"),
+    [
+        (4530, 500000, ["lack the zone prefix", "EPSG:4551"]),  # zone 42 with prefix
+        (4549, 40500000, ["zone prefix 40", "EPSG:4528"]),
+    ],
+)
+def test_kind1_zone_prefix(tmp_path, epsg, x0, expect):
+    units = make_units(crs=f"EPSG:{epsg}", x0=x0, y0=3300000.0)
+    units.to_file(tmp_path / "gk.gpkg")
+    res = _run(["export", str(tmp_path / "gk.gpkg"), "--out", str(tmp_path / "u.geojson")])
+    line = _stderr_line(res)
+    assert res.exit_code == 2 and all(e in line for e in expect), line
+
+
+def test_kind1_facilities_xy_degrees_with_a_gauss_kruger_crs(files, tmp_path):
+    res = _run(
+        ["conflicts", "--units", str(files["dir"] / "units.gpkg"), "-r", RULES,
+         "--facilities", str(files["csv"]["degrees_as_metres"]), "--x-col", "X", "--y-col",
+         "Y", "--crs", "EPSG:4549", "--out", str(tmp_path / "c")]
+    )  # fmt: skip
+    line = _stderr_line(res)
+    assert "degrees declared as metres" in line and "6 of 6" in line, line
+
+
+def test_kind1_wkt_degrees_with_a_gauss_kruger_crs(files, tmp_path):
+    wkt = f"POINT ({X0 + 0.005} {Y0 + 0.005})"
+    res = _run(
+        ["screen", "--units", str(files["dir"] / "units.gpkg"), "-r", RULES, "--wkt", wkt,
+         "--crs", "EPSG:4549", "--out", str(tmp_path / "s")]
+    )  # fmt: skip
+    line = _stderr_line(res)
+    assert res.exit_code == 2 and "--wkt" in line and "degrees declared as metres" in line
+
+
+def test_kind1_facilities_far_from_every_unit_are_refused(files, tmp_path):
+    far = tmp_path / "far.csv"
+    far.write_text("facility_id,lon,lat\nA,116.40,39.90\nB,116.41,39.91\n")  # Beijing
+    res = _run(
+        ["conflicts", "--units", str(files["dir"] / "units.gpkg"), "-r", RULES,
+         "--facilities", str(far), "--out", str(tmp_path / "c")]
+    )  # fmt: skip
+    line = _stderr_line(res)
+    assert "far.csv" in line and "none of the 2 facilities lies within 50 km" in line
+
+
+def test_kind2_swapped_wkt_does_not_suggest_a_projected_crs(files, tmp_path):
+    wkt = f"POLYGON (({Y0} {X0}, {Y0} {X0 + 0.01}, {Y0 + 0.01} {X0 + 0.01}, {Y0} {X0}))"
+    res = _run(
+        ["screen", "--units", str(files["dir"] / "units.gpkg"), "-r", RULES, "--wkt", wkt,
+         "--out", str(tmp_path / "s")]
+    )  # fmt: skip
+    line = _stderr_line(res)
+    assert "latitude, longitude" in line and "longitude first" in line
+    assert "EPSG:45" not in line and "--crs" not in line
+
+
+@pytest.mark.parametrize("missing", [".dbf", ".shx"])
+def test_kind2_shapefile_without_its_companion(tmp_path, missing):
+    _units().to_file(tmp_path / "u.shp", encoding="utf-8")
+    (tmp_path / "u.shp").with_suffix(missing).unlink()
+    res = _run(["export", str(tmp_path / "u.shp"), "--out", str(tmp_path / "u.geojson")])
+    line = _stderr_line(res)
+    assert f"no {missing} file" in line and f"u{missing}" in line
+
+
+@pytest.mark.parametrize("name", ["fac_semicolon.csv", "fac_tab.csv", "fac_pipe_comma.csv"])
+def test_kind2_delimited_csv_is_read_when_unambiguous(files, name):
+    from zoning.io.facilities import read_facilities
+
+    got = read_facilities(files["dir"] / name)
+    ref = read_facilities(files["dir"] / "fac_good.csv")
+    assert list(got["facility_id"]) == list(ref["facility_id"])
+    assert got.geometry.equals(ref.geometry)
+
+
+def test_kind2_a_csv_of_one_column_says_so(files, tmp_path):
+    bad = tmp_path / "one.csv"
+    bad.write_text("id lon lat\nA 119.8 30.0\n")  # space-separated: not a delimiter read
+    res = _run(["conflicts", "--units", str(files["dir"] / "units.gpkg"), "-r", RULES,
+                "--facilities", str(bad), "--out", str(tmp_path / "c")])  # fmt: skip
+    line = _stderr_line(res)
+    assert "one.csv" in line and "a single column 'id lon lat'" in line and "commas" in line
+
+
+@pytest.mark.parametrize(
+    ("cmd", "what"),
+    [
+        (["export", "{bad}", "--out", "{o}/u.geojson"], "control units must be polygons"),
+        (
+            ["soil", "--samples", "{pts}", "--parcels", "{bad}", "--out", "{o}/p.geojson"],
+            "farmland parcels must be polygons",
+        ),
+    ],
+)
+def test_kind3_points_where_polygons_are_needed(files, tmp_path, cmd, what):
+    fill = {
+        "bad": str(files["units"]["wrong_geometry"]),
+        "pts": str(files["dir"] / "points_good.geojson"),
+        "o": str(tmp_path),
+    }
+    res = _run([a.format(**fill) for a in cmd])
+    line = _stderr_line(res)
+    assert what in line and "6 Point" in line, line
+
+
+def _utf8_shp_with_cut_characters(path):
+    frame = _units()
+    frame["name"] = [f"青溪县生态单元{i}" for i in range(len(frame))]
+    frame.to_file(path, encoding="utf-8")
+    path.with_suffix(".cpg").unlink()
+    raw = bytearray(path.with_suffix(".dbf").read_bytes())
+    at = raw.index("生态单元0".encode())
+    raw[at + 2 : at + 3] = b" "  # the record's text cut mid-character (like at a field width)
+    path.with_suffix(".dbf").write_bytes(bytes(raw))
+
+
+def test_kind4_utf8_with_a_cut_character_stays_utf8(tmp_path, caplog):
+    from zoning.io.vector import read_units
+
+    _utf8_shp_with_cut_characters(tmp_path / "u.shp")
+    with caplog.at_level("WARNING"):
+        got = read_units(tmp_path / "u.shp")
+    assert list(got["name"][1:]) == [f"青溪县生态单元{i}" for i in range(1, 6)]
+    assert got["name"][0].startswith("青溪县") and "\ufffd" in got["name"][0]
+    assert "rows 1 ('name')" in caplog.text and "not valid utf-8" in caplog.text
+
+
+def test_kind4_gbk_without_cpg_is_read_as_gbk(tmp_path):
+    from zoning.io.vector import read_units
+
+    _units().to_file(tmp_path / "g.shp", encoding="gbk")
+    (tmp_path / "g.cpg").unlink()
+    assert list(read_units(tmp_path / "g.shp")["name"]) == [f"单元{i}" for i in range(1, 7)]
+
+
+def test_kind4_a_cpg_that_lies_is_refused_with_the_encoding_that_fits(files, tmp_path):
+    res = _run(["validate", str(files["units"]["undecodable"])])
+    line = _stderr_line(res)
+    assert res.exit_code == 2 and "not valid utf-8" in line and "--encoding gbk" in line
+    assert "no problems found" not in res.stderr
+
+
+def test_kind5_two_layers_are_listed(files, tmp_path):
+    res = _run(["export", str(files["units"]["two_layers"]), "--out", str(tmp_path / "u.geojson")])
+    line = _stderr_line(res)
+    assert "a_2020, a_2024" in line and "--layer" in line
+    res = _run(["export", str(files["units"]["two_layers"]), "--layer", "a_2024",
+                "--out", str(tmp_path / "u.geojson")])  # fmt: skip
+    assert res.exit_code == 0 and "More than one layer" not in res.stderr
+
+
+def test_kind5_duplicate_ids_and_text_coordinates(files):
+    from zoning.errors import SchemaError
+    from zoning.io.facilities import read_facilities
+
+    with pytest.raises(SchemaError, match=r"'F1' in rows 1, 3; 'F2' in rows 2, 5"):
+        read_facilities(files["csv"]["duplicate_ids"])
+    with pytest.raises(SchemaError, match=r"'lon' holds no numbers in any row \(e.g. '西湖'\)"):
+        read_facilities(files["csv"]["text_coords"])
+
+
+def test_kind6_no_raw_library_warning_reaches_the_user(files):
+    res = _run(["validate", str(files["units"]["nan_inf"])])
+    assert res.exit_code == 1 and "impossible_coordinates" in res.stderr
+    assert "invalid value encountered" not in res.stderr and "RuntimeWarning" not in res.stderr

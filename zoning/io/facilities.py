@@ -76,6 +76,14 @@ def _find(columns, names, given, what, source) -> str:
     for n in names:
         if n in lower:
             return lower[n]
+    if len(cols) == 1:
+        raise SchemaError(
+            f"the file has a single column '{cols[0]}': its fields are not separated by "
+            "commas, semicolons, tabs or '|'",
+            source=source,
+            field=what,
+            fix="save it as CSV with commas between the fields",
+        )
     raise SchemaError(
         f"no {what} column found (looked for {', '.join(names)}); the file has {cols}",
         source=source,
