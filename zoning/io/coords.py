@@ -193,10 +193,8 @@ class CoordCheck:
         self.problems = problems
         self.cause = cause
         self.fix = fix
-
-    @property
-    def bad(self) -> np.ndarray:
-        return np.array([p is not None for p in self.problems], dtype=bool)
+        self.bad = np.not_equal(problems, None).astype(bool)  # one boolean per row
+        self.not_finite = np.zeros(len(problems), dtype=bool)
 
     def any(self) -> bool:
         return bool(self.bad.any())
@@ -282,8 +280,10 @@ def check_xy(x, y, crs, /) -> CoordCheck:
     """:func:`check_coordinates` for points given as x/y arrays (no geometries built)."""
     x = np.asarray(x, dtype="float64")
     y = np.asarray(y, dtype="float64")
-    b = np.column_stack([x, y, x, y])
-    return _check_bounds(b, np.ones(len(x), dtype=bool), np.isfinite(b).all(axis=1), crs)
+    b = np.empty((len(x), 4))
+    b[:, 0] = b[:, 2] = x
+    b[:, 1] = b[:, 3] = y
+    return _check_bounds(b, np.ones(len(x), dtype=bool), np.isfinite(x) & np.isfinite(y), crs)
 
 
 def _check_bounds(b: np.ndarray, present: np.ndarray, finite: np.ndarray, crs) -> CoordCheck:
@@ -292,17 +292,18 @@ def _check_bounds(b: np.ndarray, present: np.ndarray, finite: np.ndarray, crs) -
     n = len(b)
     problems = np.full(n, None, dtype=object)
     problems[present & ~finite] = "coordinates are not finite (NaN or infinity)"
+    not_finite = present & ~finite
     if crs is None:
-        return _with_cause(CoordCheck(problems), b, None)
+        return _with_cause(CoordCheck(problems), b, None, not_finite)
     crs = CRS.from_user_input(crs)
+    label = _crs_label(crs)
     aou = _aou(crs)
     if crs.is_geographic:
         rng = finite & ((b[:, 0] < -180) | (b[:, 2] > 180) | (b[:, 1] < -90) | (b[:, 3] > 90))
         for i in np.flatnonzero(rng):
             problems[i] = f"lon/lat ({b[i, 0]:.6g}, {b[i, 1]:.6g}) out of range"
         ok = finite & ~rng
-        lon = np.column_stack([b[:, 0], b[:, 2]])
-        lat = np.column_stack([b[:, 1], b[:, 3]])
+        lon0, lat0, lon1, lat1 = b[:, 0], b[:, 1], b[:, 2], b[:, 3]
         degrees = np.zeros(n, dtype=bool)
     else:
         ok = finite.copy()
@@ -310,38 +311,44 @@ def _check_bounds(b: np.ndarray, present: np.ndarray, finite: np.ndarray, crs) -
         with np.errstate(all="ignore"):
             lon0, lat0 = tr.transform(b[:, 0], b[:, 1], errcheck=False)
             lon1, lat1 = tr.transform(b[:, 2], b[:, 3], errcheck=False)
-        lon = np.column_stack([lon0, lon1])
-        lat = np.column_stack([lat0, lat1])
-        lost = finite & ~(np.isfinite(lon).all(axis=1) & np.isfinite(lat).all(axis=1))
+        lost = finite & ~(
+            np.isfinite(lon0) & np.isfinite(lon1) & np.isfinite(lat0) & np.isfinite(lat1)
+        )
         for i in np.flatnonzero(lost):
-            problems[i] = f"({b[i, 0]:.6g}, {b[i, 1]:.6g}) is no place in {_crs_label(crs)}"
+            problems[i] = f"({b[i, 0]:.6g}, {b[i, 1]:.6g}) is no place in {label}"
         ok &= ~lost
-        degrees = (np.abs(b[:, [0, 2]]) <= 180).all(axis=1) & (np.abs(b[:, [1, 3]]) <= 90).all(
-            axis=1
+        degrees = (
+            (np.abs(b[:, 0]) <= 180)
+            & (np.abs(b[:, 2]) <= 180)
+            & (np.abs(b[:, 1]) <= 90)
+            & (np.abs(b[:, 3]) <= 90)
         )
     if aou is not None and ok.any():
         w, s, e, nn = aou
         with np.errstate(invalid="ignore"):
+            lon_lo, lon_hi = np.minimum(lon0, lon1), np.maximum(lon0, lon1)
+            lat_lo, lat_hi = np.minimum(lat0, lat1), np.maximum(lat0, lat1)
+            mid_lon, mid_lat = (lon0 + lon1) / 2, (lat0 + lat1) / 2
+            area = f"outside {label}'s area {w:g}..{e:g}E {s:g}..{nn:g}N"
             for margin, which in ((AREA_MARGIN_DEG, ok), (0.0, ok & degrees)):
                 out = which & (
-                    (lon.max(axis=1) < w - margin)
-                    | (lon.min(axis=1) > e + margin)
-                    | (lat.max(axis=1) < s - margin)
-                    | (lat.min(axis=1) > nn + margin)
+                    (lon_hi < w - margin)
+                    | (lon_lo > e + margin)
+                    | (lat_hi < s - margin)
+                    | (lat_lo > nn + margin)
                 )
                 for i in np.flatnonzero(out):
                     problems[i] = (
-                        f"({b[i, 0]:.6g}, {b[i, 1]:.6g}) is {np.nanmean(lon[i]):.4g}E "
-                        f"{np.nanmean(lat[i]):.2g}N, outside {_crs_label(crs)}'s area "
-                        f"{w:g}..{e:g}E {s:g}..{nn:g}N"
+                        f"({b[i, 0]:.6g}, {b[i, 1]:.6g}) is {mid_lon[i]:.4g}E "
+                        f"{mid_lat[i]:.2g}N, {area}"
                     )
                 ok &= ~out
-    return _with_cause(CoordCheck(problems), b, crs)
+    return _with_cause(CoordCheck(problems), b, crs, not_finite)
 
 
-def _with_cause(check: CoordCheck, b: np.ndarray, crs) -> CoordCheck:
-    bad = check.bad & np.isfinite(b).all(axis=1)
-    bad &= np.array([not str(p).startswith("coordinates are not finite") for p in check.problems])
+def _with_cause(check: CoordCheck, b: np.ndarray, crs, not_finite: np.ndarray) -> CoordCheck:
+    check.not_finite = not_finite
+    bad = check.bad & ~not_finite
     if not check.any():
         return check
     if not bad.any():
