@@ -580,7 +580,7 @@ def test_kind4_utf8_with_a_cut_character_stays_utf8(tmp_path, caplog):
         got = read_units(tmp_path / "u.shp")
     assert list(got["name"][1:]) == [f"青溪县生态单元{i}" for i in range(1, 6)]
     assert got["name"][0].startswith("青溪县") and "\ufffd" in got["name"][0]
-    assert "rows 1 ('name')" in caplog.text and "not valid utf-8" in caplog.text
+    assert "rows 1; field 'name'" in caplog.text and "not valid utf-8" in caplog.text
 
 
 def test_kind4_gbk_without_cpg_is_read_as_gbk(tmp_path):
@@ -621,3 +621,27 @@ def test_kind6_no_raw_library_warning_reaches_the_user(files):
     res = _run(["validate", str(files["units"]["nan_inf"])])
     assert res.exit_code == 1 and "impossible_coordinates" in res.stderr
     assert "invalid value encountered" not in res.stderr and "RuntimeWarning" not in res.stderr
+
+
+def test_awkward_but_valid_input_keeps_every_row(tmp_path):
+    """A zip with a folder inside, a 3D shapefile without .cpg, a BOM + CRLF CSV with
+    经度/纬度 headers and ';' between the fields: read, every row kept."""
+    import zipfile
+
+    from zoning.io.facilities import read_facilities
+    from zoning.io.vector import read_units
+
+    units = _units()
+    units = units.set_geometry(shapely.force_3d(units.geometry.values, z=12.5))
+    (tmp_path / "in").mkdir()
+    units.to_file(tmp_path / "in" / "u.shp", encoding="gbk")
+    (tmp_path / "in" / "u.cpg").unlink()
+    with zipfile.ZipFile(tmp_path / "u.zip", "w") as zf:
+        for f in (tmp_path / "in").iterdir():
+            zf.write(f, f"县级单元/{f.name}")
+    got = read_units(tmp_path / "u.zip")
+    assert len(got) == 6 and list(got["name"]) == [f"单元{i}" for i in range(1, 7)]
+    csv_path = tmp_path / "f.csv"
+    csv_path.write_bytes("\ufeffid;经度;纬度\r\nA;119.805;30.005\r\nB;119.815;30.005\r\n".encode())
+    fac = read_facilities(csv_path)
+    assert len(fac) == 2 and fac["coord_problem"].isna().all()

@@ -458,8 +458,11 @@ def _decode_dbf(geo: gpd.GeoDataFrame, source, encoding: str | None, cpg: str | 
             int(non_ascii.sum() - tried["gbk"][0].sum()),
         )
     rows = np.flatnonzero(bad)
-    shown = ", ".join(f"{i + 1} ('{where[i]}')" for i in rows[:5]) + (
-        " ..." if len(rows) > 5 else ""
+    fields = sorted({where[int(i)] for i in rows})
+    shown = (
+        ", ".join(str(i + 1) for i in rows[:5])
+        + (" ..." if len(rows) > 5 else "")
+        + (f"; field {', '.join(repr(f) for f in fields[:3])}" if fields else "")
     )
     if 2 * len(rows) > int(non_ascii.sum()):
         others = [
