@@ -645,3 +645,21 @@ def test_awkward_but_valid_input_keeps_every_row(tmp_path):
     csv_path.write_bytes("\ufeffid;经度;纬度\r\nA;119.805;30.005\r\nB;119.815;30.005\r\n".encode())
     fac = read_facilities(csv_path)
     assert len(fac) == 2 and fac["coord_problem"].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("argv", "fix"),
+    [
+        (
+            ["conflicts", "--units", "{u}", "-r", RULES, "--facilities", "{two}"],
+            "--facilities-layer",
+        ),
+        (["soil", "--samples", "{two}", "--parcels", "{u}"], "ogr2ogr"),
+    ],
+    ids=["conflicts", "soil"],
+)
+def test_kind5_two_layers_fix_names_the_commands_own_option(files, tmp_path, argv, fix):
+    fill = {"u": str(files["dir"] / "units.gpkg"), "two": str(files["points"]["two_layers"])}
+    res = _run([a.format(**fill) for a in argv] + ["--out", str(tmp_path / "o")])
+    line = _stderr_line(res)
+    assert "a_2020, a_2024" in line and fix in line, line

@@ -624,7 +624,12 @@ def read_facilities(
         geo = _points(frame, xcol, ycol, the_crs, coords, path)
     else:
         geo = read_vector(
-            source, layer=layer, encoding=encoding, assume_crs=crs, check_coords=False
+            source,
+            layer=layer,
+            encoding=encoding,
+            assume_crs=crs,
+            check_coords=False,
+            layer_option="--facilities-layer",
         )
         geo = _map_fields(geo.reset_index(drop=True), fields, source)
         geo = _flag_geometries(geo, coords, source)

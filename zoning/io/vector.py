@@ -115,8 +115,8 @@ def _check_file(path: Path) -> None:
                 )
 
 
-def _one_layer(gdal_path: str, source: Source) -> None:
-    """Refuse a multi-layer source read without --layer, listing its layers."""
+def _one_layer(gdal_path: str, source: Source, option: str | None) -> None:
+    """Refuse a multi-layer source read without a layer name, listing its layers."""
     try:
         layers = pyogrio.list_layers(gdal_path)
     except Exception:  # noqa: BLE001 - unreadable: the read itself says why
@@ -126,8 +126,11 @@ def _one_layer(gdal_path: str, source: Source) -> None:
         raise DataSourceError(
             f"holds {len(spatial)} layers ({', '.join(spatial)}); which one is meant is not clear",
             source=source,
-            field="--layer",
-            fix=f"name one with --layer, e.g. --layer {spatial[-1]}",
+            field=option,
+            fix=f"name one with {option}, e.g. {option} {spatial[-1]}"
+            if option
+            else "write the layer meant to a file of its own (e.g. ogr2ogr -f GPKG "
+            f"out.gpkg {Path(str(source)).name} {spatial[-1]})",
         )
 
 
@@ -144,6 +147,7 @@ def read_vector(
     geometry: str | None = None,
     check_coords: bool = True,
     what: str = "the layer",
+    layer_option: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a vector layer and check that it is usable.
 
@@ -178,6 +182,9 @@ def read_vector(
         likely cause (:func:`zoning.io.coords.check_coordinates`).
     what : str, optional (default: "the layer")
         What the layer is, for messages ("the parcels", "the units").
+    layer_option : str, optional (default: None)
+        The command-line option that names ``layer`` (``--layer``), for the message
+        refusing a multi-layer source read without one (its layers are listed).
 
     Returns
     -------
@@ -224,7 +231,7 @@ def read_vector(
         gdal_path = str(source)
     if geo is None:
         if layer is None:
-            _one_layer(gdal_path, source)
+            _one_layer(gdal_path, source, layer_option)
         geo = _read_ogr(gdal_path, source, layer, encoding)
     if geo.crs is None and (require_crs or assume_crs is not None):
         if assume_crs is None:
@@ -576,6 +583,7 @@ def read_units(
         geometry="polygon" if require_crs else None,
         check_coords=require_crs,
         what="control units",
+        layer_option="--layer",
     )
     if len(geo) == 0 and allow_empty:  # no fields to find in an empty layer: validate says so
         for c, required in UNIT_COLUMNS.items():
