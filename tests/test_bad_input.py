@@ -8,6 +8,8 @@ the reason code.  The files are small and synthetic, written once per module.
 
 from __future__ import annotations
 
+import shutil
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -663,3 +665,37 @@ def test_kind5_two_layers_fix_names_the_commands_own_option(files, tmp_path, arg
     res = _run([a.format(**fill) for a in argv] + ["--out", str(tmp_path / "o")])
     line = _stderr_line(res)
     assert "a_2020, a_2024" in line and fix in line, line
+
+
+def test_screen_refuses_duplicate_project_ids_and_bad_vertex_lists(files, tmp_path):
+    pts = gpd.read_file(files["dir"] / "points_good.geojson").rename(
+        columns={"facility_id": "project_id"}
+    )
+    pts["project_id"] = ["P1", "P2", "P1", "P3", "P4", "P5"]
+    pts.to_file(tmp_path / "dup.geojson")
+    (tmp_path / "v.txt").write_text("119.80 30.00\n119.81 30.00\n119.81 30.01\n")
+    (tmp_path / "b.txt").write_bytes(b"\xff\xfe\xff 30.0\n")
+    base = ["screen", "--units", str(files["dir"] / "units.gpkg"), "-r", RULES]
+    for extra, expect in (
+        ([str(tmp_path / "dup.geojson")], ["dup.geojson", "'P1' in rows 1, 3"]),
+        (["--vertices", str(tmp_path / "v.txt"), "--crs", "EPSG:4549"],
+         ["v.txt", "degrees declared as metres"]),
+        (["--vertices", str(tmp_path / "b.txt")], ["b.txt", "--encoding"]),
+    ):  # fmt: skip
+        out = _prepare_out(tmp_path, "dir")
+        res = _run([*base, *extra, "--out", str(out)])
+        line = _stderr_line(res)
+        assert res.exit_code == 2 and all(e in line for e in expect), line
+        assert _untouched(out, "dir")
+        shutil.rmtree(out)
+
+
+def test_semicolon_facilities_give_the_same_conflicts_as_commas(files, tmp_path):
+    outs = {}
+    for name in ("fac_good.csv", "fac_semicolon.csv"):
+        out = tmp_path / name
+        res = _run(["conflicts", "--units", str(files["dir"] / "units.gpkg"), "-r", RULES,
+                    "--facilities", str(files["dir"] / name), "--out", str(out)])  # fmt: skip
+        assert res.exit_code == 0, res.output
+        outs[name] = (out / "conflicts.csv").read_text()
+    assert outs["fac_good.csv"] == outs["fac_semicolon.csv"]
