@@ -699,3 +699,23 @@ def test_semicolon_facilities_give_the_same_conflicts_as_commas(files, tmp_path)
         assert res.exit_code == 0, res.output
         outs[name] = (out / "conflicts.csv").read_text()
     assert outs["fac_good.csv"] == outs["fac_semicolon.csv"]
+
+
+def test_a_cut_dbf_is_called_damaged_not_a_layer_name(tmp_path):
+    _units().to_file(tmp_path / "u.shp", encoding="utf-8")
+    dbf = tmp_path / "u.dbf"
+    dbf.write_bytes(dbf.read_bytes()[: dbf.stat().st_size // 2])
+    res = _run(["export", str(tmp_path / "u.shp"), "--out", str(tmp_path / "u.geojson")])
+    line = _stderr_line(res)
+    assert "u.shp" in line and "cut short" in line and "--layer" not in line, line
+    res = _run(
+        [
+            "export",
+            str(demo_path("units.gpkg")),
+            "--layer",
+            "nope",
+            "--out",
+            str(tmp_path / "x.geojson"),
+        ]
+    )
+    assert "has no layer 'nope'; its layers are units" in _stderr_line(res)

@@ -367,8 +367,17 @@ def _read_ogr(gdal_path: str, source: Source, layer: str | None, encoding: str |
                 gdal_path, encoding="ISO-8859-1" if is_shp else encoding, **kw
             )
         except pyogrio.errors.DataLayerError as exc:
+            names = _layer_names(gdal_path) if layer is not None else None
+            if names is not None and layer not in names:
+                raise DataSourceError(
+                    f"has no layer '{layer}'; its layers are {', '.join(names) or 'none'}",
+                    source=source,
+                    fix="name one of those layers",
+                ) from exc
             raise DataSourceError(
-                f"layer not found ({exc})", source=source, fix="name an existing layer with --layer"
+                f"cannot read the layer ({_first_line(exc)})",
+                source=source,
+                fix="the file looks damaged or cut short: copy or export it again",
             ) from exc
         except (pyogrio.errors.DataSourceError, OSError) as exc:
             raise DataSourceError(
@@ -400,6 +409,13 @@ def _read_ogr(gdal_path: str, source: Source, layer: str | None, encoding: str |
     if is_shp:
         geo = _decode_dbf(geo, source, encoding, _cpg(gdal_path))
     return geo
+
+
+def _layer_names(gdal_path: str) -> list[str] | None:
+    try:
+        return [str(name) for name, _ in pyogrio.list_layers(gdal_path)]
+    except Exception:  # noqa: BLE001 - unreadable: the caller says why
+        return None
 
 
 def _first_line(exc) -> str:
