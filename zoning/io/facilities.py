@@ -456,6 +456,16 @@ def _flag_geometries(geo: gpd.GeoDataFrame, coords: str, source) -> gpd.GeoDataF
             if problem[idx[j]] is None:
                 problem[idx[j]] = f"coordinates impossible for the CRS: {check.problems[j]}"
     bad = problem != None  # noqa: E711 - object array comparison
+    if len(g) and bad.all():  # not one facility can be placed: no answer to give
+        reasons = Counter(str(p).split(":")[0] for p in problem)
+        raise SchemaError(
+            f"none of the {len(g)} facilities has a usable geometry ("
+            + ", ".join(f"{r}: {n}" for r, n in reasons.most_common(3))
+            + ")",
+            source=source,
+            field="geometry",
+            fix="check the layer (points with coordinates) and its CRS",
+        )
     g[bad] = None
     if coords != "wgs84":
         if not crs.is_geographic:
