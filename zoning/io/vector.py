@@ -422,6 +422,28 @@ def _first_line(exc) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+def _column_decodes(values: np.ndarray, codec: str, split: bool = False):
+    """Whether every text of a column (latin-1 strings of the .dbf bytes) decodes in
+    ``codec``, tried on the column joined by NUL (no NUL in .dbf text); with ``split``
+    the decoded column (a list) or None."""
+    is_text = np.array([isinstance(v, str) for v in values], dtype=bool)
+    texts = values[is_text]
+    if any("\x00" in v for v in texts):
+        return None if split else False
+    try:
+        decoded = "\x00".join(texts).encode("latin-1").decode(codec)
+    except UnicodeDecodeError:
+        return None if split else False
+    if not split:
+        return True
+    parts = decoded.split("\x00")
+    if len(parts) != len(texts):
+        return None
+    out = values.copy()
+    out[is_text] = np.array(parts, dtype=object) if parts else out[is_text]
+    return list(out)
+
+
 def _decode_dbf(geo: gpd.GeoDataFrame, source, encoding: str | None, cpg: str | None):
     """The .dbf text (read as latin-1 bytes) decoded in the encoding the evidence shows.
 
@@ -444,6 +466,8 @@ def _decode_dbf(geo: gpd.GeoDataFrame, source, encoding: str | None, cpg: str | 
         bad = np.zeros(len(geo), dtype=bool)
         first_field: dict[int, str] = {}
         for c, values in raw.items():
+            if _column_decodes(values, codec):
+                continue  # the whole column at once: the usual case, fast
             for i, v in enumerate(values):
                 if isinstance(v, str) and not v.isascii():
                     try:
@@ -467,18 +491,22 @@ def _decode_dbf(geo: gpd.GeoDataFrame, source, encoding: str | None, cpg: str | 
         bad, where = fails(chosen)
         how = "--encoding" if encoding else ".cpg"
     else:
-        tried = {c: fails(c) for c in ("utf-8", "gbk")}
+        tried = {"utf-8": fails("utf-8")}
+        if tried["utf-8"][0].any():  # UTF-8 clean everywhere wins (or ties) outright
+            tried["gbk"] = fails("gbk")
+        else:
+            tried["gbk"] = (non_ascii, {})  # not counted: cannot beat UTF-8
         chosen = min(tried, key=lambda c: int(tried[c][0].sum()))  # utf-8 first on a tie
         bad, where = tried[chosen]
         how = "the evidence"
+        n_text = int(non_ascii.sum())
         log.info(
-            "%s: .dbf text read as %s (%d of %d records with non-ASCII text decode as UTF-8, "
-            "%d as GBK)",
+            "%s: .dbf text read as %s (of %d records with non-ASCII text, %d decode as UTF-8%s)",
             source,
             chosen,
-            int(non_ascii.sum() - tried["utf-8"][0].sum()),
-            int(non_ascii.sum()),
-            int(non_ascii.sum() - tried["gbk"][0].sum()),
+            n_text,
+            n_text - int(tried["utf-8"][0].sum()),
+            f", {n_text - int(tried['gbk'][0].sum())} as GBK" if tried["utf-8"][0].any() else "",
         )
     rows = np.flatnonzero(bad)
     fields = sorted({where[int(i)] for i in rows})
@@ -515,6 +543,10 @@ def _decode_dbf(geo: gpd.GeoDataFrame, source, encoding: str | None, cpg: str | 
         )
     geo = geo.copy()
     for c, values in raw.items():
+        whole = _column_decodes(values, chosen, split=True)
+        if whole is not None:
+            geo[c] = whole
+            continue
         geo[c] = [
             v.encode("latin-1").decode(chosen, errors="replace")
             if isinstance(v, str) and not v.isascii()
