@@ -223,6 +223,7 @@ def test_non_numeric_fact_is_a_schema_error():
 
 def test_invalid_polygon_in_a_file(tmp_path):
     bow = shapely.from_wkt("POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))")
+    bow = shapely.affinity.translate(bow, 480000, 3320000)  # in EPSG:4549's area of use
     gpd.GeoDataFrame({"project_id": ["X"]}, geometry=[bow], crs="EPSG:4549").to_file(
         tmp_path / "bow.geojson"
     )

@@ -740,7 +740,8 @@ def removal_factors(
             "no ecological zone: the IPCC Tier 1 factors depend on it and there is no "
             "zone map to derive it from",
             field="--ecozone",
-            fix=f"pass --ecozone (one of {list(ECOZONES)}) or --ecozone-layer",
+            fix="pass --ecozone NAME (e.g. subtropical_humid; `zoning afforest --help` lists "
+            f"the {len(ECOZONES)} zones) or --ecozone-layer",
         )
     if ecozone not in ECOZONES:
         raise InputError(

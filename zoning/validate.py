@@ -8,6 +8,7 @@ EPSG:6933) and the place of the problem as geometry.  Nothing stops at the first
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -19,6 +20,7 @@ from pyproj import CRS
 from shapely.validation import explain_validity
 
 from zoning.geo import EQUAL_AREA
+from zoning.io.coords import check_coordinates
 from zoning.model import UNIT_CLASSES, normalise_class, normalise_element, parse_code
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ class Reason(str, Enum):
     CLASS_CODE_MISMATCH = "class_code_mismatch"
     OVERLAP = "overlap"
     GAP = "gap"
+    IMPOSSIBLE_COORDINATES = "impossible_coordinates"
 
     def describe(self, lang: str = "en") -> str:
         return _DESCRIPTIONS[self][0 if lang == "zh" else 1]
@@ -63,6 +66,10 @@ _DESCRIPTIONS = {
     ),
     Reason.OVERLAP: ("单元重叠", "two units overlap"),
     Reason.GAP: ("单元间空隙", "a gap inside the region is covered by no unit"),
+    Reason.IMPOSSIBLE_COORDINATES: (
+        "坐标不可能（超出坐标系范围）",
+        "the coordinates are impossible for the layer's CRS",
+    ),
 }
 
 PROBLEM_COLUMNS = ["reason", "unit_code", "row", "other_code", "detail", "area_m2", "geometry"]
@@ -174,9 +181,18 @@ def validate_units(
     source : str, optional (default: None)
         Name of the input, for the report.
     """
+    with warnings.catch_warnings():
+        # NaN/infinite coordinates are reported as impossible_coordinates; shapely's
+        # "invalid value encountered" on them says nothing more
+        warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+        return _validate(units, outline, tolerance_m2, source)
+
+
+def _validate(units, outline, tolerance_m2, source) -> ValidationReport:
     problems: list[dict] = []
     source = source or units.attrs.get("source")
     topology = True
+    declared = units.crs
     if units.crs is None:
         lonlat = len(units) == 0 or _looks_lonlat(units.total_bounds)
         problems.append(
@@ -200,7 +216,24 @@ def validate_units(
     frame = units.reset_index(drop=True)
     codes = frame["code"].astype("string")
     geoms = frame.geometry.values
+    # a layer without CRS whose coordinates are not lon/lat: only NaN/inf can be judged
+    coord_check = check_coordinates(geoms, frame.crs if declared is not None or topology else None)
+    impossible = coord_check.bad
     wgs = frame.to_crs("EPSG:4326").geometry.values if not frame.crs.equals("EPSG:4326") else geoms
+    if impossible.any():
+        wgs = np.asarray(wgs, dtype=object).copy()
+        wgs[impossible] = None  # never a place at latitude 300 in the problem places
+    for i in np.flatnonzero(impossible):
+        problems.append(
+            _problem(
+                Reason.IMPOSSIBLE_COORDINATES,
+                codes[i],
+                int(i),
+                f"{coord_check.problems[i]}"
+                + (f"; likely {coord_check.cause}" if coord_check.cause else "")
+                + (f". Fix: {coord_check.fix}" if coord_check.fix else ""),
+            )
+        )
 
     # --- geometry, row by row (vectorised) --------------------------------------------
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
@@ -218,7 +251,8 @@ def validate_units(
                 geom=wgs[i],
             )
         )
-    invalid = ~missing & ~not_poly & ~shapely.is_valid(geoms)
+    invalid = ~missing & ~not_poly & ~impossible
+    invalid[invalid] = ~shapely.is_valid(geoms[invalid])  # GEOS raises on NaN vertices
     for i in np.flatnonzero(invalid):
         reason = explain_validity(geoms[i])
         where = None
@@ -295,7 +329,7 @@ def validate_units(
     # Found in the layer's own CRS, where neighbours' shared edges are what the file
     # holds (reprojecting first bends edges between vertices differently and invents
     # slivers); each overlap or gap found is then measured in an equal-area CRS.
-    usable = ~missing & ~not_poly
+    usable = ~missing & ~not_poly & ~impossible
     if topology:
         native = np.asarray(geoms, dtype=object)
         bad = usable & ~shapely.is_valid(native)

@@ -597,10 +597,22 @@ def command(
     if landcover:
         lc, lc_legend, lc_how = read_landcover(landcover, legend=landcover_legend)
 
-    def vec(path, layer=None, crs=layers_crs, encoding=layers_encoding, coords=layers_coords):
-        return read_vector(path, layer=layer, assume_crs=crs, encoding=encoding, coords=coords)
+    def vec(
+        path, layer=None, crs=layers_crs, encoding=layers_encoding, coords=layers_coords, **kind
+    ):
+        return read_vector(
+            path, layer=layer, assume_crs=crs, encoding=encoding, coords=coords, **kind
+        )
 
-    par = vec(parcels, parcels_layer, parcels_crs, parcels_encoding, parcels_coords)
+    par = vec(
+        parcels,
+        parcels_layer,
+        parcels_crs,
+        parcels_encoding,
+        parcels_coords,
+        geometry="polygon",
+        what="farmland parcels",
+    )
     excl = {name: vec(path) for name, path in _pairs(exclude, "--exclude")}
     if exclude_unit_class:
         if units is None:

@@ -420,6 +420,7 @@ def command(
         coords=coords,
         encoding=facilities_encoding,
         fields=parse_pairs(facility_fields, "--facilities-field") or None,
+        region=unit_frame,
     )
     fac = _with_constant_facts(fac, parse_pairs(facility_facts, "--facility-fact"))
     lay, grd, _ = bind_rule_inputs(

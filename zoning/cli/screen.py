@@ -151,6 +151,7 @@ def command(
     override the facts of every project.
     """
     from zoning.datasets import demo_path
+    from zoning.io.coords import refuse_outside_region
     from zoning.io.projects import file_sha256, parse_wkt, read_projects
     from zoning.io.rulefile import read_rules
 
@@ -200,6 +201,7 @@ def command(
     unit_frame = load_units(
         units, layer=layer, fields=fields, encoding=encoding, assume_crs=assume_crs
     )
+    refuse_outside_region(projects, unit_frame, source=inputs["project"]["path"], what="projects")
     if not str(units_path).startswith(("postgresql:", "postgres:")):
         inputs["units"] = {"path": str(units_path), "sha256": file_sha256(units_path)}
     lay, grd, more = bind_rule_inputs(

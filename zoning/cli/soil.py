@@ -151,6 +151,8 @@ def command(
         assume_crs=parcels_crs,
         encoding=parcels_encoding,
         coords=parcels_coords,
+        geometry="polygon",
+        what="farmland parcels",
     )
     written = run(
         s,

@@ -37,6 +37,12 @@ def to_rfc7946(frame: gpd.GeoDataFrame, /, *, precision: int = 6) -> gpd.GeoData
         raise InputError(
             "the layer has no CRS; cannot convert to WGS 84", fix="set a CRS before exporting"
         )
+    # never a plausible-looking file with latitude 300 in it (RFC 7946 is lon/lat)
+    from zoning.io.coords import check_coordinates, refuse_impossible
+
+    refuse_impossible(
+        check_coordinates(frame.geometry.values, frame.crs), source=frame.attrs.get("source")
+    )
     out = frame.to_crs(WGS84) if not frame.crs.equals(WGS84) else frame.copy()
     geoms = out.geometry.values
     geoms = shapely.transform(geoms, lambda xy: np.round(xy, precision))

@@ -378,7 +378,15 @@ def read_samples(
 
     path = Path(source)
     if path.suffix.lower() not in (".csv", ".txt"):
-        frame = read_vector(source, assume_crs=crs, encoding=encoding, layer=layer, coords=coords)
+        frame = read_vector(
+            source,
+            assume_crs=crs,
+            encoding=encoding,
+            layer=layer,
+            coords=coords,
+            geometry="point",
+            what="soil samples",
+        )
         frame.attrs["source"] = str(source)
         return frame
     geo = read_facilities(

@@ -165,3 +165,318 @@ def convert_geometries(geoms, /, source: CoordSystem, target: CoordSystem = "wgs
         return np.column_stack([lon, lat])
 
     return shapely.transform(np.asarray(geoms, dtype=object), move)
+
+
+# ----------------------------------------------------------------------------------------
+# coordinates that the declared CRS cannot hold
+
+#: Degrees a feature may lie beyond its CRS's area of use before it is called impossible
+#: (a county may straddle a Gauss-Krüger zone's edge; a mis-declared layer is far off).
+AREA_MARGIN_DEG = 2.0
+
+
+class CoordCheck:
+    """Per-row coordinate problems of a layer against its declared CRS.
+
+    Attributes
+    ----------
+    problems : ndarray of object
+        One entry per row: None, or why its coordinates are impossible for the CRS.
+    cause : str
+        The likely cause for the layer (swapped axes, degrees declared as metres, a
+        missing zone prefix …), empty when no row has a problem.
+    fix : str
+        What to do about it.
+    """
+
+    def __init__(self, problems: np.ndarray, cause: str = "", fix: str = "") -> None:
+        self.problems = problems
+        self.cause = cause
+        self.fix = fix
+        self.bad = np.not_equal(problems, None).astype(bool)  # one boolean per row
+        self.not_finite = np.zeros(len(problems), dtype=bool)
+
+    def any(self) -> bool:
+        return bool(self.bad.any())
+
+    def message(self, what: str = "feature(s)") -> str:
+        bad = np.flatnonzero(self.bad)
+        rows = ", ".join(str(int(i) + 1) for i in bad[:5]) + (" ..." if len(bad) > 5 else "")
+        return (
+            (f"{self.cause}: " if self.cause else "coordinates impossible for the CRS: ")
+            + f"{len(bad)} of {len(self.problems)} {what} (rows {rows}; row "
+            f"{int(bad[0]) + 1}: {self.problems[bad[0]]})"
+        )
+
+
+def _aou(crs) -> tuple[float, float, float, float] | None:
+    area = crs.area_of_use
+    if area is None:
+        return None
+    w, s, e, n = area.bounds
+    return (-180.0, s, 180.0, n) if w > e else (w, s, e, n)  # across the antimeridian
+
+
+def _crs_label(crs) -> str:
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.name
+
+
+def _gk_prefix_twin(epsg: int | None) -> tuple[str, int] | None:
+    """CGCS2000 Gauss-Krüger: ('prefix'|'plain', EPSG of the twin) for zone CRSs."""
+    if epsg is None:
+        return None
+    if 4491 <= epsg <= 4501:  # 6-degree zones 13-23 with the zone prefix
+        return "prefix", epsg + 11
+    if 4502 <= epsg <= 4512:
+        return "plain", epsg - 11
+    if 4513 <= epsg <= 4533:  # 3-degree zones 25-45 with the zone prefix
+        return "prefix", epsg + 21
+    if 4534 <= epsg <= 4554:
+        return "plain", epsg - 21
+    return None
+
+
+def _zone_epsg(prefix: int) -> int | None:
+    """The CGCS2000 Gauss-Krüger CRS whose eastings carry ``prefix`` (zone number)."""
+    if 25 <= prefix <= 45:
+        return 4513 + prefix - 25
+    if 13 <= prefix <= 23:
+        return 4491 + prefix - 13
+    return None
+
+
+def check_coordinates(geoms, crs, /) -> CoordCheck:
+    """Which rows have coordinates impossible for ``crs``, and the likely cause.
+
+    A row is impossible when its coordinates are not finite, when longitude/latitude are
+    out of range, or when it lies more than :data:`AREA_MARGIN_DEG` beyond the CRS's
+    area of use (pyproj ``CRS.area_of_use``); in a projected CRS a row whose coordinates
+    all fit longitude/latitude and lie outside the area of use is degrees declared as
+    metres.  Rows without geometry are not judged here.
+    """
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    n = len(geoms)
+    problems = np.full(n, None, dtype=object)
+    if n == 0:
+        return CoordCheck(problems)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    b = np.full((n, 4), np.nan)
+    if present.any():
+        with np.errstate(invalid="ignore"):
+            b[present] = shapely.bounds(geoms[present])
+    finite = present & np.isfinite(b).all(axis=1)
+    if finite.any():  # a NaN vertex inside a ring does not show in the bounds
+        idx = np.flatnonzero(finite)
+        xy, which = shapely.get_coordinates(geoms[idx], return_index=True)
+        nan_rows = np.unique(which[~np.isfinite(xy).all(axis=1)])
+        finite[idx[nan_rows]] = False
+    return _check_bounds(b, present, finite, crs)
+
+
+def check_xy(x, y, crs, /) -> CoordCheck:
+    """:func:`check_coordinates` for points given as x/y arrays (no geometries built)."""
+    x = np.asarray(x, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    b = np.empty((len(x), 4))
+    b[:, 0] = b[:, 2] = x
+    b[:, 1] = b[:, 3] = y
+    return _check_bounds(b, np.ones(len(x), dtype=bool), np.isfinite(x) & np.isfinite(y), crs)
+
+
+def _check_bounds(b: np.ndarray, present: np.ndarray, finite: np.ndarray, crs) -> CoordCheck:
+    from pyproj import CRS, Transformer
+
+    n = len(b)
+    problems = np.full(n, None, dtype=object)
+    problems[present & ~finite] = "coordinates are not finite (NaN or infinity)"
+    not_finite = present & ~finite
+    if crs is None:
+        return _with_cause(CoordCheck(problems), b, None, not_finite)
+    crs = CRS.from_user_input(crs)
+    label = _crs_label(crs)
+    aou = _aou(crs)
+    if crs.is_geographic:
+        rng = finite & ((b[:, 0] < -180) | (b[:, 2] > 180) | (b[:, 1] < -90) | (b[:, 3] > 90))
+        for i in np.flatnonzero(rng):
+            problems[i] = f"lon/lat ({b[i, 0]:.6g}, {b[i, 1]:.6g}) out of range"
+        ok = finite & ~rng
+        lon0, lat0, lon1, lat1 = b[:, 0], b[:, 1], b[:, 2], b[:, 3]
+        degrees = np.zeros(n, dtype=bool)
+    else:
+        ok = finite.copy()
+        tr = Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+        with np.errstate(all="ignore"):
+            lon0, lat0 = tr.transform(b[:, 0], b[:, 1], errcheck=False)
+            lon1, lat1 = tr.transform(b[:, 2], b[:, 3], errcheck=False)
+        lost = finite & ~(
+            np.isfinite(lon0) & np.isfinite(lon1) & np.isfinite(lat0) & np.isfinite(lat1)
+        )
+        for i in np.flatnonzero(lost):
+            problems[i] = f"({b[i, 0]:.6g}, {b[i, 1]:.6g}) is no place in {label}"
+        ok &= ~lost
+        degrees = (
+            (np.abs(b[:, 0]) <= 180)
+            & (np.abs(b[:, 2]) <= 180)
+            & (np.abs(b[:, 1]) <= 90)
+            & (np.abs(b[:, 3]) <= 90)
+        )
+    if aou is not None and ok.any():
+        w, s, e, nn = aou
+        with np.errstate(invalid="ignore"):
+            lon_lo, lon_hi = np.minimum(lon0, lon1), np.maximum(lon0, lon1)
+            lat_lo, lat_hi = np.minimum(lat0, lat1), np.maximum(lat0, lat1)
+            mid_lon, mid_lat = (lon0 + lon1) / 2, (lat0 + lat1) / 2
+            area = f"outside {label}'s area {w:g}..{e:g}E {s:g}..{nn:g}N"
+            for margin, which in ((AREA_MARGIN_DEG, ok), (0.0, ok & degrees)):
+                out = which & (
+                    (lon_hi < w - margin)
+                    | (lon_lo > e + margin)
+                    | (lat_hi < s - margin)
+                    | (lat_lo > nn + margin)
+                )
+                for i in np.flatnonzero(out):
+                    problems[i] = (
+                        f"({b[i, 0]:.6g}, {b[i, 1]:.6g}) is {mid_lon[i]:.4g}E "
+                        f"{mid_lat[i]:.2g}N, {area}"
+                    )
+                ok &= ~out
+    return _with_cause(CoordCheck(problems), b, crs, not_finite)
+
+
+def _with_cause(check: CoordCheck, b: np.ndarray, crs, not_finite: np.ndarray) -> CoordCheck:
+    check.not_finite = not_finite
+    bad = check.bad & ~not_finite
+    if not check.any():
+        return check
+    if not bad.any():
+        check.cause = "NaN or infinite coordinates"
+        check.fix = "correct or delete those features in the source"
+        return check
+    x = b[bad][:, [0, 2]]
+    y = b[bad][:, [1, 3]]
+    fits_deg = bool(((np.abs(x) <= 180) & (np.abs(y) <= 90)).all())
+    fits_swapped = bool(((np.abs(y) <= 180) & (np.abs(x) <= 90)).all())
+    if crs is None:
+        return check
+    if crs.is_geographic:
+        if fits_swapped and not fits_deg:
+            check.cause = "longitude and latitude look swapped"
+            check.fix = (
+                "write longitude first and latitude second (x = longitude); in QGIS "
+                "use 'Swap X and Y coordinates'"
+            )
+        elif (np.abs(x) > 1000).all() or (np.abs(y) > 1000).all():
+            prefix = int(np.floor(np.nanmin(x) / 1e6))
+            zone = _zone_epsg(prefix) if (x >= 1e7).all() and (x == x).all() else None
+            example = (
+                f"EPSG:{zone} (eastings prefixed with zone {prefix})"
+                if zone and int(np.floor(np.nanmax(x) / 1e6)) == prefix
+                else "the CGCS2000 Gauss-Krüger zone they were surveyed in (EPSG:4491-4554)"
+            )
+            check.cause = f"projected metres declared as degrees ({_crs_label(crs)})"
+            check.fix = f"declare the projected CRS the coordinates are in, e.g. {example}"
+        elif not fits_deg:
+            check.cause = "no place on Earth (longitude beyond ±180 or latitude beyond ±90)"
+            check.fix = "correct or delete those features in the source"
+        else:
+            check.cause = f"outside the area {_crs_label(crs)} is used for"
+            check.fix = "check the declared CRS, or delete the stray features"
+        return check
+    twin = _gk_prefix_twin(crs.to_epsg())
+    if fits_deg:
+        check.cause = f"degrees declared as metres ({_crs_label(crs)} is projected)"
+        check.fix = "declare a geographic CRS, e.g. EPSG:4490 (CGCS2000) or EPSG:4326 (WGS 84)"
+    elif twin and twin[0] == "prefix" and (np.abs(x) < 1e6).all():
+        check.cause = f"the eastings lack the zone prefix {_crs_label(crs)} expects"
+        check.fix = f"declare EPSG:{twin[1]} (the same zone without the prefix)"
+    elif twin and twin[0] == "prefix" and (x >= 1e7).all():
+        prefix = int(np.floor(np.nanmin(x) / 1e6))
+        zone = _zone_epsg(prefix)
+        check.cause = f"the eastings carry zone prefix {prefix}, not {_crs_label(crs)}'s"
+        check.fix = (
+            f"declare EPSG:{zone} (zone {prefix})"
+            if zone
+            else "declare the Gauss-Krüger CRS with that zone prefix"
+        )
+    elif twin and twin[0] == "plain" and (x >= 1e7).all():
+        prefix = int(np.floor(np.nanmin(x) / 1e6))
+        zone = _zone_epsg(prefix)
+        check.cause = f"the eastings carry zone prefix {prefix}; {_crs_label(crs)} has none"
+        check.fix = (
+            f"declare EPSG:{zone} (zone {prefix} with the prefix)"
+            if zone
+            else "declare the Gauss-Krüger CRS with that zone prefix"
+        )
+    elif ((np.abs(x) >= 1e6) & (np.abs(x) < 1e7)).all() and (np.abs(y) < 1e6).all():
+        check.cause = "x and y look swapped (x holds northings)"
+        check.fix = "swap x and y (x = easting, y = northing)"
+    else:
+        check.cause = f"outside the area {_crs_label(crs)} is used for"
+        check.fix = "check the declared CRS (the .prj or --crs), or delete the stray features"
+    return check
+
+
+def refuse_impossible(check: CoordCheck, /, *, source, what: str = "feature(s)") -> None:
+    """Raise :class:`~zoning.errors.CRSError` when any row of ``check`` is impossible."""
+    from zoning.errors import CRSError
+
+    if not check.any():
+        return
+    first = int(np.flatnonzero(check.bad)[0]) + 1
+    raise CRSError(
+        check.message(what),
+        source=source,
+        row=None if first is None else None,
+        fix=check.fix or None,
+    )
+
+
+#: How far (km) beyond the units' extent a facility or project may lie before a layer
+#: with none nearer is refused (every answer would be "outside every unit").
+REGION_MARGIN_KM = 50.0
+
+
+def refuse_outside_region(
+    frame, region, /, *, source, what: str = "features", margin_km: float = REGION_MARGIN_KM
+) -> None:
+    """Refuse ``frame`` when none of its features lies within ``margin_km`` of the extent
+    of ``region`` (the units): a mis-declared CRS puts them thousands of km away, and
+    every answer would be "outside every unit".  Features without geometry are ignored.
+    """
+    import shapely
+
+    from zoning.errors import CRSError
+
+    if region is None or len(region) == 0 or frame.crs is None or region.crs is None:
+        return
+    g = np.asarray(frame.to_crs("EPSG:4326").geometry.values, dtype=object)
+    g = g[~(shapely.is_missing(g) | shapely.is_empty(g))]
+    if len(g) == 0:
+        return
+    with np.errstate(invalid="ignore"):
+        rb = region.to_crs("EPSG:4326").total_bounds
+        b = shapely.bounds(g)
+    if not (np.isfinite(rb).all() and np.isfinite(b).all()):
+        return
+    dlat = margin_km / 111.0
+    dlon = dlat / max(np.cos(np.radians(min(abs(rb[1]), abs(rb[3]), 80.0))), 0.1)
+    near = (
+        (b[:, 2] >= rb[0] - dlon)
+        & (b[:, 0] <= rb[2] + dlon)
+        & (b[:, 3] >= rb[1] - dlat)
+        & (b[:, 1] <= rb[3] + dlat)
+    )
+    if near.any():
+        return
+    fb = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
+    raise CRSError(
+        f"none of the {len(g)} {what} lies within {margin_km:g} km of the units "
+        f"(units {rb[0]:.4g}..{rb[2]:.4g}E {rb[1]:.4g}..{rb[3]:.4g}N; {what} "
+        f"{fb[0]:.4g}..{fb[2]:.4g}E {fb[1]:.4g}..{fb[3]:.4g}N)",
+        source=source,
+        fix=f"check the CRS of the {what} (--crs) and of the units, and that both cover "
+        "the same region",
+    )

@@ -17,7 +17,9 @@ latitude columns that are swapped for most rows.  Rows are numbered from 1 in me
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 import logging
 import re
 from collections import Counter
@@ -33,7 +35,13 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from zoning.errors import CRSError, DataSourceError, SchemaError
-from zoning.io.coords import CoordSystem, convert
+from zoning.io.coords import (
+    CoordSystem,
+    check_coordinates,
+    check_xy,
+    convert,
+    refuse_outside_region,
+)
 from zoning.io.vector import read_vector
 from zoning.model import FACILITY_COLUMNS
 from zoning.rules.engine import split_tags  # one definition of how tags are split
@@ -68,6 +76,14 @@ def _find(columns, names, given, what, source) -> str:
     for n in names:
         if n in lower:
             return lower[n]
+    if len(cols) == 1:
+        raise SchemaError(
+            f"the file has a single column '{cols[0]}': its fields are not separated by "
+            "commas, semicolons, tabs or '|'",
+            source=source,
+            field=what,
+            fix="save it as CSV with commas between the fields",
+        )
     raise SchemaError(
         f"no {what} column found (looked for {', '.join(names)}); the file has {cols}",
         source=source,
@@ -140,14 +156,54 @@ def _not_chinese(path: Path) -> bool:
     return 2 * odd > sum(chars.values())
 
 
+#: Delimiters a CSV may use; the first is the default.
+DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+
+
+def _delimiter(path: Path, enc: str) -> str:
+    """The delimiter of a CSV, from its first lines.
+
+    A comma when the header has commas; otherwise ``;``, tab or ``|`` when exactly one of
+    them splits the header and every one of the first lines into the same number (>1)
+    of fields (Excel in many locales writes ``;``).  Else a comma (the file has one
+    column, which the coordinate columns then say).
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    lines = [ln for ln in head.decode(enc, errors="ignore").splitlines() if ln.strip()]
+    lines = lines[:21] if len(head) < 65536 else lines[:-1][:21]  # the last may be cut
+    if not lines or "," in lines[0]:
+        return ","
+
+    def widths(sep: str) -> set[int]:
+        return {len(r) for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=sep)}
+
+    fits = [d for d in DELIMITERS[1:] if d in lines[0] and widths(d) == {len(lines[0].split(d))}]
+    return fits[0] if len(fits) == 1 else ","
+
+
 def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
+    if path.is_dir():
+        raise DataSourceError(
+            "is a folder, not a file", source=path, fix="name the CSV file inside it"
+        )
     tried = [encoding] if encoding else ["utf-8-sig", "gbk"]
     for enc in tried:
         if enc == "gbk" and not encoding and _not_chinese(path):
             # GBK would turn European accents into Chinese characters: ask
             raise _encoding_problem(path, tried[:1], european=True)
         try:
-            return pd.read_csv(path, encoding=enc, dtype=str, keep_default_na=False, na_values=[""])
+            sep = _delimiter(path, enc)
+            if sep != ",":
+                log.info(
+                    "%s: read as %s-separated (the header has no commas)",
+                    path,
+                    _DELIMITER_NAMES[sep],
+                )
+            return pd.read_csv(
+                path, sep=sep, encoding=enc, dtype=str, keep_default_na=False, na_values=[""]
+            )
         except UnicodeDecodeError:
             continue
         except LookupError as exc:
@@ -365,6 +421,9 @@ def _points(frame, xcol, ycol, crs, coords, source) -> gpd.GeoDataFrame:
         zero = good & (x == 0) & (y == 0)
         problem[zero] = "coordinates are 0, 0"
         good &= ~zero
+    if not good.any():
+        _refuse_unusable(frame, xcol, ycol, x, y, problem, source)
+    good = _area_of_use(good, problem, x, y, crs, source, f"'{xcol}'/'{ycol}' ")
     if coords != "wgs84":
         if not crs.is_geographic:
             raise CRSError(
@@ -385,6 +444,54 @@ def _points(frame, xcol, ycol, crs, coords, source) -> gpd.GeoDataFrame:
     return out
 
 
+def _refuse_unusable(frame, xcol, ycol, x, y, problem, source) -> None:
+    """No row has usable coordinates: the file cannot give any answer."""
+    for col, v in ((xcol, x), (ycol, y)):
+        raw = frame[col]
+        if raw.notna().any() and np.isnan(v[raw.notna().to_numpy()]).all():
+            example = str(raw[raw.notna()].iloc[0])
+            raise SchemaError(
+                f"the coordinate column '{col}' holds no numbers in any row (e.g. '{example}')",
+                source=source,
+                field=str(col),
+                fix="name the column holding the coordinates (--lon-col/--lat-col, "
+                "--x-col/--y-col), or write them as decimal numbers",
+            )
+    reasons = Counter(p for p in problem if p is not None)
+    top = ", ".join(f"{r}: {n}" for r, n in reasons.most_common(3))
+    raise SchemaError(
+        f"no row has usable coordinates ({top})",
+        source=source,
+        field=f"{xcol}/{ycol}",
+        fix="check the coordinate columns and their CRS",
+    )
+
+
+def _area_of_use(good, problem, x, y, crs, source, what: str = "") -> np.ndarray:
+    """Rows outside the CRS's area of use flagged; most rows so: the CRS is wrong."""
+    idx = np.flatnonzero(good)
+    if len(idx) == 0:
+        return good
+    check = check_xy(x[idx], y[idx], crs)
+    bad = check.bad
+    if not bad.any():
+        return good
+    if 2 * int(bad.sum()) > len(idx):
+        first = int(idx[np.flatnonzero(bad)[0]]) + 1
+        raise CRSError(
+            (f"{check.cause}: " if check.cause else "coordinates impossible for the CRS: ")
+            + f"{int(bad.sum())} of {len(idx)} rows' {what}coordinates (first: row {first}, "
+            f"{check.problems[np.flatnonzero(bad)[0]]})",
+            source=source,
+            fix=check.fix or "check the CRS (--crs) and the coordinate columns",
+        )
+    good = good.copy()
+    for j in np.flatnonzero(bad):
+        problem[idx[j]] = f"coordinates impossible for the CRS: {check.problems[j]}"
+        good[idx[j]] = False
+    return good
+
+
 def _flag_geometries(geo: gpd.GeoDataFrame, coords: str, source) -> gpd.GeoDataFrame:
     g = np.asarray(geo.geometry.values).copy()
     problem = np.full(len(g), None, dtype=object)
@@ -401,7 +508,25 @@ def _flag_geometries(geo: gpd.GeoDataFrame, coords: str, source) -> gpd.GeoDataF
         rng = finite & ((b[:, 0] < -180) | (b[:, 2] > 180) | (b[:, 1] < -90) | (b[:, 3] > 90))
         problem[rng] = "longitude or latitude out of range"
         finite &= ~rng
+    if ok.any():
+        idx = np.flatnonzero(ok)
+        check = check_coordinates(g[idx], crs)
+        if 2 * int(check.bad.sum()) > len(idx):  # most rows: the CRS or the axes are wrong
+            raise CRSError(check.message("facilities"), source=source, fix=check.fix)
+        for j in np.flatnonzero(check.bad):
+            if problem[idx[j]] is None:
+                problem[idx[j]] = f"coordinates impossible for the CRS: {check.problems[j]}"
     bad = problem != None  # noqa: E711 - object array comparison
+    if len(g) and bad.all():  # not one facility can be placed: no answer to give
+        reasons = Counter(str(p).split(":")[0] for p in problem)
+        raise SchemaError(
+            f"none of the {len(g)} facilities has a usable geometry ("
+            + ", ".join(f"{r}: {n}" for r, n in reasons.most_common(3))
+            + ")",
+            source=source,
+            field="geometry",
+            fix="check the layer (points with coordinates) and its CRS",
+        )
     g[bad] = None
     if coords != "wgs84":
         if not crs.is_geographic:
@@ -438,6 +563,28 @@ def _restore_truncated(geo: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return geo
 
 
+def _unique_ids(geo: pd.DataFrame, source) -> None:
+    """Refuse facility ids used by more than one row (each would be reported twice)."""
+    if "facility_id" not in geo.columns:
+        return
+    ids = geo["facility_id"].astype("string").str.strip()
+    dup = ids.duplicated(keep=False) & ids.notna() & (ids != "")
+    if not dup.any():
+        return
+    rows = pd.Series(np.arange(1, len(ids) + 1)[dup.to_numpy()], index=ids[dup].to_numpy())
+    groups = rows.groupby(level=0, sort=False).apply(list)
+    shown = "; ".join(f"'{k}' in rows {', '.join(map(str, v))}" for k, v in groups.head(5).items())
+    raise SchemaError(
+        f"{len(groups)} facility id(s) are used by more than one row ({shown}"
+        + (" ..." if len(groups) > 5 else "")
+        + ")",
+        source=source,
+        field="facility_id",
+        fix="give every facility its own id (or map another column with --facility-field "
+        "facility_id=COLUMN)",
+    )
+
+
 def read_facilities(
     source: str | PathLike,
     /,
@@ -451,6 +598,7 @@ def read_facilities(
     coords: CoordSystem = "wgs84",
     encoding: str | None = None,
     fields: Mapping[str, str] | None = None,
+    region: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Read facilities, keeping and flagging rows with unusable coordinates.
 
@@ -478,6 +626,10 @@ def read_facilities(
         exactly, else ignoring case); an unknown canonical name or source column is a
         :class:`SchemaError`.  A canonical column the source already has is kept as
         ``<name>_source``.
+    region : GeoDataFrame, optional (default: None)
+        The units the facilities are checked against: when none of them lies within
+        :data:`zoning.io.coords.REGION_MARGIN_KM` of the units' extent, the file is
+        refused (a wrong CRS; every facility would be ``unzoned``).
 
     Returns
     -------
@@ -500,9 +652,11 @@ def read_facilities(
         layer has no features.
     SchemaError
         Coordinate columns not found, or swapped (more than half of the rows with
-        coordinates fit only the other way round); a bad ``fields`` mapping.
+        coordinates fit only the other way round), a coordinate column without a number
+        in any row, facility ids used twice; a bad ``fields`` mapping.
     CRSError
-        An unknown CRS, x/y columns without one, ``coords`` on projected data.
+        An unknown CRS, x/y columns without one, ``coords`` on projected data; most rows
+        outside the CRS's area of use (the likely cause named), or none near ``region``.
     """
     path = Path(source)
     if path.suffix.lower() in {".csv", ".txt"}:
@@ -542,10 +696,19 @@ def read_facilities(
             ) from exc
         geo = _points(frame, xcol, ycol, the_crs, coords, path)
     else:
-        geo = read_vector(source, layer=layer, encoding=encoding, assume_crs=crs)
+        geo = read_vector(
+            source,
+            layer=layer,
+            encoding=encoding,
+            assume_crs=crs,
+            check_coords=False,
+            layer_option="--facilities-layer",
+        )
         geo = _map_fields(geo.reset_index(drop=True), fields, source)
         geo = _flag_geometries(geo, coords, source)
     geo = _detect_id(_restore_truncated(geo), source)
+    _unique_ids(geo, source)
+    refuse_outside_region(geo, region, source=source, what="facilities")
     if "tags" in geo.columns:
         geo["tags"] = normalise_tags(geo["tags"])
     bad = geo["coord_problem"].notna()

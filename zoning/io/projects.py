@@ -42,6 +42,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from zoning.errors import CRSError, DataSourceError, InputError, SchemaError
+from zoning.io.coords import check_coordinates, refuse_impossible
 from zoning.io.vector import read_vector
 
 log = logging.getLogger(__name__)
@@ -349,8 +350,7 @@ def parse_vertices(
             raise CRSError(
                 "the coordinates are not degrees and no CRS is named",
                 source=source,
-                fix="name the CRS of the x/y, e.g. --crs EPSG:4549 (CGCS2000 3-degree "
-                "Gauss-Krüger CM 120E)",
+                fix=_PROJECTED_FIX,
             )
         crs = LONLAT
     try:
@@ -371,6 +371,7 @@ def parse_vertices(
             )
     else:
         x, y = _survey_xy(x, y, the_crs, notes, source)
+    _refuse_impossible(shapely.points(x, y), the_crs, source, "vertices")
     coords = np.column_stack([x, y])
     kind, decided_by = _vertex_geometry(coords, geometry, source)
     if kind == "point":
@@ -435,6 +436,34 @@ def _vertex_geometry(coords: np.ndarray, geometry: GeometryKind, source) -> tupl
         field="--geometry",
         fix="pass --geometry polygon for a boundary (the ring is closed for you) or "
         "--geometry line for a route; or repeat the first vertex at the end to close it",
+    )
+
+
+#: The fix when projected coordinates come without a CRS (no zone can be guessed).
+_PROJECTED_FIX = (
+    "name the CRS the x/y were surveyed in with --crs; CGCS2000 Gauss-Krüger zones are "
+    "EPSG:4491-4554 (e.g. EPSG:4549 is the 3-degree zone with central meridian 120E, "
+    "eastings without the zone prefix)"
+)
+
+
+def _refuse_impossible(geoms, crs, source, what: str) -> None:
+    """Refuse coordinates impossible for ``crs``, naming the likely cause."""
+    check = check_coordinates(np.atleast_1d(np.asarray(geoms, dtype=object)), crs)
+    if not check.any():
+        return
+    bad = np.flatnonzero(check.bad)
+    many = len(check.problems) > 1
+    raise CRSError(
+        (f"{check.cause}: " if check.cause else "coordinates impossible for the CRS: ")
+        + (
+            f"{len(bad)} of {len(check.problems)} {what} (first: {bad[0] + 1}, "
+            f"{check.problems[bad[0]]})"
+            if many
+            else str(check.problems[0])
+        ),
+        source=source,
+        fix=check.fix or "check the CRS (--crs)",
     )
 
 
@@ -547,11 +576,20 @@ def parse_wkt(
     geom = shapely.force_2d(geom)
     b = shapely.bounds(geom)
     if crs is None:
-        if np.abs(b[[0, 2]]).max() > 180 or np.abs(b[[1, 3]]).max() > 90:
+        xs, ys = np.abs(b[[0, 2]]), np.abs(b[[1, 3]])
+        if (xs <= 90).all() and (ys > 90).any() and (ys <= 180).all():
+            raise CRSError(
+                f"the WKT coordinates look like latitude, longitude (first pair "
+                f"{b[0]:.6g} {b[1]:.6g}: {b[1]:.6g} is no latitude)",
+                source="--wkt",
+                fix="WKT is longitude first: write each pair as 'lon lat', e.g. "
+                f"'{b[1]:.6g} {b[0]:.6g}'",
+            )
+        if xs.max() > 180 or ys.max() > 90:
             raise CRSError(
                 "the WKT coordinates are not degrees and no CRS is named",
                 source="--wkt",
-                fix="pass --crs, e.g. --crs EPSG:4549",
+                fix=_PROJECTED_FIX,
             )
         crs = LONLAT
     try:
@@ -561,6 +599,7 @@ def parse_wkt(
     geom, note = _fix_polygon(geom, repair=repair, source="--wkt", row=project_id)
     if note:
         notes.append(note)
+    _refuse_impossible(geom, the_crs, "--wkt", "geometries")
     frame = gpd.GeoDataFrame(
         {
             "project_id": [project_id],
@@ -648,7 +687,7 @@ def read_projects(
             project_id=path.stem,
             facts=facts,
         )
-    frame = read_vector(source, layer=layer, encoding=encoding, assume_crs=crs)
+    frame = read_vector(source, layer=layer, encoding=encoding, assume_crs=crs, check_coords=False)
     frame = frame.reset_index(drop=True)
     g = shapely.force_2d(np.asarray(frame.geometry.values))
     notes = np.full(len(frame), "", dtype=object)
@@ -656,11 +695,25 @@ def read_projects(
         ids = frame["project_id"].astype("string").fillna("").to_numpy(dtype=object)
     else:
         ids = np.full(len(frame), "", dtype=object)
+    named = pd.Series(ids, dtype=object)
+    dup = named.duplicated(keep=False) & (named != "")
+    if dup.any():
+        first = str(named[dup].iloc[0])
+        rows = [i + 1 for i in np.flatnonzero((named == first).to_numpy())]
+        raise SchemaError(
+            f"{int(named[dup].nunique())} project id(s) are used by more than one row "
+            f"(first: '{first}' in rows {', '.join(map(str, rows))}); each project's report "
+            "would overwrite the other's",
+            source=source,
+            field="project_id",
+            fix="give every project its own project_id",
+        )
     for i in np.flatnonzero(~shapely.is_valid(g) & (shapely.get_dimensions(g) == 2)):
         # the row as people count it (from 1), and the project's id when it has one
         row = f"{i + 1} (project {ids[i]})" if ids[i] else i + 1
         g[i], notes[i] = _fix_polygon(g[i], repair=repair, source=path, row=row)
     frame = frame.set_geometry(gpd.GeoSeries(g, index=frame.index, crs=frame.crs))
+    refuse_impossible(check_coordinates(g, frame.crs), source=source, what="projects")
     frame["geometry_note"] = notes
     frame["geometry_decided_by"] = "file"
     out = _with_facts(frame, facts, path)
