@@ -41,6 +41,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
 from zoning.errors import InputError, SchemaError
 from zoning.geo import EQUAL_AREA, WGS84, local_crs
@@ -464,12 +465,33 @@ def diff_units(
     n = _check(new, "new")
     o_ll, n_ll = o.to_crs(WGS84), n.to_crs(WGS84)
     gk, notes = _gk_crs(o_ll, n_ll, gk_crs)
-    og = np.asarray(o.to_crs(EQUAL_AREA).geometry.values)
-    ng = np.asarray(n.to_crs(EQUAL_AREA).geometry.values)
-    ogk = np.asarray(o.to_crs(gk).geometry.values)
-    ngk = np.asarray(n.to_crs(gk).geometry.values)
-    oa, na = shapely.area(og), shapely.area(ng)
-    oa_gk, na_gk = shapely.area(ogk), shapely.area(ngk)
+    # geometry operations in the editions' own CRS (exact where the edits were made);
+    # every area is measured by projecting the result
+    work = o.crs if o.crs.equals(n.crs) else WGS84
+    og = np.asarray(o.to_crs(work).geometry.values)
+    ng = np.asarray(n.to_crs(work).geometry.values)
+
+    def measure(geoms):
+        s = gpd.GeoSeries(np.asarray(geoms, dtype=object), crs=work)
+        return s.to_crs(EQUAL_AREA).area.to_numpy(), s.to_crs(gk).area.to_numpy()
+
+    geographic = CRS.from_user_input(work).is_geographic
+
+    def work_m2(geoms):
+        # the area in the working CRS (degrees² scaled to m² at the latitude): a sliver
+        # that is nothing there (a vertex added on an edge, measured after projection as a
+        # chord's bulge) is not a gap or an overlap
+        a = shapely.area(geoms)
+        if not geographic:
+            return a
+        b = shapely.bounds(geoms)
+        lat = np.nan_to_num((b[:, 1] + b[:, 3]) / 2)
+        return a * 111_320.0**2 * np.cos(np.radians(lat))
+
+    measure.work_m2 = work_m2
+
+    oa, oa_gk = measure(og)
+    na, na_gk = measure(ng)
     ocode, ncode = o["code"].to_numpy(dtype=object), n["code"].to_numpy(dtype=object)
     ocls, ncls = o["unit_class"].to_numpy(), n["unit_class"].to_numpy()
 
@@ -478,8 +500,8 @@ def diff_units(
     same = new_pos.reindex(ocode).to_numpy()
     has = ~np.isnan(same)
     j_same = np.where(has, same, -1).astype(np.int64)
-    wkb_o = shapely.to_wkb(shapely.normalize(np.asarray(o_ll.geometry.values)))
-    wkb_n = shapely.to_wkb(shapely.normalize(np.asarray(n_ll.geometry.values)))
+    wkb_o = shapely.to_wkb(shapely.normalize(og))
+    wkb_n = shapely.to_wkb(shapely.normalize(ng))
     ident = np.zeros(len(o), bool)
     ident[has] = wkb_o[has] == wkb_n[j_same[has]]
     new_ident = np.zeros(len(n), bool)
@@ -490,10 +512,9 @@ def diff_units(
     cj = np.flatnonzero(~new_ident)
     pi, pj = _pairs(og, ng, ci, cj)
     inter = shapely.intersection(og[pi], ng[pj])
-    pa = shapely.area(inter)
-    keep = pa > 0
-    pi, pj, pa = pi[keep], pj[keep], pa[keep]
-    pa_gk = shapely.area(shapely.intersection(ogk[pi], ngk[pj])) if len(pi) else np.zeros(0)
+    keep = shapely.area(inter) > 0
+    pi, pj, inter = pi[keep], pj[keep], inter[keep]
+    pa, pa_gk = measure(inter) if len(pi) else (np.zeros(0), np.zeros(0))
     # identical pairs join the list with their whole area
     ii = np.flatnonzero(ident)
     all_i = np.concatenate([ii, pi])
@@ -509,8 +530,8 @@ def diff_units(
     groups = _components(len(o), len(n), li, lj, ident)
 
     # 4. the checks need uncovered parts (gaps) of changed old units and overlaps of new ones
-    uncovered_o, uncovered_o_gk, gap_geoms = _uncovered(og, ng, ogk, ngk, ci, tolerance_m2)
-    uncovered_n, uncovered_n_gk, _ = _uncovered(ng, og, ngk, ogk, cj, tolerance_m2)
+    uncovered_o, uncovered_o_gk = _uncovered(og, ng, ci, tolerance_m2, measure)
+    uncovered_n, uncovered_n_gk = _uncovered(ng, og, cj, tolerance_m2, measure)
 
     # 5. transitions
     trans = _transitions(
@@ -542,7 +563,7 @@ def diff_units(
 
     # 7. findings
     findings = _findings(
-        o, n, oa, na, ocls, ncls, all_i, all_j, all_a, uncovered_o, gap_geoms, ng, cj, pair_info,
+        o, n, oa, na, ocls, ncls, all_i, all_j, all_a, uncovered_o, measure, ng, cj, pair_info,
         tolerance_m2, li, lj, groups,
     )  # fmt: skip
     classes = _classes(ocls, ncls, oa, na, oa_gk, na_gk)
@@ -613,32 +634,26 @@ def _components(n_old, n_new, li, lj, ident):
     return groups
 
 
-def _uncovered(ag, bg, agk, bgk, rows, tol):
-    """Area (both measures) and shape of each of ``rows`` of ``ag`` covered by no ``bg``."""
+def _uncovered(ag, bg, rows, tol, measure):
+    """Area (both measures) of each of ``rows`` of ``ag`` covered by no ``bg``."""
     area = np.zeros(len(ag))
     area_gk = np.zeros(len(ag))
-    shapes: dict[int, object] = {}
     if not len(rows):
-        return area, area_gk, shapes
-    tree, tree_gk = shapely.STRtree(bg), shapely.STRtree(bgk)
-    qa = tree.query(ag[rows], predicate="intersects")
-    qg = tree_gk.query(agk[rows], predicate="intersects")
-    by_a = pd.Series(qa[1]).groupby(qa[0]).agg(list).to_dict()
-    by_g = pd.Series(qg[1]).groupby(qg[0]).agg(list).to_dict()
-    for k, r in enumerate(rows):
-        others = by_a.get(k)
-        rest = ag[r] if not others else shapely.difference(ag[r], shapely.union_all(bg[others]))
-        a = shapely.area(rest)
-        if a < tol:
-            continue
-        area[r] = a
-        shapes[int(r)] = rest
-        others_g = by_g.get(k)
-        rest_g = (
-            agk[r] if not others_g else shapely.difference(agk[r], shapely.union_all(bgk[others_g]))
-        )
-        area_gk[r] = shapely.area(rest_g)
-    return area, area_gk, shapes
+        return area, area_gk
+    q = shapely.STRtree(bg).query(ag[rows], predicate="intersects")
+    by = pd.Series(q[1]).groupby(q[0]).agg(list).to_dict()
+    rest = np.array(
+        [
+            ag[r] if k not in by else shapely.difference(ag[r], shapely.union_all(bg[by[k]]))
+            for k, r in enumerate(rows)
+        ],
+        dtype=object,
+    )
+    a, a_gk = measure(rest)
+    big = (a >= tol) & (measure.work_m2(rest) >= tol)
+    area[rows[big]] = a[big]
+    area_gk[rows[big]] = a_gk[big]
+    return area, area_gk
 
 
 def _transitions(ocls, ncls, all_i, all_j, all_a, all_agk, ci, cj, uo, uo_gk, un, un_gk):
@@ -939,7 +954,7 @@ def _findings(
     all_j,
     all_a,
     uncovered_o,
-    gap_geoms,
+    measure,
     ng,
     cj,
     pair_info,
@@ -1000,7 +1015,8 @@ def _findings(
         m = (a < b) | ~np.isin(b, cj)
         a, b = a[m], b[m]
         if len(a):
-            area = shapely.area(shapely.intersection(ng[a], ng[b]))
+            inter = shapely.intersection(ng[a], ng[b])
+            area = np.where(measure.work_m2(inter) >= tol, measure(inter)[0], 0.0)
             for x, y, ar in zip(a[area >= tol], b[area >= tol], area[area >= tol], strict=True):
                 rows.append(
                     Finding(
@@ -1011,8 +1027,8 @@ def _findings(
                         float(ar),
                     )
                 )
-    for i, geom in sorted(gap_geoms.items()):
-        ar = float(shapely.area(geom))
+    for i in np.flatnonzero(uncovered_o > 0):
+        ar = float(uncovered_o[i])
         rows.append(
             Finding(
                 Reason.NEW_GAP,
