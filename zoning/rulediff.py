@@ -21,8 +21,8 @@ from zoning.rules.schema import (
     Condition,
     GridValue,
     InsideUnit,
-    Near,
     NamedRef,
+    Near,
     Not,
     Rule,
     RuleSet,
@@ -66,7 +66,11 @@ def describe_condition(c: Condition | None) -> str:
     if isinstance(c, InsideUnit):
         return "inside the unit" if c.expected else "outside the unit"
     if isinstance(c, Near):
-        what = f"layer {c.layer}" if c.layer else "units of class " + ", ".join(map(str, c.unit_class or ()))
+        what = (
+            f"layer {c.layer}"
+            if c.layer
+            else "units of class " + ", ".join(map(str, c.unit_class or ()))
+        )
         return f"inside {what}" if c.within_m == 0 else f"within {_num(c.within_m)} m of {what}"
     if isinstance(c, Share):
         return _tests("share of the footprint in the unit", c.tests)
@@ -79,7 +83,12 @@ def describe_scope(s: Scope) -> str:
     """A scope in words; ``every unit`` when unrestricted."""
     parts = []
     if s.unit_class:
-        parts.append("class " + ", ".join(f"{k} {UNIT_CLASSES[k].en}" if k in UNIT_CLASSES else str(k) for k in s.unit_class))
+        parts.append(
+            "class "
+            + ", ".join(
+                f"{k} {UNIT_CLASSES[k].en}" if k in UNIT_CLASSES else str(k) for k in s.unit_class
+            )
+        )
     for name, values in (
         ("element", s.element),
         ("subtype", s.subtype),
@@ -107,8 +116,10 @@ def _parts(r: Rule) -> dict[str, str]:
 
 def _ref(ref: NamedRef) -> str:
     where = "; ".join(f"{k} in {', '.join(v)}" for k, v in ref.where)
-    return f"{ref.path or '(no file)'}" + (f" where {where}" if where else "") + (
-        f" [{ref.units}]" if ref.units else ""
+    return (
+        f"{ref.path or '(no file)'}"
+        + (f" where {where}" if where else "")
+        + (f" [{ref.units}]" if ref.units else "")
     )
 
 

@@ -36,7 +36,9 @@ def diff(old, new, out):
             fix="name a .csv or .json file, or leave --out out for text on stdout",
         )  # fmt: skip
     table = diff_rules(read_rules(old), read_rules(new))
-    counts = table.drop_duplicates("rule_id")["change"].value_counts().to_dict() if len(table) else {}
+    counts = (
+        table.drop_duplicates("rule_id")["change"].value_counts().to_dict() if len(table) else {}
+    )
     if out is None:
         for text in table["text"]:
             click.echo(text)
@@ -45,7 +47,9 @@ def diff(old, new, out):
     elif out.suffix.lower() == ".csv":
         write_vector(table, out)
     else:
-        write_json({"old": str(old), "new": str(new), "changes": table.to_dict(orient="records")}, out)
+        write_json(
+            {"old": str(old), "new": str(new), "changes": table.to_dict(orient="records")}, out
+        )
     click.echo(
         f"rules: {counts.get('added', 0)} added, {counts.get('removed', 0)} removed, "
         f"{counts.get('changed', 0)} changed" + (f" → {out}" if out else ""),
