@@ -291,3 +291,21 @@ def compare_conflicts(baseline: pd.DataFrame, current: pd.DataFrame, /) -> pd.Da
             }
         )
     return pd.DataFrame(rows)
+
+
+def report_baseline(baseline: pd.DataFrame, out) -> pd.DataFrame:
+    """``zoning conflicts --baseline``: compare the run just written in ``out`` with the
+    baseline table, write ``baseline_changes.csv`` there and log the counts."""
+    from pathlib import Path
+
+    from zoning.export.geojson import write_vector
+    from zoning.io.results import read_conflicts_table
+
+    changes = compare_conflicts(baseline, read_conflicts_table(Path(out) / "conflicts.csv"))
+    write_vector(changes[changes["change"] != "unchanged"], Path(out) / "baseline_changes.csv")
+    counts = changes["change"].value_counts().to_dict()
+    log.info(
+        "against the baseline: %s",
+        ", ".join(f"{k} {counts[k]}" for k in CONFLICT_CHANGES if counts.get(k)),
+    )
+    return changes

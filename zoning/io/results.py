@@ -62,3 +62,33 @@ def read_results(sources: list[str | PathLike], /) -> list[dict]:
                 )
             out.append({"source": str(path), "meta": meta, "project": p})
     return out
+
+
+def read_conflicts_table(source: str | PathLike, /):
+    """A ``conflicts.csv`` of ``zoning conflicts`` (``facility_id``, ``status`` …) as text."""
+    import pandas as pd
+
+    path = Path(source)
+    if path.is_dir():
+        path = path / "conflicts.csv"
+    if not path.exists():
+        raise DataSourceError(
+            "file not found", source=source, fix="give the conflicts.csv of an earlier run"
+        )
+    try:
+        table = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataSourceError(
+            f"not a readable CSV ({exc})",
+            source=path,
+            fix="give the conflicts.csv of an earlier run",
+        ) from exc
+    for col in ("facility_id", "status"):
+        if col not in table.columns:
+            raise DataSourceError(
+                f"no '{col}' column; it has {list(table.columns)[:10]}",
+                source=path,
+                field=col,
+                fix="give the conflicts.csv written by `zoning conflicts`",
+            )
+    return table
