@@ -56,7 +56,9 @@ def command(
     if schema == "national" or to_crs:
         from zoning.export.national import export_dispatch
 
-        if export_dispatch(frame, out, schema=schema, encoding=out_encoding, to_crs=to_crs):
+        done = export_dispatch(frame, out, schema=schema, encoding=out_encoding, to_crs=to_crs)
+        if done:
+            click.echo(done, err=True)
             return
         frame = frame.to_crs(to_crs)
     path = export_units(frame, out, precision=precision)

@@ -184,25 +184,22 @@ def write_national(
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def export_dispatch(frame, out, *, schema: str, encoding: str, to_crs) -> bool:
+def export_dispatch(frame, out, *, schema: str, encoding: str, to_crs) -> str | None:
     """``zoning export``'s national schema and ``--to-crs`` checks.
 
-    Writes the filing package and returns True for ``schema="national"``; otherwise checks
-    that ``--to-crs`` suits the output (not GeoJSON, not CSV) and returns False (the caller
-    reprojects and writes as usual).
+    Writes the filing package and returns the line to report for ``schema="national"``;
+    otherwise checks that ``--to-crs`` suits the output (not GeoJSON, not CSV) and returns
+    None (the caller reprojects and writes as usual).
     """
-    import click
-
     if schema == "national":
         paths = write_national(frame, out, encoding=encoding, to_crs=to_crs)
         note = (
-            f"; {paths['side table'].name if paths['side table'] != paths['shapefile'] else 'a side table'} "
-            "holds the texts longer than a dBase field (254 bytes)"
+            "; the side table units_long_text.csv holds the "
+            "texts longer than a dBase field (254 bytes), keyed by HJZHGKDYBM"
             if "side table" in paths
             else ""
         )
-        click.echo(f"{len(frame)} units → {paths['shapefile']} (national schema){note}", err=True)
-        return True
+        return f"{len(frame)} units → {paths['shapefile']} (national schema){note}"
     suffix = Path(str(out)).suffix.lower()
     if suffix in (".geojson", ".json", ".csv"):
         raise InputError(
@@ -212,4 +209,4 @@ def export_dispatch(frame, out, *, schema: str, encoding: str, to_crs) -> bool:
             fix="write a .gpkg or .parquet, or use --schema national, with --to-crs",
         )
     filing_crs(to_crs)
-    return False
+    return None
