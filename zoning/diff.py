@@ -733,31 +733,49 @@ def _classes(ocls, ncls, oa, na, oa_gk, na_gk) -> pd.DataFrame:
     return out
 
 
-def _attr_changes(orow, nrow) -> tuple[list[str], list[dict]]:
-    attrs = []
-    for col in ATTRIBUTES:
-        a = _text(orow.get(col)) if col in orow.index else None
-        b = _text(nrow.get(col)) if col in nrow.index else None
-        if a != b:
-            attrs.append(col)
+def _texts(series: pd.Series) -> list:
+    """:func:`_text` of every value, vectorised."""
+    missing = series.isna().to_numpy()
+    text = series.astype(object).where(~missing, "").astype(str).str.strip()
+    out = text.to_numpy(dtype=object)
+    out[missing | (out == "")] = None
+    return out.tolist()
+
+
+class _Cols:
+    """The compared columns of one edition as lists of texts (fast row access)."""
+
+    def __init__(self, frame):
+        self.code = frame["code"].to_numpy(dtype=object)
+        self.cols = sorted(set(ATTRIBUTES) | {d.column for d in DIMENSIONS})
+        self.values = {
+            c: _texts(frame[c]) if c in frame.columns else [None] * len(frame) for c in self.cols
+        }
+        self.sig = list(zip(*[self.values[c] for c in self.cols], strict=True))
+
+
+def _attr_changes(oc: _Cols, i: int, nc: _Cols, j: int) -> tuple[list[str], list[dict]]:
+    if oc.sig[i] == nc.sig[j]:
+        return [], []
+    attrs = [c for c in ATTRIBUTES if oc.values[c][i] != nc.values[c][j]]
     clauses = []
     for d in DIMENSIONS:
-        a = orow.get(d.column) if d.column in orow.index else None
-        b = nrow.get(d.column) if d.column in nrow.index else None
-        for c in diff_clauses(a, b):
-            clauses.append({"dimension": d.key, "dimension_zh": d.zh, **c})
-        if _text(a) != _text(b) and not any(c["dimension"] == d.key for c in clauses):
-            clauses.append(
+        a, b = oc.values[d.column][i], nc.values[d.column][j]
+        if a == b:
+            continue
+        found = [{"dimension": d.key, "dimension_zh": d.zh, **c} for c in diff_clauses(a, b)]
+        if not found:
+            found = [
                 {
                     "dimension": d.key,
                     "dimension_zh": d.zh,
                     "change": "renumbered",
-                    "old": _text(a),
-                    "new": _text(b),
+                    "old": a,
+                    "new": b,
                 }
-            )
-        if any(c["dimension"] == d.key for c in clauses):
-            attrs.append(d.column)
+            ]
+        clauses += found
+        attrs.append(d.column)
     return attrs, clauses
 
 
@@ -778,13 +796,14 @@ def _clause_words(clauses: list[dict], lang: str) -> str:
     return "; ".join(out)
 
 
-def _codes(frame, idx) -> str:
-    return ";".join(str(frame["code"].iloc[int(i)]) for i in idx)
+def _codes(t, idx) -> str:
+    return ";".join(str(t.code[int(i)]) for i in idx)
 
 
 def _changes(o, n, groups, all_i, all_j, all_a, oa, na, tol, min_share):
     """The change rows, the per-unit rows, the clause rows, and per-pair attribute info."""
     ocls, ncls = o["unit_class"].to_numpy(), n["unit_class"].to_numpy()
+    oc, nc = _Cols(o), _Cols(n)
     pair_area: dict[tuple[int, int], float] = {}
     for i, j, a in zip(all_i.tolist(), all_j.tolist(), all_a.tolist(), strict=True):
         pair_area[(i, j)] = pair_area.get((i, j), 0.0) + a
@@ -795,7 +814,7 @@ def _changes(o, n, groups, all_i, all_j, all_a, oa, na, tol, min_share):
 
     def pair(i, j):
         if (i, j) not in pair_info:
-            attrs, clauses = _attr_changes(o.iloc[i], n.iloc[j])
+            attrs, clauses = _attr_changes(oc, i, nc, j)
             pair_info[(i, j)] = {"attrs": attrs, "clauses": clauses}
         return pair_info[(i, j)]
 
@@ -804,18 +823,18 @@ def _changes(o, n, groups, all_i, all_j, all_a, oa, na, tol, min_share):
         a_old = float(oa[olds].sum()) if len(olds) else 0.0
         a_new = float(na[news].sum()) if len(news) else 0.0
         before = "; ".join(
-            f"{o['code'].iloc[i]} {_label(int(ocls[i]), 'zh')} {oa[i] / 1e6:.4f} km²" for i in olds
+            f"{oc.code[i]} {_label(int(ocls[i]), 'zh')} {oa[i] / 1e6:.4f} km²" for i in olds
         )
         after = "; ".join(
-            f"{n['code'].iloc[j]} {_label(int(ncls[j]), 'zh')} {na[j] / 1e6:.4f} km²" for j in news
+            f"{nc.code[j]} {_label(int(ncls[j]), 'zh')} {na[j] / 1e6:.4f} km²" for j in news
         )
         changes.append(
             {
                 "change_id": cid,
                 "kind": kind,
                 "kinds": ";".join(k for k in KINDS if k in kinds),
-                "old_codes": _codes(o, olds),
-                "new_codes": _codes(n, news),
+                "old_codes": _codes(oc, olds),
+                "new_codes": _codes(nc, news),
                 "old_class": ";".join(CLASS_KEYS[int(c)] for c in sorted(set(ocls[olds].tolist()))),
                 "new_class": ";".join(CLASS_KEYS[int(c)] for c in sorted(set(ncls[news].tolist()))),
                 "area_old_m2": a_old if len(olds) else None,
@@ -834,19 +853,19 @@ def _changes(o, n, groups, all_i, all_j, all_a, oa, na, tol, min_share):
         )
         for i in olds:
             unit_rows.append(
-                {"edition": "old", "code": o["code"].iloc[i], "name": _text(o.iloc[i].get("name")),
+                {"edition": "old", "code": oc.code[i], "name": oc.values["name"][i],
                  "unit_class": int(ocls[i]), "change_id": cid, "kind": kind,
-                 "counterparts": _codes(n, news), "reason_zh": zh, "reason_en": en}
+                 "counterparts": _codes(nc, news), "reason_zh": zh, "reason_en": en}
             )  # fmt: skip
         for j in news:
             unit_rows.append(
-                {"edition": "new", "code": n["code"].iloc[j], "name": _text(n.iloc[j].get("name")),
+                {"edition": "new", "code": nc.code[j], "name": nc.values["name"][j],
                  "unit_class": int(ncls[j]), "change_id": cid, "kind": kind,
-                 "counterparts": _codes(o, olds), "reason_zh": zh, "reason_en": en}
+                 "counterparts": _codes(oc, olds), "reason_zh": zh, "reason_en": en}
             )  # fmt: skip
         for c in clauses:
             clause_rows.append(
-                {"old_code": _codes(o, olds), "new_code": _codes(n, news), "dimension": c["dimension"],
+                {"old_code": _codes(oc, olds), "new_code": _codes(nc, news), "dimension": c["dimension"],
                  "dimension_zh": c["dimension_zh"], "change": c["change"], "old_text": c["old"],
                  "new_text": c["new"]}
             )  # fmt: skip
@@ -858,10 +877,10 @@ def _changes(o, n, groups, all_i, all_j, all_a, oa, na, tol, min_share):
             info = pair(i, j)
             kinds = set()
             zh, en = [], []
-            if o["code"].iloc[i] != n["code"].iloc[j]:
+            if oc.code[i] != nc.code[j]:
                 kinds.add("recoded")
-                zh.append(f"编码 {o['code'].iloc[i]} → {n['code'].iloc[j]}")
-                en.append(f"code {o['code'].iloc[i]} → {n['code'].iloc[j]}")
+                zh.append(f"编码 {oc.code[i]} → {nc.code[j]}")
+                en.append(f"code {oc.code[i]} → {nc.code[j]}")
             if g["kind"] != "unchanged":
                 sym = oa[i] + na[j] - 2 * pair_area.get((i, j), 0.0)
                 if sym >= tol:
@@ -922,8 +941,8 @@ def _changes(o, n, groups, all_i, all_j, all_a, oa, na, tol, min_share):
                 if (int(i), int(j)) in links and _share_ok(pair_area, i, j, oa, na, min_share)
             ]
             if len(parts) >= 2:
-                zh = f"拆分为 {len(parts)} 个单元: {_codes(n, parts)}"
-                en = f"split into {len(parts)} units: {_codes(n, parts)}"
+                zh = f"拆分为 {len(parts)} 个单元: {_codes(nc, parts)}"
+                en = f"split into {len(parts)} units: {_codes(nc, parts)}"
                 add("split", {"split"}, np.array([i]), np.array(parts), zh, en)
         for j in news:
             srcs = [
@@ -932,8 +951,8 @@ def _changes(o, n, groups, all_i, all_j, all_a, oa, na, tol, min_share):
                 if (int(i), int(j)) in links and _share_ok(pair_area, i, j, oa, na, min_share)
             ]
             if len(srcs) >= 2:
-                zh = f"由 {len(srcs)} 个单元合并: {_codes(o, srcs)}"
-                en = f"merged from {len(srcs)} units: {_codes(o, srcs)}"
+                zh = f"由 {len(srcs)} 个单元合并: {_codes(oc, srcs)}"
+                en = f"merged from {len(srcs)} units: {_codes(oc, srcs)}"
                 add("merged", {"merged"}, np.array(srcs), np.array([j]), zh, en)
     return changes, unit_rows, clause_rows, pair_info
 
