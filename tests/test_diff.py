@@ -370,3 +370,14 @@ def test_demo_second_edition():
     assert d.counts["split"] == 1 and d.counts["merged"] == 1 and d.counts["recoded"] == 1
     assert list(d.findings[d.findings["severity"] == "fail"]["reason"]) == ["priority_decrease"]
     assert np.isclose(d.matrix().loc["priority", "general"], 1.389, atol=0.001)
+
+
+def test_split_part_reclassified_without_access_change_is_found():
+    old = edition([unit("ZH33010130001", 3, 0, 0, 2, 1)])
+    new = edition([unit("ZH33010130001", 3, 0, 0, 1, 1), unit("ZH33010120001", 2, 1, 0, 2, 1)])
+    d = diff_units(old, new)
+    split = d.changes[d.changes["kind"] == "split"].iloc[0]
+    assert "class General control → Key control" in split["reason_en"]
+    assert "unit_class" in split["attributes"]
+    f = d.findings[d.findings["reason"] == "class_change_without_access_change"]
+    assert f["codes"].tolist() == ["ZH33010130001;ZH33010120001"]

@@ -365,7 +365,7 @@ def _check(frame, what: str) -> gpd.GeoDataFrame:
             f"(the first is {codes[i]})",
             source=src,
             row=i + 1,
-            fix="run `zoning validate` and repair the shapes (or pass --repair-units)",
+            fix="run `zoning validate` and repair the shapes (e.g. QGIS Fix geometries)",
         )
     out["code"] = codes.str.strip().astype(object)
     out["unit_class"] = out["unit_class"].astype(int)
@@ -943,7 +943,10 @@ def _changes(o, n, groups, all_i, all_j, all_a, oa, na, tol, min_share):
             if len(parts) >= 2:
                 zh = f"拆分为 {len(parts)} 个单元: {_codes(nc, parts)}"
                 en = f"split into {len(parts)} units: {_codes(nc, parts)}"
-                add("split", {"split"}, np.array([i]), np.array(parts), zh, en)
+                attrs, zx, ex = _link_changes(
+                    [(int(i), int(j)) for j in parts], pair, oc, nc, ocls, ncls
+                )
+                add("split", {"split"}, np.array([i]), np.array(parts), zh + zx, en + ex, attrs)
         for j in news:
             srcs = [
                 i
@@ -953,8 +956,25 @@ def _changes(o, n, groups, all_i, all_j, all_a, oa, na, tol, min_share):
             if len(srcs) >= 2:
                 zh = f"由 {len(srcs)} 个单元合并: {_codes(oc, srcs)}"
                 en = f"merged from {len(srcs)} units: {_codes(oc, srcs)}"
-                add("merged", {"merged"}, np.array(srcs), np.array([j]), zh, en)
+                attrs, zx, ex = _link_changes(
+                    [(int(i), int(j)) for i in srcs], pair, oc, nc, ocls, ncls
+                )
+                add("merged", {"merged"}, np.array(srcs), np.array([j]), zh + zx, en + ex, attrs)
     return changes, unit_rows, clause_rows, pair_info
+
+
+def _link_changes(links, pair, oc, nc, ocls, ncls) -> tuple[list[str], str, str]:
+    """Attributes changed across the links of a split or merge (each link's attributes
+    are also kept for the class/access-list checks), and the class changes in words."""
+    attrs: list[str] = []
+    zh, en = "", ""
+    for i, j in links:
+        info = pair(i, j)
+        attrs += [a for a in info["attrs"] if a not in attrs and a not in ("name", "name_en")]
+        if int(ocls[i]) != int(ncls[j]):
+            zh += f"；{oc.code[i]} → {nc.code[j]} 类别 {_label(int(ocls[i]), 'zh')} → {_label(int(ncls[j]), 'zh')}"
+            en += f"; {oc.code[i]} → {nc.code[j]} class {_label(int(ocls[i]), 'en')} → {_label(int(ncls[j]), 'en')}"
+    return attrs, zh, en
 
 
 def _share_ok(pair_area, i, j, oa, na, min_share) -> bool:
