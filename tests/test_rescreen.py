@@ -156,3 +156,34 @@ def test_compare_conflicts():
     }  # fmt: skip
     with pytest.raises(InputError, match="status"):
         compare_conflicts(base.drop(columns="status"), now)
+
+
+def test_cli_conflicts_baseline(tmp_path):
+    units().to_file(tmp_path / "units.gpkg")
+    (tmp_path / "r1.yaml").write_text(RULES, encoding="utf-8")
+    (tmp_path / "r2.yaml").write_text(
+        TIGHTER.replace('sector: ["C"]', 'sector: ["33"]'), encoding="utf-8"
+    )
+    pd.DataFrame(
+        {"facility_id": ["F1", "F2", "F3"], "lon": [120.005, 120.015, 120.025], "lat": [30.005] * 3,
+         "sector": ["3360", "1713", "3981"], "stage": ["proposed"] * 3, "nox_t": [0.1, 0.5, 0.5]}
+    ).to_csv(tmp_path / "f.csv", index=False)  # fmt: skip
+    common = ["conflicts", "--units", str(tmp_path / "units.gpkg"), "--facilities", str(tmp_path / "f.csv"),
+              "--lon-col", "lon", "--lat-col", "lat"]  # fmt: skip
+    res = CliRunner().invoke(
+        main, [*common, "--rules", str(tmp_path / "r1.yaml"), "--out", str(tmp_path / "a")]
+    )
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(
+        main,
+        [*common, "--rules", str(tmp_path / "r2.yaml"), "--out", str(tmp_path / "b"),
+         "--baseline", str(tmp_path / "a" / "conflicts.csv")],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    changes = pd.read_csv(tmp_path / "b" / "baseline_changes.csv", encoding="utf-8-sig")
+    assert dict(zip(changes["facility_id"], changes["change"], strict=True)) == {
+        "F2": "status_changed"
+    }
+    res = CliRunner().invoke(main, [*common, "--rules", str(tmp_path / "r2.yaml"), "--out", str(tmp_path / "c"),
+                                    "--baseline", str(tmp_path / "nothing.csv")])  # fmt: skip
+    assert res.exit_code == 2 and not (tmp_path / "c").exists()
