@@ -101,6 +101,26 @@ def _fired(rules: list[dict]) -> list[str]:
     return sorted({str(r["rule_id"]) for r in rules if r.get("status") == "fired"})
 
 
+def _why_rule(changed: dict, rule_id: str, lang: str) -> str:
+    parts = [p for p in changed.get(rule_id, []) if p[0] in ("condition", "scope", "outcome")]
+    if not parts:
+        return ""
+    words = "; ".join(f"{p}: {a} → {b}" for p, a, b in parts)
+    return f"（规则已修改 {words}）" if lang == "zh" else f" (changed in the new rules: {words})"
+
+
+def _unit_words(units: list[dict]) -> str:
+    from zoning.model import UNIT_CLASSES
+
+    out = []
+    for u in sorted(units, key=lambda u: str(u["unit_code"])):
+        if (u.get("share_pct") or 0) <= 0:
+            continue
+        c = UNIT_CLASSES.get(u.get("unit_class"))
+        out.append(f"{u['unit_code']} ({c.key})" if c else str(u["unit_code"]))
+    return ";".join(out)
+
+
 def _hash_changes(meta: dict, new_inputs: dict) -> list[str]:
     out = []
     old_inputs = meta.get("inputs") or {}
@@ -122,6 +142,7 @@ def rescreen(
     *,
     inputs: dict | None = None,
     missing: str = "error",
+    old_rules: RuleSet | None = None,
 ) -> Rescreening:
     """Re-run earlier screening results against a new edition and compare.
 
@@ -131,6 +152,9 @@ def rescreen(
         From :func:`zoning.io.results.read_results` (``source``, ``meta``, ``project``).
     units, rules, grids, layers, missing
         The new edition, as for :func:`zoning.screen.screen`.
+    old_rules : RuleSet, optional (default: None)
+        The earlier edition's rules; with them, a rule that now fires or no longer fires
+        is explained by what changed in it (:func:`zoning.rulediff.diff_rules`).
     inputs : dict, optional (default: None)
         The new inputs as name → {"path", "sha256"}; with them, ``inputs_changed`` says
         whether the units and rule files differ from those of each earlier result.
@@ -142,6 +166,13 @@ def rescreen(
     if not results:
         raise InputError("no earlier result to re-screen", fix="give result.json files or folders")
     projects = _projects(results)
+    changed_rules: dict[str, list[tuple[str, str, str]]] = {}
+    if old_rules is not None:
+        from zoning.rulediff import diff_rules
+
+        for rec in diff_rules(old_rules, rules).itertuples(index=False):
+            if rec.rule_id:
+                changed_rules.setdefault(rec.rule_id, []).append((rec.part, rec.before, rec.after))
     new = screen(projects, units, rules, grids, layers, missing=missing)
     rows = []
     for k, r in enumerate(results):
@@ -162,14 +193,24 @@ def rescreen(
             en.append(f"verdict {old['verdict']} → {now['verdict']}")
         msgs = {x["rule_id"]: x for x in now["rules"]}
         for x in added:
-            zh.append(f"新触发规则 {x}：{msgs[x]['message_zh']}")
-            en.append(f"rule {x} now fires: {msgs[x]['message_en']}")
+            zh.append(
+                f"新触发规则 {x}：{msgs[x]['message_zh']}" + _why_rule(changed_rules, x, "zh")
+            )
+            en.append(
+                f"rule {x} now fires: {msgs[x]['message_en']}" + _why_rule(changed_rules, x, "en")
+            )
         if gone:
-            zh.append("不再触发规则 " + ", ".join(gone))
-            en.append("rules no longer firing: " + ", ".join(gone))
+            zh.append(
+                "不再触发规则 " + ", ".join(x + _why_rule(changed_rules, x, "zh") for x in gone)
+            )
+            en.append(
+                "rules no longer firing: "
+                + ", ".join(x + _why_rule(changed_rules, x, "en") for x in gone)
+            )
         if uc:
-            zh.append(f"所涉单元 {';'.join(ou) or '无'} → {';'.join(nu) or '无'}")
-            en.append(f"units {';'.join(ou) or 'none'} → {';'.join(nu) or 'none'}")
+            ol, nl = _unit_words(old.get("units") or []), _unit_words(now["units"])
+            zh.append(f"所涉单元 {ol or '无'} → {nl or '无'}")
+            en.append(f"units {ol or 'none'} → {nl or 'none'}")
         if (old.get("missing_facts") or "") != (now["missing_facts"] or ""):
             zh.append(
                 f"缺少信息 “{old.get('missing_facts') or ''}” → “{now['missing_facts'] or ''}”"

@@ -30,14 +30,28 @@ from zoning.cli.options import (
 )
 
 
-def run(results, units, rules, *, layers, grids, inputs, out: Path, lang: str, missing="error"):
+def run(
+    results,
+    units,
+    rules,
+    *,
+    layers,
+    grids,
+    inputs,
+    out: Path,
+    lang: str,
+    missing="error",
+    old_rules=None,
+):
     """Re-screen and write the outputs; returns name → path."""
     from zoning.export._atomic import atomic_dir
     from zoning.export.geojson import write_json
     from zoning.export.report import write_screening
     from zoning.rescreen import rescreen
 
-    rs = rescreen(results, units, rules, grids, layers, inputs=inputs, missing=missing)
+    rs = rescreen(
+        results, units, rules, grids, layers, inputs=inputs, missing=missing, old_rules=old_rules
+    )
     names = {"table": "rescreen.csv", "json": "rescreen.json", "screening": "screening"}
     with atomic_dir(out) as tmp:
         rs.table.to_csv(tmp / names["table"], index=False, encoding="utf-8-sig")
@@ -83,6 +97,12 @@ def run(results, units, rules, *, layers, grids, inputs, out: Path, lang: str, m
 @units_coords_option
 @repair_units_option
 @click.option("--rules", "-r", default=None, help="The new edition's YAML rule file.")
+@click.option(
+    "--old-rules",
+    default=None,
+    help="The earlier edition's rule file: rules that now fire (or no longer) are explained "
+    "by what changed in them.",
+)
 @grid_option("A grid the rules name, as NAME=PATH (repeatable; overrides the rule file).")
 @click.option(
     "--named-layer",
@@ -100,7 +120,18 @@ def run(results, units, rules, *, layers, grids, inputs, out: Path, lang: str, m
 @lang_option
 @out_option(help_text="Output folder.")
 def command(
-    results, units, rules, grids, named_layers, assume_crs, layer, fields, encoding, lang, out
+    results,
+    units,
+    rules,
+    old_rules,
+    grids,
+    named_layers,
+    assume_crs,
+    layer,
+    fields,
+    encoding,
+    lang,
+    out,
 ):
     """Re-screen earlier results (RESULT: result.json or a `zoning screen` folder) against
     a new edition (--units, --rules) and list every project whose verdict, units or
@@ -124,7 +155,10 @@ def command(
         rule_set, parse_pairs(named_layers, "--named-layer"), grids, None
     )
     inputs.update(more)
-    run(earlier, unit_frame, rule_set, layers=lay, grids=grd, inputs=inputs, out=out, lang=lang)
+    run(
+        earlier, unit_frame, rule_set, layers=lay, grids=grd, inputs=inputs, out=out, lang=lang,
+        old_rules=read_rules(old_rules) if old_rules else None,
+    )  # fmt: skip
     click.echo(f"wrote {out}", err=True)
 
 
@@ -164,7 +198,7 @@ def demo_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
         inputs[key] = val
     rp, _ = run(
         read_results([earlier]), new, rules, layers=lay, grids=grd, inputs=inputs,
-        out=out_dir / "editions" / "rescreen", lang=lang,
+        out=out_dir / "editions" / "rescreen", lang=lang, old_rules=read_rules(demo_path("rules.yaml")),
     )  # fmt: skip
     outputs["rescreen table"] = rp["table"]
     return outputs
