@@ -84,8 +84,10 @@ def earlier(tmp_path):
 def test_rescreen_flips_one_verdict_and_not_another(earlier):
     results = read_results([earlier])
     assert [r["project"]["verdict"] for r in results] == ["allowed", "allowed", "allowed"]
-    rs = rescreen(results, units(), parse_rules(TIGHTER))
+    rs = rescreen(results, units(), parse_rules(TIGHTER), old_rules=parse_rules(RULES))
     t = rs.table.set_index("project_id")
+    why = "changed in the new rules: condition: (stage is proposed and nox_t >= 1) → "
+    assert why in t.loc["P1", "why_en"]
     assert t.loc["P1", "verdict_changed"] and t.loc["P1", "new_verdict"] == "restricted"
     assert t.loc["P1", "rules_now_fired"] == "EMI-01"
     assert "EMI-01" in t.loc["P1", "why_en"] and "allowed → restricted" in t.loc["P1", "why_en"]
@@ -105,6 +107,7 @@ def test_rescreen_new_units_reclassified(earlier):
         "ZH33990130003",
         "ZH33990120003",
     )
+    assert "units ZH33990130003 (general) → ZH33990120003 (key)" in t.loc["P3", "why_en"]
     assert not t.loc["P1", "changed"]
 
 
