@@ -284,7 +284,7 @@ class UnitDiff:
         for _, r in self.classes.iterrows():
             lines.append(
                 f"  {r['class_zh'] if zh else r['class_en']}: {r['count_before']} → "
-                f"{r['count_after']} units, {r['area_before_km2']:.3f} → "
+                f"{r['count_after']} {'个单元' if zh else 'units'}, {r['area_before_km2']:.3f} → "
                 f"{r['area_after_km2']:.3f} km² (EPSG:6933)"
             )
         if len(self.findings):

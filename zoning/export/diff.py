@@ -29,6 +29,11 @@ from zoning.model import UNIT_CLASSES
 _CSV = {"index": False, "encoding": "utf-8-sig"}
 
 
+def _classes_label(keys, lang: str) -> str:
+    labels = {c.key: c.label(lang) for c in UNIT_CLASSES.values()}
+    return ";".join(labels.get(k, k) for k in str(keys or "").split(";") if k)
+
+
 def _statement_units(d: UnitDiff, lang: str) -> pd.DataFrame:
     c = d.changes
     zh = lang == "zh"
@@ -38,8 +43,8 @@ def _statement_units(d: UnitDiff, lang: str) -> pd.DataFrame:
             "变化类型" if zh else "change": [KIND_LABELS[k][0 if zh else 1] for k in c["kind"]],
             "原单元编码" if zh else "old codes": c["old_codes"],
             "新单元编码" if zh else "new codes": c["new_codes"],
-            "原类别" if zh else "old class": c["old_class"],
-            "新类别" if zh else "new class": c["new_class"],
+            "原类别" if zh else "old class": [_classes_label(v, lang) for v in c["old_class"]],
+            "新类别" if zh else "new class": [_classes_label(v, lang) for v in c["new_class"]],
             "原面积(m²)" if zh else "old area (m2)": c["area_old_m2"].round(1),
             "新面积(m²)" if zh else "new area (m2)": c["area_new_m2"].round(1),
             "面积变化(m²)" if zh else "area change (m2)": c["area_change_m2"].round(1),
