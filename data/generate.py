@@ -2484,6 +2484,7 @@ def main() -> int:
     samples = build_samples(f, parcels, rng)
     write_vector(to_geo(samples), "soil_samples.gpkg", layer="soil_samples")
     summary(f, grids)
+    build_edition2()
     print(f"generated in {time.time() - t0:.1f} s")
     return 0
 
@@ -2604,5 +2605,119 @@ def summary(f: dict, grids: dict) -> None:
     print(f"files: {len(sizes)}, {total / 1e6:.1f} MB in all")
 
 
+# ----------------------------------------------------------------------------- edition 2
+
+
+def build_edition2() -> tuple[Path, Path]:
+    """The demo's second edition (动态更新): ``units_v2.gpkg`` and ``rules_v2.yaml``.
+
+    Made from the first edition's files (so they are not rebuilt): general unit
+    ZH33990130015 split in two (the east half gets ZH33990130097), ZH33990130012 and
+    ZH33990130014 merged (ZH33990130014 retired), general unit ZH33990130054 reclassified as
+    a key air (high-emission) unit ZH33990120017 with that access list, priority farmland
+    unit ZH33990110028 shrunk by its part north of 29.94°N (to ZH33990130025), a clause
+    added to the industrial parks' risk list and one reworded in the county town's spatial
+    list; in the rules, EMI-01's de-minimis lowered from 1 to 0.25 t/yr.  Run
+    ``python data/generate.py edition2`` to write only these two files.
+    """
+    units = gpd.read_file(HERE / "units.gpkg", layer="units")
+    u = units.set_index("code", drop=False)
+    rows = {c: u.loc[c].to_dict() for c in u.index}
+    # 1. split ZH33990130015 along the meridian through its centroid (cut in EPSG:4490,
+    #    so the outer boundary keeps its vertices and the tiling stays exact)
+    g = rows["ZH33990130015"]["geometry"]
+    x0, y0, x1, y1 = g.bounds
+    cut = box(x0 - 1, y0 - 1, g.centroid.x, y1 + 1)
+    rows["ZH33990130015"]["geometry"] = shapely.intersection(g, cut)
+    east = dict(rows["ZH33990130015"], code="ZH33990130097", geometry=shapely.difference(g, cut))
+    east["name"] = rows["ZH33990130015"]["name"].replace("片区", "东片区")
+    east["name_en"] = rows["ZH33990130015"]["name_en"] + " (east)"
+    rows["ZH33990130097"] = east
+    # 2. merge ZH33990130014 into ZH33990130012
+    rows["ZH33990130012"]["geometry"] = shapely.union(
+        rows["ZH33990130012"]["geometry"], rows.pop("ZH33990130014")["geometry"]
+    )
+    # 3. reclassify ZH33990130054 as a key air unit (code class digit 2)
+    tmpl = u[u["subtype"] == "high_emission"].iloc[0]
+    r = dict(rows.pop("ZH33990130054"))
+    r.update(
+        {
+            k: tmpl[k]
+            for k in (
+                "unit_class",
+                "element",
+                "subtype",
+                *[c for c in units.columns if c.startswith("access_")],
+            )
+        }
+    )
+    r["code"] = "ZH33990120017"
+    r["name"] = r["name"].replace("一般管控单元", "大气环境高排放重点管控单元")
+    r["name_en"] = r["name_en"].replace(
+        "general control unit", "high-emission air key control unit"
+    )
+    rows["ZH33990120017"] = r
+    # 4. priority farmland ZH33990110028 loses its part north of 29.94°N to ZH33990130025
+    cut = box(119.8, 29.94, 119.95, 30.0)
+    strip = shapely.intersection(rows["ZH33990110028"]["geometry"], cut)
+    rows["ZH33990110028"]["geometry"] = shapely.difference(rows["ZH33990110028"]["geometry"], cut)
+    rows["ZH33990130025"]["geometry"] = shapely.union(rows["ZH33990130025"]["geometry"], strip)
+    # 5. access-list clauses
+    for r in rows.values():
+        if r["subtype"] == "industrial_park":
+            r["access_risk"] += "3. 园区建立环境风险隐患排查治理制度，定期开展应急演练。"
+            r["access_risk_en"] += (
+                " 3. The park keeps a hazard inspection system and holds regular emergency drills."
+            )
+        if r["subtype"] == "urban":
+            r["access_spatial"] = r["access_spatial"].replace(
+                "禁止在居住区周边", "禁止在居住区及学校、医院周边"
+            )
+            r["access_spatial_en"] = r["access_spatial_en"].replace(
+                "housing", "housing, schools and hospitals", 1
+            )
+    out = gpd.GeoDataFrame(list(rows.values()), columns=units.columns, crs=units.crs)
+    for c in out.columns:
+        if c != "geometry" and out[c].dtype == object:
+            out[c] = out[c].astype(str)
+    out["unit_class"] = out["unit_class"].astype("int64")
+    out = out.sort_values(["unit_class", "code"], kind="stable").reset_index(drop=True)
+    out = out.set_geometry(shapely.normalize(out.geometry.values), crs=units.crs)
+
+    # the tiling, checked in EPSG:4490 where the cuts were made (deg² → m² at 30°N)
+    m2 = 111_320.0**2 * np.cos(np.radians(30.0))
+    union = shapely.union_all(out.geometry.values).area
+    _check(
+        abs(shapely.area(out.geometry.values).sum() - union) * m2 < 1.0,
+        "edition 2 units overlap < 1 m2",
+    )
+    _check(abs(union - units.union_all().area) * m2 < 1.0, "edition 2 covers the county")
+    units_path = write_vector(out, "units_v2.gpkg", layer="units")
+    text = (HERE / "rules.yaml").read_text(encoding="utf-8")
+    head, rest = text.split("  - id: EMI-01\n", 1)
+    block, tail = rest.split("  - id: EMI-04\n", 1)
+    block = (
+        block.replace("1吨/年", "0.25吨/年")
+        .replace("under 1 t/yr", "under 0.25 t/yr")
+        .replace("1 t/yr or more", "0.25 t/yr or more")
+        .replace("{pollutant: so2, ge: 1}", "{pollutant: so2, ge: 0.25}")
+        .replace("{pollutant: nox, ge: 1}", "{pollutant: nox, ge: 0.25}")
+    )
+    head = head.replace(
+        "version: 1\n",
+        "# Edition 2 (made by data/generate.py build_edition2): EMI-01 tightened.\nversion: 1\n",
+        1,
+    )
+    rules_path = HERE / "rules_v2.yaml"
+    rules_path.write_text(
+        head + "  - id: EMI-01\n" + block + "  - id: EMI-04\n" + tail, encoding="utf-8"
+    )
+    print(f"edition 2: {len(out)} units -> {units_path.name}, {rules_path.name}")
+    return units_path, rules_path
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["edition2"]:
+        build_edition2()
+        sys.exit(0)
     sys.exit(main())

@@ -98,9 +98,16 @@ def test_old_and_new_option_names_parse_onto_the_same_keyword(cmd, args, dest, v
 @pytest.mark.parametrize("cmd", sorted(set(_REQUIRED) | {"validate"}))
 def test_every_per_input_option_follows_the_scheme(cmd):
     aspects = ("layer", "field", "encoding", "crs", "coords")
-    nouns = ("units", "facilities", "project", "samples", "parcels", "outline", "layers")
+    # `out`: the same scheme for the output (export --out-encoding)
+    nouns = ("units", "facilities", "project", "samples", "parcels", "outline", "layers", "out")
     # NAME=PATH; the tiles' system; the ecozone layer itself and its zone column
-    not_inputs = {"--named-layer", "--basemap-coords", "--ecozone-layer", "--ecozone-field"}
+    not_inputs = {
+        "--named-layer",
+        "--basemap-coords",
+        "--ecozone-layer",
+        "--ecozone-field",
+        "--to-crs",
+    }
     found = set()
     for param in main.commands[cmd].params:
         for opt in set(param.opts[:1]) - not_inputs:  # the name; aliases may be older

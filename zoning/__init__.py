@@ -16,6 +16,7 @@ Floors: ``zoning.io`` reads, ``zoning.validate`` checks, ``zoning.overlay``,
 __version__ = "0.1.0"
 
 from zoning.conflicts import conflicts  # noqa: E402
+from zoning.diff import UnitDiff, diff_units  # noqa: E402
 from zoning.errors import (  # noqa: E402
     CheckFailed,
     CRSError,
@@ -40,6 +41,8 @@ from zoning.io.rulefile import read_rules  # noqa: E402
 from zoning.io.vector import read_units, read_vector  # noqa: E402
 from zoning.optimize import select_under_budget  # noqa: E402
 from zoning.overlay import assign_points, footprint_shares  # noqa: E402
+from zoning.rescreen import compare_conflicts, rescreen  # noqa: E402
+from zoning.rulediff import diff_rules  # noqa: E402
 from zoning.rules.engine import evaluate  # noqa: E402
 from zoning.rules.schema import RuleSet, parse_rules  # noqa: E402
 from zoning.screen import ScreeningResult, screen  # noqa: E402
@@ -59,14 +62,18 @@ __all__ = [
     "SchemaError",
     "ScreeningResult",
     "SolverError",
+    "UnitDiff",
     "ValidationReport",
     "WebMap",
     "ZoningError",
     "assign_points",
     "classify_soil",
     "co_hotspots",
+    "compare_conflicts",
     "conflicts",
     "convert_coords",
+    "diff_rules",
+    "diff_units",
     "estimate_sink",
     "evaluate",
     "export_units",
@@ -81,6 +88,7 @@ __all__ = [
     "read_rules",
     "read_units",
     "read_vector",
+    "rescreen",
     "screen",
     "select_sites",
     "select_under_budget",

@@ -27,6 +27,7 @@ STEPS: list[tuple[tuple[str, str], str]] = [
     (("减污降碳协同热点", "pollution-carbon co-hot-spots"), "zoning.cli.hotspots"),
     (("农用地土壤分类", "soil classes of farmland"), "zoning.cli.soil"),
     (("污染耕地造林选址", "afforestation siting"), "zoning.cli.afforest"),
+    (("管控单元更新与重新研判", "second edition: diff and re-screening"), "zoning.cli.rescreen"),
 ]
 
 GRIDS = {

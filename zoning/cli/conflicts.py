@@ -367,6 +367,12 @@ def _with_constant_facts(fac, facts: dict[str, str]):
 @click.option("--y-col", default=None, help="Projected y column of a CSV (needs --crs).")
 @lang_option
 @scale_options
+@click.option(
+    "--baseline",
+    default=None,
+    help="An earlier conflicts.csv: list facilities newly conflicting or no longer "
+    "conflicting in baseline_changes.csv.",
+)
 @out_option(help_text="Output folder.")
 def command(
     units,
@@ -392,6 +398,7 @@ def command(
     lang,
     scheduler,
     workers,
+    baseline,
     out,
 ):
     """List every facility with its unit and the access-list clauses it breaks.
@@ -409,6 +416,10 @@ def command(
     unit_frame = load_units(
         units, layer=layer, fields=fields, encoding=encoding, assume_crs=assume_crs
     )
+    if baseline:  # read (and check) it before anything is written
+        from zoning.io.results import read_conflicts_table
+
+        base = read_conflicts_table(baseline)
     fac = read_facilities(
         facilities,
         layer=facilities_layer,
@@ -443,6 +454,10 @@ def command(
         scheduler=scheduler,
         workers=workers,
     )
+    if baseline:
+        from zoning.rescreen import report_baseline
+
+        report_baseline(base, Path(out))
 
 
 def demo_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:

@@ -121,6 +121,11 @@ def coverage(units, rules, layer, fields, encoding, assume_crs, lang, out):
     click.echo(f"wrote {paths['csv']} and {paths['html']}", err=True)
 
 
+from zoning.cli.rules_diff import diff as _diff  # noqa: E402  (its own module)
+
+command.add_command(_diff)
+
+
 def demo_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
     """The coverage of the bundled rules over the demo units: ``rules_coverage.csv/.html``."""
     from zoning.datasets import demo_path
