@@ -8,6 +8,8 @@ asked for that finds problems raises :class:`CheckFailed` (exit code 1).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from os import PathLike
 
 
@@ -33,6 +35,11 @@ class InputError(ZoningError, ValueError):
         The 1-based line of a text file (rule files).
     fix : str, optional (default: None)
         How to fix it.
+    param : str, optional (default: None)
+        The parameter of the called function that is at fault (e.g. ``"x_col"``).  The
+        library names parameters, never command-line flags; the command line maps a
+        parameter (and every ```name``` in backticks in the message and fix) onto its
+        flag with :meth:`with_flags`.
     """
 
     def __init__(
@@ -44,8 +51,11 @@ class InputError(ZoningError, ValueError):
         field: str | None = None,
         line: int | None = None,
         fix: str | None = None,
+        param: str | None = None,
     ) -> None:
         self.message = message
+        self.param = param
+        self._param_label = "parameter"
         self.source = None if source is None else str(source)
         self.row = row
         self.field = field
@@ -63,10 +73,34 @@ class InputError(ZoningError, ValueError):
             where.append(f"row {self.row}")
         if self.field:
             where.append(f"field '{self.field}'")
+        if self.param:
+            where.append(f"{self._param_label} '{self.param}'")
         text = (", ".join(where) + ": " if where else "") + self.message
         if self.fix:
             text += f" Fix: {self.fix}"
         return text
+
+    def with_flags(self, flags: Mapping[str, str]) -> InputError:
+        """The same error with parameter names replaced by the flags in ``flags``.
+
+        ``param`` becomes its flag (shown as ``option '--x-col'``) and each ```name```
+        in backticks in the message and the fix that ``flags`` knows becomes the flag.
+        """
+
+        def sub(text: str | None) -> str | None:
+            if not text:
+                return text
+            return _BACKTICKED.sub(lambda m: flags.get(m.group(1), m.group(0)), text)
+
+        if self.param in flags:
+            self.param = flags[self.param]
+            self._param_label = "option"
+        self.message, self.fix = sub(self.message), sub(self.fix)
+        self.args = (self._compose(),)
+        return self
+
+
+_BACKTICKED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
 
 
 class DataSourceError(InputError):

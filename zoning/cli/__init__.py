@@ -9,6 +9,7 @@ Exit codes: 0 success, 1 a check the user asked for found problems, 2 bad input.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import pkgutil
@@ -17,7 +18,7 @@ import sys
 import click
 
 from zoning import __version__
-from zoning.errors import CheckFailed, ZoningError
+from zoning.errors import CheckFailed, InputError, ZoningError
 
 _SKIP = {"options"}
 
@@ -48,6 +49,40 @@ def main(verbose: int, quiet: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def _flags_of(command: click.Command) -> dict[str, str]:
+    """Library parameter → flag: each option's keyword, then what the command declares
+    with :func:`zoning.cli.options.param_flags` (where the library's name differs)."""
+    flags = {
+        p.name: p.opts[0]
+        for p in command.params
+        if isinstance(p, click.Option) and p.name and p.opts[0].startswith("--")
+    }
+    flags.update(getattr(command.callback, "__zoning_flags__", {}))
+    return flags
+
+
+def _speak_flags(command: click.Command) -> None:
+    """Errors raised under ``command`` name its flags, not the library's parameters."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _speak_flags(sub)
+        return
+    callback = command.callback
+    if callback is None or getattr(callback, "__zoning_wrapped__", False):
+        return
+    flags = _flags_of(command)
+
+    @functools.wraps(callback)
+    def wrapper(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except InputError as exc:
+            raise exc.with_flags(flags) from exc.__cause__
+
+    wrapper.__zoning_wrapped__ = True
+    command.callback = wrapper
+
+
 def _register() -> None:
     import zoning.cli as pkg
 
@@ -57,6 +92,7 @@ def _register() -> None:
         module = importlib.import_module(f"zoning.cli.{info.name}")
         command = getattr(module, "command", None)
         if isinstance(command, click.Command):
+            _speak_flags(command)
             main.add_command(command)
 
 

@@ -89,6 +89,20 @@ _ASPECT_HELP = {
 }
 
 
+def param_flags(**flags: str):
+    """Declare the flag of a library parameter whose name differs from the option's
+    keyword, e.g. ``@param_flags(crs="--facilities-crs")`` under ``@click.command``:
+    an :class:`~zoning.errors.InputError` with ``param="crs"`` (or ```crs``` in its text)
+    then names ``--facilities-crs``.  Options whose keyword is the parameter's name need
+    nothing."""
+
+    def deco(f):
+        f.__zoning_flags__ = {**getattr(f, "__zoning_flags__", {}), **flags}
+        return f
+
+    return deco
+
+
 def input_option(noun: str, aspect: str, *, dest: str | None = None, aliases=(), **kw):
     """The option ``--{noun}-{aspect}`` (the scheme of the module docstring).
 
