@@ -47,6 +47,13 @@ def main(verbose: int, quiet: bool) -> None:
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
     for noisy in ("fiona", "rasterio", "pyogrio", "numexpr", "matplotlib"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # progress of long steps: a bar on a terminal, timed lines when piped, none with -q
+    from zoning.progress import ProgressHandler
+
+    progress = logging.getLogger("zoning.progress")
+    progress.handlers[:] = [ProgressHandler()]
+    progress.propagate = False
+    progress.setLevel(logging.ERROR if quiet else logging.INFO)
 
 
 def _flags_of(command: click.Command) -> dict[str, str]:
