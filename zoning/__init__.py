@@ -13,11 +13,10 @@ Floors: ``zoning.io`` reads, ``zoning.validate`` checks, ``zoning.overlay``,
 ``zoning.soil``, ``zoning.siting`` compute, ``zoning.export`` writes.
 """
 
-__version__ = "0.1.0"
-
-from zoning.conflicts import conflicts  # noqa: E402
-from zoning.diff import UnitDiff, diff_units  # noqa: E402
-from zoning.errors import (  # noqa: E402
+from zoning._version import __version__
+from zoning.conflicts import conflicts
+from zoning.diff import UnitDiff, diff_units
+from zoning.errors import (
     CheckFailed,
     CRSError,
     DataSourceError,
@@ -27,31 +26,32 @@ from zoning.errors import (  # noqa: E402
     SolverError,
     ZoningError,
 )
-from zoning.export.geojson import write_geojson, write_json, write_vector  # noqa: E402
-from zoning.export.report import write_screening  # noqa: E402
-from zoning.export.units import export_units  # noqa: E402
-from zoning.export.webmap import WebMap  # noqa: E402
-from zoning.export.zoningmap import zoning_map  # noqa: E402
-from zoning.hotspots import co_hotspots  # noqa: E402
-from zoning.io.coords import convert as convert_coords  # noqa: E402
-from zoning.io.facilities import read_facilities  # noqa: E402
-from zoning.io.projects import read_projects  # noqa: E402
-from zoning.io.raster import Grid, grid_from_array, open_grid  # noqa: E402
-from zoning.io.rulefile import read_rules  # noqa: E402
-from zoning.io.vector import read_units, read_vector  # noqa: E402
-from zoning.optimize import select_under_budget  # noqa: E402
-from zoning.overlay import assign_points, footprint_shares  # noqa: E402
-from zoning.rescreen import compare_conflicts, rescreen  # noqa: E402
-from zoning.rulediff import diff_rules  # noqa: E402
-from zoning.rules.engine import evaluate  # noqa: E402
-from zoning.rules.schema import RuleSet, parse_rules  # noqa: E402
-from zoning.screen import ScreeningResult, screen  # noqa: E402
-from zoning.siting import estimate_sink, find_candidates, select_sites, site_afforestation  # noqa: E402
-from zoning.soil import classify_soil  # noqa: E402
-from zoning.stats import zonal_stats  # noqa: E402
-from zoning.validate import ValidationReport, normalise_units, validate_units  # noqa: E402
+from zoning.export.geojson import write_geojson, write_json, write_vector
+from zoning.export.report import write_screening
+from zoning.export.units import export_units
+from zoning.export.webmap import WebMap
+from zoning.export.zoningmap import zoning_map
+from zoning.hotspots import co_hotspots
+from zoning.io.coords import convert as convert_coords
+from zoning.io.facilities import read_facilities
+from zoning.io.projects import read_projects
+from zoning.io.raster import Grid, grid_from_array, open_grid
+from zoning.io.rulefile import read_rules
+from zoning.io.vector import read_units, read_vector
+from zoning.optimize import select_under_budget
+from zoning.overlay import assign_points, footprint_shares
+from zoning.rescreen import compare_conflicts, rescreen
+from zoning.rulediff import diff_rules
+from zoning.rules.engine import evaluate
+from zoning.rules.schema import RuleSet, parse_rules
+from zoning.screen import ScreeningResult, screen
+from zoning.siting import estimate_sink, find_candidates, select_sites, site_afforestation
+from zoning.soil import classify_soil
+from zoning.stats import zonal_stats
+from zoning.validate import ValidationReport, normalise_units, validate_units
 
 __all__ = [
+    "__version__",
     "CRSError",
     "CheckFailed",
     "DataSourceError",

@@ -17,7 +17,7 @@ import sys
 
 import click
 
-from zoning import __version__
+from zoning._version import __version__
 from zoning.errors import CheckFailed, InputError, ZoningError
 
 _SKIP = {"options"}

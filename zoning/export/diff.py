@@ -20,7 +20,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from zoning import __version__
+from zoning._version import __version__
 from zoning.diff import KIND_COLORS, KIND_LABELS, UnitDiff
 from zoning.export._atomic import atomic_dir
 from zoning.export.geojson import write_geojson, write_json

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 
-from zoning import __version__
+from zoning._version import __version__
 from zoning.export._atomic import atomic_file
 
 _TITLES = {

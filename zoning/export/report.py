@@ -680,7 +680,7 @@ def write_screening(
     if lang not in _T:
         raise ValueError(f"`lang` was '{lang}' but is expected to be in {sorted(_T)}")
     if tool_version is None:
-        from zoning import __version__ as tool_version
+        from zoning._version import __version__ as tool_version
     out = Path(out)
     rs = result.rule_set
     rule_input = (inputs or {}).get("rules", {})

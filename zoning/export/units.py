@@ -8,7 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
-from zoning import __version__
+from zoning._version import __version__
 from zoning.export.geojson import write_vector
 from zoning.geo import EQUAL_AREA
 from zoning.model import UNIT_CLASSES
