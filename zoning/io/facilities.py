@@ -44,7 +44,7 @@ from zoning.io.coords import (
 )
 from zoning.io.vector import read_vector
 from zoning.model import FACILITY_COLUMNS
-from zoning.rules.engine import split_tags  # one definition of how tags are split
+from zoning.model.facts import normalise_tags as normalise_tags  # re-exported
 
 log = logging.getLogger(__name__)
 
@@ -288,25 +288,6 @@ def _map_fields(frame: pd.DataFrame, fields: Mapping[str, str] | None, source) -
         out[canon] = out[first]
     log.info("%s: facility fields mapped %s", source, pairs)
     return out
-
-
-def normalise_tags(values: pd.Series) -> pd.Series:
-    """Tags as the rules read them (:func:`zoning.rules.engine.split_tags`), joined by
-    ``,`` (``"Coal"`` → ``coal``, ``"Natural Gas"`` → ``natural_gas``, ``"two_high; VOCs"``
-    → ``two_high,vocs``).  Empty cells stay empty."""
-    try:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    except TypeError:  # lists (a GeoParquet list column) are not hashable
-        values = values.map(
-            lambda v: ",".join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else v
-        )
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if len(uniques) == 0:
-        return values
-    norm = [",".join(split_tags(u)) for u in uniques]
-    out = np.array(norm, dtype=object)[np.where(codes < 0, 0, codes)]
-    out[codes < 0] = None
-    return pd.Series(out, index=values.index, name=values.name, dtype=object)
 
 
 #: Columns taken as facility ids when the file has no ``facility_id`` and the values are

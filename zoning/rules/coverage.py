@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from zoning.clauses import CLAUSE_ID, Clause, has_access_text, normalise, split_text
 from zoning.model import DIMENSIONS
+from zoning.model.clauses import CLAUSE_ID, Clause, has_access_text, normalise, split_text
 from zoning.rules.engine import _scope_mask, _unit_attrs
 from zoning.rules.schema import RuleSet
 

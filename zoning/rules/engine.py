@@ -20,7 +20,6 @@ cancel the rules they list in ``overrides`` on the same row.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -33,6 +32,9 @@ from pyproj import CRS, Transformer
 
 from zoning.errors import InputError
 from zoning.model import normalise_element
+from zoning.model.facts import STAGE_ALIASES as _STAGE_ALIASES
+from zoning.model.facts import split_tags as split_tags  # re-exported
+from zoning.model.facts import truthy as _truthy
 from zoning.overlay import class_digits
 from zoning.rules.schema import (
     STAGES,
@@ -56,32 +58,6 @@ log = logging.getLogger(__name__)
 
 #: A grid in memory: values (NaN = no data), the affine transform, the CRS.
 Grid = tuple[np.ndarray, Affine, object]
-
-_STAGE_ALIASES = {
-    "existing": "existing",
-    "proposed": "proposed",
-    "现有": "existing",
-    "已建": "existing",
-    "在产": "existing",
-    "在建": "existing",
-    "拟建": "proposed",
-    "新建": "proposed",
-    "planned": "proposed",
-    "new": "proposed",
-}
-_TRUE = {"true", "1", "yes", "y", "t", "是"}
-_FALSE = {"false", "0", "no", "n", "f", "否", ""}
-_TAG_SPLIT = re.compile(r"[,;，；、|]+")
-_TAG_SPACE = re.compile(r"\s+")
-
-
-def split_tags(text) -> list[str]:
-    """Tags of a cell: split on , ; ， ； 、 |, lower-cased, inner white space as ``_``
-    (``"Coal"`` → ``coal``, ``"Coal Mine Methane"`` → ``coal_mine_methane``, never
-    ``coal``), repeated tags once, in order."""
-    tags = (_TAG_SPACE.sub("_", t.strip().lower()) for t in _TAG_SPLIT.split(str(text)))
-    return list(dict.fromkeys(t for t in tags if t))
-
 
 _CMP = {
     "gt": np.greater,
@@ -347,20 +323,6 @@ def _leaf_sector(c: Sector, ctx: _Context):
 
 def _parse_tags(v) -> frozenset:
     return frozenset(split_tags(v))
-
-
-def _truthy(v):
-    # numbers first: a GeoPackage integer column with a null reads back as 1.0 / 0.0
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (int, float, np.number)) and v in (0, 1):
-        return bool(v)
-    s = str(v).strip().lower()
-    if s in _TRUE:
-        return True
-    if s in _FALSE:
-        return False
-    return None
 
 
 def _one_tag(tag: str, ctx: _Context):

@@ -1,4 +1,4 @@
-"""The domain model: control units, their codes and classes, access lists, field mappings.
+"""Control units: their codes and classes, access-list dimensions, elements, field mappings.
 
 No I/O here.  A *unit layer* is a GeoDataFrame with the canonical columns below; readers
 map published field names onto them (see :data:`PUBLISHED_FIELDS`).
@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 # --- classes -------------------------------------------------------------------------
 
@@ -157,28 +161,12 @@ def class_label(digit: int, lang: str = "zh") -> str:
     return c.label(lang) if c else ("未知" if lang == "zh" else "unknown")
 
 
-# --- other layers -------------------------------------------------------------------------
-
-#: Pollutants carried by facilities and projects, as ``<key>_t`` columns in t/yr.
-POLLUTANTS: dict[str, tuple[str, str]] = {
-    "so2": ("二氧化硫", "SO2"),
-    "nox": ("氮氧化物", "NOx"),
-    "pm": ("颗粒物", "PM"),
-    "vocs": ("挥发性有机物", "VOCs"),
-    "co2": ("二氧化碳", "CO2"),
-}
-
-#: Canonical columns of a facility or project layer (all optional but the id).
-FACILITY_COLUMNS: dict[str, str] = {
-    "facility_id": "identifier (string)",
-    "name": "name (Chinese)",
-    "name_en": "name (English)",
-    "sector": "GB/T 4754-2017 industry code, 2-4 digits, as text",
-    "stage": "'existing' or 'proposed'",
-    "capacity": "production capacity (number; unit in capacity_unit)",
-    "capacity_unit": "unit of capacity, e.g. 't/yr', 'MW'",
-    **{f"{p}_t": f"annual {en} emission, t/yr" for p, (_, en) in POLLUTANTS.items()},
-    "energy_tce": "annual energy use, tonnes of standard coal equivalent",
-    "two_high": "high-energy-use, high-emission project (bool)",
-    "tags": "comma-separated tags, e.g. 'two_high,hazardous_chemicals'",
-}
+def normalise_units(units: gpd.GeoDataFrame, /) -> gpd.GeoDataFrame:
+    """A copy with ``unit_class`` as integers 1-3 (unknown → <NA>) and ``element`` as keys."""
+    out = units.copy()
+    out["unit_class"] = pd.array(
+        [normalise_class(v) for v in out["unit_class"].tolist()], dtype="Int64"
+    )
+    if "element" in out:
+        out["element"] = [normalise_element(v) for v in out["element"].tolist()]
+    return out
