@@ -45,8 +45,9 @@ from pyproj import CRS
 
 from zoning.errors import InputError, SchemaError
 from zoning.geo import EQUAL_AREA, WGS84, local_crs
-from zoning.model import DIMENSIONS, UNIT_CLASSES, parse_code
-from zoning.validate import normalise_units
+from zoning.i18n import KIND_COLORS as KIND_COLORS  # re-exported
+from zoning.i18n import KIND_LABELS as KIND_LABELS  # re-exported
+from zoning.model import DIMENSIONS, UNIT_CLASSES, normalise_units, parse_code
 
 log = logging.getLogger(__name__)
 
@@ -61,25 +62,6 @@ KINDS: tuple[str, ...] = (
     "attributes",
     "unchanged",
 )
-KIND_LABELS: dict[str, tuple[str, str]] = {
-    "split": ("拆分", "split"),
-    "merged": ("合并", "merged"),
-    "added": ("新增", "added"),
-    "removed": ("撤销", "removed"),
-    "recoded": ("编码变更", "recoded"),
-    "reshaped": ("边界调整", "reshaped"),
-    "attributes": ("属性变更", "attributes changed"),
-    "unchanged": ("未变化", "unchanged"),
-}
-KIND_COLORS = {
-    "split": "#6a3d9a",
-    "merged": "#1f78b4",
-    "added": "#33a02c",
-    "removed": "#e31a1c",
-    "recoded": "#ff7f00",
-    "reshaped": "#b15928",
-    "attributes": "#fb9a99",
-}
 #: Columns compared as whole values (the access lists are compared clause by clause).
 ATTRIBUTES: tuple[str, ...] = ("unit_class", "element", "subtype", "name", "name_en") + tuple(
     d.column + "_en" for d in DIMENSIONS

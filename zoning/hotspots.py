@@ -45,6 +45,7 @@ from scipy import stats as sps
 
 from zoning.errors import InputError
 from zoning.geo import EQUAL_AREA
+from zoning.i18n import CO_CLASSES as CO_CLASSES  # re-exported
 from zoning.stats import GridLike, crs_label, zonal_stats
 
 log = logging.getLogger(__name__)
@@ -57,15 +58,6 @@ MIN_UNITS = 30
 
 #: Share of a unit's area under valid cells below which it has no intensity.
 MIN_COVERAGE = 0.5
-
-#: Co-control classes: key → (Chinese label, English label, colour).
-CO_CLASSES: dict[str, tuple[str, str, str]] = {
-    "both": ("减污降碳协同热点", "Pollution and carbon hot spot", "#b2182b"),
-    "pollution": ("仅污染物热点", "Pollution hot spot only", "#ef8a62"),
-    "carbon": ("仅碳排放热点", "Carbon hot spot only", "#67a9cf"),
-    "neither": ("非热点", "Neither", "#e8e8e8"),
-    "no_data": ("无数据（未参与检验）", "No data (not tested)", "#ffffff"),
-}
 
 
 def _named(value, default: str) -> tuple[str, GridLike]:

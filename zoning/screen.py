@@ -43,6 +43,9 @@ from pyproj import CRS, Transformer
 from zoning.errors import CRSError, InputError, SchemaError
 from zoning.geo import EQUAL_AREA
 from zoning.geo import local_crs_codes as _local_codes
+from zoning.i18n import FACT_LABELS as FACT_LABELS  # re-exported
+from zoning.i18n import VERDICT_COLORS as VERDICT_COLORS  # re-exported
+from zoning.i18n import VERDICTS as VERDICTS  # re-exported
 from zoning.model import DIMENSIONS, FACILITY_COLUMNS, normalise_class
 from zoning.overlay import unit_rank
 from zoning.rules.coverage import clause_label, review_text, unchecked_by_group
@@ -54,34 +57,6 @@ log = logging.getLogger(__name__)
 #: Equal-area CRS for areas and shares (WGS 84 / NSIDC EASE-Grid 2.0 Global).
 
 Verdict = Literal["prohibited", "restricted", "allowed", "needs-information"]
-VERDICTS: dict[str, tuple[str, str]] = {
-    "prohibited": ("禁止", "Prohibited"),
-    "needs-information": ("需补充信息", "Needs information"),
-    "restricted": ("有条件准入（限制）", "Restricted (conditions apply)"),
-    "allowed": ("准入", "Allowed"),
-}
-VERDICT_COLORS = {
-    "prohibited": "#d7301f",
-    "needs-information": "#6a51a3",
-    "restricted": "#fd8d3c",
-    "allowed": "#1a9850",
-}
-
-#: Readable names of the facts rules ask for (zh, en).
-FACT_LABELS: dict[str, tuple[str, str]] = {
-    "sector": ("行业代码（GB/T 4754）", "sector code (GB/T 4754)"),
-    "stage": ("建设阶段", "stage (existing/proposed)"),
-    "tags": ("项目标签（如“两高”）", "tags (e.g. two_high)"),
-    "capacity": ("产能", "capacity"),
-    "capacity_unit": ("产能单位", "capacity unit"),
-    "so2_t": ("SO2排放量（t/a）", "SO2 emission (so2_t, t/yr)"),
-    "nox_t": ("NOx排放量（t/a）", "NOx emission (nox_t, t/yr)"),
-    "pm_t": ("颗粒物排放量（t/a）", "PM emission (pm_t, t/yr)"),
-    "vocs_t": ("VOCs排放量（t/a）", "VOCs emission (vocs_t, t/yr)"),
-    "co2_t": ("CO2排放量（t/a）", "CO2 emission (co2_t, t/yr)"),
-    "energy_tce": ("综合能耗（tce/a）", "energy use (energy_tce, tce/yr)"),
-    "unit": ("所在管控单元", "control unit of the site"),
-}
 _ALWAYS_KNOWN = {"unit", "units", "share"}
 _ID_COLUMNS = ("project_id", "facility_id", "id", "ID", "编号", "项目编号")
 

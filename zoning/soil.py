@@ -26,6 +26,7 @@ from scipy.spatial import cKDTree
 
 from zoning.errors import SchemaError
 from zoning.geo import metric_crs
+from zoning.i18n import SOIL_CLASSES as SOIL_CLASSES  # re-exported
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +37,6 @@ REQUIRED_METALS: tuple[str, ...] = ("Cd", "Hg", "As", "Pb", "Cr")
 PH_EDGES: tuple[float, float, float] = (5.5, 6.5, 7.5)
 
 UNKNOWN, PRIORITY, SAFE, STRICT = 0, 1, 2, 3
-#: class code -> (key, Chinese label, English label, colour)
-SOIL_CLASSES: dict[int, tuple[str, str, str, str]] = {
-    UNKNOWN: ("unknown", "未定类", "Unclassified", "#9e9e9e"),
-    PRIORITY: ("priority", "优先保护类", "Priority protection", "#1a9850"),
-    SAFE: ("safe", "安全利用类", "Safe utilisation", "#fee08b"),
-    STRICT: ("strict", "严格管控类", "Strict control", "#d73027"),
-}
 
 LandUse = Literal["paddy", "other", "orchard", "rotation"]
 _LAND_ALIASES = {

@@ -29,32 +29,11 @@ from zoning.cli.options import (
     units_option,
 )
 from zoning.errors import DataSourceError, InputError
+from zoning.i18n import STATUS_COLORS, STATUS_LABELS
 from zoning.model import class_label
 
 log = logging.getLogger(__name__)
 
-STATUS_COLORS = {
-    "conflict": "#d7301f",
-    "restricted": "#fd8d3c",
-    "ok": "#1a9850",
-    "unzoned": "#969696",
-}
-STATUS_LABELS = {
-    "zh": {
-        "conflict": "冲突（禁止）",
-        "restricted": "限制（须满足条件）",
-        "ok": "符合",
-        "unzoned": "不在管控单元内",
-        "invalid": "坐标无效",
-    },
-    "en": {
-        "conflict": "conflict (prohibited)",
-        "restricted": "restricted (conditions)",
-        "ok": "ok",
-        "unzoned": "outside every unit",
-        "invalid": "invalid coordinates",
-    },
-}
 #: Above this many facilities the map shows only those that are not ``ok``.
 MAP_LIMIT = 50_000
 

@@ -16,15 +16,19 @@ from __future__ import annotations
 import html
 from os import PathLike
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
 from zoning._version import __version__
-from zoning.diff import KIND_COLORS, KIND_LABELS, UnitDiff
 from zoning.export._atomic import atomic_dir
 from zoning.export.geojson import write_geojson, write_json
+from zoning.i18n import KIND_COLORS, KIND_LABELS
 from zoning.model import UNIT_CLASSES
+
+if TYPE_CHECKING:
+    from zoning.diff import UnitDiff
 
 _CSV = {"index": False, "encoding": "utf-8-sig"}
 
@@ -139,7 +143,7 @@ def diff_map(
 ):
     """An offline :class:`~zoning.export.webmap.WebMap` of the two editions and the changes."""
     from zoning.export.webmap import WebMap
-    from zoning.validate import normalise_units
+    from zoning.model import normalise_units
 
     zh = lang == "zh"
     title = title or ("管控单元更新对比" if zh else "Zoning editions compared")

@@ -68,7 +68,7 @@ _TEXT = {
 
 def _bivariate_legend(counts: Mapping[str, int], lang: str = "zh", names=("", "")) -> str:
     """A 2 x 2 legend: columns pollutant hot no/yes, rows carbon hot yes/no, with counts."""
-    from zoning.hotspots import CO_CLASSES
+    from zoning.i18n import CO_CLASSES
 
     t = _TEXT[lang]
     pol, car = (html.escape(n) for n in names)
@@ -144,7 +144,7 @@ def write_hotspots(
         ``{"geojson": ..., "html": ..., "summary": ...}`` → paths.
     """
     from zoning.export.webmap import WebMap
-    from zoning.hotspots import CO_CLASSES
+    from zoning.i18n import CO_CLASSES
 
     t = _TEXT[lang]
     summary = dict(result.attrs.get("summary", {}))

@@ -29,8 +29,7 @@ from pyproj import CRS
 
 from zoning.errors import CRSError, InputError
 from zoning.export._atomic import atomic_dir, atomic_file
-from zoning.model import DIMENSIONS, ELEMENTS, UNIT_CLASSES
-from zoning.validate import normalise_units
+from zoning.model import DIMENSIONS, ELEMENTS, UNIT_CLASSES, normalise_units
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ import re
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -36,8 +36,11 @@ import shapely
 
 from zoning.export._atomic import atomic_dir
 from zoning.export.geojson import write_json
+from zoning.i18n import VERDICT_COLORS, VERDICTS
 from zoning.model import DIMENSIONS, ELEMENTS, UNIT_CLASSES, class_label
-from zoning.screen import VERDICT_COLORS, VERDICTS, ScreeningResult
+
+if TYPE_CHECKING:
+    from zoning.screen import ScreeningResult
 
 log = logging.getLogger(__name__)
 
@@ -612,7 +615,7 @@ def _review_box(data: dict, lang: str) -> str:
     items = data.get("review_clauses") or []
     if not note and not items:
         return ""
-    from zoning.rules.coverage import item_label
+    from zoning.i18n import item_label
 
     lis = []
     for c in items:
@@ -739,7 +742,7 @@ def write_screening(
 
 
 def _fact_labels() -> dict[str, tuple[str, str]]:
-    from zoning.screen import FACT_LABELS
+    from zoning.i18n import FACT_LABELS
 
     return dict(FACT_LABELS)
 

@@ -11,8 +11,7 @@ import numpy as np
 from zoning._version import __version__
 from zoning.export.geojson import write_vector
 from zoning.geo import EQUAL_AREA
-from zoning.model import UNIT_CLASSES
-from zoning.validate import normalise_units, repair_geometry, require_valid_geometry
+from zoning.model import UNIT_CLASSES, normalise_units, repair_geometry, require_valid_geometry
 
 
 def publishable_units(units: gpd.GeoDataFrame, /) -> gpd.GeoDataFrame:

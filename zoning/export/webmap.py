@@ -512,7 +512,7 @@ class WebMap:
 
         Popups show code, name, class, element, area and the four-dimension access list.
         """
-        from zoning.validate import normalise_units
+        from zoning.model import normalise_units
 
         t = _I18N[self.lang]
         frame = normalise_units(units)  # class labels such as 优先保护单元 → 1

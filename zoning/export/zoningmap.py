@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import geopandas as gpd
 
 from zoning.export.webmap import WebMap
+from zoning.i18n import STAGE_COLORS, STAGE_LABELS
 from zoning.model import POLLUTANTS
 
 #: Known layer kinds: how each is drawn (labels zh/en, colour, popup columns).
@@ -49,8 +50,8 @@ LAYER_STYLES: dict[str, dict] = {
         "color": "#636363",
         "radius": 4,
         "color_by": "stage",
-        "colors": {"existing": "#525252", "proposed": "#e7298a"},
-        "labels": {"existing": ("现有", "existing"), "proposed": ("拟建", "proposed")},
+        "colors": dict(STAGE_COLORS),
+        "labels": dict(STAGE_LABELS),
         "popup": [
             "facility_id",
             "name",

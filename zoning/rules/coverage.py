@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from zoning.i18n import item_label as item_label  # re-exported
 from zoning.model import DIMENSIONS
 from zoning.model.clauses import CLAUSE_ID, Clause, has_access_text, normalise, split_text
 from zoning.rules.engine import _scope_mask, _unit_attrs
@@ -336,12 +337,3 @@ def clause_label(c: Clause, lang: str = "zh") -> str:
     """``[禁止] 空间布局约束 第2项: text`` / ``[prohibition] Spatial layout constraints,
     item 2: text`` (the item number as written in the list)."""
     return f"{item_label(c.dimension, c.item, lang, c.prohibition)}: {c.get(lang)}"
-
-
-def item_label(dimension: str, item: str, lang: str = "zh", prohibition: bool = False) -> str:
-    """Where a clause is in the list as written: dimension and item number."""
-    dim = next((d.label(lang) for d in DIMENSIONS if d.key == dimension), dimension)
-    mark = ("[禁止] " if lang == "zh" else "[prohibition] ") if prohibition else ""
-    if not item:
-        return f"{mark}{dim}"
-    return f"{mark}{dim} 第{item}项" if lang == "zh" else f"{mark}{dim}, item {item}"

@@ -1,0 +1,235 @@
+"""The floors of the house, read from the imports (``ast``, nothing is imported).
+
+Ground floor (errors, model, geo, i18n, _version, progress) < readers (``zoning.io``) <
+core steps < writers (``zoning.export``) < the command line (``zoning.cli``).  Readers
+import only the ground floor and other readers; writers import no core step (type hints
+of core objects only under ``if TYPE_CHECKING:``); nothing below the command line imports
+the package ``zoning`` itself or ``zoning.cli``; no module imports itself in a circle.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1] / "zoning"
+
+#: The ground floor: the vocabulary and the plumbing every floor may use.
+GROUND = (
+    "zoning.errors",
+    "zoning.model",
+    "zoning.geo",
+    "zoning.i18n",
+    "zoning._version",
+    "zoning.progress",
+    "zoning.quantities",  # units of measure of grids (issue 11, item 2), where it exists
+)
+#: Modules that still break a rule, each with the reason and who removes the entry.
+PENDING: dict[str, str] = {
+    "zoning.demo": "loads CLI modules with importlib until the demo calls library runs "
+    "(issue 11, item 1)",
+}
+
+
+_MODULE_TEXT = re.compile(r"zoning\.cli(?:\.[a-z_]+)*")
+
+
+def _name(path: Path, root: Path = ROOT) -> str:
+    parts = path.relative_to(root.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    t = node.test
+    return (isinstance(t, ast.Name) and t.id == "TYPE_CHECKING") or (
+        isinstance(t, ast.Attribute) and t.attr == "TYPE_CHECKING"
+    )
+
+
+def _imports(path: Path, root: Path = ROOT) -> list[tuple[int, str]]:
+    """(line, module) of every ``zoning`` import in the file, at any depth (functions
+    too), except those under ``if TYPE_CHECKING:``; ``from zoning import x`` gives
+    ``zoning`` (it runs the package), ``importlib.import_module("zoning.cli.x")`` and a
+    text naming a CLI module (``"zoning.cli.x"``) that text."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    module = _name(path, root)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    out: list[tuple[int, str]] = []
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.Import):
+            out.extend((node.lineno, a.name) for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                name = ".".join(base + ([node.module] if node.module else []))
+            else:
+                name = node.module or ""
+            out.append((node.lineno, name))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "import_module"
+            and node.args
+        ):
+            arg = node.args[0]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                out.append((node.lineno, arg.value))
+            elif isinstance(arg, ast.JoinedStr) and arg.values:
+                head = arg.values[0]
+                if isinstance(head, ast.Constant) and isinstance(head.value, str):
+                    out.append((node.lineno, head.value.rstrip(".")))
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and _MODULE_TEXT.fullmatch(node.value)
+        ):  # a module named in text, e.g. a table of steps imported later by name
+            out.append((node.lineno, node.value))
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return [(line, m) for line, m in out if m == "zoning" or m.startswith("zoning.")]
+
+
+MODULES: dict[str, Path] = {_name(p): p for p in sorted(ROOT.rglob("*.py"))}
+IMPORTS: dict[str, list[tuple[int, str]]] = {m: _imports(p) for m, p in MODULES.items()}
+
+
+def _under(module: str, *prefixes: str) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def _violations(modules, allowed) -> list[str]:
+    bad = []
+    for m in modules:
+        for line, target in IMPORTS[m]:
+            if not allowed(target):
+                bad.append(f"{MODULES[m].relative_to(ROOT.parent)}:{line} imports {target}")
+    return bad
+
+
+def test_the_parser_finds_imports_and_skips_type_hints(tmp_path):
+    pkg = tmp_path / "zoning" / "export"
+    pkg.mkdir(parents=True)
+    f = pkg / "x.py"
+    f.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "from zoning.i18n import VERDICTS\n"
+        "from . import _atomic\n"
+        "if TYPE_CHECKING:\n"
+        "    from zoning.screen import ScreeningResult\n"
+        "def f():\n"
+        "    from zoning import __version__\n"
+        "    importlib.import_module(f'zoning.cli.{name}')\n"
+        "STEPS = ['zoning.cli.conflicts', 'see zoning.cli.x']\n",
+        encoding="utf-8",
+    )
+    found = [m for _, m in _imports(f, tmp_path / "zoning")]
+    assert found == ["zoning.i18n", "zoning.export", "zoning", "zoning.cli", "zoning.cli.conflicts"]
+
+
+def test_the_ground_floor_imports_only_the_ground_floor():
+    ground = [m for m in MODULES if _under(m, *GROUND)]
+    assert {"zoning.model", "zoning.model.rules", "zoning.i18n", "zoning._version"} <= set(ground)
+    assert _violations(ground, lambda t: _under(t, *GROUND)) == []
+
+
+def test_readers_import_only_the_ground_floor_and_readers():
+    readers = [m for m in MODULES if _under(m, "zoning.io")]
+    assert "zoning.io.rulefile" in readers and "zoning.io.facilities" in readers
+    assert _violations(readers, lambda t: _under(t, *GROUND, "zoning.io")) == []
+
+
+def test_writers_import_no_core_step():
+    writers = [m for m in MODULES if _under(m, "zoning.export")]
+    assert "zoning.export.report" in writers
+    allowed = (*GROUND, "zoning.io", "zoning.export")
+    assert _violations(writers, lambda t: _under(t, *allowed)) == []
+
+
+def test_nothing_below_the_command_line_imports_the_package_or_the_cli():
+    below = [m for m in MODULES if m != "zoning" and not _under(m, "zoning.cli")]
+    bad = _violations(
+        [m for m in below if m not in PENDING],
+        lambda t: t != "zoning" and not _under(t, "zoning.cli"),
+    )
+    assert bad == []
+
+
+@pytest.mark.parametrize("module", sorted(PENDING))
+def test_pending_exceptions_are_still_needed(module):
+    """An entry of PENDING whose module keeps the rule now must go (so it cannot hide a
+    new break)."""
+    bad = _violations([module], lambda t: t != "zoning" and not _under(t, "zoning.cli"))
+    assert bad, f"{module} keeps the rule now: remove it from PENDING ({PENDING[module]})"
+
+
+def _cycles(imports=None, modules=None) -> list[list[str]]:
+    """Circles among modules (Tarjan's strongly connected components of size > 1; a
+    package importing itself by name, as ``zoning.cli`` does to list its modules, is no
+    circle); an import of ``a.b.c`` is an edge to the nearest module
+    named so (a name imported from a module is not a module)."""
+    imports = IMPORTS if imports is None else imports
+    modules = MODULES if modules is None else modules
+    graph: dict[str, set[str]] = {}
+    for m, lines in imports.items():
+        edges = set()
+        for _, target in lines:
+            while target and target not in modules:
+                target = target.rpartition(".")[0]
+            if target and target != "zoning":
+                edges.add(target)
+        graph[m] = edges
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+
+    def strong(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                strong(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            strong(v)
+    return out
+
+
+def test_no_circle():
+    assert _cycles() == []
+
+
+def test_a_circle_is_found():
+    imports = {
+        "zoning.a": [(1, "zoning.b.f")],  # a name imported from zoning.b
+        "zoning.b": [(1, "zoning.c")],
+        "zoning.c": [(3, "zoning.a")],
+        "zoning.d": [(1, "zoning.d"), (2, "zoning")],
+    }
+    assert _cycles(imports, dict.fromkeys(imports)) == [["zoning.a", "zoning.b", "zoning.c"]]
