@@ -7,13 +7,16 @@ check of a unit layer, with reason codes, is :func:`zoning.validate.validate_uni
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import shapely
 from shapely.validation import explain_validity
 
 from zoning.errors import InputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 log = logging.getLogger(__name__)
 
