@@ -71,6 +71,25 @@ class SoilResult:
     samples: gpd.GeoDataFrame
     parcels: gpd.GeoDataFrame | None
 
+    def metadata(self) -> dict:
+        """The standard, the classes, the parcel rule, the interpolation and the counts
+        (what the written layers carry as metadata)."""
+        parcels = self.parcels if self.parcels is not None else self.samples
+        meta = {
+            "standard": "GB 15618-2018 Table 1 (screening) and Table 3 (intervention), mg/kg",
+            "classes": {
+                str(c): {"key": key, "zh": zh, "en": en}
+                for c, (key, zh, en, _) in SOIL_CLASSES.items()
+            },
+            "parcel_rule": "worst class of the samples inside; else inverse-distance "
+            "interpolation of pH and contents at the parcel's representative point",
+            "idw": parcels.attrs.get("idw", {}),
+            "counts": parcels["soil_class_key"].value_counts().to_dict(),
+        }
+        if "class_method" in parcels.columns:
+            meta["methods"] = parcels["class_method"].value_counts().to_dict()
+        return meta
+
 
 def class_label(code: int, lang: str = "zh") -> str:
     """Label of a soil class code in Chinese or English."""
