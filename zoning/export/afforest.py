@@ -125,6 +125,7 @@ def _layers(result: SitingResult):
     unselected["reason"] = "budget"
     unselected["reason_zh"] = TEXT["zh"]["budget"]
     unselected["reason_en"] = TEXT["en"]["budget"]
+    unselected = unselected.rename(columns={"parcel_ids": "parcel_id"})
     par = result.parcels
     rej_par = par[~par["candidate"]].to_crs(WGS84)
     rej_par["kind"] = "parcel"
@@ -140,8 +141,7 @@ def _rejected(unselected: gpd.GeoDataFrame, rej_par: gpd.GeoDataFrame) -> gpd.Ge
             {**{c: frame[c].to_numpy() for c in cols}, "geometry": frame.geometry.values}
         )
 
-    patches = unselected.rename(columns={"parcel_ids": "parcel_id"})
-    rejected = pd.concat([part(patches), part(rej_par)], ignore_index=True)
+    rejected = pd.concat([part(unselected), part(rej_par)], ignore_index=True)
     return gpd.GeoDataFrame(rejected, geometry="geometry", crs=WGS84)
 
 
