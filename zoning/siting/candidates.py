@@ -22,6 +22,7 @@ from pyproj import CRS
 from zoning.errors import InputError, SchemaError
 from zoning.geo import EQUAL_AREA, metric_crs
 from zoning.io.afforest import Legend
+from zoning.progress import step
 from zoning.siting.cover import Grid, _cover_classes, _people_near, _zonal_mean, slope_degrees
 from zoning.soil import STRICT
 
@@ -146,153 +147,34 @@ def find_candidates(
         metal to its screening value: the pollution taken out of food production), which
         :func:`select_sites` can weigh as co-benefits.
     """
-    if "soil_class" not in parcels.columns:
-        raise SchemaError(
-            "the parcels have no soil_class column",
-            field="soil_class",
-            fix="classify them first (zoning soil, or pass --samples)",
-        )
-    if not (min_patch_area_ha >= 0 and merge_gap_m >= 0 and max_slope_deg > 0):
-        raise InputError(
-            "min_patch_area_ha and merge_gap_m must be >= 0 and max_slope_deg > 0",
-            field="min_patch_area_ha",
-        )
-    crs = _metric_crs(parcels)
-    frame = parcels.copy()
-    frame["source"] = "farmland"
-    if id_column not in frame.columns:
-        frame[id_column] = [f"P{i + 1:06d}" for i in range(len(frame))]
-    frame[id_column] = frame[id_column].astype(str)
-    if extra_plots is not None and len(extra_plots):
-        extra = extra_plots.to_crs(frame.crs).copy()
-        if id_column not in extra.columns:
-            extra[id_column] = [f"X{i + 1:05d}" for i in range(len(extra))]
-        extra[id_column] = extra[id_column].astype(str)
-        extra["source"] = "polluted_plot"
-        frame = pd.concat([frame, extra], ignore_index=True)
-        frame = gpd.GeoDataFrame(frame, geometry=parcels.geometry.name, crs=parcels.crs)
-    frame = frame.reset_index(drop=True)
-    m = frame.to_crs(crs) if CRS.from_user_input(frame.crs) != crs else frame
-    geoms = m.geometry
-    n = len(frame)
-    # areas on the ellipsoid (equal-area CRS); distances and adjacency in the metric CRS
-    # to the square metre (1e-4 ha), the figure filters and budgets then use
-    area_ha = np.round(frame.to_crs(EQUAL_AREA).geometry.area.to_numpy() / 1e4, 4)
-    frame["area_ha"] = area_ha
-    codes: list[list[str]] = [[] for _ in range(n)]
-    zh: list[list[str]] = [[] for _ in range(n)]
-    en: list[list[str]] = [[] for _ in range(n)]
-
-    def reject(rows, code, **kw):
-        for i in rows:
-            kwi = {k: (v[i] if isinstance(v, np.ndarray) else v) for k, v in kw.items()}
-            codes[i].append(code)
-            zh[i].append(_reason(code, "zh", **kwi))
-            en[i].append(_reason(code, "en", **kwi))
-
-    # soil class
-    cls = pd.to_numeric(frame["soil_class"], errors="coerce").fillna(0).astype(int).to_numpy()
-    farm = (frame["source"] == "farmland").to_numpy()
-    from zoning.soil import class_label
-
-    unclassified = farm & (cls == 0)
-    reject(np.flatnonzero(unclassified), "unclassified")
-    wrong = farm & (cls != 0) & ~np.isin(cls, classes)
-    labels_zh = np.array([class_label(c, "zh") for c in cls], dtype=object)
-    labels_en = np.array([class_label(c, "en") for c in cls], dtype=object)
-    for i in np.flatnonzero(wrong):
-        codes[i].append("not_strict")
-        zh[i].append(_reason("not_strict", "zh", v=labels_zh[i]))
-        en[i].append(_reason("not_strict", "en", v=labels_en[i]))
-    # slope
-    slope = np.full(n, np.nan)
-    if dem is not None:
-        slope = _zonal_mean(m.geometry, (slope_degrees(dem), dem[1], dem[2]))
-        steep = np.flatnonzero(slope > max_slope_deg)
-        reject(steep, "slope", v=slope, lim=max_slope_deg)
-    frame["slope_deg"] = np.round(slope, 2)
-    # land cover, by majority class
-    frame["landcover"] = pd.array([None] * n, dtype="string")
-    if landcover is not None:
-        if landcover_legend is None:
-            raise InputError(
-                "a land-cover raster was given without its legend; codes mean different "
-                "things in different products (50 is built-up in WorldCover, evergreen "
-                "broadleaf trees in ESA CCI)",
-                field="--landcover-legend",
-                fix="pass the legend (zoning.io.afforest.read_legend / --landcover-legend)",
+    _check_options(parcels, min_patch_area_ha, merge_gap_m, max_slope_deg)
+    with step("afforestation candidates", total=len(parcels)) as progress:
+        crs = _metric_crs(parcels)
+        frame = _plots(parcels, extra_plots, id_column)
+        m = frame.to_crs(crs) if CRS.from_user_input(frame.crs) != crs else frame
+        geoms = m.geometry
+        # areas on the ellipsoid (equal-area CRS); distances and adjacency in the metric
+        # CRS to the square metre (1e-4 ha), the figure filters and budgets then use
+        area_ha = np.round(frame.to_crs(EQUAL_AREA).geometry.area.to_numpy() / 1e4, 4)
+        frame["area_ha"] = area_ha
+        why = _Reasons(len(frame))
+        _by_soil(frame, classes, why)
+        frame["slope_deg"] = np.round(_by_slope(geoms, dem, max_slope_deg, why), 2)
+        _by_landcover(frame, geoms, landcover, landcover_legend, why)
+        _by_exclusion(geoms, exclude, crs, why)
+        _by_distance(geoms, distance_limits, crs, why)
+        patch_of = _merge(geoms, area_ha, why, merge_gap_m, min_patch_area_ha)
+        frame["candidate"] = patch_of >= 0
+        frame["reason"] = [",".join(c) for c in why.codes]
+        frame["reason_zh"] = ["；".join(z) for z in why.zh]
+        frame["reason_en"] = ["; ".join(e) for e in why.en]
+        patches, pid = _patches(frame, m, patch_of, id_column)
+        frame["patch_id"] = pid
+        if population is not None and len(patches):
+            patches["population_nearby"] = _people_near(
+                patches, population, population_buffer_m, crs
             )
-        from zoning.io.afforest import LANDCOVER_CLASSES, NEVER_PLANTABLE, check_codes
-
-        check_codes(landcover[0], landcover_legend)
-        major, share, never = _cover_classes(m.geometry, landcover, landcover_legend)
-        plantable_cls = {
-            c
-            for c, p in zip(landcover_legend.classes, landcover_legend.plantable, strict=True)
-            if p and c not in NEVER_PLANTABLE
-        }
-        for i in range(n):
-            if major[i] is None:
-                reject([i], "no_landcover")
-            elif major[i] not in plantable_cls:
-                zh_, en_ = LANDCOVER_CLASSES[major[i]]
-                codes[i].append("landcover")
-                zh[i].append(_reason("landcover", "zh", v=zh_))
-                en[i].append(_reason("landcover", "en", v=en_))
-            elif never[i] > 0.5:
-                reject([i], "landcover_never", v=never[i])
-        frame["landcover"] = pd.array(major, dtype="string")
-        frame["landcover_share"] = np.round(share, 3)
-        frame["landcover_never_share"] = np.round(never, 3)
-    # excluded layers
-    for name, layer in (exclude or {}).items():
-        if layer is None or not len(layer):
-            continue
-        lay = layer.to_crs(crs)
-        pi, li = lay.sindex.query(geoms, predicate="intersects")
-        if len(pi):
-            inter = shapely.area(shapely.intersection(geoms.values[pi], lay.geometry.values[li]))
-            over = np.zeros(n)
-            np.add.at(over, pi, inter)
-            reject(np.flatnonzero(over > 1.0), "excluded", v=name)
-    # distance limits
-    for lim in distance_limits or []:
-        lay = lim.layer.to_crs(crs)
-        union = shapely.union_all(lay.geometry.values)
-        d = shapely.distance(geoms.values, union)
-        if lim.max_m is not None:
-            reject(np.flatnonzero(d > lim.max_m), "too_far", v=lim.name, d=d, lim=lim.max_m)
-        if lim.min_m is not None:
-            reject(np.flatnonzero(d < lim.min_m), "too_close", v=lim.name, d=d, lim=lim.min_m)
-    ok = np.array([not c for c in codes])
-    # merge neighbouring survivors into patches
-    patch_of = np.full(n, -1)
-    keep_idx = np.flatnonzero(ok)
-    if len(keep_idx):
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import connected_components
-
-        sub = geoms.values[keep_idx]
-        tree = shapely.STRtree(sub)
-        a, b = tree.query(sub, predicate="dwithin", distance=merge_gap_m)
-        k = len(keep_idx)
-        graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(k, k))
-        _, comp = connected_components(graph, directed=False)
-        patch_of[keep_idx] = comp
-        area_p = np.bincount(comp, weights=area_ha[keep_idx])
-        small = area_p[comp] < min_patch_area_ha
-        patch_area = np.zeros(n)
-        patch_area[keep_idx] = area_p[comp]
-        reject(keep_idx[small], "small_patch", v=patch_area, lim=min_patch_area_ha)
-        patch_of[keep_idx[small]] = -1
-    frame["candidate"] = patch_of >= 0
-    frame["reason"] = [",".join(c) for c in codes]
-    frame["reason_zh"] = ["；".join(z) for z in zh]
-    frame["reason_en"] = ["; ".join(e) for e in en]
-    patches, pid = _patches(frame, m, patch_of, id_column)
-    frame["patch_id"] = pid
-    if population is not None and len(patches):
-        patches["population_nearby"] = _people_near(patches, population, population_buffer_m, crs)
+        progress.advance(len(frame))
     params = {
         "classes": list(classes),
         "max_slope_deg": max_slope_deg,
@@ -310,10 +192,189 @@ def find_candidates(
     log.info(
         "%d of %d parcels are candidates, in %d patches",
         int(frame["candidate"].sum()),
-        n,
+        len(frame),
         len(patches),
     )
     return Candidates(patches, frame, params)
+
+
+class _Reasons:
+    """Why each plot is left out: codes and Chinese/English texts, per plot."""
+
+    def __init__(self, n: int):
+        self.codes: list[list[str]] = [[] for _ in range(n)]
+        self.zh: list[list[str]] = [[] for _ in range(n)]
+        self.en: list[list[str]] = [[] for _ in range(n)]
+
+    def add(self, i: int, code: str, zh: str, en: str) -> None:
+        self.codes[i].append(code)
+        self.zh[i].append(zh)
+        self.en[i].append(en)
+
+    def reject(self, rows, code: str, **kw) -> None:
+        """Leave out ``rows`` for ``code``; array values in ``kw`` are taken per row."""
+        for i in rows:
+            kwi = {k: (v[i] if isinstance(v, np.ndarray) else v) for k, v in kw.items()}
+            self.add(i, code, _reason(code, "zh", **kwi), _reason(code, "en", **kwi))
+
+    def ok(self) -> np.ndarray:
+        return np.array([not c for c in self.codes], dtype=bool)
+
+
+def _check_options(parcels, min_patch_area_ha, merge_gap_m, max_slope_deg) -> None:
+    if "soil_class" not in parcels.columns:
+        raise SchemaError(
+            "the parcels have no soil_class column",
+            field="soil_class",
+            fix="classify them first (zoning.soil.classify_soil, or pass `samples`)",
+        )
+    if not (min_patch_area_ha >= 0 and merge_gap_m >= 0 and max_slope_deg > 0):
+        raise InputError(
+            "`min_patch_area_ha` and `merge_gap_m` must be >= 0 and `max_slope_deg` > 0",
+            param="min_patch_area_ha",
+        )
+
+
+def _plots(parcels, extra_plots, id_column) -> gpd.GeoDataFrame:
+    """The parcels (``source`` farmland) and the extra plots (``polluted_plot``), with ids."""
+    frame = parcels.copy()
+    frame["source"] = "farmland"
+    if id_column not in frame.columns:
+        frame[id_column] = [f"P{i + 1:06d}" for i in range(len(frame))]
+    frame[id_column] = frame[id_column].astype(str)
+    if extra_plots is not None and len(extra_plots):
+        extra = extra_plots.to_crs(frame.crs).copy()
+        if id_column not in extra.columns:
+            extra[id_column] = [f"X{i + 1:05d}" for i in range(len(extra))]
+        extra[id_column] = extra[id_column].astype(str)
+        extra["source"] = "polluted_plot"
+        frame = pd.concat([frame, extra], ignore_index=True)
+        frame = gpd.GeoDataFrame(frame, geometry=parcels.geometry.name, crs=parcels.crs)
+    return frame.reset_index(drop=True)
+
+
+def _by_soil(frame, classes, why: _Reasons) -> None:
+    """Farmland whose soil class is unknown or does not qualify."""
+    from zoning.soil import class_label
+
+    cls = pd.to_numeric(frame["soil_class"], errors="coerce").fillna(0).astype(int).to_numpy()
+    farm = (frame["source"] == "farmland").to_numpy()
+    why.reject(np.flatnonzero(farm & (cls == 0)), "unclassified")
+    wrong = farm & (cls != 0) & ~np.isin(cls, classes)
+    labels_zh = np.array([class_label(c, "zh") for c in cls], dtype=object)
+    labels_en = np.array([class_label(c, "en") for c in cls], dtype=object)
+    for i in np.flatnonzero(wrong):
+        why.add(
+            i,
+            "not_strict",
+            _reason("not_strict", "zh", v=labels_zh[i]),
+            _reason("not_strict", "en", v=labels_en[i]),
+        )
+
+
+def _by_slope(geoms, dem: Grid | None, max_slope_deg: float, why: _Reasons) -> np.ndarray:
+    """Mean slope of each plot (NaN without a DEM); steeper ones are left out."""
+    slope = np.full(len(geoms), np.nan)
+    if dem is not None:
+        slope = _zonal_mean(geoms, (slope_degrees(dem), dem[1], dem[2]))
+        steep = np.flatnonzero(slope > max_slope_deg)
+        why.reject(steep, "slope", v=slope, lim=max_slope_deg)
+    return slope
+
+
+def _by_landcover(frame, geoms, landcover, legend, why: _Reasons) -> None:
+    """The majority cover class of each plot; plots not plantable are left out."""
+    n = len(frame)
+    frame["landcover"] = pd.array([None] * n, dtype="string")
+    if landcover is None:
+        return
+    if legend is None:
+        raise InputError(
+            "a land-cover raster was given without its legend; codes mean different "
+            "things in different products (50 is built-up in WorldCover, evergreen "
+            "broadleaf trees in ESA CCI)",
+            param="landcover_legend",
+            fix="pass the legend (zoning.io.afforest.read_legend) as `landcover_legend`",
+        )
+    from zoning.io.afforest import LANDCOVER_CLASSES, NEVER_PLANTABLE, check_codes
+
+    check_codes(landcover[0], legend)
+    major, share, never = _cover_classes(geoms, landcover, legend)
+    plantable_cls = {
+        c
+        for c, p in zip(legend.classes, legend.plantable, strict=True)
+        if p and c not in NEVER_PLANTABLE
+    }
+    for i in range(n):
+        if major[i] is None:
+            why.reject([i], "no_landcover")
+        elif major[i] not in plantable_cls:
+            zh_, en_ = LANDCOVER_CLASSES[major[i]]
+            why.add(
+                i,
+                "landcover",
+                _reason("landcover", "zh", v=zh_),
+                _reason("landcover", "en", v=en_),
+            )
+        elif never[i] > 0.5:
+            why.reject([i], "landcover_never", v=never[i])
+    frame["landcover"] = pd.array(major, dtype="string")
+    frame["landcover_share"] = np.round(share, 3)
+    frame["landcover_never_share"] = np.round(never, 3)
+
+
+def _by_exclusion(geoms, exclude, crs, why: _Reasons) -> None:
+    """Plots overlapping an excluded layer by more than 1 m²."""
+    n = len(geoms)
+    for name, layer in (exclude or {}).items():
+        if layer is None or not len(layer):
+            continue
+        lay = layer.to_crs(crs)
+        pi, li = lay.sindex.query(geoms, predicate="intersects")
+        if len(pi):
+            inter = shapely.area(shapely.intersection(geoms.values[pi], lay.geometry.values[li]))
+            over = np.zeros(n)
+            np.add.at(over, pi, inter)
+            why.reject(np.flatnonzero(over > 1.0), "excluded", v=name)
+
+
+def _by_distance(geoms, distance_limits, crs, why: _Reasons) -> None:
+    """Plots too far from or too close to a layer."""
+    for lim in distance_limits or []:
+        lay = lim.layer.to_crs(crs)
+        union = shapely.union_all(lay.geometry.values)
+        d = shapely.distance(geoms.values, union)
+        if lim.max_m is not None:
+            why.reject(np.flatnonzero(d > lim.max_m), "too_far", v=lim.name, d=d, lim=lim.max_m)
+        if lim.min_m is not None:
+            why.reject(np.flatnonzero(d < lim.min_m), "too_close", v=lim.name, d=d, lim=lim.min_m)
+
+
+def _merge(geoms, area_ha, why: _Reasons, merge_gap_m, min_patch_area_ha) -> np.ndarray:
+    """The patch number of each surviving plot (neighbours within ``merge_gap_m`` form one
+    patch; patches below ``min_patch_area_ha`` are left out), -1 for the others."""
+    n = len(geoms)
+    patch_of = np.full(n, -1)
+    keep_idx = np.flatnonzero(why.ok())
+    if not len(keep_idx):
+        return patch_of
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    sub = geoms.values[keep_idx]
+    tree = shapely.STRtree(sub)
+    a, b = tree.query(sub, predicate="dwithin", distance=merge_gap_m)
+    k = len(keep_idx)
+    graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(k, k))
+    _, comp = connected_components(graph, directed=False)
+    patch_of[keep_idx] = comp
+    area_p = np.bincount(comp, weights=area_ha[keep_idx])
+    small = area_p[comp] < min_patch_area_ha
+    patch_area = np.zeros(n)
+    patch_area[keep_idx] = area_p[comp]
+    why.reject(keep_idx[small], "small_patch", v=patch_area, lim=min_patch_area_ha)
+    patch_of[keep_idx[small]] = -1
+    return patch_of
 
 
 def _patches(frame, metric, patch_of, id_column):
