@@ -323,10 +323,12 @@ def classify_soil(
         raise SchemaError(
             f"`default_land_use` was '{default_land_use}' but is expected in "
             "['paddy', 'other', 'orchard', 'rotation']",
-            field="default_land_use",
+            param="default_land_use",
         )
     if not (max_distance_m > 0 and k >= 1 and power > 0):
-        raise SchemaError("max_distance_m and power must be > 0 and k >= 1", field="max_distance_m")
+        raise SchemaError(
+            "`max_distance_m` and `power` must be > 0 and `k` >= 1", param="max_distance_m"
+        )
     if limits is None:
         from zoning.io.afforest import read_gb15618
 

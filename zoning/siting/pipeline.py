@@ -52,8 +52,8 @@ def site_afforestation(
     """
     if ecozone_layer is not None and factors is not None:
         raise InputError(
-            "give one ecological zone or a zone layer, not both",
-            field="--ecozone/--ecozone-layer",
+            "give one ecological zone (`factors`) or a zone layer (`ecozone_layer`), not both",
+            param="ecozone_layer",
         )
     cand = find_candidates(parcels, **(candidates or {}))
     if cand.patches.empty:

@@ -27,7 +27,7 @@ def _lock_mask(patches, ids, name):
     if unknown:
         raise InputError(
             f"{name} names {unknown[:10]}, which are no candidate patch or parcel",
-            field=name,
+            param=name,
             fix="use patch ids (AF0001 …) or parcel ids of candidates",
         )
     return mask
@@ -77,9 +77,7 @@ def select_sites(
     (patches with ``cost``, ``benefit``, ``selected``), Selection
     """
     if (budget_ha is None) == (budget_cost is None):
-        raise InputError(
-            "give exactly one of budget_ha and budget_cost", field="--budget-ha/--budget-cost"
-        )
+        raise InputError("give exactly one of `budget_ha` and `budget_cost`", param="budget_ha")
     out = patches.copy()
     if "cost" not in out.columns:
         out["cost"] = (out["area_ha"] * cost_per_ha).round(2)
@@ -89,7 +87,7 @@ def select_sites(
             raise InputError(
                 f"co-benefit column '{col}' is not a patch column; patches have "
                 f"{list(out.columns)}",
-                field="weights",
+                param="weights",
             )
         benefit += w * pd.to_numeric(out[col], errors="coerce").fillna(0).to_numpy()
     out["benefit"] = np.round(benefit, 3)

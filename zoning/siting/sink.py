@@ -69,15 +69,14 @@ def _pick_growth(table, ecozone, species):
             raise InputError(
                 f"IPCC Table 4.10 splits the plantation growth of {ecozone} by species group "
                 f"({sorted(types)}): say which",
-                field="--species",
-                fix="pass --species eucalyptus or --species other (conifer/broadleaf count "
-                "as other)",
+                param="species",
+                fix="pass `species` eucalyptus or other (conifer/broadleaf count as other)",
             )
         pick = rows[rows["forest_type"] == want]
         if pick.empty:
             raise InputError(
                 f"IPCC Table 4.10 has no {want} row for {ecozone}; it has {sorted(types)}",
-                field="--species",
+                param="species",
             )
         rows = pick
     usable = rows[rows["verified"] != "no"]
@@ -85,8 +84,8 @@ def _pick_growth(table, ecozone, species):
         raise InputError(
             f"the only Table 4.10 row for {ecozone} / {species} is unverified "
             f"({rows['condition'].iloc[0]})",
-            field="--species",
-            fix="choose another species group or give --growth",
+            param="species",
+            fix="choose another species group or give `growth_t_dm_ha_yr`",
         )
     rows = usable
     if len(rows) > 1:  # age classes: young plantations (<= 20 y)
@@ -118,8 +117,8 @@ def _pick_root_shoot(table, ecozone, species):
                 raise InputError(
                     f"IPCC Table 4.4 gives {ecozone} root:shoot ratios for conifers and for "
                     "other broadleaf: say which",
-                    field="--species",
-                    fix="pass --species conifer or --species broadleaf",
+                    param="species",
+                    fix="pass `species` conifer or broadleaf",
                 )
             planted = ed[ed["forest_type"] == f"planted {sp[species]}"]
             natural = ed[ed["forest_type"] == f"natural {sp[species]}"]
@@ -209,18 +208,18 @@ def removal_factors(
         raise InputError(
             "no ecological zone: the IPCC Tier 1 factors depend on it and there is no "
             "zone map to derive it from",
-            field="--ecozone",
-            fix="pass --ecozone NAME (e.g. subtropical_humid; `zoning afforest --help` lists "
-            f"the {len(ECOZONES)} zones) or --ecozone-layer",
+            param="ecozone",
+            fix="pass `ecozone` NAME (e.g. subtropical_humid; one of the "
+            f"{len(ECOZONES)} zones of zoning.siting.ECOZONES) or `ecozone_layer`",
         )
     if ecozone not in ECOZONES:
         raise InputError(
             f"`ecozone` was '{ecozone}' but is expected in {list(ECOZONES)}",
-            field="--ecozone",
+            param="ecozone",
         )
     if species is not None and species not in SPECIES:
         raise InputError(
-            f"`species` was '{species}' but is expected in {list(SPECIES)}", field="--species"
+            f"`species` was '{species}' but is expected in {list(SPECIES)}", param="species"
         )
     if table is None:
         from zoning.io.afforest import read_tier1
@@ -250,8 +249,9 @@ def removal_factors(
         if g_row is None:
             raise InputError(
                 f"IPCC Tables 4.10 and 4.12 give no plantation growth for {ecozone} in Asia",
-                field="--ecozone",
-                fix="give a measured or published growth rate with --growth (t d.m./ha/yr)",
+                param="ecozone",
+                fix="give a measured or published growth rate as `growth_t_dm_ha_yr` "
+                "(t d.m./ha/yr)",
             )
         notes += n
     if root_shoot is None:
@@ -260,8 +260,8 @@ def removal_factors(
             raise InputError(
                 f"IPCC Table 4.4 gives no root:shoot ratio for {ecozone} (2006: no estimate "
                 "available)",
-                field="--ecozone",
-                fix="give one with --root-shoot",
+                param="ecozone",
+                fix="give one as `root_shoot`",
             )
         notes += n
     cf_row, n = _pick_carbon(table, ecozone, species)
@@ -270,9 +270,9 @@ def removal_factors(
     g = record("growth", g_row, growth_t_dm_ha_yr)
     rs = record("root_shoot", r_row, root_shoot)
     cf = record("carbon_fraction", cf_row, carbon_fraction)
-    for name, v in (("growth", g), ("root_shoot", rs), ("carbon_fraction", cf)):
+    for name, v in (("growth_t_dm_ha_yr", g), ("root_shoot", rs), ("carbon_fraction", cf)):
         if not (np.isfinite(v) and v >= 0):
-            raise InputError(f"{name} was {v} but must be a number >= 0", field=name)
+            raise InputError(f"`{name}` was {v} but must be a number >= 0", param=name)
     levels = [parts[k]["verified"] for k in ("growth", "root_shoot", "carbon_fraction")]
     overall = min(levels, key=lambda v: _LEVEL.get(v, 0))
     rate = g * (1.0 + rs) * cf * CO2_PER_C
@@ -305,8 +305,8 @@ def assign_ecozones(
         raise SchemaError(
             f"the ecological-zone layer has no column '{field}'; it has "
             f"{[c for c in layer.columns if c != layer.geometry.name]}",
-            field="--ecozone-field",
-            fix="name the column holding the zone keys with --ecozone-field",
+            param="ecozone_field",
+            fix="name the column holding the zone keys with `ecozone_field`",
         )
     keys = layer[field].astype("string").str.strip().str.lower()
     bad = sorted(set(keys.dropna()) - set(ECOZONES)) + (["(empty)"] if keys.isna().any() else [])
@@ -334,8 +334,8 @@ def assign_ecozones(
         raise InputError(
             f"{len(missing)} patch(es) lie outside every zone of the ecological-zone layer "
             f"({', '.join(missing[:10])})",
-            field="--ecozone-layer",
-            fix="give a zone layer that covers every candidate patch, or one --ecozone",
+            param="ecozone_layer",
+            fix="give a zone layer that covers every candidate patch, or one `ecozone`",
         )
     return out
 
@@ -356,11 +356,15 @@ def estimate_sink(
     the Tier 1 factors depend on the ecological zone, which is never guessed.
     """
     if not horizon_years > 0:
-        raise InputError(f"horizon_years was {horizon_years} but must be > 0", field="horizon")
+        raise InputError(
+            f"`horizon_years` was {horizon_years} but must be > 0", param="horizon_years"
+        )
     out = patches.copy()
     if rate_t_co2_ha_yr is not None:
         if not rate_t_co2_ha_yr >= 0:
-            raise InputError("the removal rate must be >= 0", field="rate_t_co2_ha_yr")
+            raise InputError(
+                "the removal rate `rate_t_co2_ha_yr` must be >= 0", param="rate_t_co2_ha_yr"
+            )
         base = dict(factors) if factors and "removal_t_co2_ha_yr" in factors else {}
         f = {**base, "removal_t_co2_ha_yr": float(rate_t_co2_ha_yr), "formula": "user rate"}
         f["verified"] = "user"
@@ -377,12 +381,14 @@ def estimate_sink(
         if "ecozone" not in out.columns:
             raise InputError(
                 "factors are given per ecological zone but the patches have no ecozone",
-                field="--ecozone-layer",
+                field="ecozone",
+                fix="assign the zones first (assign_ecozones, or `ecozone_layer` of "
+                "site_afforestation)",
             )
         zones = out["ecozone"].astype(str).to_numpy()
         missing = sorted(set(zones) - set(factors))
         if missing:
-            raise InputError(f"no factors for the ecological zone(s) {missing}", field="--ecozone")
+            raise InputError(f"no factors for the ecological zone(s) {missing}", param="factors")
         rate = np.array([factors[z]["removal_t_co2_ha_yr"] for z in zones], dtype="float64")
         used = {z: factors[z] for z in sorted(set(zones))}
         levels = [v.get("verified", "") for v in used.values()]
