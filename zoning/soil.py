@@ -26,6 +26,7 @@ from scipy.spatial import cKDTree
 
 from zoning.errors import SchemaError
 from zoning.geo import metric_crs
+from zoning.progress import step
 
 log = logging.getLogger(__name__)
 
@@ -340,12 +341,12 @@ def classify_soil(
     _attach(out, *_classify(ph, values, land, screening, intervention))
     if parcels is None:
         return SoilResult(out, None)
-    return SoilResult(
-        out,
-        _classify_parcels(
+    with step("soil classes of parcels", total=len(parcels)) as progress:
+        classified = _classify_parcels(
             parcels, out, ph, values, default, screening, intervention, max_distance_m, k, power
-        ),
-    )
+        )
+        progress.advance(len(parcels))
+    return SoilResult(out, classified)
 
 
 def _classify_parcels(
