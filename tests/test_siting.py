@@ -456,3 +456,141 @@ def test_areas_are_measured_on_the_ellipsoid_not_in_the_layers_projection():
         assert cand.parcels["area_ha"].iloc[0] == pytest.approx(1.0, abs=1e-4)
         assert cand.patches["area_ha"].iloc[0] == pytest.approx(1.0, abs=1e-4)
         assert cand.params["area_crs"] == "EPSG:6933"
+
+
+def test_library_errors_name_parameters_and_the_cli_names_flags(tmp_path, files, parcels):
+    with pytest.raises(InputError, match="parameter 'species'") as exc:
+        removal_factors(ecozone="subtropical_dry")
+    assert "--species" not in str(exc.value) and "`species`" in str(exc.value)
+    with pytest.raises(InputError, match="parameter 'min_patch_area_ha'"):
+        find_candidates(parcels, min_patch_area_ha=-1)
+    with pytest.raises(InputError, match="parameter 'horizon_years'"):
+        estimate_sink(find_candidates(parcels).patches, horizon_years=0, rate_t_co2_ha_yr=5)
+    p, s = files
+    base = ["afforest", "--parcels", str(p), "--samples", str(s), "--budget-ha", "5"]
+    r = CliRunner().invoke(
+        main, [*base, "--ecozone", "subtropical_dry", "--out", str(tmp_path / "a")]
+    )
+    assert r.exit_code == 2 and "option '--species'" in r.output and "pass --species" in r.output
+    assert "`species`" not in r.output and not (tmp_path / "a").exists()
+    r = CliRunner().invoke(
+        main,
+        [*base, "--ecozone", "subtropical_humid", "--min-area", "-1", "--out", str(tmp_path / "b")],
+    )
+    assert r.exit_code == 2 and "option '--min-area'" in r.output
+    r = CliRunner().invoke(
+        main,
+        [*base, "--ecozone", "subtropical_humid", "--horizon", "0", "--out", str(tmp_path / "c")],
+    )
+    assert r.exit_code == 2 and "option '--horizon'" in r.output
+    r = CliRunner().invoke(
+        main,
+        [
+            "soil",
+            "--samples",
+            str(s),
+            "--parcels",
+            str(p),
+            "--max-distance",
+            "0",
+            "--out",
+            str(tmp_path / "s.geojson"),
+        ],
+    )
+    assert r.exit_code == 2 and "option '--max-distance'" in r.output
+
+
+def test_cli_weight_and_population_reach_the_selection(tmp_path, files):
+    import rasterio
+
+    p, s = files
+    pop = tmp_path / "pop.tif"
+    arr = np.full((40, 400), 10.0, dtype="float32")
+    with rasterio.open(
+        pop,
+        "w",
+        driver="GTiff",
+        width=400,
+        height=40,
+        count=1,
+        dtype="float32",
+        crs=CRS,
+        transform=Affine(10.0, 0, X0 - 100, 0, -10.0, Y0 + 300),
+    ) as ds:
+        ds.write(arr, 1)
+    out = tmp_path / "aff"
+    r = CliRunner().invoke(
+        main,
+        [
+            "afforest",
+            "--ecozone",
+            "subtropical_humid",
+            "--parcels",
+            str(p),
+            "--samples",
+            str(s),
+            "--budget-ha",
+            "5",
+            "--population",
+            str(pop),
+            "--population-buffer",
+            "100",
+            "--weight",
+            "population_nearby=2",
+            "--out",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    sel = json.loads((out / "selected.geojson").read_text(encoding="utf-8"))["features"]
+    props = sel[0]["properties"]
+    assert props["population_nearby"] > 0
+    assert props["benefit"] == pytest.approx(
+        props["sink_t_co2_horizon"] + 2 * props["population_nearby"], abs=0.01
+    )
+    r = CliRunner().invoke(
+        main,
+        [
+            "afforest",
+            "--ecozone",
+            "subtropical_humid",
+            "--parcels",
+            str(p),
+            "--samples",
+            str(s),
+            "--budget-ha",
+            "5",
+            "--weight",
+            "nope",
+            "--out",
+            str(tmp_path / "x"),
+        ],
+    )
+    assert r.exit_code == 2 and "--weight" in r.output and "COLUMN=W" in r.output
+
+
+def test_runs_are_library_functions(tmp_path, files):
+    from zoning.afforest import run_afforest, run_soil
+    from zoning.cli import afforest as cli_afforest
+    from zoning.cli import soil as cli_soil
+
+    assert cli_afforest.run is run_afforest and cli_soil.run is run_soil
+    p, s = files
+    samples, parcels_ = gpd.read_file(s), gpd.read_file(p)
+    written = run_soil(samples, parcels_, tmp_path / "soil.geojson")
+    assert json.loads(written["parcels_soil"].read_text(encoding="utf-8"))["metadata"]["counts"]
+    written = run_afforest(
+        parcels_, tmp_path / "aff", samples=samples, budget_ha=5, ecozone="subtropical_humid"
+    )
+    assert sorted(written) == ["map", "rejected", "selected", "summary"]
+    assert all(path.exists() for path in written.values())
+    with pytest.raises(InputError, match="parameter 'ecozone_layer'"):
+        run_afforest(
+            parcels_,
+            tmp_path / "x",
+            samples=samples,
+            budget_ha=5,
+            ecozone="subtropical_humid",
+            ecozone_layer=parcels_,
+        )
+    assert not (tmp_path / "x").exists()

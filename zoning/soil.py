@@ -27,6 +27,7 @@ from scipy.spatial import cKDTree
 from zoning.errors import SchemaError
 from zoning.geo import metric_crs
 from zoning.i18n import SOIL_CLASSES as SOIL_CLASSES  # re-exported
+from zoning.progress import step
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,25 @@ class SoilResult:
 
     samples: gpd.GeoDataFrame
     parcels: gpd.GeoDataFrame | None
+
+    def metadata(self) -> dict:
+        """The standard, the classes, the parcel rule, the interpolation and the counts
+        (what the written layers carry as metadata)."""
+        parcels = self.parcels if self.parcels is not None else self.samples
+        meta = {
+            "standard": "GB 15618-2018 Table 1 (screening) and Table 3 (intervention), mg/kg",
+            "classes": {
+                str(c): {"key": key, "zh": zh, "en": en}
+                for c, (key, zh, en, _) in SOIL_CLASSES.items()
+            },
+            "parcel_rule": "worst class of the samples inside; else inverse-distance "
+            "interpolation of pH and contents at the parcel's representative point",
+            "idw": parcels.attrs.get("idw", {}),
+            "counts": parcels["soil_class_key"].value_counts().to_dict(),
+        }
+        if "class_method" in parcels.columns:
+            meta["methods"] = parcels["class_method"].value_counts().to_dict()
+        return meta
 
 
 def class_label(code: int, lang: str = "zh") -> str:
@@ -298,10 +318,12 @@ def classify_soil(
         raise SchemaError(
             f"`default_land_use` was '{default_land_use}' but is expected in "
             "['paddy', 'other', 'orchard', 'rotation']",
-            field="default_land_use",
+            param="default_land_use",
         )
     if not (max_distance_m > 0 and k >= 1 and power > 0):
-        raise SchemaError("max_distance_m and power must be > 0 and k >= 1", field="max_distance_m")
+        raise SchemaError(
+            "`max_distance_m` and `power` must be > 0 and `k` >= 1", param="max_distance_m"
+        )
     if limits is None:
         from zoning.io.afforest import read_gb15618
 
@@ -313,12 +335,12 @@ def classify_soil(
     _attach(out, *_classify(ph, values, land, screening, intervention))
     if parcels is None:
         return SoilResult(out, None)
-    return SoilResult(
-        out,
-        _classify_parcels(
+    with step("soil classes of parcels", total=len(parcels)) as progress:
+        classified = _classify_parcels(
             parcels, out, ph, values, default, screening, intervention, max_distance_m, k, power
-        ),
-    )
+        )
+        progress.advance(len(parcels))
+    return SoilResult(out, classified)
 
 
 def _classify_parcels(

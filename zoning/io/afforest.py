@@ -163,7 +163,7 @@ def legend_from_frame(frame: pd.DataFrame, /, *, name: str, source: str = "") ->
             source=source or None,
             field=missing[0],
             fix="give the columns code, class, plantable (yes/no) and optionally name_zh, "
-            "name_en (docs: README, --landcover-legend)",
+            "name_en (docs: README, zoning afforest --landcover-legend)",
         )
     problems: list[str] = []
     first_row = None
@@ -258,7 +258,7 @@ def read_legend(name_or_path: str | PathLike, /) -> Legend:
         return legend_from_frame(table, name=path.stem, source=str(path))
     raise InputError(
         f"'{key}' is neither a bundled land-cover legend nor a CSV file",
-        field="--landcover-legend",
+        param="legend",
         fix=f"name one of {names} or give a legend CSV (columns code, class, plantable)",
     )
 
@@ -287,8 +287,8 @@ def check_codes(arr: np.ndarray, legend: Legend, *, source=None) -> None:
             f"the land-cover raster holds {len(bad)} code(s) that the legend '{legend.name}' "
             f"does not list: {shown}",
             source=source,
-            field="--landcover-legend",
-            fix="choose the legend the raster was made with (--landcover-legend NAME|FILE), "
+            param="legend",
+            fix="choose the legend the raster was made with (`legend`: a name or a CSV), "
             "or add those codes to your legend CSV",
         )
 
@@ -313,8 +313,8 @@ def read_landcover(source: str | PathLike, /, *, legend: str | PathLike | None =
             "the land-cover raster does not say which legend its codes follow (no "
             f"{LEGEND_TAG} tag) and no legend was given",
             source=source,
-            field="--landcover-legend",
-            fix=f"pass --landcover-legend with one of {bundled_legends()} or a legend CSV, "
+            param="legend",
+            fix=f"pass `legend` with one of {bundled_legends()} or a legend CSV, "
             f"or tag the raster: gdal_edit.py -mo {LEGEND_TAG}=lc100 FILE",
         )
     if legend is not None:
@@ -325,12 +325,11 @@ def read_landcover(source: str | PathLike, /, *, legend: str | PathLike | None =
             if tag_name in bundled_legends() and Path(str(legend)).suffix.lower() != ".csv":
                 if tag_name != leg.name:
                     raise InputError(
-                        f"--landcover-legend {leg.name} contradicts the raster's "
+                        f"the legend {leg.name} (`legend`) contradicts the raster's "
                         f"{LEGEND_TAG}={tagged}",
                         source=source,
-                        field="--landcover-legend",
-                        fix="leave --landcover-legend out to use the raster's own legend, "
-                        "or correct the tag",
+                        param="legend",
+                        fix="leave `legend` out to use the raster's own legend, or correct the tag",
                     )
             else:
                 log.info(
@@ -345,8 +344,8 @@ def read_landcover(source: str | PathLike, /, *, legend: str | PathLike | None =
             raise InputError(
                 f"the raster's {LEGEND_TAG} tag names '{tagged}', which is no bundled legend",
                 source=source,
-                field="--landcover-legend",
-                fix=f"pass --landcover-legend with a legend CSV, or tag one of {bundled_legends()}",
+                param="legend",
+                fix=f"pass `legend` with a legend CSV, or tag one of {bundled_legends()}",
             )
         leg = read_legend(tagged)
         how = f"raster tag {LEGEND_TAG}={tagged}"
@@ -400,8 +399,8 @@ def read_samples(
             f"first: {geo['coord_problem'].iloc[bad[0]]})",
             source=path,
             row=int(bad[0]) + 1,
-            fix="correct or delete those rows; name the columns with --lon-col/--lat-col "
-            "and give --crs when they are not WGS 84 lon/lat",
+            fix="correct or delete those rows; name the columns with `lon_col`/`lat_col` "
+            "and give `crs` when they are not WGS 84 lon/lat",
         )
     out = geo.drop(columns="coord_problem")
     out.attrs["source"] = str(source)
