@@ -214,6 +214,39 @@ class Grid:
             out[invalid] = np.nan
         return out
 
+    def read_cells(self, rows, cols) -> np.ndarray:
+        """Values (float64, output units, NaN where missing) of the cells at ``rows``,
+        ``cols`` (north-up indices inside the grid): only those cells (a file: the window
+        around them) are read."""
+        rows = np.asarray(rows, dtype=np.int64)
+        cols = np.asarray(cols, dtype=np.int64)
+        if not rows.size:
+            return np.full(rows.shape, np.nan)
+        if self._array is not None:
+            raw = self._array[rows, cols]
+            invalid = np.ma.getmaskarray(raw) if np.ma.isMaskedArray(raw) else None
+            raw = np.ma.getdata(raw)
+            if self.nodata is not None:
+                nd = np.isnan(raw) if math.isnan(self.nodata) else raw == self.nodata
+                invalid = nd if invalid is None else (invalid | nd)
+        else:
+            r0, c0 = int(rows.min()), int(cols.min())
+            block, inv = self.read_raw(r0, c0, int(rows.max()) - r0 + 1, int(cols.max()) - c0 + 1)
+            raw = block[rows - r0, cols - c0]
+            invalid = None if inv is None else inv[rows - r0, cols - c0]
+        out = raw.astype("float64", copy=True)
+        if self.scale != 1.0:
+            out *= self.scale
+        if self.offset != 0.0:
+            out += self.offset
+        if self.factor != 1.0:
+            out *= self.factor
+        if self.quantity == "flux":
+            out *= cell_areas_m2(self.transform, self.crs, rows)
+        if invalid is not None:
+            out[invalid] = np.nan
+        return out
+
     def read_preview(self, max_cells: int = 2_000_000) -> tuple[np.ndarray, Affine]:
         """Every k-th cell (k chosen so at most ``max_cells`` remain), for maps.
 

@@ -32,19 +32,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from affine import Affine
 from pyproj import CRS
 
 from zoning.errors import InputError, SchemaError
 from zoning.geo import EQUAL_AREA, metric_crs
+from zoning.grid import Grid
 from zoning.io.afforest import Legend
 from zoning.optimize import Backend, Selection, select_under_budget
+from zoning.sampling import as_grid, cell_of
 from zoning.soil import STRICT
 
 log = logging.getLogger(__name__)
 
 #: A raster as (array, Affine transform, CRS); NaN marks nodata.
-Grid = tuple[np.ndarray, Affine, object]
 
 CO2_PER_C = 44.0 / 12.0
 REASONS: dict[str, tuple[str, str]] = {
@@ -119,14 +119,15 @@ def _cell_ids(geoms: gpd.GeoSeries, grid: Grid):
     over the grid, each cell taken by its centre."""
     from rasterio.features import rasterize
 
-    arr, transform, crs = grid
+    grid = as_grid(grid)
+    shape, crs = (grid.height, grid.width), grid.crs
     g = geoms.to_crs(crs) if crs is not None and geoms.crs != CRS.from_user_input(crs) else geoms
     if not len(g):
-        return g, np.zeros(arr.shape, dtype="int32")
+        return g, np.zeros(shape, dtype="int32")
     ids = rasterize(
         ((geom, i + 1) for i, geom in enumerate(g.values) if geom is not None),
-        out_shape=arr.shape,
-        transform=transform,
+        out_shape=shape,
+        transform=grid.transform,
         fill=0,
         dtype="int32",
     )
@@ -136,19 +137,15 @@ def _cell_ids(geoms: gpd.GeoSeries, grid: Grid):
 def _cells_under_points(g: gpd.GeoSeries, which: np.ndarray, grid: Grid):
     """Row, column and in-grid flag of the cell under a point inside each of ``g[which]``
     (for geometries smaller than a cell)."""
-    arr, transform, _ = grid
+    grid = as_grid(grid)
     pts = g.iloc[which].representative_point()
-    inv = ~transform
-    px, py = pts.x.to_numpy(), pts.y.to_numpy()
-    cols = np.floor(inv.c + px * inv.a + py * inv.b).astype(int)
-    rows = np.floor(inv.f + px * inv.d + py * inv.e).astype(int)
-    ok = (rows >= 0) & (rows < arr.shape[0]) & (cols >= 0) & (cols < arr.shape[1])
-    return rows, cols, ok
+    return cell_of(grid.transform, (grid.height, grid.width), pts.x.to_numpy(), pts.y.to_numpy())
 
 
 def _zonal_mean(geoms: gpd.GeoSeries, grid: Grid) -> np.ndarray:
     """Per-geometry mean of a grid (cells by centre; small geometries by a point)."""
-    arr = grid[0]
+    grid = as_grid(grid)
+    arr = grid.read()
     n = len(geoms)
     if n == 0:
         return np.full(0, np.nan)
@@ -172,7 +169,8 @@ def _cover_classes(geoms: gpd.GeoSeries, grid: Grid, legend: Legend):
     geometry smaller than a cell, the cell under a point inside it)."""
     from zoning.io.afforest import NEVER_PLANTABLE
 
-    arr = grid[0]
+    grid = as_grid(grid)
+    arr = grid.read()
     n = len(geoms)
     # never-plantable classes first, so that a tie goes to them
     names = sorted(set(legend.classes) - {"nodata"}, key=lambda c: (c not in NEVER_PLANTABLE, c))
@@ -222,11 +220,11 @@ def slope_degrees(dem: Grid, /) -> np.ndarray:
     Cell sizes come from the transform; in a geographic CRS they are converted to metres
     at each row's latitude.
     """
-    arr, transform, crs = dem
-    z = np.asarray(arr, dtype="float64")
+    dem = as_grid(dem)
+    transform, crs = dem.transform, dem.crs
+    z = dem.read()
     dx = abs(transform.a)
     dy = abs(transform.e)
-    crs = CRS.from_user_input(crs) if crs is not None else None
     if crs is not None and crs.is_geographic:
         lat = transform.f + transform.e * (np.arange(z.shape[0]) + 0.5)
         dx_m = dx * 111_320.0 * np.cos(np.deg2rad(lat))[:, None] * np.ones((1, z.shape[1]))
@@ -366,7 +364,8 @@ def find_candidates(
     # slope
     slope = np.full(n, np.nan)
     if dem is not None:
-        slope = _zonal_mean(m.geometry, (slope_degrees(dem), dem[1], dem[2]))
+        dem = as_grid(dem)
+        slope = _zonal_mean(m.geometry, (slope_degrees(dem), dem.transform, dem.crs))
         steep = np.flatnonzero(slope > max_slope_deg)
         reject(steep, "slope", v=slope, lim=max_slope_deg)
     frame["slope_deg"] = np.round(slope, 2)
@@ -535,7 +534,8 @@ def _patches(frame, metric, patch_of, id_column):
 
 def _people_near(patches, grid: Grid, buffer_m: float, crs) -> np.ndarray:
     """People in grid cells whose centre lies within ``buffer_m`` of each patch."""
-    arr, transform, gcrs = grid
+    grid = as_grid(grid)
+    arr, transform, gcrs = grid.read(), grid.transform, grid.crs
     rows, cols = np.nonzero(np.isfinite(arr) & (arr > 0))
     out = np.zeros(len(patches))
     if not len(rows):
