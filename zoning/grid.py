@@ -99,6 +99,15 @@ class Grid:
             return (_reopen_grid, (self._open_args,))
         return super().__reduce_ex__(protocol)
 
+    def renamed(self, name: str) -> Grid:
+        """The same grid (same cells, same open file) under another name."""
+        from dataclasses import replace
+
+        out = replace(self, name=name)
+        if self._open_args is not None:
+            out._open_args = {**self._open_args, "name": name}
+        return out
+
     # derived --------------------------------------------------------------------------
     @property
     def declared(self) -> bool:
@@ -154,6 +163,19 @@ class Grid:
             and not self._mask_band
             and not self._flip
         )
+
+    @property
+    def raw_dtype(self) -> np.dtype:
+        """The dtype of the stored (raw) values."""
+        if self._array is not None:
+            return self._array.dtype
+        return np.dtype(self._dataset.dtypes[self.band - 1])
+
+    @property
+    def raw_is_output(self) -> bool:
+        """Whether raw values with the nodata value masked are the output values (no
+        scale, factor, mask band or masked array): they can be read as stored."""
+        return self.is_plain and not np.ma.isMaskedArray(self._array)
 
     def cell_areas_m2(self, row0: int = 0, nrows: int | None = None) -> np.ndarray:
         """True cell areas (m2) of rows ``row0 .. row0 + nrows`` (one value per row)."""
