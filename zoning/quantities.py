@@ -277,7 +277,8 @@ def declare(
                 f"one of {QUANTITIES}",
                 source=source,
                 field="quantity",
-                fix="declare what its cells hold, e.g. --quantity NAME=intensive",
+                fix="declare what its cells hold in `quantities` (or open_grid's quantity=), "
+                "e.g. intensive",
             )
     if units is None and found_units:
         known = _quantity_of(found_units)
@@ -290,7 +291,7 @@ def declare(
         else:
             log.warning(
                 "%s: the units '%s' in the grid's metadata are not recognised%s; taken as "
-                "unknown (declare them with --grid-units NAME=UNITS)",
+                "unknown (declare the grid's units: grid_units, or open_grid's units=)",
                 source,
                 found_units,
                 f" for a {quantity} grid" if quantity else "",
@@ -309,6 +310,6 @@ def declare(
             "a flux grid needs its units to be converted into amounts, and none are declared",
             source=source,
             field="units",
-            fix="declare them, e.g. --grid-units NAME='kg m-2 s-1'",
+            fix="declare them in `grid_units` (or open_grid's units=), e.g. 'kg m-2 s-1'",
         )
     return quantity, units
