@@ -449,11 +449,17 @@ def main() -> None:
     del result
     stats = timed(
         "zonal_stats (5 grids, default statistics)",
-        lambda: zonal_stats(units, paths, quantities=dict.fromkeys(paths, "amount")),
+        lambda: zonal_stats(
+            units, {n: open_grid(p, name=n, quantity="amount") for n, p in paths.items()}
+        ),
     )
     hot = timed(
         "co_hotspots (nox x co2, queen, FDR)",
-        lambda: co_hotspots(units, {"nox": paths["nox"]}, {"co2": paths["co2"]}),
+        lambda: co_hotspots(
+            units,
+            {"nox": open_grid(paths["nox"], name="nox")},
+            {"co2": open_grid(paths["co2"], name="co2")},
+        ),
     )
 
     # --- report ----------------------------------------------------------------------------

@@ -97,15 +97,15 @@ def make_units(path: Path, n: int, size: int) -> None:
 
 
 def run_zoning(grid: Path, units, out: Path) -> dict:
+    from zoning.io.raster import open_grid
     from zoning.stats import zonal_stats
 
     t = time.perf_counter()
-    res = zonal_stats(units, {"g": grid}, stats=["sum", "mean"], quantities={"g": "amount"})
+    with open_grid(grid, name="g", quantity="amount") as g:
+        res = zonal_stats(units, {"g": g}, stats=["sum", "mean"])
     dt = time.perf_counter() - t
     np.save(out, np.c_[res["g_sum"].to_numpy(), res["g_mean"].to_numpy()])
     # conservation (after timing): the units tile the grid, so their sums add up to its total
-    from zoning.io.raster import open_grid
-
     total = 0.0
     with open_grid(grid, quantity="amount") as g:
         for r0 in range(0, g.height, 1024):

@@ -118,6 +118,7 @@ def test_an_intensive_grid_is_averaged_never_summed(tmp_path):
         from_origin(X0, Y0 + 1000, 1000, 1000),
         tags={"quantity": "elevation", "units": "m"},  # as data/dem.tif says
     )
+    dem = open_grid(dem)  # the statistics take open grids
     res = zonal_stats(units, {"dem": dem})
     assert "dem_sum" not in res.columns
     assert res["dem_mean"].tolist() == pytest.approx([100.0, 300.0])

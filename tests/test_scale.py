@@ -144,7 +144,8 @@ def test_stats_on_the_cluster_equal_the_single_machine_result(client, tmp_path):
         "pm": open_grid(conc, quantity="concentration", units="ug/m3"),  # declared on opening
         "arr": (rng.uniform(0, 1, (30, 60)), T, units.crs),  # an array, sent to the workers
     }
-    one = zonal_stats(units, grids)
+    with open_grid(nox) as opened:  # zonal_stats takes open grids; the scale-out opens paths
+        one = zonal_stats(units, {**grids, "nox": opened})
     many = zonal_stats_distributed(units, grids, client=client, chunk_size=5)
     pd.testing.assert_frame_equal(one, many)
     assert many.attrs == one.attrs and many.attrs["units"]["pm_mean"] == "µg/m³"

@@ -65,8 +65,8 @@ def _named(value, default: str) -> tuple[str, GridLike]:
         if len(value) != 1:
             raise InputError(
                 f"give one grid as {{name: grid}}, not {len(value)}",
-                field=default,
-                fix="e.g. {'nox': 'grids/nox.tif'}",
+                param=default,
+                fix="e.g. {'nox': open_grid('grids/nox.tif')}",
             )
         name, grid = next(iter(value.items()))
         return str(name), grid
@@ -153,8 +153,8 @@ def co_hotspots(
     units : GeoDataFrame
         Control units (any CRS); every row is kept.
     pollutant, carbon : grid or {name: grid}
-        Amount or flux grids (paths, :class:`zoning.io.raster.Grid` or
-        ``(array, Affine, crs)``); a one-entry mapping names it (default names
+        Amount or flux grids (:class:`zoning.grid.Grid`: open files with
+        :func:`zoning.io.raster.open_grid`; or ``(array, Affine, crs)``); a one-entry mapping names it (default names
         ``pollutant`` and ``carbon``).  Concentration grids are refused: intensities
         per km2 need amounts.
     alpha : float, optional (default: 0.05)
@@ -184,26 +184,26 @@ def co_hotspots(
         units left out of each test (``units_without_data``) and the units tested.
     """
     if not 0 < alpha < 1:
-        raise InputError(f"alpha was {alpha} but is expected in (0, 1)", field="--alpha")
+        raise InputError(f"alpha was {alpha} but is expected in (0, 1)", param="alpha")
     if not 0 < min_coverage <= 1:
         raise InputError(
-            f"min_coverage was {min_coverage} but is expected in (0, 1]", field="--min-coverage"
+            f"min_coverage was {min_coverage} but is expected in (0, 1]", param="min_coverage"
         )
     if weights not in ("queen", "knn"):
         raise InputError(
-            f"weights was '{weights}' but is expected to be in ('queen', 'knn')", field="weights"
+            f"weights was '{weights}' but is expected to be in ('queen', 'knn')", param="weights"
         )
     if inference not in ("normal", "permutation"):
         raise InputError(
             f"inference was '{inference}' but is expected to be in ('normal', 'permutation')",
-            field="inference",
+            param="inference",
         )
     pname, pgrid = _named(pollutant, "pollutant")
     cname, cgrid = _named(carbon, "carbon")
     if pname == cname:
         raise InputError(
             f"the pollutant and carbon grids are both named '{pname}'",
-            field="--carbon-grid",
+            param="carbon",
             fix="give them different names",
         )
     if not isinstance(units, gpd.GeoDataFrame) or units.crs is None:
@@ -218,14 +218,14 @@ def co_hotspots(
         quantities=quantities,
         grid_units=grid_units,
     )
-    for name, role in ((pname, "--pollutant-grid"), (cname, "--carbon-grid")):
+    for name, role in ((pname, "pollutant"), (cname, "carbon")):
         q = sums.attrs["grids"][name]["quantity"]
         if q in ("concentration", "intensive"):
             what = "a concentration" if q == "concentration" else "an intensive quantity"
             raise InputError(
                 f"grid '{name}' holds {what}; hot spots of emission intensity need amounts "
                 "(t/cell/yr) or fluxes",
-                field=role,
+                param=role,
                 fix="give an emission grid, or declare its quantity",
             )
     out = units.copy()

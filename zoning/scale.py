@@ -20,7 +20,6 @@ Dask is optional: ``pip install 'zoning[dask]'``.
 from __future__ import annotations
 
 import contextlib
-import copy
 import logging
 import math
 from collections.abc import Iterator, Mapping
@@ -162,37 +161,37 @@ def zonal_stats_distributed(
 ) -> gpd.GeoDataFrame:
     """:func:`zoning.stats.zonal_stats` computed on a Dask cluster, units chunk by chunk.
 
-    ``grids`` are paths every worker can read (a shared disk or object store), open
-    :class:`zoning.io.raster.Grid` objects (reopened on each worker as they were opened
-    here) or ``(array, Affine, crs)`` tuples (sent to every worker).  Other keyword
-    arguments as for ``zonal_stats``.  Returns the same frame, row for row, with the same
-    ``attrs``.
+    ``grids`` are open :class:`zoning.grid.Grid` objects (reopened on each worker as they
+    were opened here: every worker must be able to read the files), paths (opened here
+    with ``quantities``/``grid_units``, then the same) or ``(array, Affine, crs)`` tuples
+    (sent to every worker).  Other keyword arguments as for ``zonal_stats``.  Each chunk
+    is computed by :func:`zoning.stats.stats_of_units`, the function
+    :func:`zoning.stats.gen_zonal_stats` applies to its chunks, and the chunks are put
+    together by :func:`zoning.stats.combine_stats`, as on one machine: the same frame, row
+    for row, with the same ``attrs``.
     """
-    from zoning.stats import _check_units, _require_data, zonal_stats
+    from zoning.io.raster import open_grid
+    from zoning.stats import chunk_slices, combine_stats, plan_stats, stats_of_units
 
-    _check_units(units)
-    if not grids:
-        raise InputError("no grid given", field="--grid", fix="pass at least one NAME=PATH")
-    # paths, arrays and grids open on files (which reopen themselves on the workers, with
-    # the CRS, variable, band, quantity and units they were opened with)
-    sendable = {name: str(v) if isinstance(v, Path) else v for name, v in grids.items()}
-    shared = client.scatter(sendable, broadcast=True)
-    frame = units.reset_index(drop=True)
-    # a chunk of units may lie outside a regional grid: the "no data under any unit"
-    # check is made once, on the whole table
-    futures = [
-        client.submit(
-            zonal_stats, frame.iloc[part], shared, pure=False, require_data=False, **options
-        )
-        for part in _chunks(len(frame), chunk_size)
-    ]
-    parts = _gather_in_order(client, futures, "stats")
-    out = gpd.GeoDataFrame(pd.concat(parts), geometry=frame.geometry.name, crs=frame.crs)
-    out.index = units.index
-    out.attrs = copy.deepcopy(parts[0].attrs)
-    for name, info in out.attrs.get("grids", {}).items():
-        counts = [p.attrs["grids"][name]["valid_cells_under_units"] for p in parts]
-        known = [c for c in counts if c is not None]
-        info["valid_cells_under_units"] = float(sum(known)) if known else None
-        _require_data(name, info.get("source"), info["valid_cells_under_units"])
-    return out
+    require_data = options.pop("require_data", True)
+    q, gu = options.get("quantities") or {}, options.get("grid_units") or {}
+    opened = {
+        name: open_grid(v, name=str(name), quantity=q.get(name), units=gu.get(name))
+        for name, v in (grids or {}).items()
+        if isinstance(v, (str, Path))
+    }
+    try:
+        plan = plan_stats(units, {**dict(grids or {}), **opened}, **options)
+        shared = client.scatter(plan, broadcast=True)
+        frame = units.reset_index(drop=True)
+        # a chunk of units may lie outside a regional grid: the "no data under any unit"
+        # check is made once, on the whole table
+        futures = [
+            client.submit(stats_of_units, frame.iloc[part], shared, pure=False)
+            for part in chunk_slices(len(frame), chunk_size)
+        ]
+        parts = _gather_in_order(client, futures, "stats")
+        return combine_stats(units, parts, require_data=require_data)
+    finally:
+        for g in opened.values():
+            g.close()

@@ -51,6 +51,7 @@ from zoning.overlay import unit_rank
 from zoning.rules.coverage import clause_label, review_text, unchecked_by_group
 from zoning.rules.engine import Grid, evaluate
 from zoning.rules.schema import RuleSet
+from zoning.sampling import as_grid, sample_points
 
 log = logging.getLogger(__name__)
 
@@ -531,20 +532,12 @@ def _grid_values(sites: np.ndarray, ucrs, grids: dict, rules: RuleSet) -> pd.Dat
     frames = []
     x0, y0 = shapely.get_x(sites), shapely.get_y(sites)
     for name, grid in (grids or {}).items():
-        arr, transform, crs = grid
-        arr = np.ma.filled(np.ma.asarray(arr, dtype="float64"), np.nan)  # as the engine reads it
-        arr = arr[0] if arr.ndim == 3 else arr
+        grid = as_grid(grid, str(name))
         x, y = x0, y0
-        tr = _transformer(_crs_key(ucrs), _crs_key(crs))
+        tr = _transformer(_crs_key(ucrs), _crs_key(grid.crs))
         if tr is not None:
             x, y = tr.transform(x0, y0)
-        ia, ib, ic, id_, ie, if_ = tuple(~transform)[:6]
-        x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
-        col, row = ia * x + ib * y + ic, id_ * x + ie * y + if_
-        col, row = np.floor(col), np.floor(row)
-        inside = (col >= 0) & (row >= 0) & (col < arr.shape[1]) & (row < arr.shape[0])
-        vals = np.full(n, np.nan)
-        vals[inside] = arr[row[inside].astype(np.int64), col[inside].astype(np.int64)]
+        vals = sample_points(grid, x, y)
         ref = rules.grids.get(name)
         frames.append(
             pd.DataFrame(

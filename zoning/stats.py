@@ -35,18 +35,25 @@ statistics leave out ``sum`` (given when asked for).
 
 from __future__ import annotations
 
+import copy
 import logging
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from os import PathLike
 from typing import Literal
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from affine import Affine
 
 from zoning.errors import CRSError, InputError
-from zoning.io.raster import Grid, grid_from_array, open_grid
+from zoning.exact import _extract_group
+from zoning.grid import Grid
+from zoning.io.raster import grid_from_array
+from zoning.progress import step
 
 log = logging.getLogger(__name__)
 
@@ -72,125 +79,26 @@ DEFAULT_STATS: dict[str, tuple[str, ...]] = {
     "unknown": ("mean", "min", "max", "count", "nodata_share"),
 }
 
-GridLike = str | PathLike | Grid | tuple
-
-
-# --- the exactextract adapters ------------------------------------------------------------
-
-
-def _engine():
-    from exactextract import exact_extract
-    from exactextract.feature import Feature, FeatureSource
-    from exactextract.operation import Operation
-    from exactextract.raster import RasterSource
-
-    return exact_extract, Feature, FeatureSource, Operation, RasterSource
-
-
-def _make_sources(grid: Grid):
-    """exactextract raster sources for a grid's values and its true cell areas."""
-    _, _, _, _, RasterSource = _engine()
-    plain = grid.is_plain and not np.ma.isMaskedArray(grid._array)
-    if grid._array is not None:
-        integer = np.issubdtype(grid._array.dtype, np.integer)
-    else:
-        integer = np.issubdtype(np.dtype(grid._dataset.dtypes[grid.band - 1]), np.integer)
-
-    class GridSource(RasterSource):
-        def __init__(self):
-            super().__init__()
-            self.set_name(grid.name)
-
-        def res(self):
-            return abs(grid.transform.a), abs(grid.transform.e)
-
-        def extent(self):
-            return grid.bounds
-
-        def srs_wkt(self):
-            return grid.crs.to_wkt()
-
-        def nodata_value(self):
-            if plain and grid.nodata is not None and not np.isnan(grid.nodata):
-                # an integer grid needs an integer nodata value
-                return int(grid.nodata) if integer else float(grid.nodata)
-            return None
-
-        def read_window(self, x0, y0, nx, ny):
-            if plain:
-                return grid.read_raw(y0, x0, ny, nx)[0]
-            return grid.read(y0, x0, ny, nx)
-
-    class AreaSource(GridSource):
-        def __init__(self):
-            super().__init__()
-            self.set_name(grid.name + "_area")
-
-        def nodata_value(self):
-            return None
-
-        def read_window(self, x0, y0, nx, ny):
-            areas = grid.cell_areas_m2(y0, ny)
-            return np.broadcast_to(areas[:, None], (ny, nx)).copy()
-
-    return GridSource(), AreaSource()
-
-
-def _feature_source(geoms: np.ndarray, rows: np.ndarray, wkt: str):
-    """Features as WKB (faster than the GeoJSON round trip of a GeoDataFrame source)."""
-    _, Feature, FeatureSource, _, _ = _engine()
-    wkbs = shapely.to_wkb(geoms)
-
-    class WkbFeature(Feature):
-        def __init__(self, row=None, wkb=None):
-            Feature.__init__(self)
-            self.row = row
-            self.wkb = wkb
-            self.props = {}
-
-        def geometry(self):
-            return self.wkb
-
-        def set_geometry(self, wkb):
-            self.wkb = wkb
-
-        def set_geometry_format(self):
-            return "wkb"
-
-        def get(self, name):
-            return self.row if name == "_row" else self.props[name]
-
-        def set(self, name, value):
-            self.props[name] = value
-
-        def fields(self):
-            return ["_row", *self.props]
-
-    class WkbSource(FeatureSource):
-        def count(self):
-            return len(wkbs)
-
-        def __iter__(self):
-            for r, w in zip(rows.tolist(), wkbs, strict=True):
-                yield WkbFeature(r, w)
-
-        def srs_wkt(self):
-            return wkt
-
-    return WkbSource()
+GridLike = Grid | tuple
 
 
 # --- checks -------------------------------------------------------------------------------
 
 
-def _as_grid(name: str, value, quantities, grid_units) -> tuple[Grid, bool]:
-    """A Grid from a path, a Grid or an (array, Affine, crs) tuple; True if we opened it."""
+def _as_grid(name: str, value, quantities, grid_units) -> Grid:
+    """A Grid from a Grid or an (array, Affine, crs[, nodata]) tuple (files are opened by
+    the caller, with :func:`zoning.io.raster.open_grid`)."""
     q = (quantities or {}).get(name)
     u = (grid_units or {}).get(name)
     if isinstance(value, Grid):
-        return value, False
+        return value
     if isinstance(value, (str, PathLike)):
-        return open_grid(value, name=name, quantity=q, units=u), True
+        raise InputError(
+            f"grid '{name}' is a path ({value}); the statistics take open grids",
+            param="grids",
+            fix="open it first: zoning.io.raster.open_grid(path, name=..., quantity=..., "
+            "units=...)",
+        )
     if isinstance(value, tuple) and len(value) in (3, 4):
         array, transform, crs = value[:3]
         nodata = value[3] if len(value) == 4 else None
@@ -198,15 +106,15 @@ def _as_grid(name: str, value, quantities, grid_units) -> tuple[Grid, bool]:
             raise InputError(
                 f"the transform of grid '{name}' is a {type(transform).__name__}, not an Affine",
                 field=name,
+                param="grids",
                 fix="pass (array, Affine, crs), e.g. from rasterio's ds.transform",
             )
-        return grid_from_array(
-            array, transform, crs, name=name, nodata=nodata, quantity=q, units=u
-        ), False
+        return grid_from_array(array, transform, crs, name=name, nodata=nodata, quantity=q, units=u)
     raise InputError(
-        f"grid '{name}' is a {type(value).__name__}; expected a path, a Grid or "
+        f"grid '{name}' is a {type(value).__name__}; expected a Grid or "
         "an (array, Affine, crs) tuple",
         field=name,
+        param="grids",
     )
 
 
@@ -218,14 +126,14 @@ def _check_stats(stats, grid: Grid) -> tuple[str, ...]:
     if bad:
         raise InputError(
             f"statistic(s) {bad} are not known; expected some of {STATS}",
-            field="--stat",
-            fix="e.g. --stat sum --stat mean",
+            param="stats",
+            fix="ask for some of them in `stats`, e.g. sum and mean",
         )
     if grid.quantity in ("concentration", "intensive") and "sum" in stats:
         what = "a concentration" if grid.quantity == "concentration" else "an intensive quantity"
         raise InputError(
             f"grid '{grid.name}' holds {what} ({grid.units_label()}); it is averaged, never summed",
-            field="--stat",
+            param="stats",
             fix="ask for mean or area_mean, or declare the grid an amount or a flux if it is one",
         )
     return tuple(dict.fromkeys(s for s in stats if s != "coverage"))
@@ -242,91 +150,6 @@ def _check_units(units) -> None:
 
 
 # --- the computation ----------------------------------------------------------------------
-
-
-def _ops_for(grid: Grid, stats: tuple[str, ...], src, area_src):
-    """exactextract operations, and how to assemble our statistics from their columns."""
-    *_, Operation, _ = _engine()
-    n = grid.name
-    ops: dict[str, object] = {}
-
-    def need(stat, key, weights=None, args=None):
-        if key not in ops:
-            ops[key] = Operation(stat, key, src, weights, args or {})
-        return key
-
-    recipe: dict[str, tuple] = {}
-    for s in stats:
-        if s in ("sum", "mean", "min", "max", "count"):
-            recipe[s] = ("col", need(s, f"{n}@{s}"))
-        elif s == "area_mean":
-            if grid.crs.is_geographic:
-                recipe[s] = ("col", need("weighted_mean", f"{n}@wmean", area_src))
-            else:  # equal cells: the area-weighted mean is the mean
-                recipe[s] = ("col", need("mean", f"{n}@mean"))
-        elif s == "nodata_share":
-            recipe[s] = (
-                "nodata",
-                need("count", f"{n}@count"),
-                need("count", f"{n}@all", None, {"default_value": "0"}),
-            )
-    # always: how many valid cells each unit covers, to refuse a grid with none at all
-    recipe["_valid"] = ("col", need("count", f"{n}@count"))
-    return list(ops.values()), recipe
-
-
-def _extract_group(geoms, rows, crs, grids, stats_by_grid, strategy, max_cells):
-    exact_extract = _engine()[0]
-    ops, recipes = [], {}
-    # the Python raster sources must outlive the call: exactextract's operations hold
-    # only C++ references to them (a source collected early is a segmentation fault)
-    keep_alive = []
-    for g in grids:
-        src, area_src = _make_sources(g)
-        keep_alive += [src, area_src]
-        o, recipe = _ops_for(g, stats_by_grid[g.name], src, area_src)
-        ops += o
-        recipes[g.name] = recipe
-    features = _feature_source(geoms, rows, crs.to_wkt())
-    try:
-        df = exact_extract(
-            None,
-            features,
-            ops,
-            include_cols=["_row"],
-            output="pandas",
-            strategy=strategy,
-            max_cells_in_memory=max_cells,
-        )
-    except InputError:
-        raise  # ours, from reading a grid: already names the file and the fix
-    except (RuntimeError, ValueError) as exc:
-        raise _engine_error(grids, exc) from exc
-    finally:
-        del keep_alive
-    df = df.set_index("_row")
-    return df, recipes
-
-
-def _engine_error(grids: Sequence[Grid], exc: Exception) -> InputError:
-    """exactextract's refusal of our inputs as one line naming the grid file(s) and a fix."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    low = text.lower()
-    if "incompatible extents" in low or "construct view" in low:
-        fix = (
-            "the grids do not share one cell grid: compute them in separate runs, or "
-            "resample one onto the other's grid (gdalwarp -tr/-te)"
-        )
-    elif "geometr" in low or "coverage fraction" in low or "topology" in low:
-        fix = "check the unit geometries with `zoning validate` and repair or simplify them"
-    else:
-        fix = "check the grid's CRS, extent and cell size (gdalinfo) and that the units overlap it"
-    names = ", ".join(f"'{g.name}'" for g in grids)
-    return InputError(
-        f"exact statistics of grid(s) {names} failed in exactextract: {text}",
-        source=", ".join(str(g.source or g.name) for g in grids),
-        fix=fix,
-    )
 
 
 def crs_label(crs) -> str:
@@ -350,6 +173,132 @@ def _geometry_key(grid: Grid) -> tuple:
     return (tuple(grid.transform)[:6], grid.width, grid.height)
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What :func:`stats_of_units` computes: the checked grids and each one's statistics
+    (made once by :func:`plan_stats`, then applied to any chunk of units)."""
+
+    grids: tuple[Grid, ...]
+    stats_by_grid: dict[str, tuple[str, ...]]
+    strategy: str = "raster-sequential"
+    max_cells_in_memory: int = 30_000_000
+
+
+def plan_stats(
+    units: gpd.GeoDataFrame,
+    /,
+    grids: Mapping[str, GridLike],
+    *,
+    stats: Sequence[Stat] | Stat | None = None,
+    quantities: Mapping[str, str] | None = None,
+    grid_units: Mapping[str, str] | None = None,
+    strategy: Strategy = "raster-sequential",
+    max_cells_in_memory: int = 30_000_000,
+) -> Plan:
+    """Check the inputs of :func:`zonal_stats` once (same parameters) and say what to compute."""
+    _check_units(units)
+    if not grids:
+        raise InputError("no grid given", param="grids", fix="pass at least one grid in `grids`")
+    if strategy not in ("raster-sequential", "feature-sequential"):
+        raise InputError(
+            f"strategy was '{strategy}' but is expected to be in "
+            "('raster-sequential', 'feature-sequential')",
+            field="strategy",
+            param="strategy",
+        )
+    resolved: list[Grid] = []
+    for name, value in grids.items():
+        g = _as_grid(str(name), value, quantities, grid_units)
+        if g.name != str(name):
+            g = _renamed(g, str(name))
+        resolved.append(g)
+    stats_by_grid = {g.name: _check_stats(stats, g) for g in resolved}
+    for g in resolved:
+        if not g.declared:
+            log.warning(
+                "grid '%s' declares no units: its statistics are in unknown units "
+                "(not t/cell/yr)%s; declare them (`grid_units`)",
+                g.name,
+                "" if "sum" in stats_by_grid[g.name] else ", sums only when asked for",
+            )
+    return Plan(tuple(resolved), stats_by_grid, strategy, max_cells_in_memory)
+
+
+def stats_of_units(units: gpd.GeoDataFrame, /, plan: Plan) -> gpd.GeoDataFrame:
+    """The statistics of ``plan`` for ``units`` (a chunk of them, or all): the units plus
+    ``<grid>_<stat>`` columns and the ``attrs`` of :func:`zonal_stats`, the "no data
+    under any unit" check left to :func:`combine_stats`.  The function
+    :func:`gen_zonal_stats` applies to each chunk (and the Dask scale-out maps)."""
+    return _assemble(
+        units, list(plan.grids), plan.stats_by_grid, plan.strategy, plan.max_cells_in_memory
+    )
+
+
+def gen_zonal_stats(
+    units: gpd.GeoDataFrame,
+    /,
+    grids: Mapping[str, GridLike],
+    *,
+    stats: Sequence[Stat] | Stat | None = None,
+    quantities: Mapping[str, str] | None = None,
+    grid_units: Mapping[str, str] | None = None,
+    strategy: Strategy = "raster-sequential",
+    max_cells_in_memory: int = 30_000_000,
+    chunk_size: int | None = None,
+) -> Iterator[gpd.GeoDataFrame]:
+    """The statistics of :func:`zonal_stats`, chunk by chunk of units in input order.
+
+    Same parameters, plus ``chunk_size`` (units per chunk; default: all in one).  Each
+    chunk is a GeoDataFrame (the chunk's units with their ``<grid>_<stat>`` columns and
+    ``attrs``); a grid with no valid cell under a chunk is not refused here (see
+    :func:`combine_stats`).  Memory stays bounded by a chunk's rows.
+    """
+    plan = plan_stats(
+        units,
+        grids,
+        stats=stats,
+        quantities=quantities,
+        grid_units=grid_units,
+        strategy=strategy,
+        max_cells_in_memory=max_cells_in_memory,
+    )
+    for part in chunk_slices(len(units), chunk_size or max(1, len(units))):
+        yield stats_of_units(units.iloc[part], plan)
+
+
+def chunk_slices(n: int, chunk_size: int) -> list[slice]:
+    """``n`` rows cut into about equal slices of at most ``chunk_size``, in order."""
+    if chunk_size < 1:
+        raise InputError(f"chunk size was {chunk_size}", param="chunk_size", fix="give 1 or more")
+    k = max(1, math.ceil(n / chunk_size))
+    step_ = math.ceil(n / k) if n else 0
+    return [slice(i * step_, min(n, (i + 1) * step_)) for i in range(k)] if n else [slice(0, 0)]
+
+
+def combine_stats(
+    units: gpd.GeoDataFrame, /, parts: Iterable[gpd.GeoDataFrame], *, require_data: bool = True
+) -> gpd.GeoDataFrame:
+    """The whole table from the chunks of :func:`gen_zonal_stats` (or of the scale-out):
+    rows in order, ``units``' index, the valid cells under units summed over chunks, and a
+    grid with no valid cell under any unit refused (``require_data``)."""
+    parts = list(parts)
+    if len(parts) == 1:
+        out = parts[0]
+    else:
+        geom = units.geometry.name
+        out = gpd.GeoDataFrame(pd.concat(parts), geometry=geom, crs=units.crs)
+        out.attrs = copy.deepcopy(parts[0].attrs)
+        for name, info in out.attrs.get("grids", {}).items():
+            counts = [p.attrs["grids"][name]["valid_cells_under_units"] for p in parts]
+            known = [c for c in counts if c is not None]
+            info["valid_cells_under_units"] = float(sum(known)) if known else None
+    out.index = units.index
+    if require_data:
+        for name, info in out.attrs.get("grids", {}).items():
+            _require_data(name, info.get("source"), info["valid_cells_under_units"])
+    return out
+
+
 def zonal_stats(
     units: gpd.GeoDataFrame,
     /,
@@ -361,6 +310,7 @@ def zonal_stats(
     strategy: Strategy = "raster-sequential",
     max_cells_in_memory: int = 30_000_000,
     require_data: bool = True,
+    chunk_size: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Exact, coverage-weighted statistics of grids per unit.
 
@@ -369,16 +319,17 @@ def zonal_stats(
     units : GeoDataFrame
         Polygons (any CRS); every row is kept, in order, with its columns.
     grids : mapping name → grid
-        A path (GeoTIFF, NetCDF), a :class:`zoning.io.raster.Grid`, or a tuple
-        ``(array, Affine, crs)`` / ``(array, Affine, crs, nodata)``.  Names go into the
-        column names, ``<name>_<stat>``.
+        A :class:`zoning.grid.Grid` (files: open them with
+        :func:`zoning.io.raster.open_grid`), or a tuple ``(array, Affine, crs)`` /
+        ``(array, Affine, crs, nodata)``.  Names go into the column names,
+        ``<name>_<stat>``.
     stats : str or list of str, optional (default: by quantity, see :data:`DEFAULT_STATS`)
         Some of ``sum, mean, area_mean, min, max, count, nodata_share``.
     quantities : mapping name → {"amount", "flux", "concentration", "intensive"}, optional
-        What each grid's cells hold, for paths and arrays (default: from the grid's units
+        What each grid's cells hold, for arrays (default: from the grid's units
         metadata, else unknown: values as stored, units unknown, never assumed).
     grid_units : mapping name → str, optional
-        Declared units of each grid, e.g. ``{"co2": "kg m-2 s-1"}``.
+        Declared units of each array grid, e.g. ``{"co2": "kg m-2 s-1"}``.
     strategy : {"raster-sequential", "feature-sequential"}, optional
         (default: "raster-sequential") exactextract's processing order; raster-sequential
         reads each block once.
@@ -388,6 +339,8 @@ def zonal_stats(
         A grid with no valid cell under any unit is an error (False: its statistics are
         left empty; for chunked runs that check the whole table, see
         ``attrs["grids"][name]["valid_cells_under_units"]``).
+    chunk_size : int, optional (default: None, all units at once)
+        Units per exactextract run (see :func:`gen_zonal_stats`); the table is the same.
 
     Returns
     -------
@@ -401,51 +354,21 @@ def zonal_stats(
     InputError
         Unknown statistics, a sum of a concentration, unusable grids or units.
     """
-    _check_units(units)
-    if not grids:
-        raise InputError("no grid given", field="--grid", fix="pass at least one NAME=PATH")
-    if strategy not in ("raster-sequential", "feature-sequential"):
-        raise InputError(
-            f"strategy was '{strategy}' but is expected to be in "
-            "('raster-sequential', 'feature-sequential')",
-            field="strategy",
-        )
-    opened: list[Grid] = []
-    try:
-        resolved: list[Grid] = []
-        for name, value in grids.items():
-            g, mine = _as_grid(str(name), value, quantities, grid_units)
-            if mine:
-                opened.append(g)
-            if g.name != str(name):
-                g = _renamed(g, str(name))
-            resolved.append(g)
-        stats_by_grid = {g.name: _check_stats(stats, g) for g in resolved}
-        for g in resolved:
-            if not g.declared:
-                log.warning(
-                    "grid '%s' declares no units: its statistics are in unknown units "
-                    "(not t/cell/yr)%s; declare them with --grid-units %s=UNITS",
-                    g.name,
-                    "" if "sum" in stats_by_grid[g.name] else ", sums only when asked for",
-                    g.name,
-                )
-        out = _assemble(units, resolved, stats_by_grid, strategy, max_cells_in_memory)
-        if require_data:
-            for g in resolved:
-                _require_data(
-                    g.name, g.source, out.attrs["grids"][g.name]["valid_cells_under_units"]
-                )
-        return out
-    finally:
-        for g in opened:
-            g.close()
+    parts = gen_zonal_stats(
+        units,
+        grids,
+        stats=stats,
+        quantities=quantities,
+        grid_units=grid_units,
+        strategy=strategy,
+        max_cells_in_memory=max_cells_in_memory,
+        chunk_size=chunk_size,
+    )
+    return combine_stats(units, parts, require_data=require_data)
 
 
 def _renamed(grid: Grid, name: str) -> Grid:
-    from dataclasses import replace
-
-    return replace(grid, name=name)
+    return grid.renamed(name)
 
 
 def _assemble(units, grids, stats_by_grid, strategy, max_cells):
@@ -492,9 +415,13 @@ def _assemble(units, grids, stats_by_grid, strategy, max_cells):
                 len(rows),
                 crs_label(crs),
             )
-            df, recipes = _extract_group(
-                geoms, rows, crs, group, stats_by_grid, strategy, max_cells
-            )
+            with step(
+                f"exact statistics of {', '.join(g.name for g in group)}", total=len(rows)
+            ) as s:
+                df, recipes = _extract_group(
+                    geoms, rows, crs, group, stats_by_grid, strategy, max_cells
+                )
+                s.advance(len(rows))
             _collect(out, col_units, valid, rows, df, recipes, group, areas)
     out.attrs["units"] = col_units
     out.attrs["grids"] = {
@@ -578,4 +505,15 @@ def _stat_units(stat: str, grid: Grid) -> str:
     return grid.output_units + " per cell"
 
 
-__all__ = ["DEFAULT_STATS", "STATS", "crs_label", "zonal_stats"]
+__all__ = [
+    "DEFAULT_STATS",
+    "STATS",
+    "Plan",
+    "chunk_slices",
+    "combine_stats",
+    "crs_label",
+    "gen_zonal_stats",
+    "plan_stats",
+    "stats_of_units",
+    "zonal_stats",
+]

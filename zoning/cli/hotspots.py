@@ -9,7 +9,6 @@ into ``--out``; prints the class counts on stderr.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import click
 
@@ -22,6 +21,13 @@ from zoning.cli.options import (
 )
 from zoning.cli.options import units_option as _units_option
 from zoning.errors import InputError
+from zoning.products.hotspots import demo_hotspots as demo_step
+from zoning.products.hotspots import run_hotspots
+
+#: The run and the demo step live in the library (zoning.products.hotspots); their old
+#: names here still work.
+run = run_hotspots
+__all__ = ["command", "demo_step", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -31,54 +37,6 @@ def _named(value: str | None, default_name: str, hint: str) -> tuple[str, str] |
     from zoning.cli.stats import split_grid
 
     return None if value is None else split_grid(value, default_name)
-
-
-def run(
-    units,
-    pollutant: tuple[str, str],
-    carbon: tuple[str, str],
-    out: Path,
-    *,
-    alpha: float = 0.05,
-    weights: str = "queen",
-    inference: str = "normal",
-    lang: str = "zh",
-    quantities=None,
-    grid_units=None,
-    min_coverage: float = 0.5,
-) -> dict[str, Path]:
-    """Co-hot-spots of a pollutant grid and a carbon grid, written into ``out``."""
-    from zoning.export.hotspots_map import write_hotspots
-    from zoning.hotspots import co_hotspots
-    from zoning.io.raster import open_grid
-    from zoning.io.raster_preview import read_preview
-
-    (pname, ppath), (cname, cpath) = pollutant, carbon
-    if pname == cname:
-        cname = cname + "_carbon"
-    q = quantities or {}
-    gu = grid_units or {}
-    grids, layers = {}, {}
-    try:
-        for name, path in ((pname, ppath), (cname, cpath)):
-            g = open_grid(path, name=name, quantity=q.get(name), units=gu.get(name))
-            grids[name] = g
-            layers[name] = read_preview(g, lang=lang)
-        res = co_hotspots(
-            units,
-            {pname: grids[pname]},
-            {cname: grids[cname]},
-            alpha=alpha,
-            weights=weights,
-            inference=inference,
-            lang=lang,
-            min_coverage=min_coverage,
-        )
-    finally:
-        for g in grids.values():
-            g.close()
-    res.attrs["summary"]["sources"] = {pname: str(ppath), cname: str(cpath)}
-    return write_hotspots(res, out, grids=layers, lang=lang)
 
 
 @click.command("hotspots")
@@ -198,7 +156,7 @@ def command(
         assume_crs=assume_crs,
         required_fields=("code",),
     )
-    paths = run(
+    paths = run_hotspots(
         frame,
         p,
         c,
@@ -225,19 +183,3 @@ def command(
         + f" -> {out}",
         err=True,
     )
-
-
-def demo_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
-    """Co-hot-spots of the demo NOx (pollutant) and CO2 grids → ``out_dir/"hotspots"``."""
-    from zoning.datasets import demo_path
-    from zoning.io.vector import read_units
-
-    units = read_units(demo_path("units.gpkg"))
-    paths = run(
-        units,
-        ("nox", str(demo_path("grids/nox.tif"))),
-        ("co2", str(demo_path("grids/co2.tif"))),
-        Path(out_dir) / "hotspots",
-        lang=lang,
-    )
-    return {f"hotspots_{k}": v for k, v in paths.items()}

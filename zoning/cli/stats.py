@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 
 import click
-import numpy as np
 
 from zoning.cli.options import (
     lang_option,
@@ -25,11 +24,16 @@ from zoning.cli.options import (
     units_option,
 )
 from zoning.errors import InputError
+from zoning.export.stats import meta_path
+from zoning.products.stats import DEMO_GRIDS, demo_grids, run_stats
+from zoning.products.stats import demo_stats as demo_step
+
+#: The run and the demo step live in the library (zoning.products.stats); their old names
+#: here still work.
+run = run_stats
+__all__ = ["DEMO_GRIDS", "command", "demo_step", "grid_name", "run", "split_grid"]
 
 log = logging.getLogger(__name__)
-
-#: The demo grids (data/grids/<name>.tif).
-DEMO_GRIDS = ("nox", "so2", "pm25", "vocs", "co2", "pm25_conc")
 
 
 def _pairs(values, hint: str) -> dict[str, str]:
@@ -82,111 +86,8 @@ def _units_where(path) -> str | None:
     if suffix in (".geojson", ".json"):
         return f"column units in the 'metadata' member of {path.name}"
     if suffix in (".csv", ".gpkg", ".parquet", ".geoparquet"):
-        return f"column units in {_meta_path(path)}"
+        return f"column units in {meta_path(path)}"
     return None
-
-
-def _no_data_counts(res) -> dict[str, dict[str, int]]:
-    """Per grid: units without any data and units partly covered (from the table, so a
-    chunked run counts the same)."""
-    out = {}
-    for name in res.attrs.get("grids", {}):
-        cover = res.get(f"{name}_coverage")
-        if cover is None:
-            continue
-        c = cover.to_numpy(dtype="float64")
-        out[name] = {
-            "units_without_data": int(np.sum(~(c > 0))),
-            "units_partly_covered": int(np.sum((c > 0) & (c < 1))),
-        }
-    return out
-
-
-def _meta_path(path: Path) -> Path:
-    # the name export.geojson.write_vector gives a CSV's sidecar
-    return path.with_name(path.stem + ".meta.json")
-
-
-def _demo_grids() -> dict[str, str]:
-    from zoning.datasets import demo_path
-
-    grids = {}
-    for name in DEMO_GRIDS:
-        try:
-            grids[name] = str(demo_path(f"grids/{name}.tif"))
-        except InputError:
-            log.warning("demo grid %s is missing; skipped", name)
-    return grids
-
-
-def run(
-    units,
-    grids,
-    out: Path,
-    *,
-    stats=None,
-    quantities=None,
-    grid_units=None,
-    strategy="raster-sequential",
-    scheduler: str | None = None,
-    workers: int | None = None,
-    lang: str = "en",
-) -> Path:
-    """Compute the statistics (on a Dask cluster with ``scheduler``/``workers``) and write
-    them to ``out`` (format by extension).  The metadata give every column's units and,
-    in ``lang``, how they read (``µg/m³``, ``t/年``, ``单位未知``)."""
-    from zoning.export.geojson import write_json, write_vector
-    from zoning.io.raster import units_label
-    from zoning.stats import zonal_stats
-
-    options = dict(
-        stats=stats or None, quantities=quantities, grid_units=grid_units, strategy=strategy
-    )
-    if scheduler or workers:
-        from zoning.scale import cluster, zonal_stats_distributed
-
-        with cluster(scheduler, workers) as client:
-            res = zonal_stats_distributed(units, grids, client=client, **options)
-    else:
-        res = zonal_stats(units, grids, **options)
-    new_cols = list(res.attrs.get("units", {}))
-    col_units = res.attrs.get("units", {})
-    meta = {
-        "column_units": col_units,
-        "column_units_label": {c: units_label(u, lang) for c, u in col_units.items()},
-        "lang": lang,
-        "grids": res.attrs.get("grids", {}),
-        "no_data": _no_data_counts(res),
-        "coverage": "<grid>_coverage: share (0..1) of a unit's area under valid cells; "
-        "a unit without data has no value (empty), never 0",
-        "method": "exact coverage-weighted zonal statistics (exactextract); units "
-        "reprojected to each grid's CRS",
-    }
-    for name, c in meta["no_data"].items():
-        if c["units_without_data"] or c["units_partly_covered"]:
-            log.warning(
-                "grid '%s': %d unit(s) without data (no value, not 0), %d partly covered "
-                "(see %s_coverage)",
-                name,
-                c["units_without_data"],
-                c["units_partly_covered"],
-                name,
-            )
-    # the access-list texts are long and not statistics: leave them out of the table
-    res = res.drop(columns=[c for c in res.columns if str(c).startswith("access_")])
-    keep = [c for c in res.columns if c != res.geometry.name]
-    suffix = Path(out).suffix.lower()
-    if suffix == ".csv":
-        import pandas as pd
-
-        path = write_vector(pd.DataFrame(res[keep]), out, metadata=meta)
-    else:
-        path = write_vector(res, out, metadata=meta if suffix in (".geojson", ".json") else None)
-        if suffix in (".gpkg", ".parquet", ".geoparquet"):
-            # these formats keep no column units: a sidecar like a CSV's does
-            write_json(meta, _meta_path(Path(out)))
-    log.info("wrote %s: %d units x %d statistics", path, len(res), len(new_cols))
-    return path
 
 
 @click.command("stats")
@@ -267,7 +168,7 @@ def command(
                 field="--grid",
                 fix="add --grid [NAME=]PATH (repeatable), e.g. --grid nox=nox.tif",
             )
-        grids = _demo_grids()
+        grids = demo_grids()
     # zonal statistics over any zones (townships, parks ...) need an id only: no unit_class
     frame = load_units(
         units,
@@ -287,7 +188,7 @@ def command(
                 field=hint,
                 fix=f"use one of {sorted(grids)}",
             )
-    path = run(
+    path = run_stats(
         frame,
         grids,
         out,
@@ -305,16 +206,3 @@ def command(
         + (f"; {where}" if where else ""),
         err=True,
     )
-
-
-def demo_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
-    """Statistics of every demo grid per demo unit → ``out_dir/"stats"/unit_stats.*``."""
-    from zoning.datasets import demo_path
-    from zoning.io.vector import read_units
-
-    units = read_units(demo_path("units.gpkg"))
-    grids = _demo_grids()
-    base = Path(out_dir) / "stats"
-    csv = run(units, grids, base / "unit_stats.csv", lang=lang)
-    geojson = run(units, grids, base / "unit_stats.geojson", lang=lang)
-    return {"unit_stats_csv": csv, "unit_stats_geojson": geojson}

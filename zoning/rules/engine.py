@@ -31,6 +31,7 @@ from affine import Affine
 from pyproj import CRS, Transformer
 
 from zoning.errors import InputError
+from zoning.grid import Grid
 from zoning.model import normalise_element
 from zoning.model.facts import STAGE_ALIASES as _STAGE_ALIASES
 from zoning.model.facts import split_tags as split_tags  # re-exported
@@ -53,11 +54,10 @@ from zoning.rules.schema import (
     Stage,
     Tags,
 )
+from zoning.sampling import as_grid, sample_points
 
 log = logging.getLogger(__name__)
 
-#: A grid in memory: values (NaN = no data), the affine transform, the CRS.
-Grid = tuple[np.ndarray, Affine, object]
 
 _CMP = {
     "gt": np.greater,
@@ -525,54 +525,24 @@ def _unit_labels(ctx: _Context, shape, transform, crs) -> np.ndarray:
     for at most one unit.
     """
     from zoning.overlay import unit_rank
+    from zoning.sampling import cell_labels
 
     key = ("labels", tuple(shape), tuple(transform)[:6], str(crs))
     if key in ctx.cache:
         return ctx.cache[key]
-    labels = np.zeros(shape, dtype=np.int64)
     same = CRS.from_user_input(ctx.units.crs).equals(CRS.from_user_input(crs))
     u = ctx.units if same else ctx.units.to_crs(crs)
-    polys = np.asarray(u.geometry.values)
-    tr = Affine(*tuple(transform)[:6])
-    if tr.b != 0 or tr.d != 0:
-        raise InputError("rotated grids are not supported", fix="warp the grid to north-up")
-    inv = ~tr
-    b = shapely.bounds(polys)  # NaN for missing geometries
-    ok = np.isfinite(b).all(axis=1)
-    ca, ra = _affine(inv, b[:, 0], b[:, 1])
-    cb, rb = _affine(inv, b[:, 2], b[:, 3])
-    with np.errstate(invalid="ignore"):
-        # cells whose centre (index + 0.5) lies inside the box, edges included
-        c0 = np.clip(np.ceil(np.minimum(ca, cb) - 0.5), 0, shape[1])
-        c1 = np.clip(np.floor(np.maximum(ca, cb) - 0.5) + 1, 0, shape[1])
-        r0 = np.clip(np.ceil(np.minimum(ra, rb) - 0.5), 0, shape[0])
-        r1 = np.clip(np.floor(np.maximum(ra, rb) - 0.5) + 1, 0, shape[0])
-    c0, c1, r0, r1 = (np.where(ok, v, 0).astype(np.int64) for v in (c0, c1, r0, r1))
-    w, h = np.maximum(c1 - c0, 0), np.maximum(r1 - r0, 0)
-    counts = w * h
-    if counts.sum() == 0:
-        ctx.cache[key] = labels
-        return labels
-    unit = np.repeat(np.arange(len(polys)), counts)
-    start = np.repeat(np.cumsum(counts) - counts, counts)
-    k = np.arange(counts.sum()) - start  # position inside the unit's window
-    col = c0[unit] + k % np.maximum(w[unit], 1)
-    row = r0[unit] + k // np.maximum(w[unit], 1)
-    x, y = _affine(tr, col + 0.5, row + 0.5)
-    fresh = ~shapely.is_prepared(polys)
-    shapely.prepare(polys[fresh])
-    try:
-        hit = shapely.intersects_xy(polys[unit], x, y)
-    finally:
-        shapely.destroy_prepared(polys[fresh])
-    unit, cell = unit[hit], (row * shape[1] + col)[hit]
-    rank = unit_rank(u)
-    order = np.lexsort((rank[unit], cell))
-    cell, unit = cell[order], unit[order]
-    first = np.r_[True, cell[1:] != cell[:-1]]
-    labels.ravel()[cell[first]] = unit[first] + 1
+    labels = cell_labels(np.asarray(u.geometry.values), shape, transform, unit_rank(u))
     ctx.cache[key] = labels
     return labels
+
+
+def _grid_array(ctx: _Context, name: str) -> np.ndarray:
+    """The whole grid (float64, NaN = no data), read once per evaluation."""
+    key = ("gridarr", name)
+    if key not in ctx.cache:
+        ctx.cache[key] = ctx.grids[name].read()
+    return ctx.cache[key]
 
 
 def _leaf_grid(c: GridValue, ctx: _Context, need: np.ndarray):
@@ -585,14 +555,11 @@ def _leaf_grid(c: GridValue, ctx: _Context, need: np.ndarray):
             f"the rules need the grid '{c.grid}' but it was not given; given: "
             f"{sorted(ctx.grids) or 'none'}",
             field=c.grid,
-            fix=f"pass grids={{'{c.grid}': (array, transform, crs)}} or --grid {c.grid}=PATH",
+            param="grids",
+            fix=f"add '{c.grid}' to `grids` (a Grid, e.g. from zoning.io.raster.open_grid)",
         )
-    arr, transform, crs = ctx.grids[c.grid]
-    akey = ("gridarr", c.grid)
-    if akey not in ctx.cache:
-        a = np.ma.filled(np.ma.asarray(arr, dtype="float64"), np.nan)
-        ctx.cache[akey] = a[0] if a.ndim == 3 else a
-    arr = ctx.cache[akey]
+    grid = ctx.grids[c.grid]
+    transform, crs = grid.transform, grid.crs
     if c.at == "site":
         key = ("gridsite", c.grid)
         if key not in ctx.cache:
@@ -601,15 +568,11 @@ def _leaf_grid(c: GridValue, ctx: _Context, need: np.ndarray):
         rows = np.flatnonzero(need & ~done)
         if len(rows):
             x, y = ctx.site_xy(crs, rows)
-            col, row = _affine(~Affine(*tuple(transform)[:6]), x, y)
-            with np.errstate(invalid="ignore"):
-                col = np.floor(col)
-                row = np.floor(row)
-                inside = (col >= 0) & (row >= 0) & (col < arr.shape[1]) & (row < arr.shape[0])
-            vals[rows[inside]] = arr[row[inside].astype(np.int64), col[inside].astype(np.int64)]
+            vals[rows] = sample_points(grid, x, y)
             done[rows] = True
     else:
         key = ("gridunit", c.grid, c.at)
+        arr = _grid_array(ctx, c.grid)
         if key not in ctx.cache:
             labels = _unit_labels(ctx, arr.shape, transform, crs)
             nu = len(ctx.units)
@@ -631,6 +594,7 @@ def _leaf_grid(c: GridValue, ctx: _Context, need: np.ndarray):
         t, fl = t.copy(), fl.copy()
         nkey = ("gridnonneg", c.grid)
         if nkey not in ctx.cache:
+            arr = _grid_array(ctx, c.grid)
             ctx.cache[nkey] = not bool((arr[np.isfinite(arr)] < 0).any())
         if c.at == "unit_sum" and ctx.cache[nkey]:
             # the sum over the part with data is a lower bound of the unit's sum
@@ -815,8 +779,9 @@ def evaluate(
         Per row, the fraction of the subject's footprint inside the unit.
     layers : dict name → GeoDataFrame, optional (default: None)
         The named layers the rules refer to (``near: {layer: ...}``).
-    grids : dict name → (array, Affine, crs), optional (default: None)
-        The named grids the rules refer to; NaN cells are no data.
+    grids : dict name → Grid, optional (default: None)
+        The named grids the rules refer to (:class:`zoning.grid.Grid`; an
+        ``(array, Affine, crs)`` tuple is taken too, NaN cells as no data).
     missing : {"error", "unknown"}, optional (default: "error")
         What a layer or grid the rules need but that was not given does: raise an
         :class:`~zoning.errors.InputError`, or leave the conditions on it undecided.
@@ -834,7 +799,8 @@ def evaluate(
     u = _unit_attrs(units)
     if missing not in ("error", "unknown"):
         raise InputError(f"`missing` was '{missing}' but is expected to be 'error' or 'unknown'")
-    ctx = _Context(subjects, u, ui, share, layers or {}, grids or {}, rules.layers)
+    grids = {k: as_grid(v, str(k)) for k, v in (grids or {}).items()}
+    ctx = _Context(subjects, u, ui, share, layers or {}, grids, rules.layers)
     ctx.lenient = missing == "unknown"
     n, r = len(subjects), len(rules.rules)
     in_scope = np.zeros((n, r), dtype=bool)

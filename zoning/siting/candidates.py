@@ -23,6 +23,7 @@ from zoning.errors import InputError, SchemaError
 from zoning.geo import EQUAL_AREA, metric_crs
 from zoning.io.afforest import Legend
 from zoning.progress import step
+from zoning.sampling import as_grid
 from zoning.siting.cover import Grid, _cover_classes, _people_near, _zonal_mean, slope_degrees
 from zoning.soil import STRICT
 
@@ -276,7 +277,8 @@ def _by_slope(geoms, dem: Grid | None, max_slope_deg: float, why: _Reasons) -> n
     """Mean slope of each plot (NaN without a DEM); steeper ones are left out."""
     slope = np.full(len(geoms), np.nan)
     if dem is not None:
-        slope = _zonal_mean(geoms, (slope_degrees(dem), dem[1], dem[2]))
+        dem = as_grid(dem)
+        slope = _zonal_mean(geoms, (slope_degrees(dem), dem.transform, dem.crs))
         steep = np.flatnonzero(slope > max_slope_deg)
         why.reject(steep, "slope", v=slope, lim=max_slope_deg)
     return slope

@@ -1,6 +1,6 @@
 """What lies under each parcel or patch: mean slope, land-cover classes, people nearby.
 
-Rasters come as ``(array, Affine, CRS)`` with NaN for nodata; a cell belongs to a
+Rasters come as :class:`zoning.grid.Grid` (or ``(array, Affine, CRS)``) with NaN for nodata; a cell belongs to a
 geometry when its centre is inside it, and a geometry smaller than a cell takes the cell
 under a point inside it.
 """
@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-from affine import Affine
 from pyproj import CRS
 
+from zoning.grid import Grid
 from zoning.io.afforest import Legend
-
-#: A raster as (array, Affine transform, CRS); NaN marks nodata.
-Grid = tuple[np.ndarray, Affine, object]
+from zoning.sampling import as_grid, cell_of
 
 
 def _cell_ids(geoms: gpd.GeoSeries, grid: Grid):
@@ -23,14 +21,15 @@ def _cell_ids(geoms: gpd.GeoSeries, grid: Grid):
     over the grid, each cell taken by its centre."""
     from rasterio.features import rasterize
 
-    arr, transform, crs = grid
+    grid = as_grid(grid)
+    shape, crs = (grid.height, grid.width), grid.crs
     g = geoms.to_crs(crs) if crs is not None and geoms.crs != CRS.from_user_input(crs) else geoms
     if not len(g):
-        return g, np.zeros(arr.shape, dtype="int32")
+        return g, np.zeros(shape, dtype="int32")
     ids = rasterize(
         ((geom, i + 1) for i, geom in enumerate(g.values) if geom is not None),
-        out_shape=arr.shape,
-        transform=transform,
+        out_shape=shape,
+        transform=grid.transform,
         fill=0,
         dtype="int32",
     )
@@ -40,19 +39,15 @@ def _cell_ids(geoms: gpd.GeoSeries, grid: Grid):
 def _cells_under_points(g: gpd.GeoSeries, which: np.ndarray, grid: Grid):
     """Row, column and in-grid flag of the cell under a point inside each of ``g[which]``
     (for geometries smaller than a cell)."""
-    arr, transform, _ = grid
+    grid = as_grid(grid)
     pts = g.iloc[which].representative_point()
-    inv = ~transform
-    px, py = pts.x.to_numpy(), pts.y.to_numpy()
-    cols = np.floor(inv.c + px * inv.a + py * inv.b).astype(int)
-    rows = np.floor(inv.f + px * inv.d + py * inv.e).astype(int)
-    ok = (rows >= 0) & (rows < arr.shape[0]) & (cols >= 0) & (cols < arr.shape[1])
-    return rows, cols, ok
+    return cell_of(grid.transform, (grid.height, grid.width), pts.x.to_numpy(), pts.y.to_numpy())
 
 
 def _zonal_mean(geoms: gpd.GeoSeries, grid: Grid) -> np.ndarray:
     """Per-geometry mean of a grid (cells by centre; small geometries by a point)."""
-    arr = grid[0]
+    grid = as_grid(grid)
+    arr = grid.read()
     n = len(geoms)
     if n == 0:
         return np.full(0, np.nan)
@@ -76,7 +71,8 @@ def _cover_classes(geoms: gpd.GeoSeries, grid: Grid, legend: Legend):
     geometry smaller than a cell, the cell under a point inside it)."""
     from zoning.io.afforest import NEVER_PLANTABLE
 
-    arr = grid[0]
+    grid = as_grid(grid)
+    arr = grid.read()
     n = len(geoms)
     # never-plantable classes first, so that a tie goes to them
     names = sorted(set(legend.classes) - {"nodata"}, key=lambda c: (c not in NEVER_PLANTABLE, c))
@@ -126,11 +122,11 @@ def slope_degrees(dem: Grid, /) -> np.ndarray:
     Cell sizes come from the transform; in a geographic CRS they are converted to metres
     at each row's latitude.
     """
-    arr, transform, crs = dem
-    z = np.asarray(arr, dtype="float64")
+    dem = as_grid(dem)
+    transform, crs = dem.transform, dem.crs
+    z = np.asarray(dem.read(), dtype="float64")
     dx = abs(transform.a)
     dy = abs(transform.e)
-    crs = CRS.from_user_input(crs) if crs is not None else None
     if crs is not None and crs.is_geographic:
         lat = transform.f + transform.e * (np.arange(z.shape[0]) + 0.5)
         dx_m = dx * 111_320.0 * np.cos(np.deg2rad(lat))[:, None] * np.ones((1, z.shape[1]))
@@ -143,7 +139,8 @@ def slope_degrees(dem: Grid, /) -> np.ndarray:
 
 def _people_near(patches, grid: Grid, buffer_m: float, crs) -> np.ndarray:
     """People in grid cells whose centre lies within ``buffer_m`` of each patch."""
-    arr, transform, gcrs = grid
+    grid = as_grid(grid)
+    arr, transform, gcrs = grid.read(), grid.transform, grid.crs
     rows, cols = np.nonzero(np.isfinite(arr) & (arr > 0))
     out = np.zeros(len(patches))
     if not len(rows):
