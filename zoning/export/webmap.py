@@ -270,7 +270,7 @@ class WebMap:
     ) -> None:
         if lang not in _I18N:
             raise InputError(
-                f"lang was '{lang}' but is expected to be in {sorted(_I18N)}", field="--lang"
+                f"`lang` was '{lang}' but is expected to be in {sorted(_I18N)}", param="lang"
             )
         self.title = title
         self.lang = lang
@@ -288,8 +288,8 @@ class WebMap:
         self.layer_counts: dict[str, int] = {}
         if basemap_coords not in ("wgs84", "gcj02"):
             raise InputError(
-                f"basemap_coords was '{basemap_coords}' but is expected to be 'wgs84' or 'gcj02'",
-                field="--basemap-coords",
+                f"`basemap_coords` was '{basemap_coords}' but is expected to be 'wgs84' or 'gcj02'",
+                param="basemap_coords",
             )
         self.display_coords = basemap_coords
         self._add_basemap(basemap)
@@ -321,10 +321,10 @@ class WebMap:
             folium.TileLayer(tiles=url, attr="local tiles", name="basemap").add_to(self.map)
             return
         raise InputError(
-            f"basemap was '{basemap}' but is expected to be 'none', 'osm', "
+            f"`basemap` was '{basemap}' but is expected to be 'none', 'osm', "
             f"{', '.join(repr(k) for k in BASEMAPS)}, a tile URL template "
             "with {z}/{x}/{y}, or a folder of tiles",
-            field="--basemap",
+            param="basemap",
         )
 
     # --- layers ---------------------------------------------------------------------
