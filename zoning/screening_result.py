@@ -93,6 +93,14 @@ class ScreeningResult:
             return pd.DataFrame()
         return self._rows("review", pid).drop(columns=["project_id"])
 
+    def geometry_wgs84(self) -> np.ndarray:
+        """The project geometries in WGS 84 lon/lat, reprojected once and kept."""
+        if "_wgs84" not in self._groups:
+            self._groups["_wgs84"] = _transform(
+                np.asarray(self.projects.geometry.values), self.projects.crs, "EPSG:4326"
+            )
+        return self._groups["_wgs84"]
+
     def project(self, project_id: str, /) -> dict:
         """Everything about one project as a JSON-ready dict."""
         hit = np.flatnonzero(self.projects["project_id"].to_numpy() == project_id)
@@ -106,8 +114,7 @@ class ScreeningResult:
         row = self.projects.iloc[int(hit[0])]
         facts = {c: _json_value(row[c]) for c in FACILITY_COLUMNS if c in row.index and c != "name"}
         facts.pop("facility_id", None)
-        geom = row.geometry
-        wgs = _transform(np.array([geom], dtype=object), self.projects.crs, "EPSG:4326")[0]
+        wgs = self.geometry_wgs84()[int(hit[0])]
         return {
             "project_id": project_id,
             "name": _json_value(row.get("name")),

@@ -65,17 +65,27 @@ def _folders(ids) -> dict:
 # the map
 
 
+def _row_of(result: ScreeningResult, pid: str) -> int:
+    """The row of a project id in the projects table (looked up once per result)."""
+    rows = result._groups.get("_row")
+    if rows is None:
+        ids = result.projects["project_id"].tolist()
+        rows = result._groups["_row"] = {p: i for i, p in reversed(list(enumerate(ids)))}
+    return rows[pid]
+
+
 def _site_map(result: ScreeningResult, pid: str, units, layers, lang: str) -> str:
     """The WebMap page of one project (site, nearby units and layers, distance lines)."""
     from zoning.export.webmap import WebMap
 
     t = _T[lang]
     zh = lang == "zh"
-    proj = result.projects[result.projects["project_id"] == pid]
-    site = proj.to_crs("EPSG:4326")
+    i = _row_of(result, pid)
+    proj = result.projects.iloc[i : i + 1]
+    site = gpd.GeoSeries(result.geometry_wgs84()[i : i + 1], crs="EPSG:4326")
     dist = result.distances[result.distances["project_id"] == pid]
     lines = dist[dist.geometry.notna() & (dist["distance_m"] <= 10_000)]
-    parts = [np.asarray(site.geometry.values)]
+    parts = [np.asarray(site.values)]
     if len(lines):
         parts.append(np.asarray(lines.geometry.values))
     extent = shapely.envelope(shapely.union_all(np.concatenate(parts)))
@@ -133,7 +143,7 @@ def _site_map(result: ScreeningResult, pid: str, units, layers, lang: str) -> st
             "verdict": [VERDICTS[verdict][0 if zh else 1]],
             "review": [proj["review_" + lang].iloc[0] if "review_zh" in proj else ""],
         },
-        geometry=np.asarray(site.geometry.values),
+        geometry=np.asarray(site.values),
         crs="EPSG:4326",
     )
     wm.add_layer(
