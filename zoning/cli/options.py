@@ -46,7 +46,8 @@ from pathlib import Path
 
 import click
 
-from zoning.errors import CRSError, InputError
+from zoning.errors import CRSError
+from zoning.inputs import bind_rule_inputs, repair_units, rules_path_for  # noqa: F401
 
 lang_option = click.option(
     "--lang",
@@ -161,26 +162,6 @@ def shared_option(aspect: str, targets: dict[str, str]):
     return deco
 
 
-def rules_path_for(rules, units) -> Path:
-    """The rule file to use: the one given, else the bundled demo rules, which are written
-    for the demo county; with the user's own units they would judge against another
-    county's layers and access lists, so then a rule file is required."""
-    from zoning.datasets import demo_path
-
-    if rules:
-        return Path(rules)
-    if units:
-        raise InputError(
-            "--units was given without --rules: the bundled rules are written for the demo "
-            "county (青溪县) and its layers, not for these units",
-            source=units,
-            field="--rules",
-            fix="pass your region's rule file with --rules (docs/rules.md; "
-            f"{demo_path('rules.yaml')} is an example to copy)",
-        )
-    return demo_path("rules.yaml")
-
-
 def scale_options(f):
     """``--scheduler ADDRESS`` (an existing Dask cluster) and ``--workers N`` (a local one)."""
     f = click.option(
@@ -282,54 +263,23 @@ repair_units_option = click.option(
 )
 
 
-def repair_units(frame, *, source=None):
-    """Invalid polygons made valid (:func:`zoning.validate.repair_geometry`), each listed."""
-    from zoning.validate import repair_geometry
-
-    return repair_geometry(frame, source=source)
-
-
-def load_units(
-    units, *, layer=None, fields=(), encoding=None, assume_crs=None, check_geometry=True, **kw
-):
-    """Read the unit layer named on the command line, or the bundled demo units.
-
-    Units with missing or invalid geometry are refused (one message naming the rows and
-    the fix), except by ``zoning validate`` (``check_geometry=False``), which lists them,
-    and with ``--repair-units``.  ``--units-coords`` converts GCJ-02/BD-09 layers.
-    """
-    from zoning.datasets import demo_path
-    from zoning.io.vector import read_units
-    from zoning.validate import require_valid_geometry
+def load_units(units, *, layer=None, fields=(), encoding=None, assume_crs=None, **kw):
+    """The unit layer named on the command line (:func:`zoning.inputs.load_units`), with
+    the ``--units-coords`` and ``--repair-units`` of the running command."""
+    from zoning.inputs import load_units as _load
 
     ctx = click.get_current_context(silent=True)
     meta = ctx.meta.get(_UNIT_META, {}) if ctx is not None else {}
-    if not units and (meta.get("units_coords") or "wgs84") != "wgs84":
-        raise InputError(
-            "--units-coords was given without --units; the bundled demo units are WGS 84",
-            field="--units-coords",
-            fix="give the units file it applies to, or leave --units-coords out",
-        )
-    source = units if units else demo_path("units.gpkg")
-    try:
-        frame = read_units(
-            source,
-            layer=layer,
-            fields=parse_fields(fields),
-            encoding=encoding,
-            assume_crs=assume_crs,
-            coords=meta.get("units_coords") or "wgs84",
-            **kw,
-        )
-    except CRSError as exc:
-        raise name_coords_option(
-            exc, "--units-coords", "leave --units-coords out for a projected layer"
-        ) from None
-    if meta.get("repair_units") and check_geometry:
-        frame = repair_units(frame, source=source)
-    if check_geometry:
-        require_valid_geometry(frame, source=str(source))
-    return frame
+    return _load(
+        units,
+        layer=layer,
+        fields=parse_fields(fields),
+        encoding=encoding,
+        assume_crs=assume_crs,
+        units_coords=meta.get("units_coords") or "wgs84",
+        repair_units=bool(meta.get("repair_units")),
+        **kw,
+    )
 
 
 #: Keywords the unit options give a command (what :func:`load_units` takes).
@@ -384,51 +334,3 @@ def parse_pairs(values, hint: str) -> dict[str, str]:
             raise click.BadParameter(f"'{value}' is not NAME=PATH", param_hint=hint)
         out[name.strip()] = path.strip()
     return out
-
-
-def bind_rule_inputs(rules, named_layers: dict, grid_paths: dict, assume_crs=None):
-    """Read the layers and grids the rules name (command line first, else the rule file).
-
-    Returns (layers, grids, inputs) where inputs maps each file read to its path and hash.
-    """
-    from zoning.io.projects import file_sha256
-    from zoning.io.raster import read_grid
-    from zoning.io.vector import read_vector
-
-    base = Path(rules.source).parent if rules.source else Path(".")
-    read: dict[tuple[Path, str], object] = {}
-    layers, grids, inputs = {}, {}, {}
-    names = sorted(set(rules.layers) | set(named_layers))
-    for name in names:
-        ref = rules.layers.get(name)
-        path = named_layers.get(name) or (str(base / ref.path) if ref and ref.path else None)
-        if path is None:
-            if name in rules.needed_layers():
-                raise InputError(
-                    f"the rules need the layer '{name}' but no file is given",
-                    field="--named-layer",
-                    fix=f"pass --named-layer {name}=PATH or give it a path: in the rule file",
-                )
-            continue
-        coords = ref.coords if ref is not None else "wgs84"
-        key = (Path(path).resolve(), coords)
-        if key not in read:
-            read[key] = read_vector(path, assume_crs=assume_crs, coords=coords)
-        entry = inputs.setdefault(
-            f"layer:{Path(path).name}",
-            {"path": str(path), "sha256": file_sha256(path), "layers": []},
-        )
-        entry["layers"].append(name if coords == "wgs84" else f"{name} ({coords})")
-        layers[name] = read[key]
-    for name in sorted(set(rules.needed_grids()) | set(grid_paths)):
-        ref = rules.grids.get(name)
-        path = grid_paths.get(name) or (str(base / ref.path) if ref and ref.path else None)
-        if path is None:
-            raise InputError(
-                f"the rules need the grid '{name}' but no file is given",
-                field="--grid",
-                fix=f"pass --grid {name}=PATH",
-            )
-        grids[name] = read_grid(path, units=ref.units if ref is not None else None)
-        inputs[f"grid:{name}"] = {"path": str(path), "sha256": file_sha256(path)}
-    return layers, grids, inputs
