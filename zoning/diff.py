@@ -336,7 +336,7 @@ def diff_units(
         "diff: %d old, %d new units: %s",
         len(o),
         len(n),
-        {k: v for k, v in counts.items() if v},
+        ", ".join(f"{k} {v}" for k, v in counts.items() if v),
     )
     return UnitDiff(
         changes=changes_gdf,

@@ -292,7 +292,7 @@ def screen(
     log.info(
         "screen: %d projects: %s",
         n,
-        {k: int((v.verdict == k).sum()) for k in VERDICTS},
+        ", ".join(f"{k} {int((v.verdict == k).sum())}" for k in VERDICTS),
     )
     return ScreeningResult(out, ov_out, rules_out, dist, gv, rules, review=review)
 
