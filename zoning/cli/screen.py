@@ -7,7 +7,6 @@ folder per project.  The verdicts are printed on stderr.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import click
@@ -27,8 +26,6 @@ from zoning.cli.options import (
     unit_source_options,
     units_option,
 )
-
-log = logging.getLogger(__name__)
 
 
 @click.command("screen")
