@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from zoning.errors import CRSError
+from zoning.errors import CRSError, InputError
 
 #: Coordinate systems of longitude/latitude (``--X-coords``).
 COORD_SYSTEMS = ("wgs84", "gcj02", "bd09")
@@ -132,6 +132,12 @@ def load_units(units, *, layer=None, fields=(), encoding=None, assume_crs=None, 
 
     ctx = click.get_current_context(silent=True)
     meta = ctx.meta.get(_UNIT_META, {}) if ctx is not None else {}
+    if not units and (meta.get("units_coords") or "wgs84") != "wgs84":
+        raise InputError(  # UNITS may be an argument or --units: named as before
+            "--units-coords was given without --units; the bundled demo units are WGS 84",
+            field="--units-coords",
+            fix="give the units file it applies to, or leave --units-coords out",
+        )
     return _load(
         units,
         layer=layer,
