@@ -122,7 +122,10 @@ def _check(projects, units, rules) -> None:
             fix="read it with zoning.io.vector.read_units (field mapping)",
         )
     if projects.crs is None:
-        raise CRSError("the projects have no CRS", fix="set the CRS of the projects (e.g. EPSG:4490) where they are read")
+        raise CRSError(
+            "the projects have no CRS",
+            fix="set the CRS of the projects (e.g. EPSG:4490) where they are read",
+        )
     if units.crs is None:
         raise CRSError("the unit layer has no CRS", fix="set the CRS of the units")
     g = np.asarray(projects.geometry.values)
