@@ -46,7 +46,24 @@ from pathlib import Path
 
 import click
 
-from zoning.errors import CRSError, InputError
+from zoning.cli._inputs import (  # noqa: F401  (the per-input options, defined there)
+    _ASPECT_HELP,
+    _UNIT_DESTS,
+    _UNIT_META,
+    ASPECTS,
+    COORD_SYSTEMS,
+    given_units_coords,
+    input_option,
+    input_options,
+    load_units,
+    name_coords_option,
+    parse_fields,
+    repair_units_option,
+    shared_option,
+    unit_source_options,
+    units_coords_option,
+)
+from zoning.inputs import bind_rule_inputs, repair_units, rules_path_for  # noqa: F401
 
 lang_option = click.option(
     "--lang",
@@ -76,19 +93,6 @@ fields_option = click.option(
 )
 
 
-#: Coordinate systems of longitude/latitude (``--X-coords``).
-COORD_SYSTEMS = ("wgs84", "gcj02", "bd09")
-ASPECTS = ("layer", "field", "encoding", "crs", "coords")
-_ASPECT_HELP = {
-    "layer": "Layer of the {what} in a multi-layer source (GeoPackage, KML, PostGIS).",
-    "field": "Map a source column of the {what} onto a canonical name (repeatable).",
-    "encoding": "Text encoding of the {what} (.dbf without .cpg, CSV, text), e.g. gbk.",
-    "crs": "CRS of the {what} when the file declares none, e.g. EPSG:4490.",
-    "coords": "System of the longitude/latitude of the {what}: gcj02 (Amap, Tencent, "
-    "DataV), bd09 (Baidu); converted to WGS 84.",
-}
-
-
 def param_flags(**flags: str):
     """Declare the flag of a library parameter whose name differs from the option's
     keyword, e.g. ``@param_flags(crs="--facilities-crs")`` under ``@click.command``:
@@ -101,84 +105,6 @@ def param_flags(**flags: str):
         return f
 
     return deco
-
-
-def input_option(noun: str, aspect: str, *, dest: str | None = None, aliases=(), **kw):
-    """The option ``--{noun}-{aspect}`` (the scheme of the module docstring).
-
-    ``dest`` is the keyword the command receives (default ``{noun}_{aspect}``),
-    ``aliases`` older names of the same option; ``kw`` overrides click settings (help …).
-    """
-    if aspect not in ASPECTS:
-        raise ValueError(f"`aspect` was '{aspect}' but is expected to be in {ASPECTS}")
-    settings = {"default": None, "help": _ASPECT_HELP[aspect].format(what=noun)}
-    if aspect == "field":
-        settings.update(multiple=True, metavar="CANONICAL=SOURCE")
-    elif aspect == "coords":
-        settings.update(type=click.Choice(COORD_SYSTEMS), default="wgs84", show_default=True)
-    settings.update(kw)
-    return click.option(f"--{noun}-{aspect}", *aliases, dest or f"{noun}_{aspect}", **settings)
-
-
-def input_options(noun: str, aspects=ASPECTS, **per_aspect):
-    """``--{noun}-{aspect}`` for each aspect; ``per_aspect[aspect]`` is a dict of
-    :func:`input_option` keywords (``dest``, ``aliases``, ``help`` …)."""
-
-    def deco(f):
-        for aspect in reversed(tuple(aspects)):
-            f = input_option(noun, aspect, **per_aspect.get(aspect, {}))(f)
-        return f
-
-    return deco
-
-
-def shared_option(aspect: str, targets: dict[str, str]):
-    """The older ``--{aspect}`` that applied to several inputs at once.
-
-    ``targets`` maps each keyword it sets to the option of that input (for the help);
-    a target the user gave on its own keeps its value.
-    """
-    import functools
-
-    def deco(f):
-        @functools.wraps(f)
-        def wrapper(*args, **kw):
-            shared = kw.pop(f"shared_{aspect}", None)
-            if shared is not None:
-                for dest in targets:
-                    if kw.get(dest) is None:
-                        kw[dest] = shared
-            return f(*args, **kw)
-
-        names = ", ".join(targets.values())
-        return click.option(
-            f"--{aspect}",
-            f"shared_{aspect}",
-            default=None,
-            help=f"Sets {names} at once (the older option); each of those given wins.",
-        )(wrapper)
-
-    return deco
-
-
-def rules_path_for(rules, units) -> Path:
-    """The rule file to use: the one given, else the bundled demo rules, which are written
-    for the demo county; with the user's own units they would judge against another
-    county's layers and access lists, so then a rule file is required."""
-    from zoning.datasets import demo_path
-
-    if rules:
-        return Path(rules)
-    if units:
-        raise InputError(
-            "--units was given without --rules: the bundled rules are written for the demo "
-            "county (青溪县) and its layers, not for these units",
-            source=units,
-            field="--rules",
-            fix="pass your region's rule file with --rules (docs/rules.md; "
-            f"{demo_path('rules.yaml')} is an example to copy)",
-        )
-    return demo_path("rules.yaml")
 
 
 def scale_options(f):
@@ -225,19 +151,6 @@ def _parse_grids(ctx, param, values):
     return parse_pairs(values, "--grid")
 
 
-def parse_fields(values) -> dict[str, str] | None:
-    """``canonical=SOURCE`` pairs into a mapping; None when none given."""
-    mapping: dict[str, str] = {}
-    for value in values:
-        canon, sep, source = value.partition("=")
-        if not sep:
-            raise click.BadParameter(
-                f"'{value}' is not CANONICAL=SOURCE, e.g. code=DYBM", param_hint="--units-field"
-            )
-        mapping[canon.strip()] = source.strip()
-    return mapping or None
-
-
 def out_option(required: bool = True, help_text: str = "Output path.", default=None):
     return click.option(
         "--out",
@@ -250,131 +163,6 @@ def out_option(required: bool = True, help_text: str = "Output path.", default=N
     )
 
 
-_UNIT_META = "zoning.units"
-
-
-def _remember(ctx, param, value):
-    ctx.meta.setdefault(_UNIT_META, {})[param.name] = value
-    return value
-
-
-#: ``--units-coords`` and ``--repair-units``: how to take the unit layer.  They are read by
-#: :func:`load_units` from the click context, so a command only adds the decorator.
-units_coords_option = click.option(
-    "--units-coords",
-    "units_coords",
-    type=click.Choice(["wgs84", "gcj02", "bd09"]),
-    default="wgs84",
-    show_default=True,
-    expose_value=False,
-    callback=_remember,
-    help="System of the units' lon/lat: gcj02 for Amap/Tencent/DataV boundaries, bd09 "
-    "for Baidu; converted to WGS 84.",
-)
-repair_units_option = click.option(
-    "--repair-units",
-    "repair_units",
-    is_flag=True,
-    expose_value=False,
-    callback=_remember,
-    help="Repair invalid unit polygons (make_valid, polygon parts kept) instead of "
-    "refusing them; every repaired unit is listed on stderr.",
-)
-
-
-def repair_units(frame, *, source=None):
-    """Invalid polygons made valid (:func:`zoning.validate.repair_geometry`), each listed."""
-    from zoning.validate import repair_geometry
-
-    return repair_geometry(frame, source=source)
-
-
-def load_units(
-    units, *, layer=None, fields=(), encoding=None, assume_crs=None, check_geometry=True, **kw
-):
-    """Read the unit layer named on the command line, or the bundled demo units.
-
-    Units with missing or invalid geometry are refused (one message naming the rows and
-    the fix), except by ``zoning validate`` (``check_geometry=False``), which lists them,
-    and with ``--repair-units``.  ``--units-coords`` converts GCJ-02/BD-09 layers.
-    """
-    from zoning.datasets import demo_path
-    from zoning.io.vector import read_units
-    from zoning.validate import require_valid_geometry
-
-    ctx = click.get_current_context(silent=True)
-    meta = ctx.meta.get(_UNIT_META, {}) if ctx is not None else {}
-    if not units and (meta.get("units_coords") or "wgs84") != "wgs84":
-        raise InputError(
-            "--units-coords was given without --units; the bundled demo units are WGS 84",
-            field="--units-coords",
-            fix="give the units file it applies to, or leave --units-coords out",
-        )
-    source = units if units else demo_path("units.gpkg")
-    try:
-        frame = read_units(
-            source,
-            layer=layer,
-            fields=parse_fields(fields),
-            encoding=encoding,
-            assume_crs=assume_crs,
-            coords=meta.get("units_coords") or "wgs84",
-            **kw,
-        )
-    except CRSError as exc:
-        raise name_coords_option(
-            exc, "--units-coords", "leave --units-coords out for a projected layer"
-        ) from None
-    if meta.get("repair_units") and check_geometry:
-        frame = repair_units(frame, source=source)
-    if check_geometry:
-        require_valid_geometry(frame, source=str(source))
-    return frame
-
-
-#: Keywords the unit options give a command (what :func:`load_units` takes).
-_UNIT_DESTS = {"layer": "layer", "field": "fields", "encoding": "encoding", "crs": "assume_crs"}
-
-
-def unit_source_options(f=None, *, aliases=("layer", "field", "encoding", "crs")):
-    """``--units-layer``, ``--units-field``, ``--units-encoding``, ``--units-crs`` (as
-    ``layer``, ``fields``, ``encoding``, ``assume_crs``) and ``--units-coords``.
-
-    ``aliases``: which older bare names (``--layer`` …) are kept as aliases; a command
-    where a bare name applies to several inputs leaves it out and adds
-    :func:`shared_option` instead.
-    """
-
-    def deco(f):
-        f = units_coords_option(f)
-        per = {
-            a: {"dest": d, "aliases": (f"--{a}",) if a in aliases else ()}
-            for a, d in _UNIT_DESTS.items()
-        }
-        per["field"]["help"] = (
-            "Map a source field onto a canonical one, e.g. code=DYBM (repeatable)."
-        )
-        return input_options("units", tuple(_UNIT_DESTS), **per)(f)
-
-    return deco(f) if f is not None else deco
-
-
-def given_units_coords() -> str:
-    """The ``--units-coords`` of the running command (wgs84 when not given)."""
-    ctx = click.get_current_context(silent=True)
-    meta = ctx.meta.get(_UNIT_META, {}) if ctx is not None else {}
-    return meta.get("units_coords") or "wgs84"
-
-
-def name_coords_option(exc: CRSError, option: str, fix: str) -> CRSError:
-    """A reader's ``coords`` error, naming the option the user gave."""
-    if exc.field == "coords":
-        exc.field = option
-        exc.fix = fix
-        exc.args = (exc._compose(),)
-    return exc
-
-
 def parse_pairs(values, hint: str) -> dict[str, str]:
     """``NAME=PATH`` options into a dict; a malformed one is a click error on ``hint``."""
     out: dict[str, str] = {}
@@ -384,51 +172,3 @@ def parse_pairs(values, hint: str) -> dict[str, str]:
             raise click.BadParameter(f"'{value}' is not NAME=PATH", param_hint=hint)
         out[name.strip()] = path.strip()
     return out
-
-
-def bind_rule_inputs(rules, named_layers: dict, grid_paths: dict, assume_crs=None):
-    """Read the layers and grids the rules name (command line first, else the rule file).
-
-    Returns (layers, grids, inputs) where inputs maps each file read to its path and hash.
-    """
-    from zoning.io.projects import file_sha256
-    from zoning.io.raster import read_grid
-    from zoning.io.vector import read_vector
-
-    base = Path(rules.source).parent if rules.source else Path(".")
-    read: dict[tuple[Path, str], object] = {}
-    layers, grids, inputs = {}, {}, {}
-    names = sorted(set(rules.layers) | set(named_layers))
-    for name in names:
-        ref = rules.layers.get(name)
-        path = named_layers.get(name) or (str(base / ref.path) if ref and ref.path else None)
-        if path is None:
-            if name in rules.needed_layers():
-                raise InputError(
-                    f"the rules need the layer '{name}' but no file is given",
-                    field="--named-layer",
-                    fix=f"pass --named-layer {name}=PATH or give it a path: in the rule file",
-                )
-            continue
-        coords = ref.coords if ref is not None else "wgs84"
-        key = (Path(path).resolve(), coords)
-        if key not in read:
-            read[key] = read_vector(path, assume_crs=assume_crs, coords=coords)
-        entry = inputs.setdefault(
-            f"layer:{Path(path).name}",
-            {"path": str(path), "sha256": file_sha256(path), "layers": []},
-        )
-        entry["layers"].append(name if coords == "wgs84" else f"{name} ({coords})")
-        layers[name] = read[key]
-    for name in sorted(set(rules.needed_grids()) | set(grid_paths)):
-        ref = rules.grids.get(name)
-        path = grid_paths.get(name) or (str(base / ref.path) if ref and ref.path else None)
-        if path is None:
-            raise InputError(
-                f"the rules need the grid '{name}' but no file is given",
-                field="--grid",
-                fix=f"pass --grid {name}=PATH",
-            )
-        grids[name] = read_grid(path, units=ref.units if ref is not None else None)
-        inputs[f"grid:{name}"] = {"path": str(path), "sha256": file_sha256(path)}
-    return layers, grids, inputs

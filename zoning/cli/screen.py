@@ -7,7 +7,6 @@ folder per project.  The verdicts are printed on stderr.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import click
@@ -27,25 +26,6 @@ from zoning.cli.options import (
     unit_source_options,
     units_option,
 )
-from zoning.errors import DataSourceError
-
-log = logging.getLogger(__name__)
-
-
-def run(projects, units, rules, *, layers, grids, out, lang, inputs, missing="error"):
-    """Screen and write the reports; returns name → path."""
-    from zoning.export.report import write_screening
-    from zoning.screen import VERDICTS, screen
-
-    result = screen(projects, units, rules, grids, layers, missing=missing)
-    paths = write_screening(result, out, units=units, layers=layers, lang=lang, inputs=inputs)
-    for _, row in result.projects.iterrows():
-        label = VERDICTS[row["verdict"]][0 if lang == "zh" else 1]
-        extra = f" ({row['missing_facts']})" if row["missing_facts"] else ""
-        review = row.get("review_" + lang) or ""
-        extra += f"; {review}" if review else ""
-        click.echo(f"{row['project_id']}: {label}{extra}", err=True)
-    return paths
 
 
 @click.command("screen")
@@ -211,53 +191,11 @@ def command(
     click.echo(
         f"{len(projects)} project(s), {len(unit_frame)} units, {len(rule_set)} rules", err=True
     )
-    paths = run(
+    from zoning.runs import run_screening
+
+    r = run_screening(
         projects, unit_frame, rule_set, layers=lay, grids=grd, out=out, lang=lang, inputs=inputs
     )
-    click.echo(f"wrote {paths['summary'].parent}", err=True)
-
-
-def demo_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
-    """Screen the demo's proposed projects into ``out_dir/"screening"`` (a report each)."""
-    from zoning.datasets import demo_path
-    from zoning.io.projects import file_sha256, read_projects
-    from zoning.io.rulefile import read_rules
-    from zoning.io.vector import read_units
-
-    rules_path = demo_path("rules.yaml")
-    rules = read_rules(rules_path)
-    units = read_units(demo_path("units.gpkg"))
-    projects = read_projects(demo_path("projects.geojson"))
-    inputs = {
-        "project": {
-            "path": "data/projects.geojson",
-            "sha256": file_sha256(demo_path("projects.geojson")),
-        },
-        "units": {"path": "data/units.gpkg", "sha256": file_sha256(demo_path("units.gpkg"))},
-        "rules": {"path": "data/rules.yaml", "sha256": file_sha256(rules_path)},
-    }
-    missing = "error"
-    grid_paths = {}
-    for name in rules.needed_grids():
-        try:
-            grid_paths[name] = str(demo_path(rules.grids[name].path))
-        except DataSourceError:
-            log.warning("demo grid '%s' is missing; rules on it stay undecided", name)
-            missing = "unknown"
-    lay, grd, more = bind_rule_inputs(rules, {}, grid_paths, None)
-    for key, val in more.items():
-        val["path"] = (
-            "data/" + Path(val["path"]).relative_to(demo_path("rules.yaml").parent).as_posix()
-        )
-        inputs[key] = val
-    return run(
-        projects,
-        units,
-        rules,
-        layers=lay,
-        grids=grd,
-        out=Path(out_dir) / "screening",
-        lang=lang,
-        inputs=inputs,
-        missing=missing,
-    )
+    for line in r.lines:
+        click.echo(line, err=True)
+    click.echo(f"wrote {r.paths['summary'].parent}", err=True)

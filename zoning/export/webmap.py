@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import re
 from collections.abc import Sequence
 from os import PathLike
@@ -25,17 +24,22 @@ from typing import Literal
 import folium
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
-from folium.map import Layer
-from jinja2 import Template
 
 from zoning.errors import InputError
 from zoning.export._atomic import atomic_file
-from zoning.geo import EQUAL_AREA
-from zoning.model import DIMENSIONS, ELEMENTS, UNIT_CLASSES
-
-CANVAS_THRESHOLD = 3000
+from zoning.export._mapassets import (  # noqa: F401  (importable from here, as before)
+    _CSS,
+    _I18N,
+    _JS,
+    CANVAS_THRESHOLD,
+    _DataLayer,
+    _encode_geometry,
+    _jsval,
+    _leaflet_assets,
+    _safe_json,
+)
+from zoning.export.unitlayer import ELEMENT_COLORS  # noqa: F401
 
 #: Named basemaps: (URL template, attribution, subdomains, coordinate system of the tiles).
 #: Tiles of Chinese web maps are in GCJ-02: layers are shifted onto them for display only.
@@ -57,44 +61,6 @@ BASEMAPS: dict[str, tuple[str, str, str, str]] = {
 LONG_TEXT = 40  # characters; longer strings are stored once per layer
 WGS84 = "EPSG:4326"
 
-_I18N = {
-    "zh": {
-        "code": "单元编码",
-        "name": "单元名称",
-        "class": "管控类别",
-        "element": "环境要素",
-        "subtype": "要素细类",
-        "area": "面积 (km²)",
-        "legend": "图例",
-        "crs": "坐标：WGS 84 经纬度 (EPSG:4326)；面积按等积投影 EPSG:6933 计算",
-        "units": "环境管控单元",
-        "elements": "要素分区",
-        "access": "生态环境准入清单",
-    },
-    "en": {
-        "code": "Unit code",
-        "name": "Unit name",
-        "class": "Class",
-        "element": "Element",
-        "subtype": "Sub-type",
-        "area": "Area (km²)",
-        "legend": "Legend",
-        "crs": "Coordinates: WGS 84 lon/lat (EPSG:4326); areas in equal-area EPSG:6933",
-        "units": "Control units",
-        "elements": "Element zones",
-        "access": "Access list",
-    },
-}
-
-ELEMENT_COLORS = {
-    "ecological": "#1b9e77",
-    "water": "#2c7fb8",
-    "air": "#a6761d",
-    "soil": "#7570b3",
-    "sea": "#41b6c4",
-    "resource": "#e7298a",
-    "comprehensive": "#999999",
-}
 
 #: Colour ramps for grids (stops from low to high).
 CMAPS: dict[str, list[str]] = {
@@ -104,130 +70,6 @@ CMAPS: dict[str, list[str]] = {
     "Purples": ["#f2f0f7", "#bcbddc", "#807dba", "#54278f"],
     "viridis": ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"],
 }
-
-_JS = (
-    r"""
-function zEsc(s){return String(s===null||s===undefined?'':s).replace(/[&<>"']/g,function(c){
- return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c];});}
-function zRing(r,s){var o=[],x=0,y=0;for(var i=0;i<r.length;i+=2){x+=r[i];y+=r[i+1];
- o.push([y/s,x/s]);}return o;}
-function zVal(d,j,v){return (d.cols[j].t&&v!==null)?d.texts[v]:v;}
-function zPopup(d,f){var h='<div class="zpop">';if(d.title!==null){h+='<b>'+zEsc(zVal(d,d.title,f.p[d.title]))+'</b>';}
- h+='<table>';for(var j=0;j<d.cols.length;j++){if(j===d.title)continue;var v=zVal(d,j,f.p[j]);
- if(v===null||v==='')continue;h+='<tr><th>'+zEsc(d.cols[j].l)+'</th><td>'+zEsc(v)+'</td></tr>';}
- return h+'</table></div>';}
-function zMerge(list,extra){var d=Object.assign({},list[0],extra,{f:[]});
- d.cols=list[0].cols.map(function(c){return {l:c.l,t:false};});
- list.forEach(function(x){x.f.forEach(function(a){d.f.push([a[0],a[3],
-  a[2].map(function(v,j){return zVal(x,j,v);})]);});});return d;}
-function zLayer(map,d){var F=d.f.map(function(a){return {g:a[0],c:a[1],p:a[2]};});
- if(!map.getPane(d.pane)){var p=map.createPane(d.pane);p.style.zIndex=d.z;}
- var opts={pane:d.pane};if(F.length>"""
-    + str(CANVAS_THRESHOLD)
-    + r"""){opts.renderer=L.canvas({pane:d.pane,padding:0.5});}
- var g=L.featureGroup();
- for(var i=0;i<F.length;i++){var f=F[i],c=d.colors[f.c],lyr;
-  var st=Object.assign({},opts,{color:d.stroke||c,fillColor:c,weight:d.weight,opacity:0.9,
-   fillOpacity:d.fill});
-  if(d.k==='pt'){lyr=L.circleMarker([f.g[1]/d.s,f.g[0]/d.s],Object.assign(st,{radius:d.radius,
-   color:'#333',weight:0.6,fillOpacity:0.85}));}
-  else if(d.k==='ln'){lyr=L.polyline(f.g.map(function(r){return zRing(r,d.s);}),
-   Object.assign(st,{weight:Math.max(d.weight,2)}));}
-  else{lyr=L.polygon(f.g.map(function(pg){return pg.map(function(r){return zRing(r,d.s);});}),st);}
-  (function(f){lyr.bindPopup(function(){return zPopup(d,f);},{maxWidth:420});
-   if(d.tip!==null){lyr.bindTooltip(function(){return zEsc(zVal(d,d.tip,f.p[d.tip]));},{sticky:true});}})(f);
-  g.addLayer(lyr);}
- return g;}
-"""
-)
-
-_CSS = """
-.leaflet-container{background:#f3f3ee;font-family:"Noto Sans CJK SC","Microsoft YaHei",
- "PingFang SC",sans-serif}
-.zpop table{border-collapse:collapse;font-size:12px;max-width:400px}
-.zpop th{text-align:left;vertical-align:top;padding:2px 6px 2px 0;color:#555;white-space:nowrap}
-.zpop td{padding:2px 0;white-space:pre-wrap}
-.zbox{position:absolute;z-index:1000;background:rgba(255,255,255,.92);padding:8px 10px;
- border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);font-size:12px;line-height:1.5}
-.ztitle{top:10px;left:55px;font-size:15px;font-weight:bold}
-.leaflet-left .leaflet-control-zoom{margin-top:10px}
-.zlegend{top:64px;left:10px;max-height:calc(100% - 140px);overflow:auto;max-width:230px}
-.leaflet-top.leaflet-left{top:0}
-.zlegend i{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle;
- border:1px solid #555}
-.zlegend .zbar{height:10px;width:160px;border:1px solid #555}
-.zlegend h4{margin:6px 0 2px 0;font-size:12px}
-.zcrs{color:#666;font-size:10px;max-width:260px}
-"""
-
-
-class _DataLayer(Layer):
-    """A folium layer drawn by the compact decoder in ``_JS``."""
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "var {{ this.get_name() }}_data = {{ this.payload }};"
-        "var {{ this.get_name() }} = zLayer({{ this._parent.get_name() }}, "
-        "{{ this.get_name() }}_data);"
-        "{% endmacro %}"
-    )
-
-    def __init__(self, name: str, payload: str, show: bool = True):
-        # Leaflet's layer switcher inserts names as HTML
-        super().__init__(name=html.escape(name), overlay=True, control=True, show=show)
-        self._name = "ZoningLayer"
-        self.payload = payload  # JSON, or a JS expression deriving data from other layers
-
-
-def _safe_json(obj) -> str:
-    """JSON that can sit inside a <script> element."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
-
-
-def _jsval(v):
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, (np.bool_, bool)):
-        return bool(v)
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        if not np.isfinite(v):
-            return None
-        return round(float(v), 4)
-    return str(v)
-
-
-def _encode_geometry(geom, scale: float):
-    """Delta-encoded integer rings; kind is 'pg', 'ln' or 'pt'."""
-
-    def ring(coords):
-        q = np.round(np.asarray(coords)[:, :2] * scale).astype(np.int64)
-        d = np.vstack([q[:1], np.diff(q, axis=0)])
-        return d.ravel().tolist()
-
-    t = geom.geom_type
-    if t == "Polygon":
-        return "pg", [[ring(geom.exterior.coords)] + [ring(r.coords) for r in geom.interiors]]
-    if t == "MultiPolygon":
-        return "pg", [
-            [ring(p.exterior.coords)] + [ring(r.coords) for r in p.interiors] for p in geom.geoms
-        ]
-    if t == "LineString":
-        return "ln", [ring(geom.coords)]
-    if t == "MultiLineString":
-        return "ln", [ring(g.coords) for g in geom.geoms]
-    if t == "Point":
-        return "pt", [int(round(geom.x * scale)), int(round(geom.y * scale))]
-    if t == "MultiPoint":
-        p = geom.geoms[0]
-        return "pt", [int(round(p.x * scale)), int(round(p.y * scale))]
-    if t == "GeometryCollection":
-        polys = [g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
-        if polys:
-            return _encode_geometry(shapely.union_all(polys), scale)
-    raise InputError(f"cannot draw a {t} geometry")
 
 
 class WebMap:
@@ -270,7 +112,7 @@ class WebMap:
     ) -> None:
         if lang not in _I18N:
             raise InputError(
-                f"lang was '{lang}' but is expected to be in {sorted(_I18N)}", field="--lang"
+                f"`lang` was '{lang}' but is expected to be in {sorted(_I18N)}", param="lang"
             )
         self.title = title
         self.lang = lang
@@ -288,8 +130,8 @@ class WebMap:
         self.layer_counts: dict[str, int] = {}
         if basemap_coords not in ("wgs84", "gcj02"):
             raise InputError(
-                f"basemap_coords was '{basemap_coords}' but is expected to be 'wgs84' or 'gcj02'",
-                field="--basemap-coords",
+                f"`basemap_coords` was '{basemap_coords}' but is expected to be 'wgs84' or 'gcj02'",
+                param="basemap_coords",
             )
         self.display_coords = basemap_coords
         self._add_basemap(basemap)
@@ -321,10 +163,10 @@ class WebMap:
             folium.TileLayer(tiles=url, attr="local tiles", name="basemap").add_to(self.map)
             return
         raise InputError(
-            f"basemap was '{basemap}' but is expected to be 'none', 'osm', "
+            f"`basemap` was '{basemap}' but is expected to be 'none', 'osm', "
             f"{', '.join(repr(k) for k in BASEMAPS)}, a tile URL template "
             "with {z}/{x}/{y}, or a folder of tiles",
-            field="--basemap",
+            param="basemap",
         )
 
     # --- layers ---------------------------------------------------------------------
@@ -512,102 +354,9 @@ class WebMap:
 
         Popups show code, name, class, element, area and the four-dimension access list.
         """
-        from zoning.model import normalise_units
+        from zoning.export.unitlayer import add_units
 
-        t = _I18N[self.lang]
-        frame = normalise_units(units)  # class labels such as 优先保护单元 → 1
-        area = frame.to_crs(EQUAL_AREA).area / 1e6 if len(frame) else pd.Series(dtype=float)
-        frame["_area_km2"] = np.round(np.asarray(area, dtype=float), 3)
-        en = self.lang == "en"
-        frame["_name"] = frame.get("name_en" if en else "name", frame.get("name"))
-        if en and "name_en" in frame and "name" in frame:
-            frame["_name"] = frame["name_en"].fillna(frame["name"])
-        frame["_class"] = [
-            UNIT_CLASSES[c].label(self.lang) if c in UNIT_CLASSES else str(c)
-            for c in frame["unit_class"].tolist()
-        ]
-        el = (
-            frame["element"]
-            if "element" in frame
-            else pd.Series([None] * len(frame), index=frame.index)
-        )
-        frame["_element"] = [
-            ELEMENTS[e][1 if en else 0] if e in ELEMENTS else e for e in el.tolist()
-        ]
-        cols = [
-            ("code", t["code"]),
-            ("_name", t["name"]),
-            ("_class", t["class"]),
-            ("_element", t["element"]),
-            ("subtype", t["subtype"]),
-            ("_area_km2", t["area"]),
-        ]
-        for d in DIMENSIONS:
-            col = d.column + "_en" if en and d.column + "_en" in frame else d.column
-            cols.append((col, f"{d.label(self.lang)}"))
-        prepared = self._prepare(frame, simplify=True)
-        keys = [k for k in ELEMENTS if k in set(prepared.get("element", pd.Series()).dropna())]
-        lookup = {k: i for i, k in enumerate(keys)}
-        elem_idx = np.array(
-            [lookup.get(e, 0) for e in prepared.get("element", [None] * len(prepared))],
-            dtype=int,
-        )
-        groups = [
-            (
-                f"units:{d}",
-                uc.label(self.lang),
-                uc.color,
-                (prepared["unit_class"] == d).to_numpy(dtype=bool),
-            )
-            for d, uc in UNIT_CLASSES.items()
-        ]
-        known = np.any([g[3] for g in groups], axis=0) if len(prepared) else np.zeros(0, bool)
-        if (~known).any():
-            groups.append(("units:other", "?", "#bbbbbb", ~known))
-        layers = []
-        for key, label, color, mask in groups:
-            part = prepared[mask]
-            payload, n = self._payload(
-                part,
-                colors=[color],
-                color_idx=np.zeros(len(part), dtype=int),
-                cols=cols,
-                title=1,
-                tip=0,
-                pane_z=400,
-                weight=0.8 if len(prepared) <= CANVAS_THRESHOLD else 0.2,
-                fill=0.45,
-                radius=5,
-                stroke="#444",
-                extra_idx=elem_idx[mask],
-            )
-            layer = _DataLayer(f"{label} ({n})", payload, show=show)
-            layer.add_to(self.map)
-            layers.append(layer)
-            self.layer_counts[key] = n
-        self.add_legend(
-            name or t["units"], [(uc.color, uc.label(self.lang)) for uc in UNIT_CLASSES.values()]
-        )
-        if elements and keys:
-            # the element zones reuse the geometry of the class layers: stored once
-            self._z += 1
-            extra = {
-                "colors": [ELEMENT_COLORS.get(k, "#999999") for k in keys],
-                "pane": f"z{self._z}",
-                "z": 405 + self._z - 400,
-                "weight": 0.5,
-                "fill": 0.4,
-                "stroke": "#333",
-                "texts": [],
-            }
-            refs = ",".join(f"{lyr.get_name()}_data" for lyr in layers)
-            derive = f"zMerge([{refs}], {_safe_json(extra)})"
-            _DataLayer(t["elements"], derive, show=False).add_to(self.map)
-            self.layer_counts["elements"] = len(prepared)
-            self.add_legend(
-                t["elements"],
-                [(ELEMENT_COLORS.get(k, "#999999"), ELEMENTS[k][1 if en else 0]) for k in keys],
-            )
+        add_units(self, units, name=name, show=show, elements=elements)
 
     def add_grid(
         self,
@@ -760,25 +509,3 @@ class WebMap:
         with atomic_file(path) as tmp:
             tmp.write_text(page, encoding="utf-8")
         return Path(path)
-
-
-def _leaflet_assets() -> tuple[str, str]:
-    """Leaflet's JS and CSS from xstatic-leaflet, marker images inlined as data URIs."""
-    try:
-        import xstatic.pkg.leaflet as xleaflet
-    except ImportError as exc:  # pragma: no cover - a dependency
-        raise RuntimeError("xstatic-leaflet is not installed: pip install xstatic-leaflet") from exc
-    base = Path(xleaflet.BASE_DIR)
-    js = (base / "leaflet.js").read_text(encoding="utf-8")
-    css = (base / "leaflet.css").read_text(encoding="utf-8")
-
-    def inline(match: re.Match) -> str:
-        img = base / match.group(1)
-        if not img.exists():
-            return "url(data:,)"
-        data = base64.b64encode(img.read_bytes()).decode("ascii")
-        return f"url(data:image/png;base64,{data})"
-
-    css = re.sub(r"url\((images/[^)]+\.png)\)", inline, css)
-    js = js.replace("</script", "<\\/script")
-    return js, css

@@ -1,0 +1,198 @@
+"""The browser side of the offline maps: the compact layer decoder (JavaScript), the
+page's CSS, Leaflet's assets inlined from xstatic-leaflet, and the payload encoding
+(delta-encoded integer rings, JSON safe inside a <script> element)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+from folium.map import Layer
+from jinja2 import Template
+
+from zoning.errors import InputError
+
+CANVAS_THRESHOLD = 3000
+
+_JS = (
+    r"""
+function zEsc(s){return String(s===null||s===undefined?'':s).replace(/[&<>"']/g,function(c){
+ return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c];});}
+function zRing(r,s){var o=[],x=0,y=0;for(var i=0;i<r.length;i+=2){x+=r[i];y+=r[i+1];
+ o.push([y/s,x/s]);}return o;}
+function zVal(d,j,v){return (d.cols[j].t&&v!==null)?d.texts[v]:v;}
+function zPopup(d,f){var h='<div class="zpop">';if(d.title!==null){h+='<b>'+zEsc(zVal(d,d.title,f.p[d.title]))+'</b>';}
+ h+='<table>';for(var j=0;j<d.cols.length;j++){if(j===d.title)continue;var v=zVal(d,j,f.p[j]);
+ if(v===null||v==='')continue;h+='<tr><th>'+zEsc(d.cols[j].l)+'</th><td>'+zEsc(v)+'</td></tr>';}
+ return h+'</table></div>';}
+function zMerge(list,extra){var d=Object.assign({},list[0],extra,{f:[]});
+ d.cols=list[0].cols.map(function(c){return {l:c.l,t:false};});
+ list.forEach(function(x){x.f.forEach(function(a){d.f.push([a[0],a[3],
+  a[2].map(function(v,j){return zVal(x,j,v);})]);});});return d;}
+function zLayer(map,d){var F=d.f.map(function(a){return {g:a[0],c:a[1],p:a[2]};});
+ if(!map.getPane(d.pane)){var p=map.createPane(d.pane);p.style.zIndex=d.z;}
+ var opts={pane:d.pane};if(F.length>"""
+    + str(CANVAS_THRESHOLD)
+    + r"""){opts.renderer=L.canvas({pane:d.pane,padding:0.5});}
+ var g=L.featureGroup();
+ for(var i=0;i<F.length;i++){var f=F[i],c=d.colors[f.c],lyr;
+  var st=Object.assign({},opts,{color:d.stroke||c,fillColor:c,weight:d.weight,opacity:0.9,
+   fillOpacity:d.fill});
+  if(d.k==='pt'){lyr=L.circleMarker([f.g[1]/d.s,f.g[0]/d.s],Object.assign(st,{radius:d.radius,
+   color:'#333',weight:0.6,fillOpacity:0.85}));}
+  else if(d.k==='ln'){lyr=L.polyline(f.g.map(function(r){return zRing(r,d.s);}),
+   Object.assign(st,{weight:Math.max(d.weight,2)}));}
+  else{lyr=L.polygon(f.g.map(function(pg){return pg.map(function(r){return zRing(r,d.s);});}),st);}
+  (function(f){lyr.bindPopup(function(){return zPopup(d,f);},{maxWidth:420});
+   if(d.tip!==null){lyr.bindTooltip(function(){return zEsc(zVal(d,d.tip,f.p[d.tip]));},{sticky:true});}})(f);
+  g.addLayer(lyr);}
+ return g;}
+"""
+)
+
+_CSS = """
+.leaflet-container{background:#f3f3ee;font-family:"Noto Sans CJK SC","Microsoft YaHei",
+ "PingFang SC",sans-serif}
+.zpop table{border-collapse:collapse;font-size:12px;max-width:400px}
+.zpop th{text-align:left;vertical-align:top;padding:2px 6px 2px 0;color:#555;white-space:nowrap}
+.zpop td{padding:2px 0;white-space:pre-wrap}
+.zbox{position:absolute;z-index:1000;background:rgba(255,255,255,.92);padding:8px 10px;
+ border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);font-size:12px;line-height:1.5}
+.ztitle{top:10px;left:55px;font-size:15px;font-weight:bold}
+.leaflet-left .leaflet-control-zoom{margin-top:10px}
+.zlegend{top:64px;left:10px;max-height:calc(100% - 140px);overflow:auto;max-width:230px}
+.leaflet-top.leaflet-left{top:0}
+.zlegend i{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle;
+ border:1px solid #555}
+.zlegend .zbar{height:10px;width:160px;border:1px solid #555}
+.zlegend h4{margin:6px 0 2px 0;font-size:12px}
+.zcrs{color:#666;font-size:10px;max-width:260px}
+"""
+
+
+class _DataLayer(Layer):
+    """A folium layer drawn by the compact decoder in ``_JS``."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }}_data = {{ this.payload }};"
+        "var {{ this.get_name() }} = zLayer({{ this._parent.get_name() }}, "
+        "{{ this.get_name() }}_data);"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, name: str, payload: str, show: bool = True):
+        # Leaflet's layer switcher inserts names as HTML
+        super().__init__(name=html.escape(name), overlay=True, control=True, show=show)
+        self._name = "ZoningLayer"
+        self.payload = payload  # JSON, or a JS expression deriving data from other layers
+
+
+def _safe_json(obj) -> str:
+    """JSON that can sit inside a <script> element."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+def _jsval(v):
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, (np.bool_, bool)):
+        return bool(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        if not np.isfinite(v):
+            return None
+        return round(float(v), 4)
+    return str(v)
+
+
+def _encode_geometry(geom, scale: float):
+    """Delta-encoded integer rings; kind is 'pg', 'ln' or 'pt'."""
+
+    def ring(coords):
+        q = np.round(np.asarray(coords)[:, :2] * scale).astype(np.int64)
+        d = np.vstack([q[:1], np.diff(q, axis=0)])
+        return d.ravel().tolist()
+
+    t = geom.geom_type
+    if t == "Polygon":
+        return "pg", [[ring(geom.exterior.coords)] + [ring(r.coords) for r in geom.interiors]]
+    if t == "MultiPolygon":
+        return "pg", [
+            [ring(p.exterior.coords)] + [ring(r.coords) for r in p.interiors] for p in geom.geoms
+        ]
+    if t == "LineString":
+        return "ln", [ring(geom.coords)]
+    if t == "MultiLineString":
+        return "ln", [ring(g.coords) for g in geom.geoms]
+    if t == "Point":
+        return "pt", [int(round(geom.x * scale)), int(round(geom.y * scale))]
+    if t == "MultiPoint":
+        p = geom.geoms[0]
+        return "pt", [int(round(p.x * scale)), int(round(p.y * scale))]
+    if t == "GeometryCollection":
+        polys = [g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
+        if polys:
+            return _encode_geometry(shapely.union_all(polys), scale)
+    raise InputError(f"cannot draw a {t} geometry")
+
+
+def _leaflet_assets() -> tuple[str, str]:
+    """Leaflet's JS and CSS from xstatic-leaflet, marker images inlined as data URIs."""
+    try:
+        import xstatic.pkg.leaflet as xleaflet
+    except ImportError as exc:  # pragma: no cover - a dependency
+        raise RuntimeError("xstatic-leaflet is not installed: pip install xstatic-leaflet") from exc
+    base = Path(xleaflet.BASE_DIR)
+    js = (base / "leaflet.js").read_text(encoding="utf-8")
+    css = (base / "leaflet.css").read_text(encoding="utf-8")
+
+    def inline(match: re.Match) -> str:
+        img = base / match.group(1)
+        if not img.exists():
+            return "url(data:,)"
+        data = base64.b64encode(img.read_bytes()).decode("ascii")
+        return f"url(data:image/png;base64,{data})"
+
+    css = re.sub(r"url\((images/[^)]+\.png)\)", inline, css)
+    js = js.replace("</script", "<\\/script")
+    return js, css
+
+
+#: Popup and legend words of the maps (zh, en).
+_I18N = {
+    "zh": {
+        "code": "单元编码",
+        "name": "单元名称",
+        "class": "管控类别",
+        "element": "环境要素",
+        "subtype": "要素细类",
+        "area": "面积 (km²)",
+        "legend": "图例",
+        "crs": "坐标：WGS 84 经纬度 (EPSG:4326)；面积按等积投影 EPSG:6933 计算",
+        "units": "环境管控单元",
+        "elements": "要素分区",
+        "access": "生态环境准入清单",
+    },
+    "en": {
+        "code": "Unit code",
+        "name": "Unit name",
+        "class": "Class",
+        "element": "Element",
+        "subtype": "Sub-type",
+        "area": "Area (km²)",
+        "legend": "Legend",
+        "crs": "Coordinates: WGS 84 lon/lat (EPSG:4326); areas in equal-area EPSG:6933",
+        "units": "Control units",
+        "elements": "Element zones",
+        "access": "Access list",
+    },
+}
