@@ -506,6 +506,7 @@ rules:
         main, [*args, "--facility-fact", "colour=red", "--out", str(files / "c")]
     )
     assert res.exit_code == 2 and "not a facility fact" in res.output
+    assert "--facility-fact" in res.output  # the flag, not the parameter, is named
 
 
 def test_distances_of_lonlat_facilities_are_local_and_independent_of_the_table():

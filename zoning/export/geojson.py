@@ -43,7 +43,7 @@ def to_rfc7946(frame: gpd.GeoDataFrame, /, *, precision: int = 6) -> gpd.GeoData
     refuse_impossible(
         check_coordinates(frame.geometry.values, frame.crs), source=frame.attrs.get("source")
     )
-    out = frame.to_crs(WGS84) if not frame.crs.equals(WGS84) else frame.copy()
+    out = frame.to_crs(WGS84) if not frame.crs.equals(WGS84) else frame.copy(deep=False)
     geoms = out.geometry.values
     geoms = shapely.transform(geoms, lambda xy: np.round(xy, precision))
     # rounding can create invalid or reversed rings: repair, then orient
@@ -212,13 +212,24 @@ def write_vector(
         elif fmt == "GeoParquet":
             frame.to_parquet(tmp)
         elif is_geo:
-            geo = to_rfc7946(frame, precision=precision)
-            table = pd.DataFrame(geo.drop(columns=[geo.geometry.name]))
-            table["wkt_wgs84"] = shapely.to_wkt(geo.geometry.values, rounding_precision=precision)
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+            _csv_wkt(to_rfc7946(frame, precision=precision), tmp, precision)
         else:
             pd.DataFrame(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
     return path
+
+
+def write_csv_wkt(geo: gpd.GeoDataFrame, path: str | PathLike, /, *, precision: int = 6) -> Path:
+    """Write a frame already in RFC 7946 form (:func:`to_rfc7946`) as CSV (UTF-8 with BOM)
+    with its geometry as WKT in a ``wkt_wgs84`` column, atomically."""
+    with atomic_file(path) as tmp:
+        _csv_wkt(geo, tmp, precision)
+    return Path(path)
+
+
+def _csv_wkt(geo: gpd.GeoDataFrame, path, precision: int) -> None:
+    table = pd.DataFrame(geo.drop(columns=[geo.geometry.name]))
+    table["wkt_wgs84"] = shapely.to_wkt(geo.geometry.values, rounding_precision=precision)
+    table.to_csv(path, index=False, encoding="utf-8-sig")
 
 
 def _json_default(value):

@@ -1,0 +1,1 @@
+"""Whole product runs (read → evaluate → write) that ``zoning demo`` and the commands call."""
