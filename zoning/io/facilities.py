@@ -42,6 +42,7 @@ from zoning.io.coords import (
 )
 from zoning.io.vector import read_vector
 from zoning.model import FACILITY_COLUMNS
+from zoning.progress import step
 from zoning.rules.engine import split_tags  # one definition of how tags are split
 
 log = logging.getLogger(__name__)
@@ -513,6 +514,15 @@ def read_facilities(
         An unknown CRS, x/y columns without one, ``coords`` on projected data; most rows
         outside the CRS's area of use (the likely cause named), or none near ``region``.
     """
+    with step(f"read {Path(str(source)).name}"):
+        return _read_facilities(
+            source, layer=layer, lon_col=lon_col, lat_col=lat_col, x_col=x_col, y_col=y_col, crs=crs, coords=coords, encoding=encoding, fields=fields, region=region,
+        )  # fmt: skip
+
+
+def _read_facilities(
+    source, *, layer, lon_col, lat_col, x_col, y_col, crs, coords, encoding, fields, region
+) -> gpd.GeoDataFrame:
     path = Path(source)
     if path.suffix.lower() in {".csv", ".txt"}:
         if not path.exists():

@@ -12,6 +12,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from zoning.errors import InputError
+from zoning.geo import transformer
 
 log = logging.getLogger("zoning.rules.engine")
 
@@ -159,7 +160,7 @@ class _Context:
         src = CRS.from_user_input(self.s.crs)
         dst = CRS.from_user_input(crs)
         if not src.equals(dst):
-            x, y = Transformer.from_crs(src, dst, always_xy=True).transform(x, y)
+            x, y = transformer(src, dst).transform(x, y)
         return np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
 
     def zones(self) -> np.ndarray:
