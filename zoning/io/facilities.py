@@ -79,7 +79,7 @@ def _find(columns, names, given, what, source) -> str:
         f"no {what} column found (looked for {', '.join(names)}); the file has {cols}",
         source=source,
         field=what,
-        fix=f"name it with --{what[:3]}-col",
+        fix=f"name it with `{what[:3]}_col`",
     )
 
 
@@ -109,7 +109,7 @@ def _map_fields(frame: pd.DataFrame, fields: Mapping[str, str] | None, source) -
                 source=source,
                 field=str(canon),
                 fix=(
-                    "coordinates are named with --lon-col/--lat-col or --x-col/--y-col"
+                    "coordinates are named with `lon_col`/`lat_col` or `x_col`/`y_col`"
                     if coord
                     else "map a source column onto one of these names (CANONICAL=SOURCE)"
                 ),
@@ -271,7 +271,7 @@ def _points(frame, xcol, ycol, crs, coords, source) -> gpd.GeoDataFrame:
                 f"out of range that would fit the other way round (first: row {first}): "
                 f"the longitude column '{xcol}' and the latitude column '{ycol}' look swapped",
                 source=source,
-                fix=f"swap them: --lon-col '{ycol}' --lat-col '{xcol}'",
+                fix=f"swap them: `lon_col` '{ycol}' `lat_col` '{xcol}'",
             )
         good &= ~out
         zero = good & (x == 0) & (y == 0)
@@ -310,8 +310,8 @@ def _refuse_unusable(frame, xcol, ycol, x, y, problem, source) -> None:
                 f"the coordinate column '{col}' holds no numbers in any row (e.g. '{example}')",
                 source=source,
                 field=str(col),
-                fix="name the column holding the coordinates (--lon-col/--lat-col, "
-                "--x-col/--y-col), or write them as decimal numbers",
+                fix="name the column holding the coordinates (`lon_col`/`lat_col`, "
+                "`x_col`/`y_col`), or write them as decimal numbers",
             )
     reasons = Counter(p for p in problem if p is not None)
     top = ", ".join(f"{r}: {n}" for r, n in reasons.most_common(3))
@@ -538,13 +538,16 @@ def _read_facilities(
         if x_col or y_col:
             if not (x_col and y_col):
                 raise SchemaError(
-                    "give both --x-col and --y-col",
+                    "give both `x_col` and `y_col`",
                     source=path,
-                    field="--x-col" if not x_col else "--y-col",
+                    param="x_col" if not x_col else "y_col",
                 )
             if not crs:
                 raise CRSError(
-                    "x/y columns need a CRS", source=path, fix="pass --crs, e.g. --crs EPSG:4549"
+                    "x/y columns need a CRS",
+                    source=path,
+                    param="crs",
+                    fix="pass `crs`, e.g. EPSG:4549",
                 )
             xcol = _find(frame.columns, (), x_col, "x", path)
             ycol = _find(frame.columns, (), y_col, "y", path)
