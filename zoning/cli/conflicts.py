@@ -7,7 +7,6 @@ Writes ``conflicts.geojson`` (RFC 7946), ``conflicts.csv`` (UTF-8 with BOM, WKT 
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import click
@@ -37,30 +36,11 @@ from zoning.export.conflicts import (  # noqa: F401 - importable from here as be
 )
 from zoning.products.conflicts import run_conflicts
 
-log = logging.getLogger(__name__)
 
-
-def run(
-    units,
-    facilities,
-    rules,
-    *,
-    layers,
-    grids,
-    out: Path,
-    lang: str,
-    sources: dict,
-    missing: str = "error",
-    scheduler: str | None = None,
-    workers: int | None = None,
-    baseline=None,
-) -> dict[str, Path]:
-    """:func:`zoning.products.conflicts.run_conflicts`, its summary printed on stderr."""
-    paths, summary = run_conflicts(
-        units, facilities, rules, out=out, layers=layers, grids=grids, lang=lang,
-        sources=sources, missing=missing, scheduler=scheduler, workers=workers,
-        baseline=baseline,
-    )  # fmt: skip
+def run(units, facilities, rules, *, lang: str = "zh", **kw) -> dict[str, Path]:
+    """:func:`zoning.products.conflicts.run_conflicts` (same keywords), its summary
+    printed on stderr."""
+    paths, summary = run_conflicts(units, facilities, rules, lang=lang, **kw)
     click.echo(summary_text(summary, lang), err=True)
     return paths
 
