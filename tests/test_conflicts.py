@@ -212,8 +212,19 @@ def test_csv_xy_needs_a_crs(tmp_path):
     path = write_csv(tmp_path / "f.csv", pd.DataFrame({"X": [X0 + 500], "Y": [Y0 + 500]}))
     with pytest.raises(Exception, match="x/y columns need a CRS"):
         read_facilities(path, x_col="X", y_col="Y")
+    with pytest.raises(Exception, match="parameter 'crs'.*pass `crs`"):
+        read_facilities(path, x_col="X", y_col="Y")  # the library names its parameter
+    with pytest.raises(Exception, match="give both `x_col` and `y_col`"):
+        read_facilities(path, x_col="X")
     f = read_facilities(path, x_col="X", y_col="Y", crs="EPSG:4549")
     assert f.crs.to_epsg() == 4549 and f.geometry.x[0] == X0 + 500
+    # the command line names its flags instead
+    out = str(tmp_path / "out")
+    res = CliRunner().invoke(main, ["conflicts", "-f", str(path), "--x-col", "X", "--out", out])
+    assert res.exit_code == 2 and "--x-col and --y-col" in res.output, res.output
+    args = ["conflicts", "-f", str(path), "--x-col", "X", "--y-col", "Y", "--out", out]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 2 and "pass --facilities-crs" in res.output, res.output
 
 
 @pytest.mark.parametrize("system", ["gcj02", "bd09"])
@@ -506,6 +517,7 @@ rules:
         main, [*args, "--facility-fact", "colour=red", "--out", str(files / "c")]
     )
     assert res.exit_code == 2 and "not a facility fact" in res.output
+    assert "--facility-fact" in res.output  # the flag, not the parameter, is named
 
 
 def test_distances_of_lonlat_facilities_are_local_and_independent_of_the_table():

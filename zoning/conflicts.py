@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+from collections.abc import Iterator
 from typing import Literal
 
 import geopandas as gpd
@@ -35,6 +36,7 @@ from pyproj import CRS
 
 from zoning.errors import InputError, SchemaError
 from zoning.overlay import assign_points, class_digits
+from zoning.progress import step
 from zoning.rules.coverage import clause_label, review_text, unchecked_by_group
 from zoning.rules.engine import Grid, evaluate, split_tags
 from zoning.rules.schema import RuleSet, Tags
@@ -53,7 +55,8 @@ LEAD_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _check(units, facilities, rules) -> None:
+def check_inputs(units, facilities, rules) -> None:
+    """Refuse inputs :func:`conflicts` cannot use (not frames, no unit codes, no CRS)."""
     if not isinstance(units, gpd.GeoDataFrame) or not isinstance(facilities, gpd.GeoDataFrame):
         raise InputError(
             "units and facilities must be GeoDataFrames",
@@ -74,6 +77,9 @@ def _check(units, facilities, rules) -> None:
         )
     if facilities.crs is None:
         raise InputError("the facilities have no CRS", fix="set one (e.g. --crs EPSG:4490)")
+
+
+_check = check_inputs  # the older name
 
 
 def _invalid_mask(facilities: gpd.GeoDataFrame) -> np.ndarray:
@@ -123,20 +129,56 @@ def _texts(combos: np.ndarray, inverse: np.ndarray, labels: np.ndarray, sep: str
     return np.array(joined, dtype=object)[inverse]
 
 
-def with_facility_ids(facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def with_facility_ids(facilities: gpd.GeoDataFrame, first_row: int = 1) -> gpd.GeoDataFrame:
     """A shallow copy (copy-on-write: the caller's frame is never changed) indexed 0..n-1
-    whose rows without a ``facility_id`` get ``F<row>`` (1-based row number)."""
+    whose rows without a ``facility_id`` get ``F<row>`` (row numbers from ``first_row``,
+    1-based: a chunk of a larger table numbers its rows as the table does)."""
     n = len(facilities)
     fac = facilities.copy(deep=False)
     fac.index = pd.RangeIndex(n)
     if "facility_id" not in fac.columns:
-        fac["facility_id"] = np.char.add("F", np.arange(1, n + 1).astype(str)).astype(object)
+        rows = np.arange(first_row, first_row + n).astype(str)
+        fac["facility_id"] = np.char.add("F", rows).astype(object)
     elif fac["facility_id"].isna().any():
         fid = fac["facility_id"].astype(object).to_numpy().copy()
         na = pd.isna(fid)
-        fid[na] = np.char.add("F", (np.flatnonzero(na) + 1).astype(str))
+        fid[na] = np.char.add("F", (np.flatnonzero(na) + first_row).astype(str))
         fac["facility_id"] = fid
     return fac
+
+
+def gen_conflicts(
+    units: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    /,
+    rules: RuleSet,
+    grids: dict[str, Grid] | None = None,
+    *,
+    layers: dict[str, gpd.GeoDataFrame] | None = None,
+    lang: Literal["zh", "en"] = "zh",
+    missing: Literal["error", "unknown"] = "error",
+    chunk_size: int = 250_000,
+    first_row: int = 1,
+) -> Iterator[gpd.GeoDataFrame]:
+    """:func:`conflicts` chunk by chunk: one result frame per ``chunk_size`` facilities,
+    in input order (each indexed from 0).
+
+    A facility's outcome depends only on its own row and the units, rules, layers and
+    grids, so the chunks are independent and their concatenation equals
+    :func:`conflicts` row for row.  ``first_row`` is the 1-based row number of the first
+    facility (``F<row>`` ids of a slice of a larger table).  The inputs are checked
+    before the first chunk is computed; progress is reported per chunk.
+    """
+    check_inputs(units, facilities, rules)
+    if chunk_size < 1:
+        raise InputError(f"`chunk_size` was {chunk_size}", param="chunk_size", fix="give 1 or more")
+    n = len(facilities)
+    units = units.reset_index(drop=True)
+    with step("evaluate conflicts", total=n) as s:
+        for start in range(0, max(n, 1), chunk_size):
+            part = facilities.iloc[start : start + chunk_size]
+            yield _evaluate(units, part, rules, grids, layers, lang, missing, first_row + start)
+            s.advance(len(part))
 
 
 def conflicts(
@@ -180,15 +222,24 @@ def conflicts(
     ``dimensions``, ``clauses``, ``requirements``, ``unknown_rule_ids`` and the input
     columns.  Invalid rows keep their row but get no geometry.
     """
-    _check(units, facilities, rules)
+    parts = list(
+        gen_conflicts(
+            units, facilities, rules, grids, layers=layers, lang=lang, missing=missing,
+            chunk_size=max(len(facilities), 1),
+        )
+    )  # fmt: skip
+    return parts[0]
+
+
+def _evaluate(units, facilities, rules, grids, layers, lang, missing, first_row):
+    """The result of one chunk of facilities (see :func:`conflicts`)."""
     n = len(facilities)
-    fac = with_facility_ids(facilities)
+    fac = with_facility_ids(facilities, first_row)
     invalid = _invalid_mask(fac)
     if invalid.any():
         geoms = np.asarray(fac.geometry.values).copy()
         geoms[invalid] = None
         fac = fac.set_geometry(gpd.GeoSeries(geoms, index=fac.index, crs=fac.crs))
-    units = units.reset_index(drop=True)
     ui = assign_points(units, fac)
     ui[invalid] = -1
     _warn_unseen_tags(fac, rules)

@@ -137,22 +137,20 @@ def assign_points(units: gpd.GeoDataFrame, points: gpd.GeoDataFrame, /) -> np.nd
 def _local_lengths(parts, whole, is_line):
     """Lengths (m) of ``parts`` and ``whole`` (EQUAL_AREA geometries) measured in the local
     conformal CRS of each whole line; NaN where ``is_line`` is False."""
-    from pyproj import Transformer
-
-    from zoning.geo import WGS84, local_crs_codes
+    from zoning.geo import WGS84, local_crs_codes, transformer
 
     part_len = np.full(len(parts), np.nan)
     whole_len = np.full(len(parts), np.nan)
     rows = np.flatnonzero(is_line)
     if len(rows) == 0:
         return part_len, whole_len
-    to_ll = Transformer.from_crs(EQUAL_AREA, WGS84, always_xy=True)
+    to_ll = transformer(EQUAL_AREA, WGS84)
     c = shapely.centroid(whole[rows])
     lon, lat = to_ll.transform(shapely.get_x(c), shapely.get_y(c))
     codes = local_crs_codes(lon, lat)
     for code in np.unique(codes):
         sel = rows[codes == code]
-        tr = Transformer.from_crs(EQUAL_AREA, f"EPSG:{code}", always_xy=True)
+        tr = transformer(EQUAL_AREA, f"EPSG:{code}")
 
         def fn(xy, tr=tr):
             x, y = tr.transform(xy[:, 0], xy[:, 1])

@@ -39,7 +39,7 @@ def _distributed():
     except ImportError as exc:  # pragma: no cover - the test extra installs it
         raise InputError(
             "scale-out needs Dask's distributed scheduler, which is not installed",
-            field="--scheduler/--workers",
+            param="scheduler",
             fix="pip install 'zoning[dask]'",
         ) from exc
     return distributed
@@ -52,9 +52,9 @@ def cluster(scheduler: str | None = None, workers: int | None = None) -> Iterato
     distributed = _distributed()
     if scheduler and workers:
         raise InputError(
-            "--scheduler and --workers were both given",
-            field="--workers",
-            fix="give --scheduler for an existing cluster, or --workers for a local one",
+            "`scheduler` and `workers` were both given",
+            param="workers",
+            fix="give `scheduler` for an existing cluster, or `workers` for a local one",
         )
     if scheduler:
         try:
@@ -62,7 +62,7 @@ def cluster(scheduler: str | None = None, workers: int | None = None) -> Iterato
         except (OSError, ValueError, TypeError) as exc:
             raise InputError(
                 f"cannot reach the Dask scheduler at {scheduler}: {exc}",
-                field="--scheduler",
+                param="scheduler",
                 fix="start it (dask scheduler) and its workers, and check the address",
             ) from exc
         with client:
@@ -70,7 +70,7 @@ def cluster(scheduler: str | None = None, workers: int | None = None) -> Iterato
         return
     n = workers or 2
     if n < 1:
-        raise InputError(f"--workers was {n}", field="--workers", fix="give 1 or more")
+        raise InputError(f"`workers` was {n}", param="workers", fix="give 1 or more")
     with (
         distributed.LocalCluster(
             n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0"
@@ -82,7 +82,7 @@ def cluster(scheduler: str | None = None, workers: int | None = None) -> Iterato
 
 def _chunks(n: int, chunk_size: int) -> list[slice]:
     if chunk_size < 1:
-        raise InputError(f"chunk size was {chunk_size}", field="chunk_size", fix="give 1 or more")
+        raise InputError(f"chunk size was {chunk_size}", param="chunk_size", fix="give 1 or more")
     k = max(1, math.ceil(n / chunk_size))
     step = math.ceil(n / k) if n else 0
     return [slice(i * step, min(n, (i + 1) * step)) for i in range(k)] if n else [slice(0, 0)]
@@ -114,11 +114,10 @@ def conflicts_distributed(
     Same parameters, plus ``client`` (a ``distributed.Client``, see :func:`cluster`) and
     ``chunk_size`` (facilities per task).  Returns the same frame, row for row.
     """
-    from zoning.conflicts import _check, conflicts, with_facility_ids
+    from zoning.conflicts import check_inputs
 
-    _check(units, facilities, rules)
-    # ids from the whole table's row numbers, before it is cut
-    fac = with_facility_ids(facilities.reset_index(drop=True))
+    check_inputs(units, facilities, rules)
+    fac = facilities.reset_index(drop=True)
     shared = client.scatter(
         {
             "units": units.reset_index(drop=True),
@@ -128,9 +127,10 @@ def conflicts_distributed(
         },
         broadcast=True,
     )
+    # each task is one chunk of gen_conflicts, its rows numbered as in the whole table
     futures = [
         client.submit(
-            conflicts,
+            _one_chunk,
             shared["units"],
             fac.iloc[part],
             shared["rules"],
@@ -138,6 +138,7 @@ def conflicts_distributed(
             layers=shared["layers"],
             lang=lang,
             missing=missing,
+            first_row=part.start + 1,
             pure=False,
         )
         for part in _chunks(len(fac), chunk_size)
@@ -147,6 +148,16 @@ def conflicts_distributed(
     out = gpd.GeoDataFrame(out, geometry=fac.geometry.name, crs=fac.crs)
     if len(out) != len(fac):  # conservation: every input row exactly once
         raise RuntimeError(f"{len(fac)} facilities in but {len(out)} rows out")
+    return out
+
+
+def _one_chunk(units, facilities, rules, grids, **kw) -> gpd.GeoDataFrame:
+    """The whole of a chunk as one :func:`zoning.conflicts.gen_conflicts` chunk."""
+    from zoning.conflicts import gen_conflicts
+
+    (out,) = gen_conflicts(
+        units, facilities, rules, grids, chunk_size=max(len(facilities), 1), **kw
+    )
     return out
 
 

@@ -43,7 +43,7 @@ def to_rfc7946(frame: gpd.GeoDataFrame, /, *, precision: int = 6) -> gpd.GeoData
     refuse_impossible(
         check_coordinates(frame.geometry.values, frame.crs), source=frame.attrs.get("source")
     )
-    out = frame.to_crs(WGS84) if not frame.crs.equals(WGS84) else frame.copy()
+    out = frame.to_crs(WGS84) if not frame.crs.equals(WGS84) else frame.copy(deep=False)
     geoms = out.geometry.values
     geoms = shapely.transform(geoms, lambda xy: np.round(xy, precision))
     # rounding can create invalid or reversed rings: repair, then orient
@@ -112,14 +112,63 @@ def write_geojson(
     *,
     precision: int = 6,
     metadata: dict | None = None,
+    rfc7946: bool = False,
 ) -> Path:
-    """Write RFC 7946 GeoJSON atomically; ``metadata`` becomes a foreign member."""
+    """Write RFC 7946 GeoJSON atomically through GDAL; ``metadata`` becomes a foreign member.
+
+    The frame is reprojected, rounded and oriented once (:func:`to_rfc7946`, or not at
+    all with ``rfc7946=True`` for a frame that already went through it) and written by
+    GDAL's GeoJSON driver (``RFC7946=YES``: WGS 84, no ``crs``, counter-clockwise
+    exteriors).  The coordinates are rounded here, so GDAL's default of 7 decimals keeps
+    them as they are and no ``xy_coordinate_resolution`` member is added; only a
+    ``precision`` above 7 is passed to GDAL (``COORDINATE_PRECISION``), which then adds
+    that member (a foreign member RFC 7946 section 6.1 allows; readers ignore it).
+    """
+    import pyogrio
+
     if not 0 <= precision <= 15:
-        raise InputError(f"precision was {precision} but is expected in 0..15", field="--precision")
-    fc = geojson_dict(frame, precision=precision, metadata=metadata)
-    with atomic_file(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(fc, fh, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+        raise InputError(
+            f"`precision` was {precision} but is expected in 0..15",
+            param="precision",
+            fix="give `precision` between 0 and 15",
+        )
+    out = frame if rfc7946 else to_rfc7946(frame, precision=precision)
+    options = {"RFC7946": "YES", "WRITE_NAME": "NO", "WRITE_BBOX": "NO"}
+    if precision > 7:
+        options["COORDINATE_PRECISION"] = str(precision)
+    if metadata:
+        # foreign members are allowed by RFC 7946 section 6.1
+        options["FOREIGN_MEMBERS_COLLECTION"] = json.dumps(
+            {"metadata": _finite(metadata)},
+            ensure_ascii=False,
+            separators=(",", ":"),
+            default=_json_default,
+            allow_nan=False,
+        )
+    with atomic_file(path) as tmp:
+        pyogrio.write_dataframe(_writable(out), tmp, driver="GeoJSON", layer_options=options)
     return Path(path)
+
+
+def _writable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Object columns GDAL cannot type (numbers mixed with text, dicts, sets) as they
+    read in JSON: a plain number, else JSON text (``infer_dtype`` scans in C)."""
+    fixed = {}
+    for col in frame.columns:
+        if col == frame.geometry.name or frame[col].dtype != object:
+            continue
+        kind = pd.api.types.infer_dtype(frame[col], skipna=True)
+        if kind in ("string", "empty", "boolean", "integer", "floating", "mixed-integer-float"):
+            continue
+        fixed[col] = frame[col].map(_as_text)
+    return frame.assign(**fixed) if fixed else frame
+
+
+def _as_text(value):
+    value = _jsonable(value)
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=_json_default)
 
 
 def write_vector(
@@ -163,13 +212,24 @@ def write_vector(
         elif fmt == "GeoParquet":
             frame.to_parquet(tmp)
         elif is_geo:
-            geo = to_rfc7946(frame, precision=precision)
-            table = pd.DataFrame(geo.drop(columns=[geo.geometry.name]))
-            table["wkt_wgs84"] = shapely.to_wkt(geo.geometry.values, rounding_precision=precision)
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+            _csv_wkt(to_rfc7946(frame, precision=precision), tmp, precision)
         else:
             pd.DataFrame(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
     return path
+
+
+def write_csv_wkt(geo: gpd.GeoDataFrame, path: str | PathLike, /, *, precision: int = 6) -> Path:
+    """Write a frame already in RFC 7946 form (:func:`to_rfc7946`) as CSV (UTF-8 with BOM)
+    with its geometry as WKT in a ``wkt_wgs84`` column, atomically."""
+    with atomic_file(path) as tmp:
+        _csv_wkt(geo, tmp, precision)
+    return Path(path)
+
+
+def _csv_wkt(geo: gpd.GeoDataFrame, path, precision: int) -> None:
+    table = pd.DataFrame(geo.drop(columns=[geo.geometry.name]))
+    table["wkt_wgs84"] = shapely.to_wkt(geo.geometry.values, rounding_precision=precision)
+    table.to_csv(path, index=False, encoding="utf-8-sig")
 
 
 def _json_default(value):

@@ -17,11 +17,8 @@ latitude columns that are swapped for most rows.  Rows are numbered from 1 in me
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import logging
-import re
 from collections import Counter
 from collections.abc import Mapping
 from os import PathLike
@@ -35,6 +32,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from zoning.errors import CRSError, DataSourceError, SchemaError
+from zoning.io._csv import DELIMITERS, ENCODING_HINTS, _read_csv  # noqa: F401 - re-exported
 from zoning.io.coords import (
     CoordSystem,
     check_coordinates,
@@ -45,20 +43,13 @@ from zoning.io.coords import (
 from zoning.io.vector import read_vector
 from zoning.model import FACILITY_COLUMNS
 from zoning.model.facts import normalise_tags as normalise_tags  # re-exported
+from zoning.progress import step
 
 log = logging.getLogger(__name__)
 
 LON_NAMES = ("lon", "lng", "long", "longitude", "经度", "x_wgs84", "gcj_lon", "bd_lon")
 LAT_NAMES = ("lat", "latitude", "纬度", "y_wgs84", "gcj_lat", "bd_lat")
 WGS84 = "EPSG:4326"
-#: Encodings suggested when a CSV is neither UTF-8 nor GBK, with what they are for.
-ENCODING_HINTS = (
-    ("gb18030", "Chinese text (a superset of GBK)"),
-    ("cp1252", "Western European text from Windows or Excel"),
-    ("latin-1", "Western European text (decodes any bytes: check accented names)"),
-)
-#: Bytes of a CSV read to find the line of an undecodable byte and to test encodings.
-_PROBE_BYTES = 16 * 2**20
 
 
 def _find(columns, names, given, what, source) -> str:
@@ -88,143 +79,8 @@ def _find(columns, names, given, what, source) -> str:
         f"no {what} column found (looked for {', '.join(names)}); the file has {cols}",
         source=source,
         field=what,
-        fix=f"name it with --{what[:3]}-col",
+        fix=f"name it with `{what[:3]}_col`",
     )
-
-
-def _encoding_problem(path: Path, tried: list[str], european: bool = False) -> DataSourceError:
-    """The error for a CSV none of ``tried`` decodes (``european``: GBK decodes it, but
-    into unlikely characters): where, and encodings to try."""
-    with open(path, "rb") as fh:
-        raw = fh.read(_PROBE_BYTES)
-    whole = len(raw) < _PROBE_BYTES
-    line = byte = None
-    for enc in tried:
-        try:
-            raw.decode(enc)
-        except UnicodeDecodeError as exc:
-            before = raw[: exc.start]  # lines end in \n, \r\n or a bare \r
-            line = len(before.splitlines()) + (not before or before.endswith((b"\n", b"\r")))
-            byte = raw[exc.start]
-            break
-        except LookupError:
-            break
-    fits = []
-    hints_in_order = sorted(ENCODING_HINTS, key=lambda h: european and h[0] == "gb18030")
-    for enc, _ in hints_in_order:
-        if enc in tried or (european and enc == "gb18030"):
-            continue
-        try:
-            raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        fits.append(enc)
-    where = f" (byte 0x{byte:02x} cannot be decoded)" if byte is not None else ""
-    hints = "; ".join(f"{enc} for {use}" for enc, use in hints_in_order if enc not in tried)
-    found = (
-        f"; the {'file' if whole else f'first {_PROBE_BYTES >> 20} MB'} decodes as "
-        + " and ".join(fits)
-        if fits
-        else ""
-    )
-    names = ["UTF-8" if e == "utf-8-sig" else e for e in tried]
-    if european:
-        text = f"not {names[0]} text{where}, and as GBK it reads as unlikely Chinese characters"
-    elif len(names) > 1:
-        text = f"neither {' nor '.join(names)} text{where}"
-    else:
-        text = f"not {names[0]} text{where}"
-    return DataSourceError(
-        f"the CSV is {text}",
-        source=path,
-        line=line,
-        fix=f"pass --encoding with the file's encoding, e.g. {hints}{found}",
-    )
-
-
-def _not_chinese(path: Path) -> bool:
-    """Whether text that decodes as GBK is more likely European (latin-1, cp1252).
-
-    Chinese text is almost all GB 2312 characters, both of whose bytes are >= 0xA1; an
-    accented letter followed by an ASCII letter (``é`` + ``n``) decodes as a rare GBK
-    character whose second byte is ASCII.  More than half such characters: not GBK.
-    """
-    with open(path, "rb") as fh:
-        text = fh.read(2**20).decode("gbk", errors="ignore")
-    chars = Counter(re.findall(r"[^\x00-\x7f]", text))
-    odd = sum(n for c, n in chars.items() if c.encode("gbk", errors="ignore")[1:2] < b"\x80")
-    return 2 * odd > sum(chars.values())
-
-
-#: Delimiters a CSV may use; the first is the default.
-DELIMITERS = (",", ";", "\t", "|")
-_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
-
-
-def _delimiter(path: Path, enc: str) -> str:
-    """The delimiter of a CSV, from its first lines.
-
-    A comma when the header has commas; otherwise ``;``, tab or ``|`` when exactly one of
-    them splits the header and every one of the first lines into the same number (>1)
-    of fields (Excel in many locales writes ``;``).  Else a comma (the file has one
-    column, which the coordinate columns then say).
-    """
-    with open(path, "rb") as fh:
-        head = fh.read(65536)
-    lines = [ln for ln in head.decode(enc, errors="ignore").splitlines() if ln.strip()]
-    lines = lines[:21] if len(head) < 65536 else lines[:-1][:21]  # the last may be cut
-    if not lines or "," in lines[0]:
-        return ","
-
-    def widths(sep: str) -> set[int]:
-        return {len(r) for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=sep)}
-
-    fits = [d for d in DELIMITERS[1:] if d in lines[0] and widths(d) == {len(lines[0].split(d))}]
-    return fits[0] if len(fits) == 1 else ","
-
-
-def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
-    if path.is_dir():
-        raise DataSourceError(
-            "is a folder, not a file", source=path, fix="name the CSV file inside it"
-        )
-    tried = [encoding] if encoding else ["utf-8-sig", "gbk"]
-    for enc in tried:
-        if enc == "gbk" and not encoding and _not_chinese(path):
-            # GBK would turn European accents into Chinese characters: ask
-            raise _encoding_problem(path, tried[:1], european=True)
-        try:
-            sep = _delimiter(path, enc)
-            if sep != ",":
-                log.info(
-                    "%s: read as %s-separated (the header has no commas)",
-                    path,
-                    _DELIMITER_NAMES[sep],
-                )
-            return pd.read_csv(
-                path, sep=sep, encoding=enc, dtype=str, keep_default_na=False, na_values=[""]
-            )
-        except UnicodeDecodeError:
-            continue
-        except LookupError as exc:
-            raise DataSourceError(
-                f"'{enc}' is not a known text encoding",
-                source=path,
-                fix="pass --encoding with a name such as utf-8, gbk, gb18030 or cp1252",
-            ) from exc
-        except pd.errors.EmptyDataError as exc:
-            raise DataSourceError(
-                "the facilities file is empty (no header line, no rows)",
-                source=path,
-                fix="check the export that made it",
-            ) from exc
-        except (pd.errors.ParserError, OSError) as exc:
-            raise DataSourceError(
-                f"cannot read the CSV ({exc})",
-                source=path,
-                fix="check that it is comma-separated text",
-            ) from exc
-    raise _encoding_problem(path, tried)
 
 
 def _map_fields(frame: pd.DataFrame, fields: Mapping[str, str] | None, source) -> pd.DataFrame:
@@ -253,7 +109,7 @@ def _map_fields(frame: pd.DataFrame, fields: Mapping[str, str] | None, source) -
                 source=source,
                 field=str(canon),
                 fix=(
-                    "coordinates are named with --lon-col/--lat-col or --x-col/--y-col"
+                    "coordinates are named with `lon_col`/`lat_col` or `x_col`/`y_col`"
                     if coord
                     else "map a source column onto one of these names (CANONICAL=SOURCE)"
                 ),
@@ -396,7 +252,7 @@ def _points(frame, xcol, ycol, crs, coords, source) -> gpd.GeoDataFrame:
                 f"out of range that would fit the other way round (first: row {first}): "
                 f"the longitude column '{xcol}' and the latitude column '{ycol}' look swapped",
                 source=source,
-                fix=f"swap them: --lon-col '{ycol}' --lat-col '{xcol}'",
+                fix=f"swap them: `lon_col` '{ycol}' `lat_col` '{xcol}'",
             )
         good &= ~out
         zero = good & (x == 0) & (y == 0)
@@ -435,8 +291,8 @@ def _refuse_unusable(frame, xcol, ycol, x, y, problem, source) -> None:
                 f"the coordinate column '{col}' holds no numbers in any row (e.g. '{example}')",
                 source=source,
                 field=str(col),
-                fix="name the column holding the coordinates (--lon-col/--lat-col, "
-                "--x-col/--y-col), or write them as decimal numbers",
+                fix="name the column holding the coordinates (`lon_col`/`lat_col`, "
+                "`x_col`/`y_col`), or write them as decimal numbers",
             )
     reasons = Counter(p for p in problem if p is not None)
     top = ", ".join(f"{r}: {n}" for r, n in reasons.most_common(3))
@@ -639,6 +495,15 @@ def read_facilities(
         An unknown CRS, x/y columns without one, ``coords`` on projected data; most rows
         outside the CRS's area of use (the likely cause named), or none near ``region``.
     """
+    with step(f"read {Path(str(source)).name}"):
+        return _read_facilities(
+            source, layer=layer, lon_col=lon_col, lat_col=lat_col, x_col=x_col, y_col=y_col, crs=crs, coords=coords, encoding=encoding, fields=fields, region=region,
+        )  # fmt: skip
+
+
+def _read_facilities(
+    source, *, layer, lon_col, lat_col, x_col, y_col, crs, coords, encoding, fields, region
+) -> gpd.GeoDataFrame:
     path = Path(source)
     if path.suffix.lower() in {".csv", ".txt"}:
         if not path.exists():
@@ -654,13 +519,16 @@ def read_facilities(
         if x_col or y_col:
             if not (x_col and y_col):
                 raise SchemaError(
-                    "give both --x-col and --y-col",
+                    "give both `x_col` and `y_col`",
                     source=path,
-                    field="--x-col" if not x_col else "--y-col",
+                    param="x_col" if not x_col else "y_col",
                 )
             if not crs:
                 raise CRSError(
-                    "x/y columns need a CRS", source=path, fix="pass --crs, e.g. --crs EPSG:4549"
+                    "x/y columns need a CRS",
+                    source=path,
+                    param="crs",
+                    fix="pass `crs`, e.g. EPSG:4549",
                 )
             xcol = _find(frame.columns, (), x_col, "x", path)
             ycol = _find(frame.columns, (), y_col, "y", path)
@@ -703,3 +571,34 @@ def read_facilities(
         )
     geo.attrs["source"] = str(source)
     return geo
+
+
+def with_constant_facts(facilities: pd.DataFrame, facts: Mapping[str, str], /) -> pd.DataFrame:
+    """Fill each fact NAME of ``facts`` (NAME → VALUE) where a facility has no value.
+
+    A shallow copy (the caller's frame is not changed).  Numeric facts (``capacity``,
+    ``*_t``, ``*_tce``) must be numbers.
+    """
+    allowed = sorted(set(FACILITY_COLUMNS) - {"facility_id", "name", "name_en"})
+    fac = facilities
+    for name, value in facts.items():
+        if name not in allowed:
+            raise SchemaError(
+                f"'{name}' is not a facility fact", param="facts", fix=f"use one of {allowed}"
+            )
+        given: object = value
+        if name == "capacity" or name.endswith(("_t", "_tce")):
+            try:
+                given = float(value)
+            except ValueError as exc:
+                raise SchemaError(
+                    f"{name}={value} is not a number", param="facts", fix="give a number"
+                ) from exc
+        fac = fac.copy(deep=False)
+        if name in fac.columns:
+            col = fac[name].astype(object)
+            blank = col.isna() | (col.astype(str).str.strip() == "")
+            fac[name] = col.mask(blank, given)
+        else:
+            fac[name] = given
+    return fac

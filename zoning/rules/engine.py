@@ -28,17 +28,41 @@ import numpy as np
 import pandas as pd
 import shapely
 from affine import Affine
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from zoning.errors import InputError
 from zoning.grid import Grid
 from zoning.model import normalise_element
-from zoning.model.facts import STAGE_ALIASES as _STAGE_ALIASES
-from zoning.model.facts import split_tags as split_tags  # re-exported
-from zoning.model.facts import truthy as _truthy
 from zoning.overlay import class_digits
+from zoning.rules._base import (  # noqa: F401 - importable from here as before
+    _CMP,
+    _FALSE,
+    _STAGE_ALIASES,
+    _TRUE,
+    _affine,
+    _by_codes,
+    _Context,
+    _missing,
+    _tests,
+    _unknown,
+    split_tags,
+)
+from zoning.rules._leaves import (  # noqa: F401 - importable from here as before
+    _leaf_compare,
+    _leaf_inside,
+    _leaf_near,
+    _leaf_sector,
+    _leaf_share,
+    _leaf_stage,
+    _leaf_tags,
+    _near_by_zone,
+    _one_tag,
+    _parse_tags,
+    _query_near,
+    _sector_text,
+    _truthy,
+)
 from zoning.rules.schema import (
-    STAGES,
     All,
     AnyOf,
     Compare,
@@ -57,16 +81,6 @@ from zoning.rules.schema import (
 from zoning.sampling import as_grid, sample_points
 
 log = logging.getLogger(__name__)
-
-
-_CMP = {
-    "gt": np.greater,
-    "ge": np.greater_equal,
-    "lt": np.less,
-    "le": np.less_equal,
-    "eq": np.equal,
-    "ne": np.not_equal,
-}
 
 
 @dataclass
@@ -106,415 +120,6 @@ class Evaluation:
         return sorted(
             f for f in rule.facts() if f in self.fact_known and not self.fact_known[f][row]
         )
-
-
-class _Context:
-    """Caches of one evaluation: factorised columns, metric geometry, leaf results."""
-
-    def __init__(self, subjects, units, unit_index, share, layers, grids, refs=None):
-        self.refs = refs or {}
-        self.lenient = False
-        self.s = subjects
-        self.n = len(subjects)
-        self.units = units
-        self.ui = unit_index
-        self.share = share
-        self.layers = layers
-        self.grids = grids
-        self.cache: dict = {}
-        self.missing: dict[str, np.ndarray] = {}
-        self._metric_crs = None
-
-    # --- facts -----------------------------------------------------------------------
-    def known(self, fact: str, mask: np.ndarray, evaluated: np.ndarray | None = None) -> None:
-        """Record ``fact`` as missing on the ``evaluated`` rows (default all) not in ``mask``.
-
-        Costly conditions are evaluated on the rows still undecided only; a row never
-        evaluated is not reported missing.
-        """
-        miss = ~mask if evaluated is None else (evaluated & ~mask)
-        prev = self.missing.get(fact)
-        self.missing[fact] = miss if prev is None else (prev | miss)
-
-    def factorised(self, column: str, normalise=None):
-        key = ("factor", column)
-        if key not in self.cache:
-            if column not in self.s.columns:
-                self.cache[key] = None
-            else:
-                codes, uniques = pd.factorize(self.s[column], use_na_sentinel=True)
-                vals = [normalise(u) if normalise else u for u in uniques]
-                self.cache[key] = (codes, vals)
-        return self.cache[key]
-
-    def numeric(self, column: str) -> np.ndarray | None:
-        key = ("num", column)
-        if key not in self.cache:
-            self.cache[key] = (
-                None
-                if column not in self.s.columns
-                else pd.to_numeric(self.s[column], errors="coerce").to_numpy(
-                    dtype="float64", na_value=np.nan
-                )
-            )
-        return self.cache[key]
-
-    # --- geometry --------------------------------------------------------------------
-    def metric_crs(self) -> CRS:
-        if self._metric_crs is None:
-            crs = CRS.from_user_input(self.s.crs) if self.s.crs is not None else None
-            if crs is None:
-                raise InputError("the subjects have no CRS", fix="set a CRS")
-            self._metric_crs = crs if crs.is_projected else self.s.estimate_utm_crs()
-        return self._metric_crs
-
-    def projected(self) -> bool:
-        """True when the subjects' CRS is a Transverse Mercator projection (a
-        Gauss-Krüger or UTM zone: distances in it are true to a fraction of a per mille
-        near its meridian), so they are measured in it as they are.  Any other CRS (lon/lat,
-        Web Mercator, an equal-area CRS) goes through each site's local zone."""
-        if "projected" not in self.cache:
-            crs = CRS.from_user_input(self.s.crs) if self.s.crs is not None else None
-            op = crs.coordinate_operation if crs is not None and crs.is_projected else None
-            self.cache["projected"] = op is not None and "Transverse Mercator" in op.method_name
-        return self.cache["projected"]
-
-    @property
-    def ll_crs(self) -> CRS:
-        """The longitude/latitude CRS of the local-zone path: the subjects' own when it is
-        geographic, else WGS 84."""
-        crs = CRS.from_user_input(self.s.crs)
-        return crs if crs.is_geographic else CRS.from_epsg(4326)
-
-    def ll_geoms(self) -> np.ndarray:
-        """Every subject geometry in :attr:`ll_crs` (converted once)."""
-        if "ll_geoms" not in self.cache:
-            geoms = np.asarray(self.s.geometry.values)
-            if not CRS.from_user_input(self.s.crs).is_geographic:
-                geoms = np.asarray(gpd.GeoSeries(geoms, crs=self.s.crs).to_crs(self.ll_crs).values)
-            self.cache["ll_geoms"] = geoms
-        return self.cache["ll_geoms"]
-
-    def metric_geoms(self, rows: np.ndarray) -> np.ndarray:
-        """Geometries of ``rows`` (indices) in the metric CRS."""
-        crs = self.metric_crs()
-        geoms = np.asarray(self.s.geometry.values)[rows]
-        if CRS.from_user_input(self.s.crs).equals(crs):
-            return geoms
-        return np.asarray(gpd.GeoSeries(geoms, crs=self.s.crs).to_crs(crs).values)
-
-    def site_xy(self, crs, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """x, y of the sites of ``rows`` (a point on the surface of non-points) in ``crs``."""
-        pts = np.asarray(self.s.geometry.values)[rows]
-        types = shapely.get_type_id(pts)
-        other = (types > 0) & ~shapely.is_missing(pts)
-        if other.any():
-            pts = pts.copy()
-            pts[other] = shapely.point_on_surface(pts[other])
-        x = shapely.get_x(pts)
-        y = shapely.get_y(pts)
-        src = CRS.from_user_input(self.s.crs)
-        dst = CRS.from_user_input(crs)
-        if not src.equals(dst):
-            x, y = Transformer.from_crs(src, dst, always_xy=True).transform(x, y)
-        return np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
-
-    def zones(self) -> np.ndarray:
-        """Per row, the EPSG code of the local metric CRS of its site (-1: no geometry)."""
-        if "zones" not in self.cache:
-            from zoning.geo import local_crs_codes
-
-            zones = np.full(self.n, -1, dtype=np.int64)
-            ok = np.flatnonzero(self.geom_ok())
-            if len(ok):
-                x, y = self.site_xy(self.ll_crs, ok)
-                zones[ok] = local_crs_codes(x, y)
-            self.cache["zones"] = zones
-        return self.cache["zones"]
-
-    def to_zone(self, zone: int) -> Transformer:
-        """The transformer from the subjects' lon/lat to ``zone`` (built once per call)."""
-        key = ("to_zone", int(zone))
-        if key not in self.cache:
-            from zoning.geo import lonlat_to_local
-
-            self.cache[key] = lonlat_to_local(int(zone), self.ll_crs)
-        return self.cache[key]
-
-    def zone_geoms(self, zone: int) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, geometries in the zone's CRS) of every row whose site is in ``zone``,
-        projected once for all the conditions that measure distances."""
-        key = ("zone_geoms", int(zone))
-        if key not in self.cache:
-            rows = np.flatnonzero(self.zones() == zone)
-            to = self.to_zone(zone)
-            geoms = self.ll_geoms()[rows]
-            self.cache[key] = (rows, shapely.transform(geoms, to.transform, interleaved=False))
-        return self.cache[key]
-
-    def geom_ok(self) -> np.ndarray:
-        if "geom_ok" not in self.cache:
-            g = np.asarray(self.s.geometry.values)
-            self.cache["geom_ok"] = ~(shapely.is_missing(g) | shapely.is_empty(g))
-        return self.cache["geom_ok"]
-
-
-def _affine(tr, x, y) -> tuple[np.ndarray, np.ndarray]:
-    """Apply an affine transform to coordinate arrays."""
-    a, b, c, d, e, f = tuple(tr)[:6]
-    x = np.asarray(x, dtype="float64")
-    y = np.asarray(y, dtype="float64")
-    return a * x + b * y + c, d * x + e * y + f
-
-
-def _tests(vals: np.ndarray, tests) -> tuple[np.ndarray, np.ndarray]:
-    known = ~np.isnan(vals)
-    ok = known.copy()
-    with np.errstate(invalid="ignore"):
-        for op, v in tests:
-            ok &= _CMP[op](vals, v)
-    return ok, known & ~ok
-
-
-def _by_codes(codes: np.ndarray, match: np.ndarray, known_u: np.ndarray | None = None):
-    """Row masks from a per-unique match table; code -1 (missing) is unknown."""
-    present = codes >= 0
-    safe = np.where(present, codes, 0)
-    if len(match) == 0:
-        z = np.zeros(len(codes), dtype=bool)
-        return z, z.copy()
-    m = match[safe]
-    k = present if known_u is None else present & known_u[safe]
-    return k & m, k & ~m
-
-
-def _unknown(n: int):
-    z = np.zeros(n, dtype=bool)
-    return z, z.copy()
-
-
-def _missing(ctx: _Context, *facts: str):
-    """A fact whose column is absent: unknown on every row, and recorded as missing."""
-    for fact in facts:
-        ctx.known(fact, np.zeros(ctx.n, dtype=bool))
-    return _unknown(ctx.n)
-
-
-# --- leaves ----------------------------------------------------------------------------------
-
-
-def _sector_text(v) -> str:
-    if isinstance(v, (float, np.floating)) and float(v).is_integer():
-        v = int(v)
-    return str(v).strip()
-
-
-def _leaf_sector(c: Sector, ctx: _Context):
-    f = ctx.factorised("sector", _sector_text)
-    if f is None:
-        return _missing(ctx, "sector")
-    codes, uniq = f
-    match = np.array([u.startswith(c.prefixes) for u in uniq], dtype=bool)
-    known = np.array([u != "" for u in uniq], dtype=bool)
-    t, fl = _by_codes(codes, match, known)
-    ctx.known("sector", t | fl)
-    return t, fl
-
-
-def _parse_tags(v) -> frozenset:
-    return frozenset(split_tags(v))
-
-
-def _one_tag(tag: str, ctx: _Context):
-    """(has, known) for one tag; ``two_high`` also reads the two_high column."""
-    has = np.zeros(ctx.n, dtype=bool)
-    known = np.zeros(ctx.n, dtype=bool)
-    f = ctx.factorised("tags", _parse_tags)
-    if f is not None:
-        codes, uniq = f
-        t, fl = _by_codes(codes, np.array([tag in u for u in uniq], dtype=bool))
-        has |= t
-        known |= t | fl
-    if tag == "two_high":
-        f2 = ctx.factorised("two_high", _truthy)
-        if f2 is not None:
-            codes, uniq = f2
-            val = np.array([u is True for u in uniq], dtype=bool)
-            kn = np.array([u is not None for u in uniq], dtype=bool)
-            t, fl = _by_codes(codes, val, kn)
-            has |= t
-            known |= t | fl
-    return has, known | has
-
-
-def _leaf_tags(c: Tags, ctx: _Context):
-    pairs = [_one_tag(t, ctx) for t in c.tags]
-    if c.mode == "any":
-        t = np.logical_or.reduce([h for h, _ in pairs])
-        fl = np.logical_and.reduce([k & ~h for h, k in pairs])
-    else:
-        t = np.logical_and.reduce([h for h, _ in pairs])
-        fl = np.logical_or.reduce([k & ~h for h, k in pairs])
-    ctx.known("tags", t | fl)
-    return t, fl
-
-
-def _leaf_stage(c: Stage, ctx: _Context):
-    f = ctx.factorised("stage", lambda v: _STAGE_ALIASES.get(str(v).strip().lower()))
-    if f is None:
-        return _missing(ctx, "stage")
-    codes, uniq = f
-    bad = sorted({str(u) for u in uniq if u not in STAGES})
-    if bad:
-        log.warning("stage values other than %s are read as unknown", STAGES)
-    t, fl = _by_codes(
-        codes,
-        np.array([u in c.values for u in uniq], dtype=bool),
-        np.array([u in STAGES for u in uniq], dtype=bool),
-    )
-    ctx.known("stage", t | fl)
-    return t, fl
-
-
-def _leaf_compare(c: Compare, ctx: _Context):
-    vals = ctx.numeric(c.column)
-    if vals is None:
-        return _missing(ctx, c.column)
-    t, fl = _tests(vals, c.tests)
-    if c.unit:
-        f = ctx.factorised("capacity_unit", lambda v: str(v).strip().lower())
-        if f is None:
-            return _missing(ctx, "capacity_unit")
-        codes, uniq = f
-        same = np.array([u == c.unit.strip().lower() for u in uniq], dtype=bool)
-        st, _ = _by_codes(codes, same)
-        t, fl = t & st, fl & st  # another unit (or none): not comparable, unknown
-        ctx.known("capacity_unit", st)
-    ctx.known(c.column, t | fl)
-    return t, fl
-
-
-def _leaf_inside(c: InsideUnit, ctx: _Context):
-    inside = (ctx.ui >= 0) & (ctx.share > 0)
-    return (inside, ~inside) if c.expected else (~inside, inside)
-
-
-def _leaf_share(c: Share, ctx: _Context):
-    t, fl = _tests(np.where(ctx.ui >= 0, ctx.share, np.nan), c.tests)
-    ctx.known("share", t | fl)
-    return t, fl
-
-
-def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
-    if c.layer is not None:
-        if c.layer not in ctx.layers and ctx.lenient:
-            log.warning("layer '%s' not given: rules that need it are undecided", c.layer)
-            ctx.known(f"layer:{c.layer}", np.zeros(ctx.n, dtype=bool))
-            return _unknown(ctx.n)
-        if c.layer not in ctx.layers:
-            raise InputError(
-                f"the rules need the layer '{c.layer}' but it was not given; "
-                f"given: {sorted(ctx.layers) or 'none'}",
-                field=c.layer,
-                fix=f"pass layers={{'{c.layer}': GeoDataFrame}} or --named-layer {c.layer}=PATH",
-            )
-        target = ctx.layers[c.layer]
-        ref = ctx.refs.get(c.layer)
-        for column, values in ref.where if ref is not None else ():
-            if column not in target.columns:
-                raise InputError(
-                    f"the layer '{c.layer}' has no column '{column}' to filter on; "
-                    f"it has {list(target.columns)}",
-                    field=column,
-                    fix="fix the where: filter of the layer in the rule file",
-                )
-            target = target[target[column].astype("string").isin(values).to_numpy(dtype=bool)]
-        fact = f"layer:{c.layer}"
-    else:
-        classes = ctx.units["_class_digit"].to_numpy()
-        target = ctx.units.loc[np.isin(classes, c.unit_class)]
-        fact = "units"
-    key = ("near", fact, c.unit_class, c.within_m)
-    if ctx.projected():
-        # the subjects' own Gauss-Krüger / UTM zone (the user's choice of metric CRS)
-        crs = ctx.metric_crs()
-        if key not in ctx.cache:
-            geoms = np.asarray(target.to_crs(crs).geometry.values) if len(target) else np.array([])
-            if len(geoms):
-                geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-            tree = shapely.STRtree(geoms) if len(geoms) else None
-            ctx.cache[key] = (tree, np.zeros(ctx.n, dtype=bool), np.zeros(ctx.n, dtype=bool))
-        tree, hit, done = ctx.cache[key]
-        rows = np.flatnonzero(need & ~done & ctx.geom_ok())
-        if len(rows) and tree is not None:
-            subj = ctx.metric_geoms(rows)
-            idx = _query_near(tree, subj, c.within_m)
-            hit[rows[idx[0]]] = True
-    else:
-        if key not in ctx.cache:
-            geoms = np.asarray(target.to_crs(ctx.ll_crs).geometry.values) if len(target) else None
-            if geoms is not None:
-                geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-            tree = shapely.STRtree(geoms) if geoms is not None and len(geoms) else None
-            ctx.cache[key] = (
-                (tree, geoms),
-                np.zeros(ctx.n, dtype=bool),
-                np.zeros(ctx.n, dtype=bool),
-            )
-        (tree, geoms), hit, done = ctx.cache[key]
-        rows = np.flatnonzero(need & ~done & ctx.geom_ok())
-        if len(rows) and tree is not None:
-            _near_by_zone(ctx, rows, tree, geoms, c.within_m, hit)
-    done[rows] = True
-    t, fl = hit & done, ~hit & done
-    ctx.known(fact, t | fl, evaluated=done | need)
-    return t, fl
-
-
-def _query_near(tree, geoms, within_m: float):
-    """(geometry, tree item) index pairs within ``within_m`` metres (0: touching)."""
-    if within_m == 0:
-        return tree.query(geoms, predicate="intersects")
-    return tree.query(geoms, predicate="dwithin", distance=within_m)
-
-
-def _near_by_zone(ctx: _Context, rows, tree, targets, within_m: float, hit) -> None:
-    """``near`` for subjects in longitude/latitude: each subject is measured in the local
-    conformal CRS of its own site (CGCS2000 3-degree Gauss-Krüger zone in China, UTM
-    elsewhere; :func:`zoning.geo.local_crs_codes`), with the targets near it projected
-    into the same zone (cut to a window around the subjects).  The outcome of a row
-    depends on its own site only, whatever else is evaluated with it, and distances within
-    about 100 km of a site keep a scale error under 0.03 %."""
-    zones = ctx.zones()
-    wanted = np.zeros(ctx.n, dtype=bool)
-    wanted[rows] = True
-    for zone in np.unique(zones[rows]):
-        if zone < 0:
-            continue
-        zrows, zgeoms = ctx.zone_geoms(zone)
-        pick = wanted[zrows]
-        sub, g = zrows[pick], zgeoms[pick]
-        x0, y0, x1, y1 = shapely.total_bounds(ctx.ll_geoms()[sub])
-        coslat = max(np.cos(np.radians(min(max(abs(y0), abs(y1)) + 1.0, 89.0))), 0.01)
-        pad = within_m / (111_000.0 * coslat) + 0.01  # degrees, generous
-        if x0 - pad < -180 or x1 + pad > 180:  # across the antimeridian: no prefilter
-            near = targets
-        else:
-            cand = tree.query(shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad))
-            if len(cand) == 0:
-                continue
-            # targets reaching far beyond the window are cut to it: a continent-sized
-            # polygon folds when projected far from the zone's meridian
-            near = targets[cand].copy()
-            b = shapely.bounds(near)
-            lo, hi = (x0 - pad, y0 - pad), (x1 + pad, y1 + pad)
-            big = (b[:, 0] < lo[0]) | (b[:, 1] < lo[1]) | (b[:, 2] > hi[0]) | (b[:, 3] > hi[1])
-            if big.any():  # rectangle clipping: fast; predicates need no strict validity
-                near[big] = shapely.clip_by_rect(near[big], lo[0], lo[1], hi[0], hi[1])
-        to = ctx.to_zone(zone)
-        near_tree = shapely.STRtree(shapely.transform(near, to.transform, interleaved=False))
-        idx = _query_near(near_tree, g, within_m)
-        hit[sub[idx[0]]] = True
 
 
 def _unit_labels(ctx: _Context, shape, transform, crs) -> np.ndarray:

@@ -1,0 +1,225 @@
+"""Ground of the rule engine: fact words, comparisons, the evaluation context, helpers."""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+
+from zoning.errors import InputError
+from zoning.geo import transformer
+from zoning.model.facts import FALSE_WORDS, STAGE_ALIASES, TRUE_WORDS
+from zoning.model.facts import split_tags as split_tags  # re-exported
+
+log = logging.getLogger("zoning.rules.engine")
+
+# the fact words live on the ground floor (zoning.model.facts); re-exported here
+_STAGE_ALIASES = STAGE_ALIASES
+_TRUE = TRUE_WORDS
+_FALSE = FALSE_WORDS
+
+
+_CMP = {
+    "gt": np.greater,
+    "ge": np.greater_equal,
+    "lt": np.less,
+    "le": np.less_equal,
+    "eq": np.equal,
+    "ne": np.not_equal,
+}
+
+
+class _Context:
+    """Caches of one evaluation: factorised columns, metric geometry, leaf results."""
+
+    def __init__(self, subjects, units, unit_index, share, layers, grids, refs=None):
+        self.refs = refs or {}
+        self.lenient = False
+        self.s = subjects
+        self.n = len(subjects)
+        self.units = units
+        self.ui = unit_index
+        self.share = share
+        self.layers = layers
+        self.grids = grids
+        self.cache: dict = {}
+        self.missing: dict[str, np.ndarray] = {}
+        self._metric_crs = None
+
+    # --- facts -----------------------------------------------------------------------
+    def known(self, fact: str, mask: np.ndarray, evaluated: np.ndarray | None = None) -> None:
+        """Record ``fact`` as missing on the ``evaluated`` rows (default all) not in ``mask``.
+
+        Costly conditions are evaluated on the rows still undecided only; a row never
+        evaluated is not reported missing.
+        """
+        miss = ~mask if evaluated is None else (evaluated & ~mask)
+        prev = self.missing.get(fact)
+        self.missing[fact] = miss if prev is None else (prev | miss)
+
+    def factorised(self, column: str, normalise=None):
+        key = ("factor", column)
+        if key not in self.cache:
+            if column not in self.s.columns:
+                self.cache[key] = None
+            else:
+                codes, uniques = pd.factorize(self.s[column], use_na_sentinel=True)
+                vals = [normalise(u) if normalise else u for u in uniques]
+                self.cache[key] = (codes, vals)
+        return self.cache[key]
+
+    def numeric(self, column: str) -> np.ndarray | None:
+        key = ("num", column)
+        if key not in self.cache:
+            self.cache[key] = (
+                None
+                if column not in self.s.columns
+                else pd.to_numeric(self.s[column], errors="coerce").to_numpy(
+                    dtype="float64", na_value=np.nan
+                )
+            )
+        return self.cache[key]
+
+    # --- geometry --------------------------------------------------------------------
+    def metric_crs(self) -> CRS:
+        if self._metric_crs is None:
+            crs = CRS.from_user_input(self.s.crs) if self.s.crs is not None else None
+            if crs is None:
+                raise InputError("the subjects have no CRS", fix="set a CRS")
+            self._metric_crs = crs if crs.is_projected else self.s.estimate_utm_crs()
+        return self._metric_crs
+
+    def projected(self) -> bool:
+        """True when the subjects' CRS is a Transverse Mercator projection (a
+        Gauss-Krüger or UTM zone: distances in it are true to a fraction of a per mille
+        near its meridian), so they are measured in it as they are.  Any other CRS (lon/lat,
+        Web Mercator, an equal-area CRS) goes through each site's local zone."""
+        if "projected" not in self.cache:
+            crs = CRS.from_user_input(self.s.crs) if self.s.crs is not None else None
+            op = crs.coordinate_operation if crs is not None and crs.is_projected else None
+            self.cache["projected"] = op is not None and "Transverse Mercator" in op.method_name
+        return self.cache["projected"]
+
+    @property
+    def ll_crs(self) -> CRS:
+        """The longitude/latitude CRS of the local-zone path: the subjects' own when it is
+        geographic, else WGS 84."""
+        crs = CRS.from_user_input(self.s.crs)
+        return crs if crs.is_geographic else CRS.from_epsg(4326)
+
+    def ll_geoms(self) -> np.ndarray:
+        """Every subject geometry in :attr:`ll_crs` (converted once)."""
+        if "ll_geoms" not in self.cache:
+            geoms = np.asarray(self.s.geometry.values)
+            if not CRS.from_user_input(self.s.crs).is_geographic:
+                geoms = np.asarray(gpd.GeoSeries(geoms, crs=self.s.crs).to_crs(self.ll_crs).values)
+            self.cache["ll_geoms"] = geoms
+        return self.cache["ll_geoms"]
+
+    def metric_geoms(self, rows: np.ndarray) -> np.ndarray:
+        """Geometries of ``rows`` (indices) in the metric CRS."""
+        crs = self.metric_crs()
+        geoms = np.asarray(self.s.geometry.values)[rows]
+        if CRS.from_user_input(self.s.crs).equals(crs):
+            return geoms
+        return np.asarray(gpd.GeoSeries(geoms, crs=self.s.crs).to_crs(crs).values)
+
+    def site_xy(self, crs, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """x, y of the sites of ``rows`` (a point on the surface of non-points) in ``crs``."""
+        pts = np.asarray(self.s.geometry.values)[rows]
+        types = shapely.get_type_id(pts)
+        other = (types > 0) & ~shapely.is_missing(pts)
+        if other.any():
+            pts = pts.copy()
+            pts[other] = shapely.point_on_surface(pts[other])
+        x = shapely.get_x(pts)
+        y = shapely.get_y(pts)
+        src = CRS.from_user_input(self.s.crs)
+        dst = CRS.from_user_input(crs)
+        if not src.equals(dst):
+            x, y = transformer(src, dst).transform(x, y)
+        return np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+
+    def zones(self) -> np.ndarray:
+        """Per row, the EPSG code of the local metric CRS of its site (-1: no geometry)."""
+        if "zones" not in self.cache:
+            from zoning.geo import local_crs_codes
+
+            zones = np.full(self.n, -1, dtype=np.int64)
+            ok = np.flatnonzero(self.geom_ok())
+            if len(ok):
+                x, y = self.site_xy(self.ll_crs, ok)
+                zones[ok] = local_crs_codes(x, y)
+            self.cache["zones"] = zones
+        return self.cache["zones"]
+
+    def to_zone(self, zone: int) -> Transformer:
+        """The transformer from the subjects' lon/lat to ``zone`` (built once per call)."""
+        key = ("to_zone", int(zone))
+        if key not in self.cache:
+            from zoning.geo import lonlat_to_local
+
+            self.cache[key] = lonlat_to_local(int(zone), self.ll_crs)
+        return self.cache[key]
+
+    def zone_geoms(self, zone: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, geometries in the zone's CRS) of every row whose site is in ``zone``,
+        projected once for all the conditions that measure distances."""
+        key = ("zone_geoms", int(zone))
+        if key not in self.cache:
+            rows = np.flatnonzero(self.zones() == zone)
+            to = self.to_zone(zone)
+            geoms = self.ll_geoms()[rows]
+            self.cache[key] = (rows, shapely.transform(geoms, to.transform, interleaved=False))
+        return self.cache[key]
+
+    def geom_ok(self) -> np.ndarray:
+        if "geom_ok" not in self.cache:
+            g = np.asarray(self.s.geometry.values)
+            self.cache["geom_ok"] = ~(shapely.is_missing(g) | shapely.is_empty(g))
+        return self.cache["geom_ok"]
+
+
+def _affine(tr, x, y) -> tuple[np.ndarray, np.ndarray]:
+    """Apply an affine transform to coordinate arrays."""
+    a, b, c, d, e, f = tuple(tr)[:6]
+    x = np.asarray(x, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    return a * x + b * y + c, d * x + e * y + f
+
+
+def _tests(vals: np.ndarray, tests) -> tuple[np.ndarray, np.ndarray]:
+    known = ~np.isnan(vals)
+    ok = known.copy()
+    with np.errstate(invalid="ignore"):
+        for op, v in tests:
+            ok &= _CMP[op](vals, v)
+    return ok, known & ~ok
+
+
+def _by_codes(codes: np.ndarray, match: np.ndarray, known_u: np.ndarray | None = None):
+    """Row masks from a per-unique match table; code -1 (missing) is unknown."""
+    present = codes >= 0
+    safe = np.where(present, codes, 0)
+    if len(match) == 0:
+        z = np.zeros(len(codes), dtype=bool)
+        return z, z.copy()
+    m = match[safe]
+    k = present if known_u is None else present & known_u[safe]
+    return k & m, k & ~m
+
+
+def _unknown(n: int):
+    z = np.zeros(n, dtype=bool)
+    return z, z.copy()
+
+
+def _missing(ctx: _Context, *facts: str):
+    """A fact whose column is absent: unknown on every row, and recorded as missing."""
+    for fact in facts:
+        ctx.known(fact, np.zeros(ctx.n, dtype=bool))
+    return _unknown(ctx.n)

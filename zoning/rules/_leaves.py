@@ -1,0 +1,255 @@
+"""Leaves of the rule engine: sector, tags, stage, comparisons, unit scope, distances."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import shapely
+
+from zoning.errors import InputError
+from zoning.model.facts import truthy
+from zoning.rules._base import (  # noqa: F401
+    _CMP,
+    _FALSE,
+    _STAGE_ALIASES,
+    _TRUE,
+    _by_codes,
+    _Context,
+    _missing,
+    _tests,
+    _unknown,
+    split_tags,
+)
+from zoning.rules.schema import (
+    STAGES,
+    Compare,
+    InsideUnit,
+    Near,
+    Sector,
+    Share,
+    Stage,
+    Tags,
+)
+
+log = logging.getLogger("zoning.rules.engine")
+
+
+# --- leaves ----------------------------------------------------------------------------------
+
+
+def _sector_text(v) -> str:
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        v = int(v)
+    return str(v).strip()
+
+
+def _leaf_sector(c: Sector, ctx: _Context):
+    f = ctx.factorised("sector", _sector_text)
+    if f is None:
+        return _missing(ctx, "sector")
+    codes, uniq = f
+    match = np.array([u.startswith(c.prefixes) for u in uniq], dtype=bool)
+    known = np.array([u != "" for u in uniq], dtype=bool)
+    t, fl = _by_codes(codes, match, known)
+    ctx.known("sector", t | fl)
+    return t, fl
+
+
+def _parse_tags(v) -> frozenset:
+    return frozenset(split_tags(v))
+
+
+_truthy = truthy  # the ground floor's yes/no words (zoning.model.facts)
+
+
+def _one_tag(tag: str, ctx: _Context):
+    """(has, known) for one tag; ``two_high`` also reads the two_high column."""
+    has = np.zeros(ctx.n, dtype=bool)
+    known = np.zeros(ctx.n, dtype=bool)
+    f = ctx.factorised("tags", _parse_tags)
+    if f is not None:
+        codes, uniq = f
+        t, fl = _by_codes(codes, np.array([tag in u for u in uniq], dtype=bool))
+        has |= t
+        known |= t | fl
+    if tag == "two_high":
+        f2 = ctx.factorised("two_high", _truthy)
+        if f2 is not None:
+            codes, uniq = f2
+            val = np.array([u is True for u in uniq], dtype=bool)
+            kn = np.array([u is not None for u in uniq], dtype=bool)
+            t, fl = _by_codes(codes, val, kn)
+            has |= t
+            known |= t | fl
+    return has, known | has
+
+
+def _leaf_tags(c: Tags, ctx: _Context):
+    pairs = [_one_tag(t, ctx) for t in c.tags]
+    if c.mode == "any":
+        t = np.logical_or.reduce([h for h, _ in pairs])
+        fl = np.logical_and.reduce([k & ~h for h, k in pairs])
+    else:
+        t = np.logical_and.reduce([h for h, _ in pairs])
+        fl = np.logical_or.reduce([k & ~h for h, k in pairs])
+    ctx.known("tags", t | fl)
+    return t, fl
+
+
+def _leaf_stage(c: Stage, ctx: _Context):
+    f = ctx.factorised("stage", lambda v: _STAGE_ALIASES.get(str(v).strip().lower()))
+    if f is None:
+        return _missing(ctx, "stage")
+    codes, uniq = f
+    bad = sorted({str(u) for u in uniq if u not in STAGES})
+    if bad:
+        log.warning("stage values other than %s are read as unknown", STAGES)
+    t, fl = _by_codes(
+        codes,
+        np.array([u in c.values for u in uniq], dtype=bool),
+        np.array([u in STAGES for u in uniq], dtype=bool),
+    )
+    ctx.known("stage", t | fl)
+    return t, fl
+
+
+def _leaf_compare(c: Compare, ctx: _Context):
+    vals = ctx.numeric(c.column)
+    if vals is None:
+        return _missing(ctx, c.column)
+    t, fl = _tests(vals, c.tests)
+    if c.unit:
+        f = ctx.factorised("capacity_unit", lambda v: str(v).strip().lower())
+        if f is None:
+            return _missing(ctx, "capacity_unit")
+        codes, uniq = f
+        same = np.array([u == c.unit.strip().lower() for u in uniq], dtype=bool)
+        st, _ = _by_codes(codes, same)
+        t, fl = t & st, fl & st  # another unit (or none): not comparable, unknown
+        ctx.known("capacity_unit", st)
+    ctx.known(c.column, t | fl)
+    return t, fl
+
+
+def _leaf_inside(c: InsideUnit, ctx: _Context):
+    inside = (ctx.ui >= 0) & (ctx.share > 0)
+    return (inside, ~inside) if c.expected else (~inside, inside)
+
+
+def _leaf_share(c: Share, ctx: _Context):
+    t, fl = _tests(np.where(ctx.ui >= 0, ctx.share, np.nan), c.tests)
+    ctx.known("share", t | fl)
+    return t, fl
+
+
+def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
+    if c.layer is not None:
+        if c.layer not in ctx.layers and ctx.lenient:
+            log.warning("layer '%s' not given: rules that need it are undecided", c.layer)
+            ctx.known(f"layer:{c.layer}", np.zeros(ctx.n, dtype=bool))
+            return _unknown(ctx.n)
+        if c.layer not in ctx.layers:
+            raise InputError(
+                f"the rules need the layer '{c.layer}' but it was not given; "
+                f"given: {sorted(ctx.layers) or 'none'}",
+                field=c.layer,
+                fix=f"pass layers={{'{c.layer}': GeoDataFrame}} or --named-layer {c.layer}=PATH",
+            )
+        target = ctx.layers[c.layer]
+        ref = ctx.refs.get(c.layer)
+        for column, values in ref.where if ref is not None else ():
+            if column not in target.columns:
+                raise InputError(
+                    f"the layer '{c.layer}' has no column '{column}' to filter on; "
+                    f"it has {list(target.columns)}",
+                    field=column,
+                    fix="fix the where: filter of the layer in the rule file",
+                )
+            target = target[target[column].astype("string").isin(values).to_numpy(dtype=bool)]
+        fact = f"layer:{c.layer}"
+    else:
+        classes = ctx.units["_class_digit"].to_numpy()
+        target = ctx.units.loc[np.isin(classes, c.unit_class)]
+        fact = "units"
+    key = ("near", fact, c.unit_class, c.within_m)
+    if ctx.projected():
+        # the subjects' own Gauss-Krüger / UTM zone (the user's choice of metric CRS)
+        crs = ctx.metric_crs()
+        if key not in ctx.cache:
+            geoms = np.asarray(target.to_crs(crs).geometry.values) if len(target) else np.array([])
+            if len(geoms):
+                geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+            tree = shapely.STRtree(geoms) if len(geoms) else None
+            ctx.cache[key] = (tree, np.zeros(ctx.n, dtype=bool), np.zeros(ctx.n, dtype=bool))
+        tree, hit, done = ctx.cache[key]
+        rows = np.flatnonzero(need & ~done & ctx.geom_ok())
+        if len(rows) and tree is not None:
+            subj = ctx.metric_geoms(rows)
+            idx = _query_near(tree, subj, c.within_m)
+            hit[rows[idx[0]]] = True
+    else:
+        if key not in ctx.cache:
+            geoms = np.asarray(target.to_crs(ctx.ll_crs).geometry.values) if len(target) else None
+            if geoms is not None:
+                geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+            tree = shapely.STRtree(geoms) if geoms is not None and len(geoms) else None
+            ctx.cache[key] = (
+                (tree, geoms),
+                np.zeros(ctx.n, dtype=bool),
+                np.zeros(ctx.n, dtype=bool),
+            )
+        (tree, geoms), hit, done = ctx.cache[key]
+        rows = np.flatnonzero(need & ~done & ctx.geom_ok())
+        if len(rows) and tree is not None:
+            _near_by_zone(ctx, rows, tree, geoms, c.within_m, hit)
+    done[rows] = True
+    t, fl = hit & done, ~hit & done
+    ctx.known(fact, t | fl, evaluated=done | need)
+    return t, fl
+
+
+def _query_near(tree, geoms, within_m: float):
+    """(geometry, tree item) index pairs within ``within_m`` metres (0: touching)."""
+    if within_m == 0:
+        return tree.query(geoms, predicate="intersects")
+    return tree.query(geoms, predicate="dwithin", distance=within_m)
+
+
+def _near_by_zone(ctx: _Context, rows, tree, targets, within_m: float, hit) -> None:
+    """``near`` for subjects in longitude/latitude: each subject is measured in the local
+    conformal CRS of its own site (CGCS2000 3-degree Gauss-Krüger zone in China, UTM
+    elsewhere; :func:`zoning.geo.local_crs_codes`), with the targets near it projected
+    into the same zone (cut to a window around the subjects).  The outcome of a row
+    depends on its own site only, whatever else is evaluated with it, and distances within
+    about 100 km of a site keep a scale error under 0.03 %."""
+    zones = ctx.zones()
+    wanted = np.zeros(ctx.n, dtype=bool)
+    wanted[rows] = True
+    for zone in np.unique(zones[rows]):
+        if zone < 0:
+            continue
+        zrows, zgeoms = ctx.zone_geoms(zone)
+        pick = wanted[zrows]
+        sub, g = zrows[pick], zgeoms[pick]
+        x0, y0, x1, y1 = shapely.total_bounds(ctx.ll_geoms()[sub])
+        coslat = max(np.cos(np.radians(min(max(abs(y0), abs(y1)) + 1.0, 89.0))), 0.01)
+        pad = within_m / (111_000.0 * coslat) + 0.01  # degrees, generous
+        if x0 - pad < -180 or x1 + pad > 180:  # across the antimeridian: no prefilter
+            near = targets
+        else:
+            cand = tree.query(shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad))
+            if len(cand) == 0:
+                continue
+            # targets reaching far beyond the window are cut to it: a continent-sized
+            # polygon folds when projected far from the zone's meridian
+            near = targets[cand].copy()
+            b = shapely.bounds(near)
+            lo, hi = (x0 - pad, y0 - pad), (x1 + pad, y1 + pad)
+            big = (b[:, 0] < lo[0]) | (b[:, 1] < lo[1]) | (b[:, 2] > hi[0]) | (b[:, 3] > hi[1])
+            if big.any():  # rectangle clipping: fast; predicates need no strict validity
+                near[big] = shapely.clip_by_rect(near[big], lo[0], lo[1], hi[0], hi[1])
+        to = ctx.to_zone(zone)
+        near_tree = shapely.STRtree(shapely.transform(near, to.transform, interleaved=False))
+        idx = _query_near(near_tree, g, within_m)
+        hit[sub[idx[0]]] = True
