@@ -192,3 +192,21 @@ def classify_construction_samples(
     }
     log.info("GB 36600 classes: %s", meta["counts"])
     return ConstructionSoilResult(out, meta)
+
+
+def attach_worst_class(plots, samples, /):
+    """The worst GB 36600 class of the samples inside each plot (``gb36600_class``,
+    ``gb36600_class_key``; 0 / unknown where no sample lies inside)."""
+    import geopandas as gpd
+
+    s = samples.to_crs(plots.crs)
+    j = gpd.sjoin(s[["gb36600_class", "geometry"]], plots[["geometry"]], predicate="within")
+    worst = j.groupby("index_right")["gb36600_class"].max()
+    out = plots.copy()
+    cls = np.zeros(len(out), dtype="int64")
+    pos = {k: i for i, k in enumerate(out.index)}
+    for k, v in worst.items():
+        cls[pos[k]] = int(v)
+    out["gb36600_class"] = cls
+    out["gb36600_class_key"] = [CLASSES[int(c)][0] for c in cls]
+    return out
