@@ -28,7 +28,7 @@ STEPS: list[tuple[tuple[str, str], str]] = [
     (("农用地土壤分类", "soil classes of farmland"), "zoning.cli.soil"),
     (("污染耕地造林选址", "afforestation siting"), "zoning.cli.afforest"),
     (("管控单元更新与重新研判", "second edition: diff and re-screening"), "zoning.cli.rescreen"),
-    (("污染地块新能源与造林配置", "new energy and trees on polluted plots"), "zoning.export.allocate"),
+    (("新能源与造林配置", "new energy and trees on plots"), "zoning.export.allocate"),
 ]
 
 GRIDS = {
