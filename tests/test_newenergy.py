@@ -101,10 +101,10 @@ def test_area_distance_and_slope_limits():
     plots = _plots(["mine", "mine", "mine"])
     plots.loc[2, "geometry"] = box(502_000, 3_300_000, 502_050, 3_300_050)  # 0.25 ha
     sub = gpd.GeoDataFrame(geometry=[Point(500_200, 3_299_000)], crs=plots.crs)
-    # DEM: flat west of x=501000, 30 % slope east of it
+    # DEM: flat west of x=500500, 30 % slope east of it
     tr = from_origin(499_000, 3_302_000, 100, 100)
     xs = 499_050 + 100 * np.arange(50)
-    z = np.where(xs > 501_000, (xs - 501_000) * 0.3, 0.0)[None, :].repeat(40, axis=0)
+    z = np.where(xs > 500_500, (xs - 500_500) * 0.3, 0.0)[None, :].repeat(40, axis=0)
     p = assess_pv(
         plots,
         min_area_ha=1.0,
