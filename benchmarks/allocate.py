@@ -6,6 +6,12 @@ cost.  Prints time, objective, bound and gap of HiGHS (default) and of CBC on th
 model, and the greedy start's objective.  Targets (issue 14): 10k to a 0.1 % gap in
 < 10 s; 100k to a 1 % gap in < 60 s.
 
+Measured on this machine (2 shared cores, busy), bonus 20 per pair: 10k plots 15.2 s,
+gap 5.3 % (objective 1.0013 x greedy; HiGHS and CBC both killed at the hard limit with no
+better incumbent); 100k plots 65.2 s, gap 4.6 % (1.0014 x greedy).  Targets NOT met.  The
+bound is the Lagrangian one (budgets dualised, pair bonuses split half to each end); most of
+the gap is that relaxation.  Without adjacency 10k reaches 0.40 %, with bonus 2 0.64 %.
+
     PYTHONPATH=. python3 benchmarks/allocate.py [--sizes 10000,100000] [--backends highs,cbc]
 """
 
