@@ -2716,7 +2716,78 @@ def build_edition2() -> tuple[Path, Path]:
     return units_path, rules_path
 
 
+def build_newenergy() -> list[Path]:
+    """New-energy demo layers (issue 14): a closed mine, a contaminated former factory site
+    (with GB 36600 samples), farmland, shrub forest and a permanent-basic-farmland plot,
+    a substation, a road.  Deterministic; existing files are not touched.
+
+        python data/generate.py newenergy
+    """
+    from shapely.geometry import LineString, Point, box
+
+    x0, y0 = gpd.GeoSeries([Point(119.796, 29.897)], crs=GEO_CRS).to_crs(PROJ_CRS).iloc[0].coords[0]
+
+    def plot(dx, dy, w, h):
+        return box(x0 + dx, y0 + dy, x0 + dx + w, y0 + dy + h)
+
+    rows = [  # id, land use, name, geometry (metres from the anchor)
+        ("NE01", "mine", "关闭矿山（采石场）", plot(0, 0, 600, 400)),
+        ("NE02", "construction", "原化工厂污染地块", plot(800, 0, 350, 300)),
+        ("NE03", "cropland", "严格管控类耕地", plot(0, 600, 300, 300)),
+        ("NE04", "cropland", "严格管控类耕地", plot(320, 600, 300, 300)),
+        ("NE05", "shrub_forest", "灌木林地", plot(800, 600, 400, 300)),
+        ("NE06", "permanent_basic_farmland", "永久基本农田", plot(0, 1100, 400, 300)),
+        ("NE07", "subsidence", "采煤沉陷区（非耕地）", plot(1400, 0, 500, 500)),
+    ]
+    plots = gpd.GeoDataFrame(
+        {
+            "plot_id": [r[0] for r in rows],
+            "land_use": [r[1] for r in rows],
+            "name": [r[2] for r in rows],
+        },
+        geometry=[r[3] for r in rows],
+        crs=PROJ_CRS,
+    )
+    rng = np.random.default_rng(36600)
+    pts = [
+        Point(x0 + 800 + 50 + 250 * rng.random(), y0 + 50 + 200 * rng.random()) for _ in range(6)
+    ]
+    samples = gpd.GeoDataFrame(
+        {
+            "sample_id": [f"S{i + 1:02d}" for i in range(6)],
+            "Arsenic": [18.0, 45.0, 72.0, 130.0, 25.0, 61.0],
+            "Cadmium": [3.0, 12.0, 30.0, 70.0, 5.0, 21.0],
+            "Lead": [300.0, 500.0, 900.0, 1200.0, 350.0, 820.0],
+            "land_class": [2, 2, 2, 2, 2, 2],
+        },
+        geometry=pts,
+        crs=PROJ_CRS,
+    )
+    sub = gpd.GeoDataFrame(
+        {"name": ["110 kV 变电站"]}, geometry=[Point(x0 + 1200, y0 - 300)], crs=PROJ_CRS
+    )
+    road = gpd.GeoDataFrame(
+        {"name": ["县道"]},
+        geometry=[LineString([(x0 - 200, y0 - 100), (x0 + 2200, y0 - 100)])],
+        crs=PROJ_CRS,
+    )
+    out = []
+    for frame, name in (
+        (plots, "newenergy_plots"),
+        (samples, "newenergy_samples"),
+        (sub, "substations"),
+        (road, "roads"),
+    ):
+        write_vector(to_geo(frame), f"{name}.gpkg", layer=name)
+        out.append(HERE / f"{name}.gpkg")
+    print(f"new energy: {len(plots)} plots, {len(samples)} samples, substation, road")
+    return out
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["newenergy"]:
+        build_newenergy()
+        sys.exit(0)
     if sys.argv[1:] == ["edition2"]:
         build_edition2()
         sys.exit(0)

@@ -30,10 +30,7 @@ GROUND = (
     "zoning.sampling",  # point sampling and cell-centre labels on a Grid
 )
 #: Modules that still break a rule, each with the reason and who removes the entry.
-PENDING: dict[str, str] = {
-    "zoning.demo": "loads CLI modules with importlib until the demo calls library runs "
-    "(issue 11, item 1)",
-}
+PENDING: dict[str, str] = {}
 
 
 _MODULE_TEXT = re.compile(r"zoning\.cli(?:\.[a-z_]+)*")

@@ -198,41 +198,48 @@ def _say_all(say: Callable[[str], None], lines) -> None:
         say(line)
 
 
-# Products whose demo step still lives in their command module (being moved into the
-# library by their owners); switch each to its library run at merge.
+# The other products' demo runs live beside their library runs.
 
 
 def conflicts_step(out_dir: Path, lang: str, say: Callable[[str], None]) -> dict[str, Path]:
     """Access-management conflicts of the demo facilities."""
-    from zoning.cli.conflicts import demo_step
+    from zoning.products.conflicts import demo_conflicts
 
-    return demo_step(out_dir, lang=lang)
+    return demo_conflicts(out_dir, lang=lang)
 
 
 def stats_step(out_dir: Path, lang: str, say: Callable[[str], None]) -> dict[str, Path]:
     """Exact per-unit statistics of the demo grids."""
-    from zoning.cli.stats import demo_step
+    from zoning.products.stats import demo_stats
 
-    return demo_step(out_dir, lang=lang)
+    return demo_stats(out_dir, lang=lang)
 
 
 def hotspots_step(out_dir: Path, lang: str, say: Callable[[str], None]) -> dict[str, Path]:
     """Pollution-carbon co-hot-spots of the demo grids."""
-    from zoning.cli.hotspots import demo_step
+    from zoning.products.hotspots import demo_hotspots
 
-    return demo_step(out_dir, lang=lang)
+    return demo_hotspots(out_dir, lang=lang)
 
 
 def soil_step(out_dir: Path, lang: str, say: Callable[[str], None]) -> dict[str, Path]:
     """GB 15618-2018 classes of the demo samples and parcels."""
-    from zoning.cli.soil import demo_step
+    from zoning.afforest import demo_soil
 
-    return demo_step(out_dir, lang=lang)
+    return demo_soil(out_dir, lang=lang)
 
 
 def afforest_step(out_dir: Path, lang: str, say: Callable[[str], None]) -> dict[str, Path]:
     """Afforestation sites on the demo's strict-control farmland."""
-    from zoning.cli.afforest import demo_step
+    from zoning.afforest import demo_afforest
+
+    return demo_afforest(out_dir, lang=lang)
+
+
+def allocate_step(out_dir: Path, lang: str, say: Callable[[str], None]) -> dict[str, Path]:
+    """Trees, photovoltaics or neither on the demo's polluted plots (closed mine, former
+    factory site, subsidence area, farmland)."""
+    from zoning.products.allocate import demo_step
 
     return demo_step(out_dir, lang=lang)
 
@@ -248,6 +255,7 @@ STEPS: list[tuple[tuple[str, str], Step]] = [
     (("农用地土壤分类", "soil classes of farmland"), soil_step),
     (("污染耕地造林选址", "afforestation siting"), afforest_step),
     (("管控单元更新与重新研判", "second edition: diff and re-screening"), editions_step),
+    (("新能源与造林配置", "new energy and trees on polluted plots"), allocate_step),
 ]
 
 

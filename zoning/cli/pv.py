@@ -1,0 +1,163 @@
+"""``zoning pv``: photovoltaics on polluted plots (land rules, terrain, grid, yield, CO2).
+
+Writes ``pv_plots.geojson`` (every plot: ``pv_status`` candidate / forest_pv / rejected,
+``pv_reasons``, MW, MWh/yr, t CO2/yr avoided), ``summary.json`` and ``map.html``.
+The PV options are shared with ``zoning allocate`` (:func:`pv_options`, :func:`assess`).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import click
+
+from zoning.cli.options import lang_option, out_option, parse_pairs
+
+
+def pv_options(f):
+    """The PV inputs and limits (shared by ``pv`` and ``allocate``)."""
+    opts = [
+        click.option("--plots", "-p", required=True, help="Polluted plot polygons."),
+        click.option(
+            "--land-use-field",
+            default="land_use",
+            show_default=True,
+            help="Field holding each plot's land use.",
+        ),
+        click.option(
+            "--land-use-map",
+            multiple=True,
+            metavar="VALUE=KEY",
+            help="Map a land-use value onto a rule key (cropland, "
+            "permanent_basic_farmland, construction, mine, subsidence, unused, "
+            "grassland, basic_grassland, shrub_forest, natural_forest, "
+            "protected_forest_1, ne_state_forest). Repeatable.",
+        ),
+        click.option(
+            "--exclude",
+            multiple=True,
+            metavar="NAME=PATH",
+            help="Exclusion layer (red_line, nature_reserve, heritage_line, "
+            "sand_closure cite the 2023 notice; other names are yours). Repeatable.",
+        ),
+        click.option("--dem", default=None, help="DEM (metres): mean slope and aspect per plot."),
+        click.option(
+            "--max-slope",
+            type=float,
+            default=None,
+            help="Reject plots steeper than this (deg; the notice sets no limit).",
+        ),
+        click.option(
+            "--min-area", type=float, default=0.0, show_default=True, help="Minimum plot area (ha)."
+        ),
+        click.option("--grid-layer", default=None, help="Substations or grid lines."),
+        click.option("--max-grid-distance", type=float, default=None, help="Metres."),
+        click.option("--roads", default=None, help="Road layer."),
+        click.option("--max-road-distance", type=float, default=None, help="Metres."),
+        click.option(
+            "--density",
+            type=float,
+            default=None,
+            help="Land per MW (ha/MW); default 1.5, a case figure (marked so).",
+        ),
+        click.option("--ghi", default=None, help="Annual GHI grid (see --ghi-unit)."),
+        click.option(
+            "--ghi-unit",
+            type=click.Choice(["kWh/m2/yr", "MJ/m2/yr"]),
+            default=None,
+            help="Unit of --ghi (required with it).",
+        ),
+        click.option(
+            "--clearness",
+            type=float,
+            default=None,
+            help="Without --ghi: factor (0-1) on pvlib's clear-sky irradiance.",
+        ),
+        click.option(
+            "--tilt", type=float, default=None, help="Array tilt (deg; default latitude)."
+        ),
+        click.option(
+            "--ef-series",
+            type=click.Choice(["ets", "mee_nbs"]),
+            default=None,
+            help="Grid emission factor series: ets (0.5703, power-sector reporting) "
+            "or mee_nbs (ministry annual national/regional factors).",
+        ),
+        click.option("--ef-year", default=None, help="Data year of the factor (e.g. 2023)."),
+        click.option(
+            "--ef-region",
+            default="national",
+            show_default=True,
+            help="national, a regional grid (华北, 华东, ...) or a province.",
+        ),
+        lang_option,
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def assess(kw: dict, lang: str):
+    """Read the PV inputs named by the options in ``kw`` and run :func:`assess_pv`."""
+    from zoning.errors import InputError
+    from zoning.io.afforest import read_band
+    from zoning.io.vector import read_vector
+    from zoning.pv import assess_pv, grid_factor
+
+    plots = read_vector(kw["plots"], geometry="polygon", what="the plots")
+    ghi = read_band(kw["ghi"]) if kw["ghi"] else None
+    if ghi is not None:
+        if kw["ghi_unit"] is None:
+            raise InputError(
+                "the GHI grid's unit is not given",
+                field="--ghi-unit",
+                fix="pass --ghi-unit kWh/m2/yr or MJ/m2/yr",
+            )
+        if kw["ghi_unit"] == "MJ/m2/yr":
+            ghi = (ghi[0] / 3.6, ghi[1], ghi[2])
+    ef = None
+    if kw["ef_series"] or kw["ef_year"]:
+        if not (kw["ef_series"] and kw["ef_year"]):
+            raise InputError(
+                "a grid emission factor needs both a series and a year",
+                field="--ef-series",
+                fix="pass --ef-series and --ef-year",
+            )
+        ef = grid_factor(kw["ef_series"], kw["ef_year"], kw["ef_region"])
+    layer = functools.partial(read_vector, allow_empty=True)
+    return assess_pv(
+        plots,
+        land_use_field=kw["land_use_field"],
+        land_use_map=parse_pairs(kw["land_use_map"], "--land-use-map") or None,
+        exclusions={
+            n: layer(p, what=f"exclusion layer {n}")
+            for n, p in parse_pairs(kw["exclude"], "--exclude").items()
+        },
+        dem=read_band(kw["dem"]) if kw["dem"] else None,
+        max_slope_deg=kw["max_slope"],
+        min_area_ha=kw["min_area"],
+        grid=layer(kw["grid_layer"], what="the grid layer") if kw["grid_layer"] else None,
+        max_grid_distance_m=kw["max_grid_distance"],
+        roads=layer(kw["roads"], what="the roads") if kw["roads"] else None,
+        max_road_distance_m=kw["max_road_distance"],
+        density_ha_per_mw=kw["density"],
+        ghi=ghi,
+        clearness=kw["clearness"],
+        emission_factor=ef,
+        tilt_deg=kw["tilt"],
+        lang=lang,
+        source=kw["plots"],
+    )
+
+
+@click.command("pv")
+@pv_options
+@out_option(help_text="Output folder.")
+def command(out: Path, lang: str, **kw):
+    """Photovoltaics alone on polluted plots (the 2023 PV land-use notice as data)."""
+    from zoning.export.allocate import write_pv
+
+    res = assess(kw, lang)
+    for path in write_pv(res.plots, res.meta, out, lang=lang).values():
+        click.echo(f"wrote {path}", err=True)
