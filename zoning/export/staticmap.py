@@ -359,7 +359,9 @@ def _handle(layer: Layer, color: str, kinds: set[str]):
             linewidth=max(layer.linewidth, 0.8),
         )
     if "line" in kinds:
-        return Line2D([0], [0], color=color, linewidth=max(layer.linewidth, 1.5), ls=layer.linestyle)
+        return Line2D(
+            [0], [0], color=color, linewidth=max(layer.linewidth, 1.5), ls=layer.linestyle
+        )
     edge = layer.edgecolor or ("#000000" if color in ("#ffffff", "none") else "#ffffff")
     return Line2D(
         [0],
@@ -586,6 +588,7 @@ def _figure(
     ax.set_ylabel("")
     for spine in ax.spines.values():
         spine.set_linewidth(0.8)
+        spine.set_edgecolor("#333333")
     length = _scale_bar(ax, x0, y0, x1, y1, lang)
     north = _north_arrow(ax, crs, x0, y0, x1, y1, lang)
     t = _drawable(_pick(title, lang), font)
@@ -627,6 +630,12 @@ def write_png(png: bytes, path: str | os.PathLike, /) -> None:
     """Write image bytes to ``path`` atomically (nothing partial on failure)."""
     with atomic_file(path) as tmp:
         tmp.write_bytes(png)
+
+
+def _lang(lang: str) -> str:
+    if lang not in _T:
+        raise InputError(f'`lang` was "{lang}" but is expected to be in ("zh", "en")')
+    return map_language(lang)[0]
 
 
 def _out(png: bytes, path) -> bytes:
@@ -686,9 +695,10 @@ def units_png(
     ``water_protection``, ``river``, ``facilities``, ``projects``, others plainly).
     Written to ``path`` when given; the PNG bytes are returned.
     """
+    lang = _lang(lang)
     png = static_map(
         _unit_layers(units) + _named_layers(layers),
-        title=title or _T[lang]["units_map"] if lang in _T else None,
+        title=title or _T[lang]["units_map"],
         lang=lang,
         **kw,
     )
@@ -714,6 +724,7 @@ def conflicts_png(
     """
     from zoning.conflicts import STATUSES
 
+    lang = _lang(lang)
     labels = {
         "conflict": ("冲突（禁止）", "conflict (prohibited)"),
         "restricted": ("限制（有条件）", "restricted (conditions)"),
@@ -756,6 +767,7 @@ def hotspots_png(
     """Units by co-control class (the output of ``co_hotspots()``); no data is white."""
     from zoning.hotspots import CO_CLASSES
 
+    lang = _lang(lang)
     layer = Layer(
         result,
         ("其他", "other"),
@@ -784,6 +796,7 @@ def afforest_png(
     """The selection in context: county outline, units, parcels, candidate and selected
     patches (``result`` is a :class:`zoning.siting.SitingResult` or has ``patches`` with
     ``selected`` and ``parcels``)."""
+    lang = _lang(lang)
     t = _T[lang]
     patches = result.patches
     layers = _unit_layers(units, alpha=0.35) if units is not None and len(units) else []
@@ -896,8 +909,8 @@ def site_map(
     proj, overlaps, dist = _one_project(result, project_id)
     pid = str(proj["project_id"].iloc[0])
     verdict = str(proj["verdict"].iloc[0])
-    lang_t = lang if lang in _T else "zh"
-    t = _T[lang_t]
+    lang = _lang(lang)
+    t = _T[lang]
     from zoning.geo import local_crs
 
     ll = proj.to_crs("EPSG:4326").geometry.iloc[0]
@@ -977,7 +990,9 @@ def site_map(
     )
     if kind == "fill":  # a white halo under the outline: visible on any fill
         layers_out.append(
-            Layer(site, "", color="none", edgecolor="#ffffff", linewidth=5.0, legend=False, zorder=7)
+            Layer(
+                site, "", color="none", edgecolor="#ffffff", linewidth=5.0, legend=False, zorder=7
+            )
         )
     layers_out.append(site_layer)
     png = static_map(
