@@ -237,3 +237,39 @@ def test_conflicts_and_hotspots_png():
     hot = units.assign(co_class=["both", "pollution", "carbon", "neither", "no_data", "both"])
     png = hotspots_png(hot, lang="en", dpi=80)
     assert (np.abs(_rgb(png) - [0xB2, 0x18, 0x2B]).sum(axis=-1) <= 6).sum() > 500
+
+
+def test_north_arrow_turned_by_meridian_convergence():
+    from pyproj import CRS, Transformer
+
+    from zoning.export.staticmap import _convergence_deg
+
+    # 123E 30N lies 3 degrees east of the zone's central meridian (120E): true north is
+    # about 3 * sin(30) = 1.5 degrees counter-clockwise of grid north
+    x, y = Transformer.from_crs(4326, 4549, always_xy=True).transform(123, 30)
+    assert _convergence_deg(CRS.from_epsg(4549), x, y) == pytest.approx(1.5, abs=0.01)
+    x, y = Transformer.from_crs(4326, 4549, always_xy=True).transform(120, 30)
+    assert _convergence_deg(CRS.from_epsg(4549), x, y) == pytest.approx(0, abs=1e-6)
+
+
+def test_afforest_png_shows_the_selection_in_the_county():
+    from types import SimpleNamespace
+
+    units = make_units()
+    patches = gpd.GeoDataFrame(
+        {"selected": [True, False]},
+        geometry=[
+            box(X0 + 100, Y0 + 100, X0 + 400, Y0 + 400),
+            box(X0 + 1200, Y0 + 200, X0 + 1400, Y0 + 300),
+        ],
+        crs="EPSG:4549",
+    )
+    parcels = patches.assign(candidate=True)
+    county = gpd.GeoDataFrame(geometry=[box(X0, Y0, X0 + 3000, Y0 + 2000)], crs="EPSG:4549")
+    png = staticmap.afforest_png(
+        SimpleNamespace(patches=patches, parcels=parcels), units, county, lang="en", dpi=80
+    )
+    img = _rgb(png)
+    # selected patches are filled dark green (#00441b), nothing else is
+    assert (np.abs(img - [0x00, 0x44, 0x1B]).sum(axis=-1) <= 6).sum() > 200
+    assert _meta(png)["Title"] == "Afforestation on polluted farmland"

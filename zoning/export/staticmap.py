@@ -22,6 +22,7 @@ import io
 import logging
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -85,7 +86,7 @@ _T = {
         "north": "N",
         "site_map": "site map",
         "project": "Project",
-        "touched": "Units the project touches (black outline)",
+        "touched": "Units touched (black outline)",
         "nearest": "Nearest priority-protection unit",
         "units_map": "Ecological-environment zoning",
         "conflicts_map": "Access-management conflicts",
@@ -267,10 +268,15 @@ def _convergence_deg(crs, x: float, y: float) -> float:
     """Angle (degrees, counter-clockwise) from grid north to true north at (x, y)."""
     from pyproj import Transformer
 
-    to_ll = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    to_xy = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    lon, lat = to_ll.transform(x, y)
-    x2, y2 = to_xy.transform(lon, min(lat + 0.01, 89.99))
+    from zoning.geo import lonlat_to_local
+
+    code = crs.to_epsg()
+    if code is not None and (4534 <= code <= 4554 or 32601 <= code <= 32760):
+        tr = lonlat_to_local(code)  # the projection's own pipeline: no database look-up
+    else:
+        tr = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    lon, lat = tr.transform(x, y, direction="INVERSE")
+    x2, y2 = tr.transform(lon, min(lat + 0.01, 89.99))
     return math.degrees(math.atan2(-(x2 - x), y2 - y))
 
 
@@ -287,7 +293,10 @@ def _pick(text: Text | None, lang: str) -> str:
 
 
 def _has_cjk(s: str) -> bool:
-    return any("\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in s)
+    return any(
+        "\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef"
+        for ch in s
+    )
 
 
 def _drawable(s: str, font) -> str:
@@ -297,6 +306,27 @@ def _drawable(s: str, font) -> str:
     kept = "".join(ch for ch in s if not _has_cjk(ch)).strip(" ：:()（）")
     log.warning("no CJK font: %r drawn as %r", s, kept)
     return kept
+
+
+_TOKENS = re.compile(
+    r"\s+|[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+"
+)
+
+
+def _wrap(s: str, width: int = 26) -> str:
+    """``s`` broken into lines of about ``width`` columns (a CJK character is two)."""
+    lines, line, cols = [], "", 0
+    for tok in _TOKENS.findall(s):
+        w = 2 if _has_cjk(tok) else len(tok)
+        if line and cols + w > width and not tok.isspace() and tok not in "）)、，。：；":
+            lines.append(line.rstrip())
+            line, cols = "", 0
+        if tok.isspace() and not line:
+            continue
+        line += tok
+        cols += w
+    lines.append(line.rstrip())
+    return "\n".join(lines)
 
 
 def _kind(geom_type: str) -> str:
@@ -506,8 +536,8 @@ def static_map(
         Real swatches of what is in view, in a column right of the map.
     notes : sequence of str or (zh, en), optional
         Lines under the legend (sources, the verdict …).
-    annotations : sequence of (x, y, text), optional
-        Labels at map coordinates (metres, map CRS).
+    annotations : sequence of (x, y, text) or (x, y, text, ha, va), optional
+        Labels at map coordinates (metres, map CRS), aligned as matplotlib's ``ha``/``va``.
     size : (width, height) inches, optional (default: (8.0, 5.6)); dpi : int (default: 150)
     format : {"png", "svg"}, optional (default: "png")
 
@@ -575,9 +605,10 @@ def _figure(
     handles: list = []
     for i, layer in enumerate(layers):
         handles += _draw_layer(ax, layer, crs, view, lang, font, layer.zorder + i * 0.1)
-    for x, y, text in annotations:
+    for x, y, text, *align in annotations:
+        ha, va = align if align else ("center", "center")
         ax.text(
-            x, y, _drawable(_pick(text, lang), font), fontsize=7, ha="center", va="center",
+            x, y, _drawable(_pick(text, lang), font), fontsize=7, ha=ha, va=va,
             zorder=7.5, bbox={"boxstyle": "round,pad=0.2", "fc": "#ffffff", "ec": "none", "alpha": 0.8},
         )  # fmt: skip
     ax.set_xlim(x0, x1)
@@ -602,7 +633,7 @@ def _figure(
         if handles:
             lax.legend(
                 [hd for hd, _ in handles],
-                [tx for _, tx in handles],
+                [_wrap(tx) for _, tx in handles],
                 loc="upper left",
                 frameon=False,
                 fontsize=8,
@@ -612,7 +643,7 @@ def _figure(
                 handleheight=1.4,
                 borderaxespad=0,
             )
-        lines = [_drawable(_pick(n, lang), font) for n in notes]
+        lines = [_wrap(_drawable(_pick(n, lang), font), 44) for n in notes]
         lines.append(f"{_T[lang]['crs']}: {crs_name} ({_drawable(crs.name, font)})")
         lax.text(0, 0, "\n".join(lines), fontsize=7, va="bottom", ha="left", wrap=True)
     meta = {
@@ -739,11 +770,11 @@ def conflicts_png(
             labels.get(s, (s, s)),
             color=OUTCOME_COLORS.get(s, "#969696"),
             marker=OUTCOME_MARKERS.get(s, "o"),
-            markersize=36 if s in ("conflict", "restricted") else 18,
+            markersize=40 if s in ("conflict", "restricted") else 24,
             halo=True,
-            zorder=5 if s in ("conflict", "restricted") else 4,
+            zorder=6 - 0.5 * k,  # conflicts on top, first in the legend
         )
-        for s in reversed(STATUSES)
+        for k, s in enumerate(STATUSES)
         if s != "invalid"
     ]
     png = static_map(
@@ -948,20 +979,18 @@ def site_map(
                 Layer(touched, t["touched"], color="none", edgecolor="#000000", linewidth=1.8,
                       zorder=4)
             )  # fmt: skip
-            notes.append(
-                (f"涉及单元：{'、'.join(sorted(touched_codes))}",
-                 f"Units touched: {', '.join(sorted(touched_codes))}")
-            )  # fmt: skip
+            shown = sorted(touched_codes)
+            more = len(shown) - 6
+            zh, en = "、".join(shown[:6]), ", ".join(shown[:6])
+            if more > 0:
+                zh, en = f"{zh} 等 {len(shown)} 个", f"{en} and {more} more"
+            notes.append((f"涉及单元：{zh}", f"Units touched: {en}"))
         if nearest_code is not None and nearest_code not in touched_codes:
             near = units[(codes == nearest_code).to_numpy()]
             layers_out.append(
-                Layer(near, t["nearest"], color="none", edgecolor="#00441b", linewidth=2.4,
-                      linestyle="--", zorder=4)
+                Layer(near, f"{t['nearest']} {nearest_code}", color="none", edgecolor="#00441b",
+                      linewidth=2.4, zorder=4)
             )  # fmt: skip
-            for g in near.to_crs(crs).geometry:
-                p = g.intersection(shapely.box(*extent)).representative_point()
-                if not p.is_empty:
-                    annotations.append((p.x, p.y, nearest_code))
     layers_out += _named_layers(layers, layer_labels)
     if lines is not None and len(lines):
         layers_out.append(
@@ -971,15 +1000,18 @@ def site_map(
         for _, row in lines.iterrows():
             if row["distance_m"] <= 0:
                 continue
-            m = row.geometry.interpolate(0.6, normalized=True)
+            # at the target's end, reading away from the site (never over it)
+            (sx, sy), (ex, ey) = row.geometry.coords[0], row.geometry.coords[-1]
+            ha = "right" if ex < sx - 1e-9 else "left" if ex > sx + 1e-9 else "center"
+            va = "top" if ey < sy - 1e-9 else "bottom" if ey > sy + 1e-9 else "center"
             label = row.get("label_zh" if lang == "zh" else "label_en") or row["target"]
-            annotations.append((m.x, m.y, f"{label} {row['distance_m']:,.0f} m"))
+            annotations.append((ex, ey, f"{label} {row['distance_m']:,.0f} m", ha, va))
     vz, ve = VERDICTS.get(verdict, (verdict, verdict))
     color = OUTCOME_COLORS.get(verdict, "#000000")
     kind = _kind(site.geom_type.iloc[0])
     site_layer = Layer(
         site,
-        (f"{t['project']} {pid}（{vz}）", f"{t['project']} {pid} ({ve})"),
+        (f"{t['project']} {pid}：{vz}", f"{t['project']} {pid}: {ve}"),
         color=color if kind != "fill" else "none",
         edgecolor=color if kind == "fill" else None,
         linewidth=2.5 if kind != "point" else 0.8,
