@@ -69,7 +69,7 @@ _T = {
         "north": "北",
         "site_map": "选址示意图",
         "project": "项目",
-        "touched": "项目涉及的单元（黑框）",
+        "touched": "项目涉及的单元（黑色虚线框）",
         "nearest": "最近的优先保护单元",
         "units_map": "生态环境分区管控图",
         "conflicts_map": "准入冲突核查图",
@@ -86,7 +86,7 @@ _T = {
         "north": "N",
         "site_map": "site map",
         "project": "Project",
-        "touched": "Units touched (black outline)",
+        "touched": "Units touched (dashed black outline)",
         "nearest": "Nearest priority-protection unit",
         "units_map": "Ecological-environment zoning",
         "conflicts_map": "Access-management conflicts",
@@ -148,6 +148,17 @@ LAYER_LOOKS: dict[str, dict] = {
 }
 
 
+#: Layers of other names (a rule file's ``water_first`` …): outlined and patterned, each
+#: in the next of these (stroke, hatch), none a unit fill.
+OTHER_LOOKS: tuple[tuple[str, str], ...] = (
+    ("#6a3d9a", ".."),
+    ("#8c510a", "xx"),
+    ("#01665e", "++"),
+    ("#c51b7d", "oo"),
+    ("#4d4d4d", "--"),
+)
+
+
 @dataclass
 class Layer:
     """One layer of a static map.
@@ -188,9 +199,12 @@ class Layer:
     zorder: float = 2.0
 
     @classmethod
-    def named(cls, name: str, frame: gpd.GeoDataFrame, **kw) -> Layer:
-        """A layer in the look of :data:`LAYER_LOOKS` (a plain one for other names)."""
-        look = dict(LAYER_LOOKS.get(name, {"label": name}))
+    def named(cls, name: str, frame: gpd.GeoDataFrame, other: int = 0, **kw) -> Layer:
+        """A layer in the look of :data:`LAYER_LOOKS`; the ``other``-th of other names gets
+        the ``other``-th of :data:`OTHER_LOOKS`."""
+        edge, hatch = OTHER_LOOKS[other % len(OTHER_LOOKS)]
+        plain = {"label": name, "color": "none", "edgecolor": edge, "hatch": hatch}
+        look = dict(LAYER_LOOKS.get(name, plain | {"linewidth": 1.4}))
         look.update(kw)
         return cls(frame, **look)
 
@@ -336,6 +350,8 @@ def _kind(geom_type: str) -> str:
 
 
 def _draw_part(ax, geoms: gpd.GeoSeries, layer: Layer, color: str, kind: str, z: float):
+    if kind != "fill" and color == "none":  # an outline look: lines and points in its colour
+        color = layer.edgecolor or "#636363"
     if kind == "fill":
         geoms.plot(
             ax=ax,
@@ -344,6 +360,7 @@ def _draw_part(ax, geoms: gpd.GeoSeries, layer: Layer, color: str, kind: str, z:
             linewidth=layer.linewidth,
             hatch=layer.hatch,
             alpha=layer.alpha,
+            linestyle=layer.linestyle,
             zorder=z,
         )
     elif kind == "line":
@@ -387,7 +404,10 @@ def _handle(layer: Layer, color: str, kinds: set[str]):
             hatch=layer.hatch,
             alpha=layer.alpha,
             linewidth=max(layer.linewidth, 0.8),
+            linestyle=layer.linestyle,
         )
+    if color == "none":
+        color = layer.edgecolor or "#636363"
     if "line" in kinds:
         return Line2D(
             [0], [0], color=color, linewidth=max(layer.linewidth, 1.5), ls=layer.linestyle
@@ -496,6 +516,7 @@ def _north_arrow(ax, crs, x0, y0, x1, y1, lang):
     ax.text(
         cx + dx * 1.55, cy + dy * 1.55, _T[lang]["north"], transform=ax.transAxes,
         ha="center", va="center", fontsize=11, zorder=11,
+        bbox={"boxstyle": "round,pad=0.15", "fc": "#ffffff", "ec": "none", "alpha": 0.8},
     )  # fmt: skip
     return angle
 
@@ -702,11 +723,13 @@ def _unit_layers(units: gpd.GeoDataFrame, alpha: float = 0.75, **kw) -> list[Lay
 
 def _named_layers(layers: Mapping[str, gpd.GeoDataFrame] | None, labels=None) -> list[Layer]:
     out = []
+    other = 0
     for name, frame in (layers or {}).items():
         if frame is None or not len(frame) or name.startswith("_"):
             continue
         kw = {"label": labels[name]} if labels and name in labels else {}
-        out.append(Layer.named(name, frame, zorder=3, **kw))
+        out.append(Layer.named(name, frame, other=other, zorder=3, **kw))
+        other += name not in LAYER_LOOKS
     return out
 
 
@@ -976,8 +999,8 @@ def site_map(
         touched = units[codes.isin(touched_codes).to_numpy()]
         if len(touched):
             layers_out.append(
-                Layer(touched, t["touched"], color="none", edgecolor="#000000", linewidth=1.8,
-                      zorder=4)
+                Layer(touched, t["touched"], color="none", edgecolor="#000000", linewidth=1.6,
+                      linestyle=(0, (4, 2)), zorder=4)
             )  # fmt: skip
             shown = sorted(touched_codes)
             more = len(shown) - 6
@@ -1043,6 +1066,7 @@ def site_map(
 
 __all__ = [
     "LAYER_LOOKS",
+    "OTHER_LOOKS",
     "OUTCOME_COLORS",
     "OUTCOME_MARKERS",
     "Layer",
