@@ -273,3 +273,6 @@ def test_afforest_png_shows_the_selection_in_the_county():
     # selected patches are filled dark green (#00441b), nothing else is
     assert (np.abs(img - [0x00, 0x44, 0x1B]).sum(axis=-1) <= 6).sum() > 200
     assert _meta(png)["Title"] == "Afforestation on polluted farmland"
+    # parcels without a candidate column (the rejected ones) are drawn too
+    rejected = parcels.drop(columns=["candidate", "selected"])
+    staticmap.afforest_png(SimpleNamespace(patches=patches, parcels=rejected), lang="en", dpi=60)

@@ -856,7 +856,11 @@ def afforest_png(
     layers = _unit_layers(units, alpha=0.35) if units is not None and len(units) else []
     parcels = getattr(result, "parcels", None)
     if parcels is not None and len(parcels):
-        cand = parcels["candidate"].fillna(False).astype(bool) if "candidate" in parcels else False
+        cand = (
+            parcels["candidate"].fillna(False).astype(bool).to_numpy()
+            if "candidate" in parcels.columns
+            else np.zeros(len(parcels), dtype=bool)  # e.g. only the rejected parcels
+        )
         layers.append(
             Layer(
                 parcels[~np.asarray(cand)], t["parcel"], color="#f7f7f7", edgecolor="#969696",
