@@ -273,3 +273,45 @@ def test_bare_project_dict_is_accepted(tmp_path):
     project = _doc()["project"]
     text = "\n".join(_pages(write_report_pdf(project, tmp_path / "p.pdf", lang="en")))
     assert "Prohibited" in text and "PX-7" in text
+
+
+def test_printed_beside_html_from_a_real_screening(tmp_path):
+    """write_screening, then PDF/DOCX beside every report.html and the batch summary."""
+    import geopandas as gpd
+    from conftest import make_units
+    from shapely.geometry import Point, box
+
+    from zoning.export.printed import parse_formats, write_printed_reports
+    from zoning.export.report import write_screening
+    from zoning.rules.schema import parse_rules
+    from zoning.screen import screen
+
+    rules = parse_rules(
+        "version: 1\nrules:\n  - id: KEY-01\n    dimension: emission\n"
+        "    clause: {zh: 重点管控单元新增NOx倍量替代。, en: New NOx needs an offset.}\n"
+        "    message: {zh: 新增NOx须倍量替代, en: New NOx needs an offset}\n"
+        "    outcome: restricted\n    requirement: {zh: NOx 2倍削减替代, en: 2:1 NOx offset}\n"
+        "    when: {emission: {pollutant: nox, gt: 0}}\n"
+    )
+    x0, y0 = 500000.0, 3300000.0
+    projects = gpd.GeoDataFrame(
+        {"project_id": ["A1", "B2"], "sector": ["2614", "5920"], "nox_t": [1.0, None]},
+        geometry=[Point(x0 + 300, y0 + 300), box(x0 + 970, y0 + 400, x0 + 1070, y0 + 500)],
+        crs="EPSG:4549",
+    )
+    units = make_units()
+    res = screen(projects, units, rules)
+    paths = write_screening(res, tmp_path / "out", units=units, lang="zh", maps=False)
+    assert parse_formats("HTML, pdf") == ("html", "pdf")
+    with pytest.raises(ValueError, match="formats"):
+        parse_formats("html,odt")
+    got = write_printed_reports(paths, lang="zh", formats=parse_formats("html,pdf,docx"))
+    assert set(got) == {
+        "report.pdf:A1", "report.docx:A1", "report.pdf:B2", "report.docx:B2",
+        "summary.pdf", "summary.docx",
+    }  # fmt: skip
+    assert got["report.pdf:A1"] == tmp_path / "out" / "A1" / "report.pdf"
+    text = "\n".join(_pages(got["report.pdf:B2"]))
+    assert "需补充信息" in text and "KEY-01" in text
+    summary = "\n".join(_pages(got["summary.pdf"]))
+    assert "A1" in summary and "B2" in summary and "有条件准入" in summary

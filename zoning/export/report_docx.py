@@ -26,18 +26,15 @@ _LATIN = "Arial"
 
 
 def _font(run, *, size=None, bold=None, italic=None, color=None):
-    from docx.oxml.ns import qn
+    """Size, weight and colour of a run (the fonts come from the document's styles)."""
     from docx.shared import Pt, RGBColor
 
-    run.font.name = _LATIN
-    rpr = run._element.get_or_add_rPr()
-    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), _EAST_ASIAN)
     if size:
         run.font.size = Pt(size)
-    if bold is not None:
-        run.bold = bold
-    if italic is not None:
-        run.italic = italic
+    if bold:
+        run.bold = True
+    if italic:
+        run.italic = True
     if color:
         run.font.color.rgb = RGBColor.from_string(color.lstrip("#").upper())
 
@@ -104,15 +101,16 @@ def _field(paragraph, code: str) -> None:
         run._r.append(e)
 
 
-def _write_cell(cell, value: Cell, *, size=8.5, align=None, bold=False, color=None) -> None:
+def _write_cell(cell, value: Cell, *, size=None, align=None, bold=False, color=None) -> None:
+    """Text in a cell, one paragraph per line, in the compact ``Cell`` style."""
     lines = [(value, "")] if isinstance(value, str) else value
     p = cell.paragraphs[0]
     for k, (text, style) in enumerate(lines):
         if k:
             p = cell.add_paragraph()
+        p._p.style = "Cell"  # by id: looking a style up by name costs ~3 ms
         if align:
             p.alignment = align
-        p.paragraph_format.space_after = 0
         run = p.add_run(str(text))
         _font(run, size=size, bold=bold or style == "b", italic=style == "i", color=color)
 
@@ -122,28 +120,31 @@ def _table(d, block: Block, width, *, header: bool = True):
 
     ncol = len(block.rows[0]) if block.rows else len(block.head)
     with_head = header and bool(block.head)
-    table = d.add_table(rows=0, cols=ncol)
+    table = d.add_table(rows=len(block.rows) + with_head, cols=ncol)
     table.style = "Table Grid"
     table.autofit = False
     widths = block.widths or [1 / ncol] * ncol
-    if with_head:
-        row = table.add_row()
-        _repeat_header(row)
-        for j, h in enumerate(block.head):
-            _write_cell(row.cells[j], h, bold=True)
-            _shade(row.cells[j], "#e8e8e8")
-    for i, r in enumerate(block.rows):
-        row = table.add_row()
-        for j, c in enumerate(r):
+    colw = [int(width * f) for f in widths]
+    for j, col in enumerate(table.columns):
+        col.width = colw[j]
+    for i, row in enumerate(table.rows):
+        cells = row.cells
+        for j, cell in enumerate(cells):
+            cell.width = colw[j]
+        if with_head and i == 0:
+            _repeat_header(row)
+            for j, h in enumerate(block.head):
+                _write_cell(cells[j], h, bold=True)
+                _shade(cells[j], "#e8e8e8")
+            continue
+        k = i - with_head
+        for j, c in enumerate(block.rows[k]):
             right = WD_ALIGN_PARAGRAPH.RIGHT if j in block.numeric else None
-            _write_cell(row.cells[j], c, align=right)
-            if i in block.tints:
-                _shade(row.cells[j], block.tints[i])
+            _write_cell(cells[j], c, align=right)
+            if k in block.tints:
+                _shade(cells[j], block.tints[k])
             elif not with_head and j == 0:
-                _shade(row.cells[j], "#f2f2f2")
-    for row in table.rows:
-        for j, cell in enumerate(row.cells):
-            cell.width = int(width * widths[j])
+                _shade(cells[j], "#f2f2f2")
     return table
 
 
@@ -167,6 +168,13 @@ def _build(doc: Printed, path) -> Path:
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(
         "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia", _EAST_ASIAN
     )
+    from docx.enum.style import WD_STYLE_TYPE
+
+    cell_style = d.styles.add_style("Cell", WD_STYLE_TYPE.PARAGRAPH)
+    cell_style.base_style = normal
+    cell_style.font.size = Pt(8.5)
+    cell_style.paragraph_format.space_after = Pt(0)
+    cell_style.paragraph_format.line_spacing = 1.0
     d.core_properties.title = doc.header
     d.core_properties.author = "zoning"
     d.core_properties.language = "zh-CN" if doc.lang == "zh" else "en"
