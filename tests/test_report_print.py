@@ -171,8 +171,15 @@ def test_pdf_holds_verdict_every_rule_and_page_furniture(tmp_path, lang, verdict
         assert "PX-7" in page and DATE in page
 
 
-def test_chinese_report_has_no_english_words(tmp_path):
-    text = "\n".join(_pages(write_report_pdf(_doc(), tmp_path / "zh.pdf", lang="zh")))
+@pytest.mark.parametrize("kind", ["pdf", "docx"])
+def test_chinese_report_has_no_english_words(tmp_path, kind):
+    if kind == "pdf":
+        text = "\n".join(_pages(write_report_pdf(_doc(), tmp_path / "zh.pdf", lang="zh")))
+    else:
+        d = docx.Document(str(write_report_docx(_doc(), tmp_path / "zh.docx", lang="zh")))
+        text = "\n".join(p.text for p in d.paragraphs) + "\n".join(
+            c.text for t in d.tables for row in t.rows for c in row.cells
+        )
     for word in (
         "prohibited", "restricted", "allowed", "proposed", "existing", "fired", "not_triggered",
         "True", "False", "two_high", "1e+06", "t/yr", "yes", "none",

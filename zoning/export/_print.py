@@ -220,6 +220,16 @@ def _date(meta: dict) -> str:
     return _dt.datetime.now(_dt.UTC).date().isoformat()
 
 
+def _stamp(meta: dict, date: str) -> str:
+    """'2026-12-01 09:37 UTC' from the ISO time of the run; the date alone without one."""
+    stamp = meta.get("generated_at")
+    try:
+        when = _dt.datetime.fromisoformat(str(stamp)).astimezone(_dt.UTC)
+    except (TypeError, ValueError):
+        return str(stamp or date)
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
 def split_result(doc: dict) -> tuple[dict, dict]:
     """(project, meta) from a ``result.json`` content or from a bare project dict."""
     if "project" in doc and isinstance(doc["project"], dict):
@@ -245,7 +255,7 @@ def report_blocks(doc: dict, lang: str, site_png: bytes | None = None) -> Printe
     date = _date(meta)
     rs = meta.get("rule_file") or {}
     b: list[Block] = [Block("title", t["title"])]
-    parts = [f"{t['generated']}: {meta.get('generated_at') or date}"]
+    parts = [f"{t['generated']}: {_stamp(meta, date)}"]
     if meta.get("tool_version"):
         parts.append(f"{t['tool']}: zoning {meta['tool_version']}")
     rs_name = _pick(rs.get("name_zh"), rs.get("name_en"), lang) or rs.get("path")
@@ -539,7 +549,7 @@ def summary_blocks(projects: list[dict], lang: str, meta: dict | None = None) ->
     date = _date(meta)
     b = [Block("title", w["summary"])]
     rs = meta.get("rule_file") or {}
-    parts = [f"{t['generated']}: {meta.get('generated_at') or date}"]
+    parts = [f"{t['generated']}: {_stamp(meta, date)}"]
     rs_name = _pick(rs.get("name_zh"), rs.get("name_en"), lang) or rs.get("path")
     if rs_name:
         parts.append(f"{t['ruleset']}: {rs_name}")
