@@ -585,7 +585,19 @@ def summary_blocks(projects: list[dict], lang: str, meta: dict | None = None) ->
             if (u.get("share_pct") or 0) > 0 or u.get("overlap_m")
         ]
         dists: list[Line] = []
+        water = [dd for dd in d.get("distances") or [] if str(dd.get("target")).startswith("water")]
+        nearest_water = min(
+            water,
+            key=lambda dd: (
+                not dd.get("inside"),
+                dd.get("distance_m") is None,
+                dd.get("distance_m") or 0,
+            ),
+            default=None,
+        )
         for dd in d.get("distances") or []:
+            if dd in water and dd is not nearest_water:
+                continue  # the nearest water protection zone stands for all three grades
             short = _DIST_SHORT.get(dd.get("target"), (dd.get("label_zh"), dd.get("label_en")))[i]
             if dd.get("inside"):
                 dists.append((f"{short}: {w['unit_inside']}", "b"))

@@ -138,11 +138,11 @@ def _table(st: _Styles, block: Block, width: float, *, header: bool = True):
     ]
     if header and block.head:
         style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")))
+    else:
+        style.append(("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f2f2")))
     off = 1 if header and block.head else 0
     for row, tint in block.tints.items():
         style.append(("BACKGROUND", (0, row + off), (-1, row + off), colors.HexColor(tint)))
-    else:
-        style.append(("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f2f2")))
     tbl.setStyle(TableStyle(style))
     return tbl
 
