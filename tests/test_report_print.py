@@ -322,3 +322,15 @@ def test_printed_beside_html_from_a_real_screening(tmp_path):
     assert "需补充信息" in text and "KEY-01" in text
     summary = "\n".join(_pages(got["summary.pdf"]))
     assert "A1" in summary and "B2" in summary and "有条件准入" in summary
+
+
+def test_a_cell_longer_than_a_page_is_split_not_lost(tmp_path):
+    doc = _doc()
+    unit = doc["project"]["units"][0]
+    unit["access_spatial"] = (
+        "".join(f"{k}. 禁止新建排放重金属的项目。" for k in range(1, 400)) + "终条"
+    )
+    pages = _pages(write_report_pdf(doc, tmp_path / "tall.pdf", lang="zh"))
+    text = "".join(p.replace("\n", "") for p in pages)
+    assert "399. 禁止" in text and "终条" in text
+    assert len(pages) >= 4

@@ -265,8 +265,8 @@ def _build(doc: Printed, path) -> Path:
 
 def write_report_docx(
     project: dict,
-    path: str | PathLike,
     /,
+    path: str | PathLike,
     *,
     lang: Literal["zh", "en"] = "zh",
     site_png: bytes | str | PathLike | None = None,
@@ -280,8 +280,8 @@ def write_report_docx(
 
 def write_summary_docx(
     projects: list[dict],
-    path: str | PathLike,
     /,
+    path: str | PathLike,
     *,
     lang: Literal["zh", "en"] = "zh",
     meta: dict | None = None,

@@ -349,8 +349,8 @@ def _lang(lang: str) -> str:
 
 def write_report_pdf(
     project: dict,
-    path: str | PathLike,
     /,
+    path: str | PathLike,
     *,
     lang: Literal["zh", "en"] = "zh",
     site_png: bytes | str | PathLike | None = None,
@@ -374,8 +374,8 @@ def write_report_pdf(
 
 def write_summary_pdf(
     projects: list[dict],
-    path: str | PathLike,
     /,
+    path: str | PathLike,
     *,
     lang: Literal["zh", "en"] = "zh",
     meta: dict | None = None,
