@@ -62,7 +62,13 @@ def _box(table, color: str, size: int = 18) -> None:
         e.set(qn("w:sz"), str(size))
         e.set(qn("w:color"), color.lstrip("#").upper())
         borders.append(e)
-    table._tbl.tblPr.append(borders)
+    tbl_pr = table._tbl.tblPr
+    later = [qn(f"w:{n}") for n in ("shd", "tblLayout", "tblCellMar", "tblLook")]
+    after = next((c for c in tbl_pr if c.tag in later), None)  # schema order, or Word balks
+    if after is not None:
+        after.addprevious(borders)
+    else:
+        tbl_pr.append(borders)
 
 
 def _repeat_header(row) -> None:
@@ -179,8 +185,14 @@ def _build(doc: Printed, path) -> Path:
     d.core_properties.author = "zoning"
     d.core_properties.language = "zh-CN" if doc.lang == "zh" else "en"
 
+    from docx.enum.text import WD_TAB_ALIGNMENT
+
     hp = sec.header.paragraphs[0]
-    _font(hp.add_run(f"{doc.header}\t\t{doc.date}"), size=8, color="#555555")
+    stops = hp.paragraph_format.tab_stops
+    for stop in d.styles["Header"].paragraph_format.tab_stops:  # set for US Letter
+        stops.add_tab_stop(stop.position, WD_TAB_ALIGNMENT.CLEAR)
+    stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+    _font(hp.add_run(f"{doc.header}\t{doc.date}"), size=8, color="#555555")
     fp = sec.footer.paragraphs[0]
     fp.alignment = WD_ALIGN_PARAGRAPH.CENTER
     before, rest = _W[doc.lang]["page"].split("{n}")
