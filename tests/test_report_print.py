@@ -189,6 +189,7 @@ def test_chinese_report_has_no_english_words(tmp_path, kind):
     assert "拟建" in text and "两高" in text and "未提供" in text
     assert "123,457 m" in text  # area with thousands separators, no 15-digit float
     assert "35.44" in text and "35.4399" not in text
+    assert "m²" in text and "µg/m³" in text and "\x7f" not in text  # Latin-1 signs legible
 
 
 def test_english_report_is_english(tmp_path):

@@ -301,7 +301,7 @@ def report_blocks(doc: dict, lang: str, site_png: bytes | None = None) -> Printe
     ]
     if reasons:
         items.append((t["reasons"] + (":" if not zh else "："), "b"))
-        items += [("• " + x, "") for x in reasons]
+        items += [(f"{k}. {x}", "") for k, x in enumerate(reasons, 1)]
     conds = [
         f"[{r['rule_id']}] {r['requirement_' + lang]}"
         for r in fired
@@ -309,7 +309,7 @@ def report_blocks(doc: dict, lang: str, site_png: bytes | None = None) -> Printe
     ]
     if conds and verdict != "prohibited":
         items.append((t["conditions"] + (":" if not zh else "："), "b"))
-        items += [("• " + x, "") for x in conds]
+        items += [(f"{k}. {x}", "") for k, x in enumerate(conds, 1)]
     if data.get("missing_facts") and verdict == "needs-information":
         sep = "：" if zh else ": "
         items.append((t["missing"] + sep + _missing_facts(data["missing_facts"], lang), "b"))

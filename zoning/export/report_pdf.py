@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 CJK_FONT = "STSong-Light"
 _CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+")
 _LONG = re.compile(r"\S{28,}")
-_LATIN1 = re.compile(r"[\u00a0-\u00ff\u2022]+")
+_LATIN1 = re.compile(r"[\u00a0-\u00ff]+")
 _SPLIT_IN_ROW = [0]  # rows split across pages only when one is taller than a page
 
 
