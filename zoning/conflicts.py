@@ -35,6 +35,7 @@ import shapely
 from pyproj import CRS
 
 from zoning.errors import InputError, SchemaError
+from zoning.i18n import STATUSES as STATUSES  # re-exported
 from zoning.overlay import assign_points, class_digits
 from zoning.progress import step
 from zoning.rules.coverage import clause_label, review_text, unchecked_by_group
@@ -43,7 +44,6 @@ from zoning.rules.schema import RuleSet, Tags
 
 log = logging.getLogger(__name__)
 
-STATUSES: tuple[str, ...] = ("conflict", "restricted", "ok", "unzoned", "invalid")
 #: Columns that lead the result, in this order.
 LEAD_COLUMNS: tuple[str, ...] = (
     "facility_id",

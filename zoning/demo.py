@@ -203,9 +203,12 @@ def _say_all(say: Callable[[str], None], lines) -> None:
 
 def conflicts_step(out_dir: Path, lang: str, say: Callable[[str], None]) -> dict[str, Path]:
     """Access-management conflicts of the demo facilities."""
+    from zoning.export.conflicts import summary_text
     from zoning.products.conflicts import demo_conflicts
 
-    return demo_conflicts(out_dir, lang=lang)
+    paths, summary = demo_conflicts(out_dir, lang=lang)
+    _say_all(say, summary_text(summary, lang).splitlines())
+    return paths
 
 
 def stats_step(out_dir: Path, lang: str, say: Callable[[str], None]) -> dict[str, Path]:

@@ -49,6 +49,8 @@ FACT_LABELS: dict[str, tuple[str, str]] = {
 # --- conflicts -----------------------------------------------------------------------------
 
 #: Statuses of a facility in the conflicts table and their map colours.
+#: Statuses of a facility in ``zoning conflicts``, in this order.
+STATUSES: tuple[str, ...] = ("conflict", "restricted", "ok", "unzoned", "invalid")
 STATUS_COLORS = {
     "conflict": "#d7301f",
     "restricted": "#fd8d3c",

@@ -19,8 +19,8 @@ import re
 from dataclasses import dataclass, field
 
 from zoning.export.report import _FACT_NAMES, _T
+from zoning.i18n import FACT_LABELS, VERDICT_COLORS, VERDICTS
 from zoning.model import DIMENSIONS, ELEMENTS, UNIT_CLASSES, class_label
-from zoning.screen import FACT_LABELS, VERDICT_COLORS, VERDICTS
 
 #: One line of a cell: (text, style) with style "" (plain), "b" (bold) or "i" (italic).
 Line = tuple[str, str]
@@ -515,7 +515,7 @@ def _review(data: dict, lang: str) -> list[Block]:
     clauses = data.get("review_clauses") or []
     if not note and not clauses:
         return []
-    from zoning.rules.coverage import item_label
+    from zoning.i18n import item_label
 
     items: list[Line] = []
     for n, c in enumerate(clauses, 1):

@@ -776,7 +776,7 @@ def conflicts_png(
     :data:`OUTCOME_MARKERS`) over a white halo: a conflict on a red key-control unit
     stays visible.  Invalid rows have no geometry and are not drawn.
     """
-    from zoning.conflicts import STATUSES
+    from zoning.i18n import STATUSES
 
     lang = _lang(lang)
     labels = {
@@ -819,7 +819,7 @@ def hotspots_png(
     **kw,
 ) -> bytes:
     """Units by co-control class (the output of ``co_hotspots()``); no data is white."""
-    from zoning.hotspots import CO_CLASSES
+    from zoning.i18n import CO_CLASSES
 
     lang = _lang(lang)
     layer = Layer(
@@ -962,7 +962,7 @@ def site_map(
     The site is outlined (white halo under a line in the verdict's colour of
     :data:`OUTCOME_COLORS`, none of which is a unit fill).
     """
-    from zoning.screen import VERDICTS
+    from zoning.i18n import VERDICTS
 
     proj, overlaps, dist = _one_project(result, project_id)
     pid = str(proj["project_id"].iloc[0])
