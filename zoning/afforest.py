@@ -75,6 +75,7 @@ def run_afforest(
     candidates: dict | None = None,
     selection: dict | None = None,
     lang: str = "zh",
+    png: bool = False,
 ) -> dict[str, Path]:
     """Classify (when ``samples`` are given), site, select and write; returns name → path.
 
@@ -134,7 +135,14 @@ def run_afforest(
     legend = result.summary["filters"].get("landcover_legend")
     if landcover_how and legend:
         legend["from"] = landcover_how
-    return write_afforestation(result, out_dir, lang=lang)
+    paths = write_afforestation(result, out_dir, lang=lang)
+    if png:
+        from zoning.export.staticmap import afforest_png
+
+        target = Path(out_dir) / "afforest.png"
+        afforest_png(result, path=target, lang=lang)
+        paths = {**paths, "png": target}
+    return paths
 
 
 def demo_soil(out_dir: str | Path, lang: str = "zh") -> dict[str, Path]:

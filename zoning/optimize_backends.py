@@ -158,7 +158,10 @@ def _child(conn, backend, model, start, time_limit, gap):
     with contextlib.suppress(Exception):
         os.setpgid(0, 0)  # own process group, so the parent can kill CBC with us
     with contextlib.suppress(Exception):
-        os.dup2(2, 1)  # solver banners (HiGHS prints one) go to stderr, never to stdout
+        # solver banners (HiGHS prints one at start) and logs are dropped: status, bound,
+        # gap and runtime are reported through `conn`; stdout stays the caller's
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
 
     def report(msg):
         with contextlib.suppress(Exception):

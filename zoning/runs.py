@@ -27,14 +27,39 @@ class Run:
 
 
 def run_screening(
-    projects, units, rules, *, layers, grids, out, lang, inputs, missing="error"
+    projects,
+    units,
+    rules,
+    *,
+    layers,
+    grids,
+    out,
+    lang,
+    inputs,
+    missing="error",
+    formats=("html", "pdf", "docx"),
 ) -> Run:
-    """Screen ``projects`` and write the reports into ``out``; a line per project."""
+    """Screen ``projects`` and write the reports into ``out`` (``report.html`` always, and
+    ``report.pdf``/``report.docx`` and a batch ``summary.pdf``/``.docx`` as ``formats``
+    say); a line per project."""
+    from zoning.export.printed import parse_formats, write_printed_reports
     from zoning.export.report import write_screening
     from zoning.screen import VERDICTS, screen
 
+    formats = parse_formats(formats)
     result = screen(projects, units, rules, grids, layers, missing=missing)
     paths = write_screening(result, out, units=units, layers=layers, lang=lang, inputs=inputs)
+    if {"pdf", "docx"} & set(formats):
+
+        def site_png(pid: str):
+            png = Path(paths.get(f"report:{pid}", paths.get("report", out))).parent
+            png = png / "site_map.png"
+            return png if png.exists() else None
+
+        paths = {
+            **paths,
+            **write_printed_reports(paths, lang=lang, formats=formats, site_png=site_png),
+        }
     lines = []
     for _, row in result.projects.iterrows():
         label = VERDICTS[row["verdict"]][0 if lang == "zh" else 1]

@@ -30,8 +30,13 @@ run = run_afforest  # the older name
 
 @click.command("afforest")
 @afforest_options
+@click.option(
+    "--png",
+    is_flag=True,
+    help="Also write a static PNG map (matplotlib; deterministic) beside the HTML map.",
+)
 @param_flags(legend="--landcover-legend", crs="--samples-crs")
-def command(out, lang, **o):
+def command(out, lang, png, **o):
     """Select strict-control farmland for afforestation under an area or cost budget."""
     from zoning.io.afforest import read_band, read_landcover, read_samples
     from zoning.siting import DistanceLimit
@@ -106,6 +111,7 @@ def command(out, lang, **o):
         candidates=candidates,
         selection=selection,
         lang=lang,
+        png=png,
     )
     for path in written.values():
         click.echo(f"wrote {path}", err=True)

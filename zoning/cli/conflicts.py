@@ -108,6 +108,11 @@ def run(units, facilities, rules, *, lang: str = "zh", **kw) -> dict[str, Path]:
 @click.option("--x-col", default=None, help="Projected x column of a CSV (needs --crs).")
 @click.option("--y-col", default=None, help="Projected y column of a CSV (needs --crs).")
 @lang_option
+@click.option(
+    "--png",
+    is_flag=True,
+    help="Also write a static PNG map (matplotlib; deterministic) beside the HTML map.",
+)
 @scale_options
 @click.option(
     "--baseline",
@@ -117,6 +122,7 @@ def run(units, facilities, rules, *, lang: str = "zh", **kw) -> dict[str, Path]:
 )
 @out_option(help_text="Output folder.")
 def command(
+    png,
     units,
     facilities,
     rules,
@@ -197,6 +203,7 @@ def command(
         scheduler=scheduler,
         workers=workers,
         baseline=base,
+        png=png,
     )
 
 

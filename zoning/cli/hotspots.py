@@ -103,8 +103,14 @@ def _named(value: str | None, default_name: str, hint: str) -> tuple[str, str] |
     "with less are classed no_data.",
 )
 @lang_option
+@click.option(
+    "--png",
+    is_flag=True,
+    help="Also write a static PNG map (matplotlib; deterministic) beside the HTML map.",
+)
 @out_option(help_text="Output folder.")
 def command(
+    png,
     units,
     layer,
     fields,
@@ -168,6 +174,7 @@ def command(
         quantities=q,
         grid_units=gu,
         min_coverage=min_coverage,
+        png=png,
     )
     import json
 

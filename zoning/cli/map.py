@@ -42,8 +42,14 @@ from zoning.cli.options import (
 )
 @click.option("--title", default=None, help="Map title.")
 @grid_option("A grid overlay as NAME=PATH (repeatable).")
+@click.option(
+    "--png",
+    is_flag=True,
+    help="Also write a static PNG map (matplotlib; deterministic) beside FILE.html.",
+)
 @out_option(help_text="Output HTML file.")
 def command(
+    png,
     units,
     layers,
     layer,
@@ -89,4 +95,10 @@ def command(
         basemap_coords=basemap_coords,
     )
     path = wm.save(out)
+    if png:
+        from zoning.export.staticmap import units_png
+
+        target = Path(out).with_suffix(".png")
+        units_png(frame, extra, target, lang=lang, title=title)
+        click.echo(f"static map → {target}", err=True)
     click.echo(f"map of {len(frame)} units → {path}", err=True)

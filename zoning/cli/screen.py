@@ -87,6 +87,13 @@ from zoning.cli.options import (
 @click.option("--energy-tce", type=float, default=None, help="Energy use, t standard coal/yr.")
 @click.option("--two-high/--not-two-high", "two_high", default=None, help="A two-high project.")
 @click.option("--tags", default=None, help="Comma-separated tags, e.g. hazardous_chemicals,vocs.")
+@click.option(
+    "--format",
+    "formats",
+    default="html,pdf,docx",
+    show_default=True,
+    help="Report formats, comma-separated: html (always written), pdf, docx.",
+)
 @lang_option
 @out_option(help_text="Output folder.")
 def command(
@@ -121,6 +128,7 @@ def command(
     layer,
     fields,
     encoding,
+    formats,
     lang,
     out,
 ):
@@ -194,7 +202,15 @@ def command(
     from zoning.runs import run_screening
 
     r = run_screening(
-        projects, unit_frame, rule_set, layers=lay, grids=grd, out=out, lang=lang, inputs=inputs
+        projects,
+        unit_frame,
+        rule_set,
+        layers=lay,
+        grids=grd,
+        out=out,
+        lang=lang,
+        inputs=inputs,
+        formats=formats,
     )
     for line in r.lines:
         click.echo(line, err=True)

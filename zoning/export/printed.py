@@ -15,6 +15,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Literal
 
+from zoning.errors import InputError
 from zoning.export.report_docx import write_report_docx, write_summary_docx
 from zoning.export.report_pdf import write_report_pdf, write_summary_pdf
 
@@ -31,8 +32,10 @@ def parse_formats(text: str | Iterable[str]) -> tuple[str, ...]:
     items = [f for f in items if f]
     bad = [f for f in items if f not in FORMATS]
     if bad or not items:
-        raise ValueError(
-            f"`formats` was '{','.join(items)}' but is expected to be in {list(FORMATS)}"
+        raise InputError(
+            f"`formats` was '{','.join(items)}' but is expected to be in {list(FORMATS)}",
+            param="formats",
+            fix="give a comma-separated list, e.g. html,pdf,docx",
         )
     return tuple(dict.fromkeys(items))
 

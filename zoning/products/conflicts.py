@@ -51,6 +51,7 @@ def run_conflicts(
     scheduler: str | None = None,
     workers: int | None = None,
     baseline: pd.DataFrame | None = None,
+    png: bool = False,
 ) -> tuple[dict[str, Path], dict]:
     """Evaluate the facilities against the units' access lists and write the files.
 
@@ -102,6 +103,12 @@ def run_conflicts(
         lang=lang,
         baseline_changes=changes,
     )
+    if png:
+        from zoning.export.staticmap import conflicts_png
+
+        target = Path(out) / "conflicts.png"
+        conflicts_png(result, units, layers, target, lang=lang)
+        paths = {**paths, "png": target}
     return paths, summary
 
 

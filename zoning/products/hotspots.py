@@ -29,6 +29,7 @@ def run_hotspots(
     quantities=None,
     grid_units=None,
     min_coverage: float = 0.5,
+    png: bool = False,
 ) -> dict[str, Path]:
     """Co-hot-spots of a pollutant grid and a carbon grid (each ``(name, path)``), written
     into ``out``; returns the paths written."""
@@ -57,7 +58,14 @@ def run_hotspots(
         for g in grids.values():
             g.close()
     res.attrs["summary"]["sources"] = {pname: str(ppath), cname: str(cpath)}
-    return write_hotspots(res, out, grids=layers, lang=lang)
+    paths = write_hotspots(res, out, grids=layers, lang=lang)
+    if png:
+        from zoning.export.staticmap import hotspots_png
+
+        target = Path(out) / "hotspots.png"
+        hotspots_png(res, target, lang=lang)
+        paths = {**paths, "png": target}
+    return paths
 
 
 def demo_hotspots(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
