@@ -397,3 +397,25 @@ def test_rules_diff_is_a_subcommand_of_zoning_rules():
     assert "1 changed" in res.output
     res = CliRunner().invoke(main, ["rules", "diff", "nope.yaml", str(demo_path("rules.yaml"))])
     assert res.exit_code == 2 and "nope.yaml" in res.output
+
+
+def test_update_statement_in_pdf_and_word(tmp_path):
+    from docx import Document
+    from pypdf import PdfReader
+
+    from zoning.datasets import demo_path
+    from zoning.diff import diff_units
+    from zoning.export.diff import write_diff
+    from zoning.io.vector import read_units
+
+    old, new = read_units(demo_path("units.gpkg")), read_units(demo_path("units_v2.gpkg"))
+    d = diff_units(old, new)
+    paths = write_diff(d, tmp_path / "d", old=old, new=new, lang="zh")
+    text = "".join(p.extract_text() for p in PdfReader(paths["statement pdf"]).pages)
+    assert "管控单元更新说明" in text and "ZH33990110028" in text
+    doc = Document(paths["statement docx"])
+    assert len(doc.tables) >= 2
+    heads = [c.text for c in doc.tables[0].rows[0].cells]
+    assert "管控类别" in heads[0]
+    codes = "".join(c.text for t in doc.tables for r in t.rows for c in r.cells)
+    assert "ZH33990110028" in codes

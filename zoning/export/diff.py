@@ -1,5 +1,5 @@
 """Writing a :class:`~zoning.diff.UnitDiff`: the files of ``zoning diff`` and the update
-statement (更新说明) tables.
+statement (更新说明) tables, also as statement.pdf and statement.docx.
 
 Files (all written atomically into one folder): ``changes.geojson`` (RFC 7946, one feature
 per change with its kind), ``transitions.csv`` (the class transition matrix, equal-area
@@ -7,8 +7,9 @@ and planar, each column saying its CRS), ``units_changed.csv``, ``clause_changes
 ``findings.csv``, ``statement_classes.csv`` and ``statement_units.csv`` (the update
 statement's tables), ``summary.json``, ``diff_map.html`` (offline: old and new editions as
 switchable layers, changes coloured by kind, popups before → after) and ``statement.html``
-(the update statement's tables as a printable page).  PDF and Word versions are not
-written: zoning has no PDF/Word report machinery yet.
+(the update statement's tables as a printable page), and the same statement as
+``statement.pdf`` and ``statement.docx`` (A4 landscape, through the screening reports'
+PDF/Word writers).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from zoning._version import __version__
@@ -125,6 +127,66 @@ def _statement_page(d: UnitDiff, lang: str, title: str) -> str:
     )  # fmt: skip
 
 
+def _cells(frame: pd.DataFrame) -> list[list[str]]:
+    """Table cells as text: numbers with thousands separators and the decimals the
+    tables were rounded to (areas to 0.0001 km² / 0.1 m²), no 15-digit floats."""
+    out = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for v in row:
+            if isinstance(v, (float, np.floating)):
+                text = "" if v != v else f"{float(v):,.6f}".rstrip("0").rstrip(".")
+                cells.append("0" if text == "-0" else text)
+            elif isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+                cells.append(f"{int(v):,}")
+            else:
+                cells.append("" if v is None or (isinstance(v, float) and v != v) else str(v))
+        out.append(cells)
+    return out
+
+
+def _statement_printed(d: UnitDiff, lang: str, title: str):
+    """The update statement as a printed document (PDF and Word from one content)."""
+    import datetime as dt
+
+    from zoning.export._print import Block, Printed
+
+    zh = lang == "zh"
+    date = dt.date.today().isoformat()
+    classes, units = _statement_classes(d, lang), _statement_units(d, lang)
+    blocks = [
+        Block("title", title),
+        Block(
+            "meta",
+            (f"面积：等积投影 EPSG:6933；平面面积：{d.gk_crs}（CGCS2000 高斯-克吕格）")
+            if zh
+            else f"Areas in the equal-area EPSG:6933; planar areas in {d.gk_crs} "
+            "(CGCS2000 Gauss-Krüger)",
+        ),
+        Block("heading", "一、各类管控单元数量与面积（更新前后）" if zh else "1. Units and areas by class, before and after"),
+        Block("table", head=list(classes.columns), rows=_cells(classes), numeric=set(range(1, len(classes.columns)))),
+        Block("heading", "二、变更单元清单" if zh else "2. Changed units"),
+        Block("table", head=list(units.columns), rows=_cells(units), numeric={0, 6, 7, 8},
+              widths=[0.04, 0.08, 0.12, 0.12, 0.08, 0.08, 0.08, 0.08, 0.08, 0.24]),
+    ]  # fmt: skip
+    if len(d.findings):
+        f = d.findings
+        blocks += [
+            Block("heading", "三、审查检查" if zh else "3. Reviewer's checks"),
+            Block(
+                "table",
+                head=["结果", "检查", "说明"] if zh else ["result", "check", "detail"],
+                rows=[
+                    [str(r["severity"]), str(r["label_zh" if zh else "label_en"]),
+                     str(r["detail_zh" if zh else "detail_en"])]
+                    for _, r in f.iterrows()
+                ],
+                widths=[0.1, 0.25, 0.65],
+            ),
+        ]  # fmt: skip
+    return Printed(lang, title, date, blocks, landscape=True)
+
+
 def _units_layer(frame: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
     out = frame[["code", "unit_class", frame.geometry.name]].copy()
     names = frame["name"] if "name" in frame else pd.Series([None] * len(frame), index=frame.index)
@@ -202,6 +264,8 @@ def write_diff(
         "summary": "summary.json",
         "map": "diff_map.html",
         "statement": "statement.html",
+        "statement pdf": "statement.pdf",
+        "statement docx": "statement.docx",
     }
     trans = d.transitions.copy()
     trans.insert(len(trans.columns), "area_crs", f"{d.area_crs} (equal-area)")
@@ -218,7 +282,6 @@ def write_diff(
         "notes": d.notes,
         "overlap_rule": "an old and a new unit correspond when their overlap is at least half "
         "of either one's area (see zoning.diff)",
-        "not_written": "PDF/Word versions of the update statement (no report machinery yet)",
     }
     title = "管控单元更新说明" if zh else "Zoning update statement"
     with atomic_dir(out) as tmp:
@@ -232,4 +295,9 @@ def write_diff(
         write_json(summary, tmp / names["summary"])
         diff_map(d, old, new, lang=lang).save(tmp / names["map"])
         (tmp / names["statement"]).write_text(_statement_page(d, lang, title), encoding="utf-8")
+        from zoning.export import report_docx, report_pdf
+
+        printed = _statement_printed(d, lang, title)
+        report_pdf._build(printed, tmp / names["statement pdf"])
+        report_docx._build(printed, tmp / names["statement docx"])
     return {k: out / v for k, v in names.items()}
