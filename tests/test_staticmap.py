@@ -12,16 +12,9 @@ from conftest import make_units
 from PIL import Image
 from shapely.geometry import Point, box
 
-from zoning.export import _fonts, staticmap
-from zoning.export.staticmap import (
-    Layer,
-    conflicts_png,
-    hotspots_png,
-    nice_length,
-    site_map,
-    static_map,
-    units_png,
-)
+from zoning.export import _fonts, mapfigures, staticmap
+from zoning.export.mapfigures import conflicts_png, hotspots_png, site_map, units_png
+from zoning.export.staticmap import Layer, nice_length, static_map
 
 X0, Y0 = 500000.0, 3300000.0
 GREEN = (0x2E, 0x8B, 0x57)
@@ -266,7 +259,7 @@ def test_afforest_png_shows_the_selection_in_the_county():
     )
     parcels = patches.assign(candidate=True)
     county = gpd.GeoDataFrame(geometry=[box(X0, Y0, X0 + 3000, Y0 + 2000)], crs="EPSG:4549")
-    png = staticmap.afforest_png(
+    png = mapfigures.afforest_png(
         SimpleNamespace(patches=patches, parcels=parcels), units, county, lang="en", dpi=80
     )
     img = _rgb(png)
@@ -275,4 +268,4 @@ def test_afforest_png_shows_the_selection_in_the_county():
     assert _meta(png)["Title"] == "Afforestation on polluted farmland"
     # parcels without a candidate column (the rejected ones) are drawn too
     rejected = parcels.drop(columns=["candidate", "selected"])
-    staticmap.afforest_png(SimpleNamespace(patches=patches, parcels=rejected), lang="en", dpi=60)
+    mapfigures.afforest_png(SimpleNamespace(patches=patches, parcels=rejected), lang="en", dpi=60)

@@ -137,7 +137,7 @@ def run_afforest(
         legend["from"] = landcover_how
     paths = write_afforestation(result, out_dir, lang=lang)
     if png:
-        from zoning.export.staticmap import afforest_png
+        from zoning.export.mapfigures import afforest_png
 
         target = Path(out_dir) / "afforest.png"
         afforest_png(result, path=target, lang=lang)

@@ -96,7 +96,7 @@ def command(
     )
     path = wm.save(out)
     if png:
-        from zoning.export.staticmap import units_png
+        from zoning.export.mapfigures import units_png
 
         target = Path(out).with_suffix(".png")
         units_png(frame, extra, target, lang=lang, title=title)

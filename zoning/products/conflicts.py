@@ -104,7 +104,7 @@ def run_conflicts(
         baseline_changes=changes,
     )
     if png:
-        from zoning.export.staticmap import conflicts_png
+        from zoning.export.mapfigures import conflicts_png
 
         target = Path(out) / "conflicts.png"
         conflicts_png(result, units, layers, target, lang=lang)

@@ -60,7 +60,7 @@ def run_hotspots(
     res.attrs["summary"]["sources"] = {pname: str(ppath), cname: str(cpath)}
     paths = write_hotspots(res, out, grids=layers, lang=lang)
     if png:
-        from zoning.export.staticmap import hotspots_png
+        from zoning.export.mapfigures import hotspots_png
 
         target = Path(out) / "hotspots.png"
         hotspots_png(res, target, lang=lang)
