@@ -1,0 +1,105 @@
+"""Cartography of the interactive maps: legends follow the layers, clipped ramps say so,
+the map fits once its frame has a size (no NaN zoom), the layer control never hides it."""
+
+from __future__ import annotations
+
+import html
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from rasterio.transform import from_origin
+from shapely.geometry import Point, box
+
+from zoning.export.webmap import WebMap, _nice
+
+
+def _two_layers(tmp_path):
+    wm = WebMap("图例", lang="zh")
+    a = gpd.GeoDataFrame({"k": ["x"]}, geometry=[box(120, 30, 120.1, 30.1)], crs="EPSG:4326")
+    b = gpd.GeoDataFrame({"k": ["y"]}, geometry=[Point(120.05, 30.05)], crs="EPSG:4326")
+    wm.add_layer(a, "甲层", color="#ff0000", colors={"x": "#ff0000"}, color_by="k", legend=True)
+    wm.add_layer(
+        b, "乙层", color="#0000ff", colors={"y": "#0000ff"}, color_by="k", legend=True, show=False
+    )
+    return wm.save(tmp_path / "m.html")
+
+
+def test_nice_numbers():
+    assert _nice(5710.4) == "5,710"
+    assert _nice(6.6612) == "6.66"
+    assert _nice(57.123) == "57.1"
+    assert _nice(0.012345) == "0.0123"
+    assert _nice(0) == "0"
+    assert "e" not in _nice(1.2e-5)
+
+
+def test_clipped_ramp_says_so_with_the_real_maximum(tmp_path):
+    data = np.arange(100, dtype=float).reshape(10, 10) / 15
+    data[0, 0] = 5710.0  # one outlier far above the 98th percentile
+    wm = WebMap("grid", lang="en")
+    wm.add_grid(data, from_origin(120, 30.1, 0.01, 0.01), "EPSG:4326", "NOx", units_label="t/km²")
+    page = wm.render()
+    assert "≥ 6.5" in html.unescape(page) or "≥ 6.6" in html.unescape(page)
+    assert "maximum 5,710" in page
+    assert "percentile" in page
+    assert "e+0" not in page.split("zoning-legend", 1)[1].split("</div></div>", 1)[0]
+
+
+def test_unclipped_ramp_has_no_sign(tmp_path):
+    data = np.linspace(0, 1, 100).reshape(10, 10)
+    wm = WebMap("grid", lang="en")
+    wm.add_grid(data, from_origin(120, 30.1, 0.01, 0.01), "EPSG:4326", "g", vmin=0, vmax=1)
+    legend = wm.render().split("id='zoning-legend'", 1)[1]
+    assert "≥" not in legend and "maximum" not in legend
+
+
+@pytest.mark.browser
+def test_legend_lists_only_the_layers_that_are_on(tmp_path, browser):
+    page = browser.open(_two_layers(tmp_path), wait_ms=400)
+    legend = page.locator("#zoning-legend")
+    assert "甲层" in legend.inner_text()
+    assert "乙层" not in legend.inner_text()
+    page.locator(".leaflet-control-layers-overlays label", has_text="乙层").locator("input").check()
+    page.wait_for_timeout(100)
+    assert "乙层" in legend.inner_text()
+    page.locator(".leaflet-control-layers-overlays label", has_text="甲层").locator(
+        "input"
+    ).uncheck()
+    page.wait_for_timeout(100)
+    assert "甲层" not in legend.inner_text()
+    assert page.console_errors == []
+
+
+@pytest.mark.browser
+def test_fit_waits_for_the_frame_to_have_a_size(tmp_path, browser):
+    """A map in a frame laid out at 0 × 0 fits its bounds once the frame is sized."""
+    m = _two_layers(tmp_path)
+    host = tmp_path / "host.html"
+    src = html.escape(m.read_text(encoding="utf-8"), quote=True)
+    host.write_text(
+        f'<html><body><iframe id="f" style="width:0;height:0;border:0" srcdoc="{src}"></iframe>'
+        "<script>setTimeout(function(){var f=document.getElementById('f');"
+        "f.style.width='700px';f.style.height='420px';},400);</script></body></html>",
+        encoding="utf-8",
+    )
+    page = browser.open(host, wait_ms=1200)
+    frame = page.frame_locator("#f")
+    assert page.console_errors == []
+    center = frame.locator("body").evaluate(
+        "b=>{for(var k in window){if(k.indexOf('map_')===0&&window[k]instanceof L.Map)"
+        "{var c=window[k].getCenter();return [c.lat,c.lng,window[k].getZoom()];}}return null;}"
+    )
+    assert center is not None and all(np.isfinite(center))
+    assert abs(center[0] - 30.05) < 0.05 and abs(center[1] - 120.05) < 0.1
+    assert center[2] >= 9  # zoomed onto the 10 km square, not the world
+
+
+@pytest.mark.browser
+def test_layer_control_never_covers_the_layers(tmp_path, browser):
+    page = browser.open(_two_layers(tmp_path), width=1000, height=600, wait_ms=400)
+    ctrl = page.locator(".leaflet-control-layers").bounding_box()
+    shape = page.locator("path.leaflet-interactive").first.bounding_box()
+    legend = page.locator("#zoning-legend").bounding_box()
+    assert shape["x"] + shape["width"] <= ctrl["x"] or shape["y"] >= ctrl["y"] + ctrl["height"]
+    assert shape["x"] >= legend["x"] + legend["width"]
