@@ -103,3 +103,32 @@ def test_layer_control_never_covers_the_layers(tmp_path, browser):
     legend = page.locator("#zoning-legend").bounding_box()
     assert shape["x"] + shape["width"] <= ctrl["x"] or shape["y"] >= ctrl["y"] + ctrl["height"]
     assert shape["x"] >= legend["x"] + legend["width"]
+
+
+@pytest.mark.browser
+def test_conflict_points_keep_a_halo_and_the_unzoned_have_their_own_layer(tmp_path, units, browser):
+    from zoning.export.conflicts import write_conflicts_map
+    from zoning.model.units import UNIT_CLASSES
+
+    x0, y0 = 500000.0, 3300000.0
+    pts = [(1500, 500, "conflict"), (2500, 500, "restricted")] + [
+        (-500 - 100 * i, 500, "unzoned") for i in range(3)
+    ]
+    res = gpd.GeoDataFrame(
+        {"facility_id": [f"f{i}" for i in range(len(pts))], "status": [p[2] for p in pts]},
+        geometry=[Point(x0 + p[0], y0 + p[1]) for p in pts],
+        crs=units.crs,
+    )
+    path = tmp_path / "c.html"
+    write_conflicts_map(res, units, {}, None, "en", path, "conflicts")
+    page = browser.open(path, wait_ms=400)
+    assert page.console_errors == []
+    marks = page.locator("path.leaflet-interactive[stroke='#ffffff']")
+    fills = {marks.nth(i).get_attribute("fill") for i in range(marks.count())}
+    assert marks.count() == 2  # the unzoned layer is off: they outnumber those inside
+    assert not fills & {uc.color for uc in UNIT_CLASSES.values()}
+    labels = page.locator(".leaflet-control-layers-overlays label")
+    names = [labels.nth(i).inner_text().strip() for i in range(labels.count())]
+    assert "Facilities outside every unit" in names
+    box_ = page.locator(".leaflet-control-layers-overlays label", has_text="outside every unit")
+    assert not box_.locator("input").is_checked()

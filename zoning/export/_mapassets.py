@@ -46,7 +46,7 @@ function zLayer(map,d){var F=d.f.map(function(a){return {g:a[0],c:a[1],p:a[2]};}
   var st=Object.assign({},opts,{color:d.stroke||c,fillColor:c,weight:d.weight,opacity:0.9,
    fillOpacity:d.fill});
   if(d.k==='pt'){lyr=L.circleMarker([f.g[1]/d.s,f.g[0]/d.s],Object.assign(st,{radius:d.radius,
-   color:'#333',weight:0.6,fillOpacity:0.85}));}
+   color:d.stroke||'#333',weight:d.stroke?d.weight:0.6,opacity:1,fillOpacity:0.9}));}
   else if(d.k==='ln'){lyr=L.polyline(f.g.map(function(r){return zRing(r,d.s);}),
    Object.assign(st,{weight:Math.max(d.weight,2)}));}
   else{lyr=L.polygon(f.g.map(function(pg){return pg.map(function(r){return zRing(r,d.s);});}),st);}

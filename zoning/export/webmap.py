@@ -311,6 +311,7 @@ class WebMap:
         fill_opacity: float = 0.5,
         legend: bool = False,
         labels: dict | None = None,
+        stroke: str | None = None,
     ) -> None:
         """Add polygons, lines or points (points as circle markers).
 
@@ -318,7 +319,8 @@ class WebMap:
         hex; values not listed get ``color``).  ``popup`` lists (column, label) pairs
         shown on click; ``tooltip`` a column shown on hover.  ``legend=True`` adds the
         ``colors`` to the legend under ``name``, each value shown as ``labels[value]``
-        when given.
+        when given.  ``stroke`` outlines every feature in one colour (points: a halo of
+        ``weight`` pixels, so a red point stays visible on a red unit).
         """
         frame = self._prepare(frame, simplify=True)
         palette = [color]
@@ -350,6 +352,7 @@ class WebMap:
             weight=weight,
             fill=fill_opacity,
             radius=radius,
+            stroke=stroke,
         )
         layer = _DataLayer(name, payload, show=show)
         layer.add_to(self.map)
