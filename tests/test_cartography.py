@@ -7,6 +7,7 @@ import html
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from rasterio.transform import from_origin
 from shapely.geometry import Point, box
@@ -132,3 +133,40 @@ def test_conflict_points_keep_a_halo_and_the_unzoned_have_their_own_layer(tmp_pa
     assert "Facilities outside every unit" in names
     box_ = page.locator(".leaflet-control-layers-overlays label", has_text="outside every unit")
     assert not box_.locator("input").is_checked()
+
+
+@pytest.mark.browser
+def test_afforest_map_shows_county_units_and_solver_in_words(tmp_path, units, browser):
+    from zoning.export.afforest import _map
+
+    crs = units.crs
+    x0, y0 = 500000.0, 3300000.0
+    sel = gpd.GeoDataFrame(
+        {"patch_id": ["p1"], "area_ha": [4.0]},
+        geometry=[box(x0 + 100, y0 + 100, x0 + 300, y0 + 300)],
+        crs=crs,
+    ).to_crs("EPSG:4326")
+    empty = sel.iloc[:0].assign(reason=pd.Series([], dtype=object))
+    summary = {
+        "n_selected_patches": 1,
+        "selected_area_ha": 4.0,
+        "sink_t_co2_yr": 30.0,
+        "sink_t_co2_horizon": 600.0,
+        "horizon_years": 20,
+        "factors_verified": True,
+        "solver": {"status": "gap_reached"},
+        "filters": {},
+    }
+    wm = _map(sel, sel.iloc[:0], empty, summary, "en", units, None)
+    path = wm.save(tmp_path / "a.html")
+    page = browser.open(path, wait_ms=400)
+    assert page.console_errors == []
+    text = page.locator("body").inner_text()
+    assert "County boundary" in text and "Priority protection" in text
+    assert "near-optimal" in text and "gap_reached" not in text
+    # it opens on the selection (a 200 m patch), not on the whole county
+    zoom = page.evaluate(
+        "()=>{for(var k in window){if(k.indexOf('map_')===0&&window[k]instanceof L.Map)"
+        "return window[k].getZoom();}}"
+    )
+    assert zoom >= 14

@@ -75,6 +75,7 @@ def run_afforest(
     candidates: dict | None = None,
     selection: dict | None = None,
     lang: str = "zh",
+    units: gpd.GeoDataFrame | None = None,
 ) -> dict[str, Path]:
     """Classify (when ``samples`` are given), site, select and write; returns name → path.
 
@@ -134,7 +135,7 @@ def run_afforest(
     legend = result.summary["filters"].get("landcover_legend")
     if landcover_how and legend:
         legend["from"] = landcover_how
-    return write_afforestation(result, out_dir, lang=lang)
+    return write_afforestation(result, out_dir, lang=lang, units=units)  # units: map context
 
 
 def demo_soil(out_dir: str | Path, lang: str = "zh") -> dict[str, Path]:
@@ -192,4 +193,5 @@ def demo_afforest(out_dir: str | Path, lang: str = "zh") -> dict[str, Path]:
         ecozone="subtropical_humid",
         candidates=cand,
         selection={"adjacency_bonus": 10.0, "time_limit_s": 30.0},
+        units=read_vector(demo_path("units.gpkg")),
     )
