@@ -133,6 +133,12 @@ def test_conflict_points_keep_a_halo_and_the_unzoned_have_their_own_layer(tmp_pa
     assert "Facilities outside every unit" in names
     box_ = page.locator(".leaflet-control-layers-overlays label", has_text="outside every unit")
     assert not box_.locator("input").is_checked()
+    legend = page.locator("#zoning-legend")
+    assert "outside every unit" not in legend.inner_text()  # its layer is off
+    box_.locator("input").check()
+    page.wait_for_timeout(100)
+    assert "outside every unit" in legend.inner_text()
+    assert "ok" not in legend.inner_text().split("outcome", 1)[1]  # no ok facility here
 
 
 @pytest.mark.browser

@@ -23,7 +23,7 @@ from zoning.export.geojson import (
     write_json,
     write_vector,
 )
-from zoning.export.webmap import WebMap
+from zoning.export.webmap import WebMap, natural_order
 from zoning.i18n import STATUS_COLORS as STATUS_COLORS  # re-exported
 from zoning.i18n import STATUS_LABELS as STATUS_LABELS  # re-exported
 from zoning.model import class_label
@@ -115,7 +115,7 @@ def write_conflicts_map(result, units, layers, rules, lang: str, path: Path, tit
     wm = WebMap(title, lang=lang)
     wm.add_units(units)
     wm.focus(units)  # the region checked; facilities far outside it are a pan away
-    for name, layer in layers.items():
+    for name, layer in natural_order(layers):
         ref = rules.layers.get(name)
         label = (ref.zh if zh else ref.en) if ref is not None else None
         wm.add_layer(
@@ -153,7 +153,9 @@ def write_conflicts_map(result, units, layers, rules, lang: str, path: Path, tit
     # them is a unit class colour, and every point has a halo against the fill under it
     from zoning.export.staticmap import OUTCOME_COLORS
 
-    shown = [s for s in ("conflict", "restricted", "unknown", "unzoned", "ok") if s in labels]
+    present = set(frame["status"])
+    order = ("conflict", "restricted", "unknown", "unzoned", "ok")
+    shown = [s for s in order if s in labels and s in present]
     colors = {labels[s]: OUTCOME_COLORS.get(s, "#969696") for s in shown}
     status = frame["status"]
     unzoned = status.isin(("unzoned", "invalid"))
@@ -174,10 +176,12 @@ def write_conflicts_map(result, units, layers, rules, lang: str, path: Path, tit
             stroke="#222222",
             weight=1,
         )
+    unzoned_name = "不在任何单元内的设施" if zh else "Facilities outside every unit"
+    bad_name = "冲突与限制设施" if zh else "Conflicts and restrictions"
     if unzoned.any():
         wm.add_layer(
             frame[unzoned],
-            "不在任何单元内的设施" if zh else "Facilities outside every unit",
+            unzoned_name,
             color=OUTCOME_COLORS["unzoned"],
             popup=popup,
             tooltip="facility_id",
@@ -191,7 +195,7 @@ def write_conflicts_map(result, units, layers, rules, lang: str, path: Path, tit
         order = frame[bad]["status"].map({"unknown": 0, "restricted": 1, "conflict": 2})
         wm.add_layer(
             frame[bad].loc[order.sort_values(kind="stable").index],
-            "冲突与限制设施" if zh else "Conflicts and restrictions",
+            bad_name,
             color=OUTCOME_COLORS["conflict"],
             color_by="status_label",
             colors=colors,
@@ -202,9 +206,10 @@ def write_conflicts_map(result, units, layers, rules, lang: str, path: Path, tit
             stroke="#ffffff",
             weight=2,
         )
-    wm.add_legend(
+    names = {"ok": labels["ok"], "unzoned": unzoned_name, "invalid": unzoned_name}
+    wm.add_legend(  # each outcome listed while its layer is on
         "设施准入判定" if zh else "Facilities by outcome",
-        [(c, lab) for lab, c in colors.items()],
+        [(colors[labels[s]], labels[s], names.get(s, bad_name)) for s in shown],
     )
     if len(frame) < total:
         note = (

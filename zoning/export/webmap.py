@@ -73,6 +73,35 @@ CMAPS: dict[str, list[str]] = {
 }
 
 
+#: Grade words of protection zones, in a planner's order (一级, 二级, 三级, 准保护区).
+_GRADES = (
+    ("一级", "first", "primary", "grade 1"),
+    ("二级", "second", "secondary", "grade 2"),
+    ("三级", "third", "tertiary", "grade 3"),
+    ("准保护区", "quasi"),
+)
+
+
+def natural_order(names) -> list:
+    """``names`` (or the keys of a dict, returned as items) with the grades of one family
+    of zones in a planner's order: 一级, 二级, 准保护区; other names keep their place."""
+    items = list(names.items()) if isinstance(names, dict) else [(n, None) for n in names]
+    families: dict[str, int] = {}
+    keys = []
+    for i, (name, _) in enumerate(items):
+        low = str(name).lower()
+        grade, family = None, low
+        for g, words in enumerate(_GRADES):
+            word = next((w for w in words if w in low), None)
+            if word:
+                grade, family = g, low.replace(word, "")
+                break
+        first = families.setdefault(family, i)
+        keys.append((first, -1 if grade is None else grade, i))
+    order = sorted(range(len(items)), key=keys.__getitem__)
+    return [items[i] if isinstance(names, dict) else items[i][0] for i in order]
+
+
 def _nice(v: float) -> str:
     """A number as a planner reads it: 5,710 / 57.1 / 6.66 / 0.0123 (never 5.71e+03)."""
     a = abs(v)
