@@ -107,7 +107,11 @@ def add_units(
         m.layer_counts[key] = n
     m.add_legend(
         name or t["units"],
-        [(uc.color, uc.label(m.lang), f"units:{d}") for d, uc in UNIT_CLASSES.items()],
+        [  # a class with no unit on this map is not listed
+            (uc.color, uc.label(m.lang), f"units:{d}")
+            for d, uc in UNIT_CLASSES.items()
+            if m.layer_counts.get(f"units:{d}")
+        ],
     )
     if elements and keys:
         # the element zones reuse the geometry of the class layers: stored once

@@ -543,9 +543,13 @@ class WebMap:
         attr = f" data-zl='{block}'" if block else ""
         self._legends.append(f"<div{attr}><h4>{html.escape(title)}</h4>{''.join(rows)}</div>")
 
-    def add_html(self, fragment: str) -> None:
-        """Add trusted HTML (e.g. a bivariate legend) to the legend box; escape its text."""
-        self._legends.append(fragment)
+    def add_html(self, fragment: str, layer: str | None = None) -> None:
+        """Add trusted HTML (e.g. a bivariate legend) to the legend box; escape its text.
+
+        With ``layer`` (a layer's name) the fragment shows only while that layer is on.
+        """
+        var = self._layer_vars.get(layer) if layer is not None else None
+        self._legends.append(f"<div data-zl='{var}'>{fragment}</div>" if var else fragment)
 
     # --- output ---------------------------------------------------------------------
     def render(self) -> str:
