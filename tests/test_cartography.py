@@ -176,3 +176,21 @@ def test_afforest_map_shows_county_units_and_solver_in_words(tmp_path, units, br
         "return window[k].getZoom();}}"
     )
     assert zoom >= 14
+
+
+def test_natural_order_of_zone_grades():
+    from zoning.export.webmap import natural_order
+
+    got = natural_order(
+        ["红线", "饮用水水源一级保护区", "饮用水水源准保护区", "饮用水水源二级保护区"]
+    )
+    assert got == ["红线", "饮用水水源一级保护区", "饮用水水源二级保护区", "饮用水水源准保护区"]
+    keys = [k for k, _ in natural_order({"water_quasi": 1, "red": 2, "water_first": 3})]
+    assert keys == ["water_first", "water_quasi", "red"]
+
+
+def test_classes_without_units_are_not_in_the_legend(units):
+    wm = WebMap("u", lang="en")
+    wm.add_units(units[units["unit_class"] != 2], elements=False)
+    legend = wm.render().split("id='zoning-legend'", 1)[1].split("class='zcrs'", 1)[0]
+    assert "Priority protection" in legend and "Key control" not in legend
