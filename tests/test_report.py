@@ -99,6 +99,7 @@ def test_batch_outputs(setup):
     assert "<script>alert(1)</script>" not in page  # escaped, also inside the srcdoc map
 
 
+@pytest.mark.browser
 def test_report_in_browser_offline(setup, browser):
     units, red, rules, tmp = setup
     res = screen(_projects().iloc[1:2], units, rules, layers={"red_line": red})

@@ -76,6 +76,7 @@ def run_afforest(
     selection: dict | None = None,
     lang: str = "zh",
     png: bool = False,
+    units: gpd.GeoDataFrame | None = None,
 ) -> dict[str, Path]:
     """Classify (when ``samples`` are given), site, select and write; returns name → path.
 
@@ -135,12 +136,12 @@ def run_afforest(
     legend = result.summary["filters"].get("landcover_legend")
     if landcover_how and legend:
         legend["from"] = landcover_how
-    paths = write_afforestation(result, out_dir, lang=lang)
+    paths = write_afforestation(result, out_dir, lang=lang, units=units)  # units: map context
     if png:
         from zoning.export.mapfigures import afforest_png
 
         target = Path(out_dir) / "afforest.png"
-        afforest_png(result, path=target, lang=lang)
+        afforest_png(result, units, path=target, lang=lang)
         paths = {**paths, "png": target}
     return paths
 
@@ -200,4 +201,5 @@ def demo_afforest(out_dir: str | Path, lang: str = "zh") -> dict[str, Path]:
         ecozone="subtropical_humid",
         candidates=cand,
         selection={"adjacency_bonus": 10.0, "time_limit_s": 30.0},
+        units=read_vector(demo_path("units.gpkg")),
     )

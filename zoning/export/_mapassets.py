@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import MacroElement
 from folium.map import Layer
 from jinja2 import Template
 
@@ -45,7 +46,7 @@ function zLayer(map,d){var F=d.f.map(function(a){return {g:a[0],c:a[1],p:a[2]};}
   var st=Object.assign({},opts,{color:d.stroke||c,fillColor:c,weight:d.weight,opacity:0.9,
    fillOpacity:d.fill});
   if(d.k==='pt'){lyr=L.circleMarker([f.g[1]/d.s,f.g[0]/d.s],Object.assign(st,{radius:d.radius,
-   color:'#333',weight:0.6,fillOpacity:0.85}));}
+   color:d.stroke||'#333',weight:d.stroke?d.weight:0.6,opacity:1,fillOpacity:0.9}));}
   else if(d.k==='ln'){lyr=L.polyline(f.g.map(function(r){return zRing(r,d.s);}),
    Object.assign(st,{weight:Math.max(d.weight,2)}));}
   else{lyr=L.polygon(f.g.map(function(pg){return pg.map(function(r){return zRing(r,d.s);});}),st);}
@@ -53,6 +54,24 @@ function zLayer(map,d){var F=d.f.map(function(a){return {g:a[0],c:a[1],p:a[2]};}
    if(d.tip!==null){lyr.bindTooltip(function(){return zEsc(zVal(d,d.tip,f.p[d.tip]));},{sticky:true});}})(f);
   g.addLayer(lyr);}
  return g;}
+function zSync(map){var els=document.querySelectorAll('[data-zl]');
+ for(var i=0;i<els.length;i++){var el=els[i],on=el.getAttribute('data-zl').split(' ').some(
+  function(n){return window[n]&&map.hasLayer(window[n]);});el.style.display=on?'':'none';}}
+function zFit(map,b,ctrl){var tries=0;
+ function pad(){var lg=document.getElementById('zoning-legend'),c=ctrl&&ctrl.getContainer();
+  var s=map.getSize(),l=lg?lg.offsetWidth+20:20,r=c?c.offsetWidth+20:20;
+  if(s.x-l-r<120&&ctrl&&!ctrl._zc){ctrl.options.collapsed=true;ctrl._zc=1;
+   ctrl.collapse();L.DomEvent.on(c,'mouseenter',function(){ctrl.expand();});
+   L.DomEvent.on(c,'mouseleave',function(){ctrl.collapse();});r=c.offsetWidth+20;}
+  if(s.x-l-r<120){l=20;r=20;}return [l,r];}
+ function go(){var s;map.invalidateSize(false);s=map.getSize();
+  if(!(s.x>60&&s.y>60)){if(tries++<200){setTimeout(go,50);}return;}
+  var p=pad(),v=Math.max(20,Math.min(60,s.y/6));
+  map.fitBounds(b,{paddingTopLeft:[p[0],v],paddingBottomRight:[p[1],v],animate:false});
+  map._zfit=1;}
+ map.on('resize',function(){if(!map._zfit){go();}});
+ window.addEventListener('load',function(){map._zfit=0;go();});
+ map.on('overlayadd overlayremove',function(){zSync(map);});zSync(map);go();}
 """
 )
 
@@ -72,8 +91,25 @@ _CSS = """
  border:1px solid #555}
 .zlegend .zbar{height:10px;width:160px;border:1px solid #555}
 .zlegend h4{margin:6px 0 2px 0;font-size:12px}
+.zclip{color:#444;font-size:11px;max-width:210px}
 .zcrs{color:#666;font-size:10px;max-width:260px}
 """
+
+
+class _Fit(MacroElement):
+    """Fit the map to ``bounds`` once its frame has a size (see ``zFit`` in ``_JS``)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "zFit({{ this._parent.get_name() }}, {{ this.bounds }}, {{ this.ctrl }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, bounds, ctrl: str):
+        super().__init__()
+        self._name = "ZoningFit"
+        self.bounds = _safe_json(bounds)
+        self.ctrl = ctrl
 
 
 class _DataLayer(Layer):
@@ -181,6 +217,9 @@ _I18N = {
         "units": "环境管控单元",
         "elements": "要素分区",
         "access": "生态环境准入清单",
+        "max": "最大值",
+        "min": "最小值",
+        "clipped": "色带按 2%–98% 分位数截断",
     },
     "en": {
         "code": "Unit code",
@@ -194,5 +233,8 @@ _I18N = {
         "units": "Control units",
         "elements": "Element zones",
         "access": "Access list",
+        "max": "maximum",
+        "min": "minimum",
+        "clipped": "colours clipped at the 2nd–98th percentiles",
     },
 }

@@ -46,6 +46,7 @@ TEXT = {
         "parcels": "地块编号",
         "reason": "原因",
         "soil": "土壤类别",
+        "county": "县域边界",
     },
     "en": {
         "title": "Afforestation siting on polluted farmland",
@@ -61,7 +62,17 @@ TEXT = {
         "parcels": "Parcel ids",
         "reason": "Reason",
         "soil": "Soil class",
+        "county": "County boundary",
     },
+}
+#: The solver's answer in words (zh, en); an unknown status is shown as it is.
+SOLVER_STATUS = {
+    "optimal": ("最优解", "optimal"),
+    "gap_reached": ("达到容许差距的近优解", "near-optimal (within the gap allowed)"),
+    "time_limit": ("达到时间上限，非最优", "time limit reached, not proven optimal"),
+    "killed": ("求解器被中止，结果为贪心解", "solver stopped; greedy answer"),
+    "greedy": ("贪心解（未证明最优）", "greedy answer (not proven optimal)"),
+    "no_free_items": ("无可选图斑", "nothing to choose from"),
 }
 #: Columns of ``rejected.geojson`` (those present), in this order.
 REJECTED_COLUMNS = (
@@ -85,9 +96,19 @@ HEADLINE = ("selected_area_ha", "sink_t_co2_yr", "sink_t_co2_horizon", "cost", "
 
 
 def write_afforestation(
-    result: SitingResult, out_dir: str | Path, /, *, lang: str = "zh"
+    result: SitingResult,
+    out_dir: str | Path,
+    /,
+    *,
+    lang: str = "zh",
+    units: gpd.GeoDataFrame | None = None,
+    county: gpd.GeoDataFrame | None = None,
 ) -> dict[str, Path]:
-    """Write the selected and rejected layers, the summary and the map; returns name → path."""
+    """Write the selected and rejected layers, the summary and the map; returns name → path.
+
+    ``units`` (control units) and ``county`` (the county outline) put the selection in
+    context on the map; without ``county`` the outline is the union of ``units``.
+    """
     selected, unselected, rej_par = _layers(result)
     rejected = _rejected(unselected, rej_par)
     summary = _summary(result.summary)
@@ -97,7 +118,9 @@ def write_afforestation(
         write_geojson(selected, tmp / "selected.geojson", metadata=meta)
         write_geojson(rejected, tmp / "rejected.geojson")
         write_json(summary, tmp / "summary.json")
-        _map(selected, unselected, rej_par, summary, lang).save(tmp / "afforest.html")
+        _map(selected, unselected, rej_par, summary, lang, units, county).save(
+            tmp / "afforest.html"
+        )
     written = {
         "selected": out_dir / "selected.geojson",
         "rejected": out_dir / "rejected.geojson",
@@ -157,8 +180,9 @@ def _summary(summary: dict) -> dict:
     return out
 
 
-def _map(selected, unselected, rejected, summary: dict, lang: str):
-    """The offline map: parcels left out, patches outside the budget, selected patches."""
+def _map(selected, unselected, rejected, summary: dict, lang: str, units=None, county=None):
+    """The offline map: county outline and units (context), parcels left out, patches
+    outside the budget, selected patches."""
     from zoning.export.webmap import WebMap
 
     t = TEXT[lang]
@@ -171,6 +195,15 @@ def _map(selected, unselected, rejected, summary: dict, lang: str):
         f"distances in {metric} (m)"
     )
     wm = WebMap(t["title"], lang=lang, crs_note=note)
+    if units is not None and len(units):
+        wm.add_units(units, elements=False)
+        if county is None:
+            county = gpd.GeoDataFrame(geometry=[units.geometry.union_all()], crs=units.crs)
+    if county is not None and len(county):
+        outline = county[[county.geometry.name]].copy()
+        outline = outline.set_geometry(outline.geometry.boundary)
+        wm.add_layer(outline, t["county"], color="#000000", weight=2.5)
+        wm.add_legend(t["county"], [("#000000", t["county"])])
     _add_parcels(wm, rejected, t, lang)
     _add_patches(wm, selected, unselected, t)
     wm.add_legend(
@@ -250,11 +283,16 @@ def _headline(s: dict, lang: str) -> str:
             f"入选 {s['n_selected_patches']} 个图斑，{s['selected_area_ha']:.1f} ha；"
             f"年碳汇 {s['sink_t_co2_yr']:.0f} t CO2，{s['horizon_years']:g} 年 "
             f"{s['sink_t_co2_horizon']:.0f} t CO2（IPCC Tier 1，核验：{s.get('factors_verified')}）；"
-            f"求解 {s['solver']['status']}"
+            f"求解：{_status(s, 0)}"
         )
     return (
         f"{s['n_selected_patches']} patches, {s['selected_area_ha']:.1f} ha; "
         f"{s['sink_t_co2_yr']:.0f} t CO2/yr, {s['sink_t_co2_horizon']:.0f} t CO2 over "
         f"{s['horizon_years']:g} yr (IPCC Tier 1, verified: {s.get('factors_verified')}); "
-        f"solver {s['solver']['status']}"
+        f"solver: {_status(s, 1)}"
     )
+
+
+def _status(s: dict, i: int) -> str:
+    status = s["solver"]["status"]
+    return SOLVER_STATUS[status][i] if status in SOLVER_STATUS else str(status)

@@ -23,7 +23,7 @@ from zoning.export.geojson import (
     write_json,
     write_vector,
 )
-from zoning.export.webmap import WebMap
+from zoning.export.webmap import WebMap, natural_order
 from zoning.i18n import STATUS_COLORS as STATUS_COLORS  # re-exported
 from zoning.i18n import STATUS_LABELS as STATUS_LABELS  # re-exported
 from zoning.model import class_label
@@ -115,7 +115,7 @@ def write_conflicts_map(result, units, layers, rules, lang: str, path: Path, tit
     wm = WebMap(title, lang=lang)
     wm.add_units(units)
     wm.focus(units)  # the region checked; facilities far outside it are a pan away
-    for name, layer in layers.items():
+    for name, layer in natural_order(layers):
         ref = rules.layers.get(name)
         label = (ref.zh if zh else ref.en) if ref is not None else None
         wm.add_layer(
@@ -149,35 +149,67 @@ def write_conflicts_map(result, units, layers, rules, lang: str, path: Path, tit
         ("review_clauses", "未经机器核查的条款" if zh else "Clauses no rule checks"),
     ]
     popup = [(c, label) for c, label in popup if c in frame.columns]
-    colors = {labels[s]: c for s, c in STATUS_COLORS.items()}
-    ok = frame["status"] == "ok"
-    # clean facilities small and below; conflicts, restrictions and unzoned on top
+    # outcome colours of the static maps (black, purple, magenta, white, grey): none of
+    # them is a unit class colour, and every point has a halo against the fill under it
+    from zoning.export.staticmap import OUTCOME_COLORS
+
+    present = set(frame["status"])
+    order = ("conflict", "restricted", "unknown", "unzoned", "ok")
+    shown = [s for s in order if s in labels and s in present]
+    colors = {labels[s]: OUTCOME_COLORS.get(s, "#969696") for s in shown}
+    status = frame["status"]
+    unzoned = status.isin(("unzoned", "invalid"))
+    inside = ~unzoned
+    ok = status == "ok"
+    bad = inside & ~ok
+    # clean facilities small and below; the unzoned in their own layer, off by default when
+    # they outnumber those inside the units (a national list against one region)
     if ok.any():
         wm.add_layer(
             frame[ok],
             labels["ok"],
-            color=STATUS_COLORS["ok"],
+            color=OUTCOME_COLORS["ok"],
             popup=popup,
             tooltip="facility_id",
             radius=3,
-            fill_opacity=0.7,
+            fill_opacity=0.9,
+            stroke="#222222",
+            weight=1,
         )
-    if (~ok).any():
-        order = frame[~ok]["status"].map({"unzoned": 0, "restricted": 1, "conflict": 2})
+    unzoned_name = "不在任何单元内的设施" if zh else "Facilities outside every unit"
+    bad_name = "冲突与限制设施" if zh else "Conflicts and restrictions"
+    if unzoned.any():
         wm.add_layer(
-            frame[~ok].loc[order.sort_values(kind="stable").index],
-            "冲突、限制与单元外设施" if zh else "Conflicts, restrictions, unzoned",
-            color=STATUS_COLORS["conflict"],
+            frame[unzoned],
+            unzoned_name,
+            color=OUTCOME_COLORS["unzoned"],
+            popup=popup,
+            tooltip="facility_id",
+            radius=4,
+            fill_opacity=0.9,
+            stroke="#ffffff",
+            weight=1.5,
+            show=bool(unzoned.sum() <= inside.sum()),
+        )
+    if bad.any():
+        order = frame[bad]["status"].map({"unknown": 0, "restricted": 1, "conflict": 2})
+        wm.add_layer(
+            frame[bad].loc[order.sort_values(kind="stable").index],
+            bad_name,
+            color=OUTCOME_COLORS["conflict"],
             color_by="status_label",
             colors=colors,
             popup=popup,
             tooltip="facility_id",
             radius=6,
-            fill_opacity=0.9,
+            fill_opacity=0.95,
+            stroke="#ffffff",
+            weight=2,
         )
-    wm.add_legend(
+    names = {"ok": labels["ok"], "unzoned": unzoned_name, "invalid": unzoned_name}
+    wm.add_legend(  # each outcome listed while its layer is on
         "设施准入判定" if zh else "Facilities by outcome",
-        [(c, labels[s]) for s, c in STATUS_COLORS.items()],
+        [(colors[labels[s]], labels[s], names.get(s, bad_name)) for s in shown],
     )
     if len(frame) < total:
         note = (

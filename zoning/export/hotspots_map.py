@@ -189,7 +189,7 @@ def write_hotspots(
             fill_opacity=0.7,
         )
         names = (summary.get("pollutant", ""), summary.get("carbon", ""))
-        wm.add_html(_bivariate_legend(summary.get("classes", {}), lang, names))
+        wm.add_html(_bivariate_legend(summary.get("classes", {}), lang, names), layer=t["layer"])
         wm.save(tmp / "hotspots.html")
         write_json(summary, tmp / "summary.json")
     return paths

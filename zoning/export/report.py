@@ -165,15 +165,9 @@ def _site_map(result: ScreeningResult, pid: str, units, layers, lang: str) -> st
         tooltip="project_id",
     )
     wm.add_legend(t["project"], [(VERDICT_COLORS[verdict], VERDICTS[verdict][0 if zh else 1])])
-    page = wm.render()
-    # inside an iframe the map may be laid out before the frame has its size: refit on load
-    x0, y0, x1, y1 = (float(v) for v in shapely.bounds(extent))
-    refit = (
-        "<script>window.addEventListener('load',function(){for(var k in window){"
-        "if(k.indexOf('map_')===0&&window[k]instanceof L.Map){var m=window[k];"
-        f"m.invalidateSize();m.fitBounds([[{y0},{x0}],[{y1},{x1}]]);}}}}}});</script>"
-    )
-    return page.replace("</body>", refit + "</body>", 1) if "</body>" in page else page + refit
+    # opens on the extent; the map fits it once its frame has a size (zFit), never before
+    wm.focus(gpd.GeoDataFrame(geometry=[extent], crs="EPSG:4326"), margin=0.0)
+    return wm.render()
 
 
 # ----------------------------------------------------------------------------------------

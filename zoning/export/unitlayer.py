@@ -103,8 +103,16 @@ def add_units(
         layer = _DataLayer(f"{label} ({n})", payload, show=show)
         layer.add_to(m.map)
         layers.append(layer)
+        m._layer_vars[key] = layer.get_name()
         m.layer_counts[key] = n
-    m.add_legend(name or t["units"], [(uc.color, uc.label(m.lang)) for uc in UNIT_CLASSES.values()])
+    m.add_legend(
+        name or t["units"],
+        [  # a class with no unit on this map is not listed
+            (uc.color, uc.label(m.lang), f"units:{d}")
+            for d, uc in UNIT_CLASSES.items()
+            if m.layer_counts.get(f"units:{d}")
+        ],
+    )
     if elements and keys:
         # the element zones reuse the geometry of the class layers: stored once
         m._z += 1
@@ -119,7 +127,9 @@ def add_units(
         }
         refs = ",".join(f"{lyr.get_name()}_data" for lyr in layers)
         derive = f"zMerge([{refs}], {_safe_json(extra)})"
-        _DataLayer(t["elements"], derive, show=False).add_to(m.map)
+        elayer = _DataLayer(t["elements"], derive, show=False)
+        elayer.add_to(m.map)
+        m._layer_vars[t["elements"]] = elayer.get_name()
         m.layer_counts["elements"] = len(prepared)
         m.add_legend(
             t["elements"],

@@ -35,6 +35,7 @@ from zoning.export._mapassets import (  # noqa: F401  (importable from here, as 
     CANVAS_THRESHOLD,
     _DataLayer,
     _encode_geometry,
+    _Fit,
     _jsval,
     _leaflet_assets,
     _safe_json,
@@ -70,6 +71,49 @@ CMAPS: dict[str, list[str]] = {
     "Purples": ["#f2f0f7", "#bcbddc", "#807dba", "#54278f"],
     "viridis": ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"],
 }
+
+
+#: Grade words of protection zones, in a planner's order (一级, 二级, 三级, 准保护区).
+_GRADES = (
+    ("一级", "first", "primary", "grade 1"),
+    ("二级", "second", "secondary", "grade 2"),
+    ("三级", "third", "tertiary", "grade 3"),
+    ("准保护区", "quasi"),
+)
+
+
+def natural_order(names) -> list:
+    """``names`` (or the keys of a dict, returned as items) with the grades of one family
+    of zones in a planner's order: 一级, 二级, 准保护区; other names keep their place."""
+    items = list(names.items()) if isinstance(names, dict) else [(n, None) for n in names]
+    families: dict[str, int] = {}
+    keys = []
+    for i, (name, _) in enumerate(items):
+        low = str(name).lower()
+        grade, family = None, low
+        for g, words in enumerate(_GRADES):
+            word = next((w for w in words if w in low), None)
+            if word:
+                grade, family = g, low.replace(word, "")
+                break
+        first = families.setdefault(family, i)
+        keys.append((first, -1 if grade is None else grade, i))
+    order = sorted(range(len(items)), key=keys.__getitem__)
+    return [items[i] if isinstance(names, dict) else items[i][0] for i in order]
+
+
+def _nice(v: float) -> str:
+    """A number as a planner reads it: 5,710 / 57.1 / 6.66 / 0.0123 (never 5.71e+03)."""
+    a = abs(v)
+    if not np.isfinite(v):
+        return str(v)
+    if a >= 100:
+        return f"{v:,.0f}"
+    if a >= 1:
+        return f"{v:,.{2 - int(np.floor(np.log10(a)))}f}"
+    if a == 0:
+        return "0"
+    return np.format_float_positional(v, precision=3, fractional=False, trim="-")
 
 
 class WebMap:
@@ -128,6 +172,7 @@ class WebMap:
         self._extra_html: list[str] = []
         self._z = 400
         self.layer_counts: dict[str, int] = {}
+        self._layer_vars: dict[str, str] = {}  # layer name → its JS variable (legend sync)
         if basemap_coords not in ("wgs84", "gcj02"):
             raise InputError(
                 f"`basemap_coords` was '{basemap_coords}' but is expected to be 'wgs84' or 'gcj02'",
@@ -295,6 +340,7 @@ class WebMap:
         fill_opacity: float = 0.5,
         legend: bool = False,
         labels: dict | None = None,
+        stroke: str | None = None,
     ) -> None:
         """Add polygons, lines or points (points as circle markers).
 
@@ -302,7 +348,8 @@ class WebMap:
         hex; values not listed get ``color``).  ``popup`` lists (column, label) pairs
         shown on click; ``tooltip`` a column shown on hover.  ``legend=True`` adds the
         ``colors`` to the legend under ``name``, each value shown as ``labels[value]``
-        when given.
+        when given.  ``stroke`` outlines every feature in one colour (points: a halo of
+        ``weight`` pixels, so a red point stays visible on a red unit).
         """
         frame = self._prepare(frame, simplify=True)
         palette = [color]
@@ -334,8 +381,11 @@ class WebMap:
             weight=weight,
             fill=fill_opacity,
             radius=radius,
+            stroke=stroke,
         )
-        _DataLayer(name, payload, show=show).add_to(self.map)
+        layer = _DataLayer(name, payload, show=show)
+        layer.add_to(self.map)
+        self._layer_vars[name] = layer.get_name()
         self.layer_counts[name] = n
         if legend and colors:
             labels = labels or {}
@@ -425,21 +475,39 @@ class WebMap:
         if self.display_coords != "wgs84":  # shift the corners (the offset varies slowly)
             (lon0, lat0), (lon1, lat1) = self._shift_xy(np.array([[lon0, lat0], [lon1, lat1]]))
         url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-        folium.raster_layers.ImageOverlay(
+        overlay = folium.raster_layers.ImageOverlay(
             url,
             bounds=[[lat0, lon0], [lat1, lon1]],
             opacity=opacity,
             name=html.escape(name),
             show=show,
             interactive=False,
-        ).add_to(self.map)
+        )
+        overlay.add_to(self.map)
+        self._layer_vars[name] = overlay.get_name()
         self._bounds.append(np.array([lon0, lat0, lon1, lat1]))
         grad = ",".join(stops)
+        t = _I18N[self.lang]
+        fmin = float(finite.min()) if finite.size else lo
+        fmax = float(finite.max()) if finite.size else hi
+        # a ramp clipped at a percentile says so, with the real extremes
+        lo_txt = ("≤ " if fmin < lo else "") + _nice(lo)
+        hi_txt = ("≥ " if fmax > hi else "") + _nice(hi)
+        note = ""
+        if fmax > hi or fmin < lo:
+            note = (
+                f"<div class='zclip'>{html.escape(t['min'])} {_nice(fmin)} · "
+                f"{html.escape(t['max'])} {_nice(fmax)}"
+                + (f" ({html.escape(t['clipped'])})" if vmin is None and vmax is None else "")
+                + "</div>"
+            )
         self._legends.append(
-            f"<h4>{html.escape(name)}</h4><div class='zbar' style='background:"
+            f"<div data-zl='{overlay.get_name()}'><h4>{html.escape(name)}</h4>"
+            f"<div class='zbar' style='background:"
             f"linear-gradient(to right,{grad})'></div><div style='display:flex;"
-            f"justify-content:space-between;width:162px'><span>{lo:.3g}</span>"
-            f"<span>{html.escape(units_label)}</span><span>{hi:.3g}</span></div>"
+            f"justify-content:space-between;width:162px'><span>{html.escape(lo_txt)}</span>"
+            f"<span>{html.escape(units_label)}</span><span>{html.escape(hi_txt)}</span></div>"
+            f"{note}</div>"
         )
 
     def focus(self, frame: gpd.GeoDataFrame, /, margin: float = 0.1) -> None:
@@ -450,34 +518,54 @@ class WebMap:
         dx, dy = (x1 - x0) * margin + 1e-4, (y1 - y0) * margin + 1e-4
         self._focus = np.array([x0 - dx, y0 - dy, x1 + dx, y1 + dy])
 
-    def add_legend(self, title: str, entries: Sequence[tuple[str, str]]) -> None:
-        """Add a block to the legend: (hex colour, label) pairs under a title."""
-        rows = "".join(
-            f"<div><i style='background:{html.escape(c)}'></i>{html.escape(str(lab))}</div>"
-            for c, lab in entries
-        )
-        self._legends.append(f"<h4>{html.escape(title)}</h4>{rows}")
+    def add_legend(
+        self, title: str, entries: Sequence[tuple[str, str] | tuple[str, str, str]]
+    ) -> None:
+        """Add a block to the legend: (hex colour, label) pairs under a title.
 
-    def add_html(self, fragment: str) -> None:
-        """Add trusted HTML (e.g. a bivariate legend) to the legend box; escape its text."""
-        self._legends.append(fragment)
+        The block shows only while a layer named ``title`` is on (when there is one); an
+        entry (colour, label, layer name) shows only while that layer is on.
+        """
+        rows = []
+        tied = []
+        for entry in entries:
+            c, lab = entry[0], entry[1]
+            var = self._layer_vars.get(entry[2]) if len(entry) > 2 else None
+            attr = f" data-zl='{var}'" if var else ""
+            if var:
+                tied.append(var)
+            rows.append(
+                f"<div{attr}><i style='background:{html.escape(c)}'></i>"
+                f"{html.escape(str(lab))}</div>"
+            )
+        var = self._layer_vars.get(title)
+        block = " ".join([var] if var else tied) if (var or len(tied) == len(rows)) else ""
+        attr = f" data-zl='{block}'" if block else ""
+        self._legends.append(f"<div{attr}><h4>{html.escape(title)}</h4>{''.join(rows)}</div>")
+
+    def add_html(self, fragment: str, layer: str | None = None) -> None:
+        """Add trusted HTML (e.g. a bivariate legend) to the legend box; escape its text.
+
+        With ``layer`` (a layer's name) the fragment shows only while that layer is on.
+        """
+        var = self._layer_vars.get(layer) if layer is not None else None
+        self._legends.append(f"<div data-zl='{var}'>{fragment}</div>" if var else fragment)
 
     # --- output ---------------------------------------------------------------------
     def render(self) -> str:
         """The page as one HTML string with every asset inlined."""
         t = _I18N[self.lang]
         m = self.map
+        ctrl = folium.LayerControl(collapsed=False)
+        ctrl.add_to(m)
         if self._focus is not None or self._bounds:
             b = self._focus[None, :] if self._focus is not None else np.vstack(self._bounds)
-            m.fit_bounds(
-                [
-                    [float(b[:, 1].min()), float(b[:, 0].min())],
-                    [float(b[:, 3].max()), float(b[:, 2].max())],
-                ],
-                padding_top_left=(250, 20),
-                padding_bottom_right=(20, 20),
-            )
-        folium.LayerControl(collapsed=False).add_to(m)
+            bounds = [
+                [float(b[:, 1].min()), float(b[:, 0].min())],
+                [float(b[:, 3].max()), float(b[:, 2].max())],
+            ]
+            # fitted in the browser once the frame has a size (not before: NaN zoom)
+            _Fit(bounds, ctrl.get_name()).add_to(m)
         root = m.get_root()
         root.title = html.escape(self.title)  # folium's template does not escape it
         js, css = _leaflet_assets()

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import geopandas as gpd
 
-from zoning.export.webmap import WebMap
+from zoning.export.webmap import WebMap, natural_order
 from zoning.i18n import STAGE_COLORS, STAGE_LABELS
 from zoning.model import POLLUTANTS
 
@@ -110,7 +110,7 @@ def zoning_map(
         basemap_coords=basemap_coords,
     )
     wm.add_units(units)
-    for name, frame in (layers or {}).items():
+    for name, frame in natural_order(layers or {}):  # 一级, 二级, 准保护区
         style = dict(LAYER_STYLES.get(name, {}))
         label = style.pop("en" if en else "zh", name)
         style.pop("zh", None)
