@@ -291,6 +291,19 @@ def _meta_json(meta: dict) -> dict:
     return {k: v for k, v in meta.items() if k != "rule_set_name"}
 
 
+#: Decimals of the summary's measured columns (by the end of the name); others get 6.
+_DECIMALS = (("_pct", 2), ("_m2", 1), ("_m", 1))
+
+
+def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """Floats rounded at writing (no 15-digit floats in summary.csv); missing stays missing."""
+    for col in frame.columns:
+        if pd.api.types.is_float_dtype(frame[col]):
+            digits = next((d for end, d in _DECIMALS if str(col).endswith(end)), 6)
+            frame[col] = frame[col].round(digits)
+    return frame
+
+
 def _summary(result, records, lang, single, pages, folders) -> pd.DataFrame:
     rows = []
     for data in records:
@@ -327,7 +340,7 @@ def _summary(result, records, lang, single, pages, folders) -> pd.DataFrame:
                 "report.html" if single else f"{folders[data['project_id']]}/report.html"
             )
         rows.append(row)
-    frame = pd.DataFrame(rows)
+    frame = _rounded(pd.DataFrame(rows))
     if "review_count" in frame:
         frame["review_count"] = frame["review_count"].astype("Int64")
     if "strictest_class" in frame:

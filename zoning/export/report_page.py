@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zoning.i18n import VERDICT_COLORS, VERDICTS
+from zoning.i18n import VERDICT_COLORS, VERDICTS, fact_text
 from zoning.model import DIMENSIONS, ELEMENTS, class_label
 
 _T = {
@@ -162,12 +162,12 @@ _FACT_NAMES = {
     "stage": ("建设阶段", "Stage"),
     "capacity": ("产能", "Capacity"),
     "capacity_unit": ("产能单位", "Capacity unit"),
-    "so2_t": ("SO2 (t/a)", "SO2 (t/yr)"),
-    "nox_t": ("NOx (t/a)", "NOx (t/yr)"),
-    "pm_t": ("颗粒物 (t/a)", "PM (t/yr)"),
-    "vocs_t": ("VOCs (t/a)", "VOCs (t/yr)"),
-    "co2_t": ("CO2 (t/a)", "CO2 (t/yr)"),
-    "energy_tce": ("综合能耗 (tce/a)", "Energy (tce/yr)"),
+    "so2_t": ("SO2 排放量", "SO2 emission"),
+    "nox_t": ("NOx 排放量", "NOx emission"),
+    "pm_t": ("颗粒物排放量", "PM emission"),
+    "vocs_t": ("VOCs 排放量", "VOCs emission"),
+    "co2_t": ("CO2 排放量", "CO2 emission"),
+    "energy_tce": ("综合能耗", "Energy use"),
     "two_high": ("两高项目", "Two-high"),
     "tags": ("标签", "Tags"),
 }
@@ -261,8 +261,10 @@ def _head_and_project(data: dict, c: _Page) -> list[str]:
         ],
         [_e(t["size"]), size],
     ]
-    if data.get("description"):
-        rows.append([_e(t["notes"]), _e(data["description"])])
+    description = data.get("description_en") if not zh else None
+    description = description or data.get("description")
+    if description:
+        rows.append([_e(t["notes"]), _e(description)])
     if data.get("geometry_note"):
         rows.append([_e(t["geometry_note"]), _e(data["geometry_note"])])
     out.append(_table(["", ""], rows).replace("<thead><tr><th></th><th></th></tr></thead>", ""))
@@ -486,9 +488,9 @@ def _facts_section(data: dict, c: _Page) -> list[str]:
     out: list[str] = []
     out.append(f"<h2>{_e(t['facts'])}</h2>")
     rows = [
-        [_e(label[0 if zh else 1]), _e(data["facts"].get(key))]
+        [_e(label[0 if zh else 1]), _e(fact_text(key, data["facts"], c.lang) or "—")]
         for key, label in _FACT_NAMES.items()
-        if key in data["facts"]
+        if key in data["facts"] and key != "capacity_unit"  # the unit goes with the capacity
     ]
     out.append(_table(["", ""], rows).replace("<thead><tr><th></th><th></th></tr></thead>", ""))
     out.append(f"<h2>{_e(t['inputs'])}</h2>")
