@@ -4,6 +4,7 @@ inputs, signature), each a named function of the project's data."""
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -185,7 +186,7 @@ margin:14px 0}.verdict .v{font-size:24px;font-weight:bold}.verdict ul{margin:6px
 padding:0}.box{border:1px solid #ccc;border-radius:4px;padding:8px 12px;margin:8px 0}
 .st-fired{font-weight:bold}.oc-prohibited{color:#b2182b}.oc-restricted{color:#d6604d}
 .oc-allowed{color:#1a9850}.st-unknown{color:#6a51a3;font-weight:bold}.small{font-size:12px}
-iframe.map{width:100%;height:520px;border:1px solid #999}
+iframe.map{width:100%;height:520px;border:1px solid #999}img.print-map{display:none}
 .review{border:3px solid #e6a700;background:#fff8e1;border-radius:6px;padding:10px 16px;
 margin:10px 0}.review .n{font-size:18px;font-weight:bold;color:#8a5a00}.review ol{margin:6px 0 0 20px;
 padding:0}.review li.pro{font-weight:bold;color:#b2182b}.review .where{color:#555;font-size:12px}
@@ -193,6 +194,8 @@ padding:0}.review li.pro{font-weight:bold;color:#b2182b}.review .where{color:#55
 @media print{body{background:#fff;font-size:11pt}main{max-width:none;padding:0}
 @page{size:A4;margin:16mm 14mm}h2{break-after:avoid}tr,.verdict,.review,.sign{break-inside:avoid}
 iframe.map{height:120mm}.noprint{display:none}
+img.print-map{display:block;width:100%;max-height:150mm;object-fit:contain;break-inside:avoid}
+img.print-map~iframe.map{display:none}
 .verdict,.review{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 """
 
@@ -319,8 +322,15 @@ def _map_section(data: dict, c: _Page) -> list[str]:
     t = c.t
     map_page = c.map_page
     out: list[str] = []
-    if map_page:
+    if map_page or c.print_png:
         out.append(f"<h2>{_e(t['map'])}</h2>")
+    if c.print_png:
+        b64 = base64.b64encode(c.print_png).decode("ascii")
+        out.append(
+            f'<img class="print-map" id="print-map" alt="{_e(t["map"])}" '
+            f'src="data:image/png;base64,{b64}">'
+        )
+    if map_page:
         out.append(
             f'<iframe class="map" id="site-map" title="{_e(t["map"])}" '
             f'sandbox="allow-scripts" data-srcdoc="{html.escape(map_page, quote=True)}">'
@@ -553,6 +563,7 @@ class _Page:
     meta: dict
     fact_labels: Mapping
     map_page: str | None
+    print_png: bytes | None = None
 
     @property
     def t(self) -> dict:
@@ -577,9 +588,19 @@ _SECTIONS = (
 )
 
 
-def _render(data: dict, lang: str, map_page: str | None, meta: dict, fact_labels: Mapping) -> str:
-    """One project's report page: the sections in order, then the end of the page."""
-    c = _Page(lang, meta, fact_labels, map_page)
+def _render(
+    data: dict,
+    lang: str,
+    map_page: str | None,
+    meta: dict,
+    fact_labels: Mapping,
+    print_png: bytes | None = None,
+) -> str:
+    """One project's report page: the sections in order, then the end of the page.
+
+    ``print_png``: the static site map, embedded for print in place of the interactive one.
+    """
+    c = _Page(lang, meta, fact_labels, map_page, print_png)
     out = [part for section in _SECTIONS for part in section(data, c)]
     out.append("</main></body></html>")
     return "\n".join(out)
