@@ -82,6 +82,12 @@ def zoning_step(
         )
         wm = zoning_map(units, layers, grids=grids, title=title, lang=lg)
         outputs[f"zoning map ({lg})"] = wm.save(out_dir / f"zoning_map{suffix}.html")
+        if lg == lang:  # the static twin, the front page's thumbnail
+            from zoning.export.staticmap import units_png
+
+            png = out_dir / "zoning_map.png"
+            units_png(units, layers, png, lang=lg, title=title)
+            outputs["zoning map (PNG)"] = png
     outputs["units GeoJSON"] = export_units(units, out_dir / "units.geojson")
     outputs["units GeoPackage"] = export_units(units, out_dir / "units.gpkg")
     return outputs
