@@ -505,11 +505,35 @@ def _facts_section(data: dict, c: _Page) -> list[str]:
     out.append(_table(["", ""], rows).replace("<thead><tr><th></th><th></th></tr></thead>", ""))
     out.append(f"<h2>{_e(t['inputs'])}</h2>")
     rows = [
-        [_e(k), _e(v.get("path")), f'<span class="small">{_e(v.get("sha256"))}</span>']
+        [
+            _e(_input_name(k, c.lang)),
+            _e(v.get("path")),
+            f'<span class="small">{_e(v.get("sha256"))}</span>',
+        ]
         for k, v in meta["inputs"].items()
     ]
     out.append(_table(["", t["file"], "SHA-256"], rows))
     return out
+
+
+#: Kinds of input of a screening (the keys of ``inputs``), in the report's language.
+_INPUT_KINDS = {
+    "project": ("建设项目", "projects"),
+    "units": ("管控单元", "control units"),
+    "rules": ("准入规则", "rules"),
+    "layer": ("图层", "layer"),
+    "grid": ("格网", "grid"),
+}
+
+
+def _input_name(key: str, lang: str) -> str:
+    """``layer:red_line.gpkg`` → ``图层：red_line.gpkg``; unknown kinds as written."""
+    kind, _, rest = str(key).partition(":")
+    label = _INPUT_KINDS.get(kind)
+    if label is None:
+        return str(key)
+    name = label[0 if lang == "zh" else 1]
+    return f"{name}{'：' if lang == 'zh' else ': '}{rest}" if rest else name
 
 
 def _signature_section(data: dict, c: _Page) -> list[str]:
