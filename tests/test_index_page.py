@@ -66,6 +66,7 @@ def test_front_page_zh_holds_the_figures_and_thumbnails(run):
     assert "有规则核查</td><td class='n'>1<" in page and "其中禁止类</td><td class='n'>1<" in page
     assert "18.98" in page and "321.9" in page
     assert "src='zoning_map.png'" in page  # the static twin as thumbnail
+    assert "准入冲突图" in page and "conflicts map" not in page  # titles, not output keys
     assert page.count("（无静态缩略图）") == 1  # the conflicts map has none
     assert "href='screening/P1/report.html'" in page
     assert "screening/P1/result.json" not in page  # per-report files not listed again

@@ -110,6 +110,28 @@ _CSS = (
 )
 
 
+#: Titles of the maps and pages a run writes, by ``folder/file`` (others by their name).
+_MAP_TITLES = {
+    "zoning_map.html": ("生态环境管控单元分区图", "Zoning map"),
+    "zoning_map_en.html": ("管控单元分区图（英文版）", "Zoning map (English)"),
+    "zoning_map_zh.html": ("管控单元分区图（中文版）", "Zoning map (Chinese)"),
+    "diff/diff_map.html": ("管控单元版本对比图", "Changes between editions"),
+    "diff/statement.html": ("更新情况说明", "Update statement"),
+    "rules_coverage.html": ("准入条款规则覆盖表", "Clauses checked by rules"),
+    "conflicts/conflicts.html": ("准入冲突图", "Access-management conflicts"),
+    "stats/unit_stats.html": ("分单元排放统计图", "Emissions per unit"),
+    "hotspots/hotspots.html": ("减污降碳协同热点图", "Pollution-carbon co-hot-spots"),
+    "soil/parcels_soil.html": ("农用地土壤类别图", "Soil classes of farmland"),
+    "afforest/afforest.html": ("污染耕地造林选址图", "Afforestation sites"),
+    "allocate/map.html": ("新能源与造林配置图", "New energy and trees on polluted plots"),
+}
+
+
+def _map_title(target: Path, name: str, lang: str) -> str:
+    titles = _MAP_TITLES.get(f"{target.parent.name}/{target.name}") or _MAP_TITLES.get(target.name)
+    return titles[0 if lang == "zh" else 1] if titles else name
+
+
 def _rel(target: Path, base: Path) -> str:
     return Path(os.path.relpath(Path(target).resolve(), base.resolve())).as_posix()
 
@@ -274,7 +296,7 @@ def write_index(
                 else f"<div class='none'>{html.escape(w['no_thumb'])}</div>"
             )
             maps.append(
-                f"<a class='card' href='{rel}'>{img}<div class='t'>{html.escape(name)}</div></a>"
+                f"<a class='card' href='{rel}'>{img}<div class='t'>{html.escape(_map_title(target, name, lang))}</div></a>"
             )
         elif target.parent not in report_dirs or target.name == "summary.csv":
             files.append(f"<li><a href='{rel}'>{html.escape(name)}</a></li>")
