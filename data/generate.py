@@ -2076,11 +2076,40 @@ def build_projects(f: dict, units: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
         rec.update(
             two_high=two_high,
             tags=",".join(t for t in tags.split(",") if t),
-            description=f"拟在青溪县建设{zh}，规模{cap:g} {unit}。Proposed: {en}, {cap:g} {unit}.",
+            **_descriptions(zh, en, cap, unit),
             geometry=geom,
         )
         rows.append(rec)
     return gpd.GeoDataFrame(rows, crs=PROJ_CRS)
+
+
+#: Capacity units of the demo projects in Chinese (the English text keeps them as written).
+_UNITS_ZH = {
+    "t/yr": "吨/年",
+    "t clinker/yr": "吨熟料/年",
+    "t crude/yr": "吨原油/年",
+    "m3/yr": "立方米/年",
+    "m3/d": "立方米/日",
+    "m2/yr": "平方米/年",
+    "10^4 pcs/yr": "万件/年",
+    "10^4 m/yr": "万米/年",
+    "sets/yr": "套/年",
+    "head/yr": "头/年",
+    "km": "千米",
+    "ha": "公顷",
+    "MW": "兆瓦",
+    "MW IT load": "兆瓦（IT负荷）",
+    "kV": "千伏",
+}
+
+
+def _descriptions(zh: str, en: str, cap: float, unit: str) -> dict:
+    """``description`` (Chinese) and ``description_en``, numbers written out (1,000,000)."""
+    n = f"{cap:,.0f}" if float(cap) == int(cap) else f"{cap:,}"
+    return {
+        "description": f"拟在青溪县建设{zh}，规模{n} {_UNITS_ZH.get(unit, unit)}。",
+        "description_en": f"Proposed: {en}, {n} {unit}.",
+    }
 
 
 def _project_geom(f, units, rng, kind, zone, near, size):

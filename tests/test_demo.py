@@ -46,3 +46,12 @@ def test_demo_runs_every_step(tmp_path):
     assert (tmp_path / "rules_coverage.csv").exists()
     assert (tmp_path / "rules_coverage.html").exists()
     assert (screened["review_count"].astype(float) > 0).any()
+
+    # the front page, the static thumbnails, the new maps, the printable reports
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "项目选址研判: 26 个项目" in index and "准入冲突核查" in index
+    for png in ("zoning_map.png", "conflicts/conflicts.png", "hotspots/hotspots.png"):
+        assert (tmp_path / png).is_file() and f"src='{png}'" in index, png
+    assert (tmp_path / "stats" / "unit_stats.html").is_file()
+    assert (tmp_path / "soil" / "parcels_soil.html").is_file()
+    assert (tmp_path / "screening" / "P006" / "site_map.png").is_file()

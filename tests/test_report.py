@@ -104,7 +104,7 @@ def test_report_in_browser_offline(setup, browser):
     units, red, rules, tmp = setup
     res = screen(_projects().iloc[1:2], units, rules, layers={"red_line": red})
     paths = write_screening(res, tmp / "one", units=units, layers={"red_line": red}, lang="zh")
-    assert set(paths) == {"report", "result", "summary"}
+    assert set(paths) == {"report", "result", "summary", "site_map"}
     page = browser.open(paths["report"], wait_ms=1200)
     assert page.locator("#verdict").get_attribute("data-verdict") == "restricted"
     assert "有条件准入" in page.locator("#verdict").inner_text()

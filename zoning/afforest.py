@@ -38,9 +38,12 @@ def run_soil(
     max_distance_m: float = 2000.0,
     k: int = 8,
     power: float = 2.0,
+    lang: str = "zh",
+    soil_map: bool = True,
 ) -> dict[str, Path]:
     """Classify the samples and parcels and write the parcels (and optionally the
-    samples); returns name → path."""
+    samples), and with ``soil_map`` the class map beside the parcels (``<out>.html``, in
+    ``lang``); returns name → path."""
     res = classify_soil(
         samples,
         parcels,
@@ -49,7 +52,12 @@ def run_soil(
         k=k,
         power=power,
     )
-    return write_soil(res, out, samples_out=samples_out)
+    written = write_soil(res, out, samples_out=samples_out)
+    if soil_map:
+        from zoning.export.soil import soil_map_path, write_soil_map
+
+        written["soil_map"] = write_soil_map(res, soil_map_path(out), lang=lang)
+    return written
 
 
 def run_afforest(
@@ -157,6 +165,7 @@ def demo_soil(out_dir: str | Path, lang: str = "zh") -> dict[str, Path]:
         read_vector(demo_path("parcels.gpkg")),
         base / "parcels_soil.geojson",
         samples_out=base / "samples_soil.geojson",
+        lang=lang,
     )
 
 

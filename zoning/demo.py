@@ -82,6 +82,12 @@ def zoning_step(
         )
         wm = zoning_map(units, layers, grids=grids, title=title, lang=lg)
         outputs[f"zoning map ({lg})"] = wm.save(out_dir / f"zoning_map{suffix}.html")
+        if lg == lang:  # the static twin, the front page's thumbnail
+            from zoning.export.staticmap import units_png
+
+            png = out_dir / "zoning_map.png"
+            units_png(units, layers, png, lang=lg, title=title)
+            outputs["管控分区图（PNG）" if lang == "zh" else "zoning map (PNG)"] = png
     outputs["units GeoJSON"] = export_units(units, out_dir / "units.geojson")
     outputs["units GeoPackage"] = export_units(units, out_dir / "units.gpkg")
     return outputs
@@ -262,6 +268,31 @@ STEPS: list[tuple[tuple[str, str], Step]] = [
 ]
 
 
+def _thumbnails(out_dir: Path, lang: str) -> dict[str, Path]:
+    """Static twins of the conflicts and hot-spot maps (``x.html`` → ``x.png``), the
+    front page's thumbnails; a map whose output is missing gets none."""
+    from zoning.export.staticmap import conflicts_png, hotspots_png
+    from zoning.io.vector import read_units, read_vector
+
+    written: dict[str, Path] = {}
+    zh = lang == "zh"
+    conf = out_dir / "conflicts" / "conflicts.geojson"
+    if conf.is_file():
+        frame = read_vector(conf)
+        if "status" in frame.columns:
+            png = out_dir / "conflicts" / "conflicts.png"
+            conflicts_png(frame, read_units(demo_path("units.gpkg")), path=png, lang=lang)
+            written["准入冲突图（PNG）" if zh else "conflicts map (PNG)"] = png
+    hot = out_dir / "hotspots" / "hotspots.geojson"
+    if hot.is_file():
+        frame = read_vector(hot)
+        if "co_class" in frame.columns:
+            png = out_dir / "hotspots" / "hotspots.png"
+            hotspots_png(frame, png, lang=lang)
+            written["协同热点图（PNG）" if zh else "co-hot-spot map (PNG)"] = png
+    return written
+
+
 @contextmanager
 def _one_language():
     """Hold back the library's INFO logs (English) while the demo speaks one language;
@@ -299,6 +330,7 @@ def run_demo(
             say(f"    {done} {time.perf_counter() - t:.1f} s")
         from zoning.export.index import write_index
 
+        outputs.update(_thumbnails(out_dir, lang))
         outputs["index"] = write_index(outputs, out_dir / "index.html", lang=lang)
     say(
         f"演示完成，用时 {time.perf_counter() - t0:.1f} s"

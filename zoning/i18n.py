@@ -81,6 +81,117 @@ STAGE_LABELS: dict[str, tuple[str, str]] = {
 }
 STAGE_COLORS = {"existing": "#525252", "proposed": "#e7298a"}
 
+#: Tags of the bundled rule file and the command line's examples (zh, en); others are shown
+#: as written.
+TAG_LABELS: dict[str, tuple[str, str]] = {
+    "two_high": ("两高", "two-high"),
+    "coal": ("涉煤", "coal"),
+    "vocs": ("涉VOCs", "VOCs"),
+    "heavy_metals": ("涉重金属", "heavy metals"),
+    "hazardous_chemicals": ("危险化学品", "hazardous chemicals"),
+    "hazardous_waste": ("危险废物", "hazardous waste"),
+    "mining": ("采矿", "mining"),
+    "livestock": ("畜禽养殖", "livestock"),
+    "outfall": ("入河排污口", "outfall"),
+    "linear_infrastructure": ("线性基础设施", "linear infrastructure"),
+    "new_energy": ("新能源", "new energy"),
+    "polluted_land": ("污染土地", "polluted land"),
+    "afforestation": ("造林", "afforestation"),
+    "carbon_sink": ("碳汇", "carbon sink"),
+    "water_intensive": ("高耗水", "water-intensive"),
+    "energy_intensive": ("高耗能", "energy-intensive"),
+}
+#: Units of measure of the facts (zh, en); the fact tables give them in brackets.
+FACT_UNITS: dict[str, tuple[str, str]] = {
+    "so2_t": ("吨/年", "t/yr"),
+    "nox_t": ("吨/年", "t/yr"),
+    "pm_t": ("吨/年", "t/yr"),
+    "vocs_t": ("吨/年", "t/yr"),
+    "co2_t": ("吨/年", "t/yr"),
+    "energy_tce": ("吨标准煤/年", "tce/yr"),
+}
+#: Capacity units as the demo and common data write them (zh, en); others as written.
+CAPACITY_UNITS: dict[str, tuple[str, str]] = {
+    "t/yr": ("吨/年", "t/yr"),
+    "t clinker/yr": ("吨熟料/年", "t clinker/yr"),
+    "t crude/yr": ("吨原油/年", "t crude/yr"),
+    "m3/yr": ("立方米/年", "m3/yr"),
+    "m3/d": ("立方米/日", "m3/d"),
+    "m2/yr": ("平方米/年", "m2/yr"),
+    "10^4 pcs/yr": ("万件/年", "10^4 pcs/yr"),
+    "10^4 m/yr": ("万米/年", "10^4 m/yr"),
+    "sets/yr": ("套/年", "sets/yr"),
+    "head/yr": ("头/年", "head/yr"),
+    "km": ("千米", "km"),
+    "ha": ("公顷", "ha"),
+    "MW": ("兆瓦", "MW"),
+    "MW IT load": ("兆瓦（IT负荷）", "MW IT load"),
+    "kV": ("千伏", "kV"),
+}
+#: Yes and no.
+YES_NO: dict[str, tuple[str, str]] = {"yes": ("是", "yes"), "no": ("否", "no")}
+
+
+def _missing(v) -> bool:
+    return (
+        v is None
+        or v == ""
+        or (isinstance(v, float) and v != v)
+        or v
+        in (
+            float("inf"),
+            float("-inf"),
+        )
+    )
+
+
+def format_value(v, lang: str = "zh") -> str:
+    """A measured value with sensible precision: 1,000,000 · 35.4 · 0.0123; '' if missing."""
+    if _missing(v):
+        return ""
+    i = 0 if lang == "zh" else 1
+    if isinstance(v, bool):
+        return YES_NO["yes" if v else "no"][i]
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if x == int(x) and abs(x) < 1e15:
+        return f"{int(x):,}"
+    a = abs(x)
+    digits = 0 if a >= 1000 else 1 if a >= 100 else 2 if a >= 1 else 3 if a >= 0.01 else 6
+    s = f"{x:,.{digits}f}"
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def fact_text(key: str, facts: dict, lang: str = "zh") -> str | None:
+    """A project fact in words (stage, yes/no, tags, value with its unit); None if missing."""
+    i = 0 if lang == "zh" else 1
+    v = facts.get(key)
+    if _missing(v):
+        return None
+    if key == "stage":
+        return STAGE_LABELS.get(str(v), (str(v), str(v)))[i]
+    if key == "two_high":
+        truth = v if isinstance(v, bool) else str(v).strip().lower() in {"true", "1", "yes", "是"}
+        return YES_NO["yes" if truth else "no"][i]
+    if key == "tags":
+        tags = [t.strip() for t in str(v).replace(";", ",").split(",") if t.strip()]
+        return ("、" if lang == "zh" else ", ").join(TAG_LABELS.get(t, (t, t))[i] for t in tags)
+    if key == "capacity_unit":
+        return CAPACITY_UNITS.get(str(v), (str(v), str(v)))[i]
+    if key == "capacity":
+        unit = facts.get("capacity_unit")
+        if _missing(unit):
+            return format_value(v, lang) + (
+                "（未注明单位）" if lang == "zh" else " (unit not given)"
+            )
+        return f"{format_value(v, lang)} {CAPACITY_UNITS.get(str(unit), (unit, unit))[i]}"
+    if key in FACT_UNITS:
+        return f"{format_value(v, lang)} {FACT_UNITS[key][i]}"
+    return str(v)
+
+
 # --- co-control hot spots ------------------------------------------------------------------
 
 #: Co-control classes: key → (Chinese label, English label, colour).

@@ -120,6 +120,7 @@ class ScreeningResult:
             "name": _json_value(row.get("name")),
             "name_en": _json_value(row.get("name_en")),
             "description": _json_value(row.get("description")),
+            "description_en": _json_value(row.get("description_en")),
             "geom_type": row["geom_type"],
             "geometry_decided_by": _json_value(row.get("geometry_decided_by")),
             "geometry_wkt_wgs84": shapely.to_wkt(wgs, rounding_precision=7),

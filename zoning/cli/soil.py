@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from zoning.afforest import demo_soil, run_soil
-from zoning.cli.options import input_options, out_option, param_flags, shared_option
+from zoning.cli.options import input_options, lang_option, out_option, param_flags, shared_option
 
 run = run_soil  # the older name
 
@@ -70,8 +70,15 @@ run = run_soil  # the older name
 @click.option(
     "--lat-col", default=None, help="Latitude column of a samples CSV (found by name if omitted)."
 )
+@click.option(
+    "--no-map",
+    "no_map",
+    is_flag=True,
+    help="Do not write the soil class map (<out>.html beside the parcels).",
+)
+@lang_option
 @param_flags(crs="--samples-crs")
-def command(samples, parcels, out, samples_out, lon_col, lat_col, **o):
+def command(samples, parcels, out, samples_out, lon_col, lat_col, no_map, lang, **o):
     """Classify soil samples and farmland parcels per GB 15618-2018."""
     from zoning.io.afforest import read_samples
     from zoning.io.vector import read_vector
@@ -95,7 +102,10 @@ def command(samples, parcels, out, samples_out, lon_col, lat_col, **o):
         what="farmland parcels",
     )
     options = {k: o[k] for k in ("default_land_use", "max_distance_m", "k", "power")}
-    for path in run_soil(s, p, out, samples_out=samples_out, **options).values():
+    written = run_soil(
+        s, p, out, samples_out=samples_out, lang=lang, soil_map=not no_map, **options
+    )
+    for path in written.values():
         click.echo(f"wrote {path}", err=True)
 
 

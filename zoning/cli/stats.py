@@ -137,6 +137,13 @@ def _units_where(path) -> str | None:
     show_default=True,
     help="Read each grid block once (raster) or per unit (feature).",
 )
+@click.option(
+    "--map",
+    "map_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write a choropleth of the statistics (HTML, one layer per statistic).",
+)
 @scale_options
 @lang_option
 @out_option(help_text="Output table: .csv, .geojson, .gpkg or .parquet.")
@@ -155,6 +162,7 @@ def command(
     workers,
     lang,
     out,
+    map_path,
 ):
     """Exact per-unit statistics of emission and concentration grids.
 
@@ -199,10 +207,12 @@ def command(
         scheduler=scheduler,
         workers=workers,
         lang=lang,
+        map_path=map_path,
     )
     where = _units_where(path)
     click.echo(
         f"zoning stats: {len(frame)} units x {len(grids)} grid(s) -> {path}"
-        + (f"; {where}" if where else ""),
+        + (f"; {where}" if where else "")
+        + (f"; map: {map_path}" if map_path else ""),
         err=True,
     )

@@ -7,8 +7,8 @@ map, the signature block); :func:`summary_blocks` does the same for a batch.  Th
 lay these blocks out, so both say the same as ``report.html``, in one language.
 
 Labels come from the tables of :mod:`zoning.export.report` (``_T``, ``_FACT_NAMES``),
-:mod:`zoning.screen` (``VERDICTS``, ``FACT_LABELS``) and :mod:`zoning.model`; only the
-words those tables lack (stages, tags, units of measure, the summary's headings) are here.
+:mod:`zoning.screen` (``VERDICTS``, ``FACT_LABELS``) and :mod:`zoning.model`; stages, tags
+and units of measure come from :mod:`zoning.i18n`; only the summary's headings are here.
 """
 
 from __future__ import annotations
@@ -19,7 +19,16 @@ import re
 from dataclasses import dataclass, field
 
 from zoning.export.report import _FACT_NAMES, _T
-from zoning.i18n import FACT_LABELS, VERDICT_COLORS, VERDICTS
+from zoning.i18n import (
+    FACT_LABELS,
+    FACT_UNITS,
+    STAGE_LABELS,
+    TAG_LABELS,
+    VERDICT_COLORS,
+    VERDICTS,
+    format_value,
+)
+from zoning.i18n import fact_text as _fact_text
 from zoning.model import DIMENSIONS, ELEMENTS, UNIT_CLASSES, class_label
 
 #: One line of a cell: (text, style) with style "" (plain), "b" (bold) or "i" (italic).
@@ -27,35 +36,10 @@ Line = tuple[str, str]
 #: A table cell: plain text, or lines with styles.
 Cell = str | list[Line]
 
-STAGES = {"existing": ("现有", "existing"), "proposed": ("拟建", "proposed")}
-#: Tags of the bundled rule file and the command line's examples; others are shown as written.
-TAGS = {
-    "two_high": ("两高", "two-high"),
-    "coal": ("涉煤", "coal"),
-    "vocs": ("涉VOCs", "VOCs"),
-    "heavy_metals": ("涉重金属", "heavy metals"),
-    "hazardous_chemicals": ("危险化学品", "hazardous chemicals"),
-    "hazardous_waste": ("危险废物", "hazardous waste"),
-    "mining": ("采矿", "mining"),
-    "livestock": ("畜禽养殖", "livestock"),
-    "outfall": ("入河排污口", "outfall"),
-    "linear_infrastructure": ("线性基础设施", "linear infrastructure"),
-    "new_energy": ("新能源", "new energy"),
-    "polluted_land": ("污染土地", "polluted land"),
-    "afforestation": ("造林", "afforestation"),
-    "carbon_sink": ("碳汇", "carbon sink"),
-    "water_intensive": ("高耗水", "water-intensive"),
-    "energy_intensive": ("高耗能", "energy-intensive"),
-}
-#: Units of measure of the facts (the fact tables give them in brackets).
-_FACT_UNITS = {
-    "so2_t": ("吨/年", "t/yr"),
-    "nox_t": ("吨/年", "t/yr"),
-    "pm_t": ("吨/年", "t/yr"),
-    "vocs_t": ("吨/年", "t/yr"),
-    "co2_t": ("吨/年", "t/yr"),
-    "energy_tce": ("吨标准煤/年", "tce/yr"),
-}
+# stages, tags and units of measure live in zoning.i18n (the HTML report uses them too)
+STAGES = STAGE_LABELS
+TAGS = TAG_LABELS
+_FACT_UNITS = FACT_UNITS
 _W = {
     "zh": {
         "page": "第 {n} 页 / 共 {total} 页",
@@ -156,17 +140,7 @@ def num(v, digits: int = 0) -> str:
 
 def value(v, lang: str) -> str:
     """A measured value with sensible precision: 1,000,000 · 35.4 · 0.0123; '' if missing."""
-    if _missing(v):
-        return ""
-    if isinstance(v, bool):
-        return _T[lang]["yes" if v else "no"]
-    x = float(v)
-    if x == int(x) and abs(x) < 1e15:
-        return f"{int(x):,}"
-    a = abs(x)
-    digits = 0 if a >= 1000 else 1 if a >= 100 else 2 if a >= 1 else 3 if a >= 0.01 else 6
-    s = f"{x:,.{digits}f}"
-    return s.rstrip("0").rstrip(".") if "." in s else s
+    return format_value(v, lang)
 
 
 def _pick(zh: str | None, en: str | None, lang: str) -> str:
@@ -187,25 +161,8 @@ def _fact_name(key: str, lang: str) -> str:
 
 def fact_text(key: str, facts: dict, lang: str) -> str:
     """A project fact in words: stage, yes/no, tags, value with its unit of measure."""
-    w = _W[lang]
-    i = 0 if lang == "zh" else 1
-    v = facts.get(key)
-    if _missing(v):
-        return w["not_given"]
-    if key == "stage":
-        return STAGES.get(str(v), (str(v), str(v)))[i]
-    if key == "two_high":
-        truth = v if isinstance(v, bool) else str(v).strip().lower() in {"true", "1", "yes", "是"}
-        return _T[lang]["yes" if truth else "no"]
-    if key == "tags":
-        tags = [t.strip() for t in str(v).replace(";", ",").split(",") if t.strip()]
-        return _join([TAGS.get(t, (t, t))[i] for t in tags], lang)
-    if key == "capacity":
-        unit = facts.get("capacity_unit")
-        return value(v, lang) + (f" {unit}" if not _missing(unit) else w["no_unit"])
-    if key in _FACT_UNITS:
-        return f"{value(v, lang)} {_FACT_UNITS[key][i]}"
-    return str(v)
+    text = _fact_text(key, facts, lang)
+    return _W[lang]["not_given"] if text is None else text
 
 
 def _missing_facts(text: str, lang: str) -> str:
@@ -283,8 +240,9 @@ def report_blocks(doc: dict, lang: str, site_png: bytes | None = None) -> Printe
         [t["geom"], geom],
         [t["size"], size],
     ]
-    if data.get("description"):
-        rows.append([t["notes"], data["description"]])
+    description = (data.get("description_en") if lang == "en" else None) or data.get("description")
+    if description:
+        rows.append([t["notes"], description])
     if data.get("geometry_note"):
         rows.append([t["geometry_note"], data["geometry_note"]])
     b.append(Block("kv", rows=rows, widths=[0.22, 0.78], key="project"))

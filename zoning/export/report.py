@@ -170,6 +170,19 @@ def _site_map(result: ScreeningResult, pid: str, units, layers, lang: str) -> st
     return wm.render()
 
 
+def _static_map(result: ScreeningResult, pid: str, units, layers, lang: str) -> bytes:
+    """The static site map of one project (PNG bytes), labels of layers from the rule file."""
+    from zoning.export.staticmap import site_map
+
+    labels = {
+        name: (ref.zh, ref.en or ref.zh)
+        for name, ref in result.rule_set.layers.items()
+        if getattr(ref, "zh", None)
+    }
+    named = {k: v for k, v in (layers or {}).items() if v is not None and not k.startswith("_")}
+    return site_map(result, units, named, lang, project_id=pid, layer_labels=labels)
+
+
 # ----------------------------------------------------------------------------------------
 # the verb
 
@@ -186,6 +199,7 @@ def write_screening(
     tool_version: str | None = None,
     max_reports: int = 500,
     maps: bool = True,
+    static_maps: bool = True,
 ) -> dict[str, Path]:
     """Write the screening reports, ``result.json`` and ``summary.csv`` into ``out``.
 
@@ -208,11 +222,15 @@ def write_screening(
         A batch larger than this gets ``result.json`` and ``summary.csv`` only.
     maps : bool, optional (default: True)
         Embed a site map in each report.
+    static_maps : bool, optional (default: True)
+        With ``maps``: also draw the static site map (:func:`zoning.export.staticmap.site_map`),
+        write it beside each report as ``site_map.png`` and embed it in the report for
+        print (the interactive map is hidden in print).
 
     Returns
     -------
     dict name → path: ``summary``, ``result``, and ``report`` (one project) or
-    ``report:<project_id>`` per project.
+    ``report:<project_id>`` per project, ``site_map`` or ``site_map:<project_id>``.
     """
     if lang not in _T:
         raise ValueError(f"`lang` was '{lang}' but is expected to be in {sorted(_T)}")
@@ -261,7 +279,11 @@ def write_screening(
             folder = Path(".") if single else Path(folders[pid])
             (tmp / folder).mkdir(parents=True, exist_ok=True)
             page_map = _site_map(result, pid, units, layers, lang) if maps else None
-            page = _render(data, lang, page_map, meta, labels)
+            png = _static_map(result, pid, units, layers, lang) if maps and static_maps else None
+            if png is not None:
+                (tmp / folder / "site_map.png").write_bytes(png)
+                paths["site_map" if single else f"site_map:{pid}"] = out / folder / "site_map.png"
+            page = _render(data, lang, page_map, meta, labels, print_png=png)
             (tmp / folder / "report.html").write_text(page, encoding="utf-8")
             write_json({**_meta_json(meta), "project": data}, tmp / folder / "result.json")
             paths["report" if single else f"report:{pid}"] = out / folder / "report.html"
@@ -283,6 +305,19 @@ def _fact_labels() -> dict[str, tuple[str, str]]:
 
 def _meta_json(meta: dict) -> dict:
     return {k: v for k, v in meta.items() if k != "rule_set_name"}
+
+
+#: Decimals of the summary's measured columns (by the end of the name); others get 6.
+_DECIMALS = (("_pct", 2), ("_m2", 1), ("_m", 1))
+
+
+def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """Floats rounded at writing (no 15-digit floats in summary.csv); missing stays missing."""
+    for col in frame.columns:
+        if pd.api.types.is_float_dtype(frame[col]):
+            digits = next((d for end, d in _DECIMALS if str(col).endswith(end)), 6)
+            frame[col] = frame[col].round(digits)
+    return frame
 
 
 def _summary(result, records, lang, single, pages, folders) -> pd.DataFrame:
@@ -321,7 +356,7 @@ def _summary(result, records, lang, single, pages, folders) -> pd.DataFrame:
                 "report.html" if single else f"{folders[data['project_id']]}/report.html"
             )
         rows.append(row)
-    frame = pd.DataFrame(rows)
+    frame = _rounded(pd.DataFrame(rows))
     if "review_count" in frame:
         frame["review_count"] = frame["review_count"].astype("Int64")
     if "strictest_class" in frame:

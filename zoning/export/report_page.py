@@ -4,13 +4,14 @@ inputs, signature), each a named function of the project's data."""
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from zoning.i18n import VERDICT_COLORS, VERDICTS
+from zoning.i18n import VERDICT_COLORS, VERDICTS, fact_text
 from zoning.model import DIMENSIONS, ELEMENTS, class_label
 
 _T = {
@@ -162,12 +163,12 @@ _FACT_NAMES = {
     "stage": ("建设阶段", "Stage"),
     "capacity": ("产能", "Capacity"),
     "capacity_unit": ("产能单位", "Capacity unit"),
-    "so2_t": ("SO2 (t/a)", "SO2 (t/yr)"),
-    "nox_t": ("NOx (t/a)", "NOx (t/yr)"),
-    "pm_t": ("颗粒物 (t/a)", "PM (t/yr)"),
-    "vocs_t": ("VOCs (t/a)", "VOCs (t/yr)"),
-    "co2_t": ("CO2 (t/a)", "CO2 (t/yr)"),
-    "energy_tce": ("综合能耗 (tce/a)", "Energy (tce/yr)"),
+    "so2_t": ("SO2 排放量", "SO2 emission"),
+    "nox_t": ("NOx 排放量", "NOx emission"),
+    "pm_t": ("颗粒物排放量", "PM emission"),
+    "vocs_t": ("VOCs 排放量", "VOCs emission"),
+    "co2_t": ("CO2 排放量", "CO2 emission"),
+    "energy_tce": ("综合能耗", "Energy use"),
     "two_high": ("两高项目", "Two-high"),
     "tags": ("标签", "Tags"),
 }
@@ -185,7 +186,7 @@ margin:14px 0}.verdict .v{font-size:24px;font-weight:bold}.verdict ul{margin:6px
 padding:0}.box{border:1px solid #ccc;border-radius:4px;padding:8px 12px;margin:8px 0}
 .st-fired{font-weight:bold}.oc-prohibited{color:#b2182b}.oc-restricted{color:#d6604d}
 .oc-allowed{color:#1a9850}.st-unknown{color:#6a51a3;font-weight:bold}.small{font-size:12px}
-iframe.map{width:100%;height:520px;border:1px solid #999}
+iframe.map{width:100%;height:520px;border:1px solid #999}img.print-map{display:none}
 .review{border:3px solid #e6a700;background:#fff8e1;border-radius:6px;padding:10px 16px;
 margin:10px 0}.review .n{font-size:18px;font-weight:bold;color:#8a5a00}.review ol{margin:6px 0 0 20px;
 padding:0}.review li.pro{font-weight:bold;color:#b2182b}.review .where{color:#555;font-size:12px}
@@ -193,6 +194,8 @@ padding:0}.review li.pro{font-weight:bold;color:#b2182b}.review .where{color:#55
 @media print{body{background:#fff;font-size:11pt}main{max-width:none;padding:0}
 @page{size:A4;margin:16mm 14mm}h2{break-after:avoid}tr,.verdict,.review,.sign{break-inside:avoid}
 iframe.map{height:120mm}.noprint{display:none}
+img.print-map{display:block;width:100%;max-height:150mm;object-fit:contain;break-inside:avoid}
+img.print-map~iframe.map{display:none}
 .verdict,.review{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 """
 
@@ -261,8 +264,10 @@ def _head_and_project(data: dict, c: _Page) -> list[str]:
         ],
         [_e(t["size"]), size],
     ]
-    if data.get("description"):
-        rows.append([_e(t["notes"]), _e(data["description"])])
+    description = data.get("description_en") if not zh else None
+    description = description or data.get("description")
+    if description:
+        rows.append([_e(t["notes"]), _e(description)])
     if data.get("geometry_note"):
         rows.append([_e(t["geometry_note"]), _e(data["geometry_note"])])
     out.append(_table(["", ""], rows).replace("<thead><tr><th></th><th></th></tr></thead>", ""))
@@ -317,8 +322,15 @@ def _map_section(data: dict, c: _Page) -> list[str]:
     t = c.t
     map_page = c.map_page
     out: list[str] = []
-    if map_page:
+    if map_page or c.print_png:
         out.append(f"<h2>{_e(t['map'])}</h2>")
+    if c.print_png:
+        b64 = base64.b64encode(c.print_png).decode("ascii")
+        out.append(
+            f'<img class="print-map" id="print-map" alt="{_e(t["map"])}" '
+            f'src="data:image/png;base64,{b64}">'
+        )
+    if map_page:
         out.append(
             f'<iframe class="map" id="site-map" title="{_e(t["map"])}" '
             f'sandbox="allow-scripts" data-srcdoc="{html.escape(map_page, quote=True)}">'
@@ -486,18 +498,42 @@ def _facts_section(data: dict, c: _Page) -> list[str]:
     out: list[str] = []
     out.append(f"<h2>{_e(t['facts'])}</h2>")
     rows = [
-        [_e(label[0 if zh else 1]), _e(data["facts"].get(key))]
+        [_e(label[0 if zh else 1]), _e(fact_text(key, data["facts"], c.lang) or "—")]
         for key, label in _FACT_NAMES.items()
-        if key in data["facts"]
+        if key in data["facts"] and key != "capacity_unit"  # the unit goes with the capacity
     ]
     out.append(_table(["", ""], rows).replace("<thead><tr><th></th><th></th></tr></thead>", ""))
     out.append(f"<h2>{_e(t['inputs'])}</h2>")
     rows = [
-        [_e(k), _e(v.get("path")), f'<span class="small">{_e(v.get("sha256"))}</span>']
+        [
+            _e(_input_name(k, c.lang)),
+            _e(v.get("path")),
+            f'<span class="small">{_e(v.get("sha256"))}</span>',
+        ]
         for k, v in meta["inputs"].items()
     ]
     out.append(_table(["", t["file"], "SHA-256"], rows))
     return out
+
+
+#: Kinds of input of a screening (the keys of ``inputs``), in the report's language.
+_INPUT_KINDS = {
+    "project": ("建设项目", "projects"),
+    "units": ("管控单元", "control units"),
+    "rules": ("准入规则", "rules"),
+    "layer": ("图层", "layer"),
+    "grid": ("格网", "grid"),
+}
+
+
+def _input_name(key: str, lang: str) -> str:
+    """``layer:red_line.gpkg`` → ``图层：red_line.gpkg``; unknown kinds as written."""
+    kind, _, rest = str(key).partition(":")
+    label = _INPUT_KINDS.get(kind)
+    if label is None:
+        return str(key)
+    name = label[0 if lang == "zh" else 1]
+    return f"{name}{'：' if lang == 'zh' else ': '}{rest}" if rest else name
 
 
 def _signature_section(data: dict, c: _Page) -> list[str]:
@@ -551,6 +587,7 @@ class _Page:
     meta: dict
     fact_labels: Mapping
     map_page: str | None
+    print_png: bytes | None = None
 
     @property
     def t(self) -> dict:
@@ -575,9 +612,19 @@ _SECTIONS = (
 )
 
 
-def _render(data: dict, lang: str, map_page: str | None, meta: dict, fact_labels: Mapping) -> str:
-    """One project's report page: the sections in order, then the end of the page."""
-    c = _Page(lang, meta, fact_labels, map_page)
+def _render(
+    data: dict,
+    lang: str,
+    map_page: str | None,
+    meta: dict,
+    fact_labels: Mapping,
+    print_png: bytes | None = None,
+) -> str:
+    """One project's report page: the sections in order, then the end of the page.
+
+    ``print_png``: the static site map, embedded for print in place of the interactive one.
+    """
+    c = _Page(lang, meta, fact_labels, map_page, print_png)
     out = [part for section in _SECTIONS for part in section(data, c)]
     out.append("</main></body></html>")
     return "\n".join(out)

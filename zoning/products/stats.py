@@ -71,11 +71,13 @@ def run_stats(
     scheduler: str | None = None,
     workers: int | None = None,
     lang: str = "en",
+    map_path=None,
 ) -> Path:
     """Compute the statistics (on a Dask cluster with ``scheduler``/``workers``) and write
     them to ``out`` (format by extension).  ``grids``: name → path, Grid or
     ``(array, Affine, crs)``.  The metadata give every column's units and, in ``lang``, how
-    they read (``µg/m³``, ``t/年``, ``单位未知``)."""
+    they read (``µg/m³``, ``t/年``, ``单位未知``).  ``map_path``: also write a choropleth
+    there (:func:`zoning.export.stats_map.write_stats_map`)."""
     options = dict(
         stats=stats or None, quantities=quantities, grid_units=grid_units, strategy=strategy
     )
@@ -91,7 +93,12 @@ def run_stats(
         finally:
             for g in opened:
                 g.close()
-    return write_stats(res, out, lang=lang)
+    path = write_stats(res, out, lang=lang)
+    if map_path is not None:
+        from zoning.export.stats_map import write_stats_map
+
+        write_stats_map(res, map_path, lang=lang)
+    return path
 
 
 def demo_stats(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
@@ -103,8 +110,14 @@ def demo_stats(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
     grids = demo_grids()
     base = Path(out_dir) / "stats"
     csv = run_stats(units, grids, base / "unit_stats.csv", lang=lang)
-    geojson = run_stats(units, grids, base / "unit_stats.geojson", lang=lang)
-    return {"unit_stats_csv": csv, "unit_stats_geojson": geojson}
+    geojson = run_stats(
+        units, grids, base / "unit_stats.geojson", lang=lang, map_path=base / "unit_stats.html"
+    )
+    return {
+        "unit_stats_csv": csv,
+        "unit_stats_geojson": geojson,
+        "unit_stats_map": base / "unit_stats.html",
+    }
 
 
 __all__ = ["DEMO_GRIDS", "demo_grids", "demo_stats", "open_grids", "run_stats"]
