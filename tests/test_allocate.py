@@ -40,7 +40,7 @@ def test_random_small_against_enumeration(backend, seed):
     area = rng.uniform(1, 5, n)
     mw = np.column_stack([np.zeros(n), area / 1.5, np.zeros(n)])
     budgets = {("total", "area_ha"): 9.0, ("pv", "mw"): 2.5}
-    r = allocate_arrays(b, area, mw=mw, budgets=budgets, backend=backend, time_limit_s=5)
+    r = allocate_arrays(b, area, mw=mw, budgets=budgets, backend=backend, time_limit_s=60)
     assert r.objective == pytest.approx(_enumerate(b, area, mw, budgets), rel=1e-9)
     assert r.gap is not None and r.gap <= 1e-3
     used = {u: area[r.use >= 0].sum() for u in ["all"]}

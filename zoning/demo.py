@@ -83,7 +83,7 @@ def zoning_step(
         wm = zoning_map(units, layers, grids=grids, title=title, lang=lg)
         outputs[f"zoning map ({lg})"] = wm.save(out_dir / f"zoning_map{suffix}.html")
         if lg == lang:  # the static twin, the front page's thumbnail
-            from zoning.export.staticmap import units_png
+            from zoning.export.mapfigures import units_png
 
             png = out_dir / "zoning_map.png"
             units_png(units, layers, png, lang=lg, title=title)
@@ -271,7 +271,7 @@ STEPS: list[tuple[tuple[str, str], Step]] = [
 def _thumbnails(out_dir: Path, lang: str) -> dict[str, Path]:
     """Static twins of the conflicts and hot-spot maps (``x.html`` → ``x.png``), the
     front page's thumbnails; a map whose output is missing gets none."""
-    from zoning.export.staticmap import conflicts_png, hotspots_png
+    from zoning.export.mapfigures import conflicts_png, hotspots_png
     from zoning.io.vector import read_units, read_vector
 
     written: dict[str, Path] = {}

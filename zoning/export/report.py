@@ -79,7 +79,7 @@ def _row_of(result: ScreeningResult, pid: str) -> int:
 
 def _site_map(result: ScreeningResult, pid: str, units, layers, lang: str) -> str:
     """The WebMap page of one project (site, nearby units and layers, distance lines)."""
-    from zoning.export.webmap import WebMap
+    from zoning.export.webmap import WebMap, natural_order
 
     t = _T[lang]
     zh = lang == "zh"
@@ -100,7 +100,7 @@ def _site_map(result: ScreeningResult, pid: str, units, layers, lang: str) -> st
         near = units.iloc[units.sindex.query(ext_u, predicate="intersects")]
         if len(near):
             wm.add_units(near, elements=False)
-    for name, layer in (layers or {}).items():
+    for name, layer in natural_order(layers or {}):
         if layer is None or not len(layer) or name.startswith("_"):
             continue
         ext_l = gpd.GeoSeries([extent], crs="EPSG:4326").to_crs(layer.crs).iloc[0]
@@ -172,7 +172,7 @@ def _site_map(result: ScreeningResult, pid: str, units, layers, lang: str) -> st
 
 def _static_map(result: ScreeningResult, pid: str, units, layers, lang: str) -> bytes:
     """The static site map of one project (PNG bytes), labels of layers from the rule file."""
-    from zoning.export.staticmap import site_map
+    from zoning.export.mapfigures import site_map
 
     labels = {
         name: (ref.zh, ref.en or ref.zh)
@@ -223,7 +223,7 @@ def write_screening(
     maps : bool, optional (default: True)
         Embed a site map in each report.
     static_maps : bool, optional (default: True)
-        With ``maps``: also draw the static site map (:func:`zoning.export.staticmap.site_map`),
+        With ``maps``: also draw the static site map (:func:`zoning.export.mapfigures.site_map`),
         write it beside each report as ``site_map.png`` and embed it in the report for
         print (the interactive map is hidden in print).
 
