@@ -17,12 +17,7 @@ and the gap are reported.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import math
-import multiprocessing as mp
-import os
-import signal
 import time
 from dataclasses import dataclass, field
 
@@ -31,7 +26,7 @@ import pandas as pd
 from scipy import sparse
 
 from zoning.errors import InputError
-from zoning.optimize import InfeasibleBudget, _child, _Model
+from zoning.optimize import InfeasibleBudget, _Model, _run_backend
 
 log = logging.getLogger(__name__)
 
@@ -343,42 +338,22 @@ def _lagrangian(model: _Model, pi, names, x_start, gap, deadline):
 
 
 def _solve(model, start, backend, time_limit_s, gap, grace_s):
-    """Run one backend of zoning.optimize in a child process with a hard limit."""
-    ctx = mp.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(
-        target=_child, args=(child, backend, model, start, time_limit_s, gap), daemon=True
+    """Run one backend of zoning.optimize in a child process with a hard limit (its
+    ``_run_backend``, with this module's objective and feasibility check)."""
+    found = _run_backend(
+        backend,
+        model,
+        start,
+        None,
+        time_limit_s,
+        gap,
+        grace_s,
+        value=lambda x: _value(model, x),
+        accept=lambda x: _feasible(model, x),
     )
-    proc.start()
-    child.close()
-    best, best_v, dual, outcome = start, _value(model, start), None, None
-    deadline = time.perf_counter() + time_limit_s + grace_s
-    while (left := deadline - time.perf_counter()) > 0:
-        try:
-            if not parent.poll(min(left, 0.2)):
-                if not proc.is_alive() and not parent.poll(0):
-                    break
-                continue
-            msg = parent.recv()
-        except (EOFError, OSError):
-            break
-        if msg[0] == "incumbent":
-            if _value(model, msg[1]) > best_v and _feasible(model, msg[1]):
-                best, best_v = msg[1], _value(model, msg[1])
-            if math.isfinite(msg[2]):
-                d = msg[2] + model.constant
-                dual = d if dual is None else min(dual, d)
-        else:
-            outcome = msg
-            break
-    killed = outcome is None and proc.is_alive()
-    if killed:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        with contextlib.suppress(Exception):
-            proc.kill()
-    proc.join(5)
-    parent.close()
+    best, best_v, dual, outcome, killed = (
+        found.best_x, found.best_v, found.dual, found.outcome, found.killed
+    )  # fmt: skip
     if outcome is not None and outcome[0] == "done" and outcome[1] is not None:
         x, bound, status = outcome[1], outcome[2], outcome[3]
         if _feasible(model, x) and _value(model, x) >= best_v - 1e-9:

@@ -404,9 +404,13 @@ class _Found:
     killed: bool
 
 
-def _run_backend(backend, model, start, lag_bound, time_limit_s, gap, grace) -> _Found:
+def _run_backend(
+    backend, model, start, lag_bound, time_limit_s, gap, grace, *, value=None, accept=None
+) -> _Found:
     """Solve in a child process, keep its improving solutions, kill it when it overruns
-    ``time_limit_s + grace``."""
+    ``time_limit_s + grace``.  ``value`` (default: this module's objective of ``model``) and
+    ``accept`` (default: every incumbent) let another model (zoning.allocate) use it."""
+    value = value or (lambda x: _value(model, x))
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(
@@ -414,7 +418,7 @@ def _run_backend(backend, model, start, lag_bound, time_limit_s, gap, grace) -> 
     )
     proc.start()
     child.close()
-    best_x, best_v, dual = start, _value(model, start), lag_bound
+    best_x, best_v, dual = start, value(start), lag_bound
     outcome = None
     deadline = time.perf_counter() + time_limit_s + grace
     while True:
@@ -430,8 +434,8 @@ def _run_backend(backend, model, start, lag_bound, time_limit_s, gap, grace) -> 
         except (EOFError, OSError):
             break
         if msg[0] == "incumbent":
-            v = _value(model, msg[1])
-            if v > best_v:
+            v = value(msg[1])
+            if v > best_v and (accept is None or accept(msg[1])):
                 best_x, best_v = msg[1], v
             if math.isfinite(msg[2]):
                 d = msg[2] + model.constant
