@@ -1,26 +1,8 @@
 """Reading grids: GeoTIFF and NetCDF (through rasterio/GDAL), or arrays with an Affine.
 
-A :class:`Grid` knows what its cells hold — its *quantity* — and in which units:
-
-``amount``
-    an amount per cell, e.g. ``t/cell/yr`` (emission inventories such as MEIC or a
-    provincial 1 km inventory).  Read as t/yr per cell; ``people/cell`` (WorldPop
-    counts) as people per cell.  Summed over units.
-``flux``
-    an amount per area and time, e.g. ``kg m-2 s-1`` (EDGAR, ODIAC).  Read as t/yr per
-    cell, multiplied by the *true* area of each cell (ellipsoidal for longitude/latitude
-    grids, so cells shrink towards the poles).
-``concentration``
-    e.g. ``µg/m³``; read in µg/m³ (``mg/m3`` converted).  Concentrations are averaged,
-    never summed.
-``intensive``
-    any other value that is averaged, never summed: elevation (``m``), slope
-    (``degree``), shares (``%``, ``1``), densities (``people/km2``), irradiation
-    (``kWh/m2/yr``) ...  Read in the declared units (any spelling is accepted: nothing
-    is converted).
-``unknown``
-    a grid that declares neither its quantity nor known units.  Its values are read as
-    stored and its units are *unknown*: never assumed to be t/cell/yr (outputs say so).
+A :class:`~zoning.grid.Grid` knows what its cells hold and in which units: the quantities
+(``amount``, ``flux``, ``concentration``, ``intensive``, ``unknown``) are described in
+:mod:`zoning.quantities`.
 
 Every conversion is an explicit factor from :data:`UNIT_FACTORS`; a year is 365 days
 (:data:`SECONDS_PER_YEAR`).  Nodata values, GDAL mask bands and NaN are all treated as
