@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -29,6 +28,7 @@ import geopandas as gpd
 import pandas as pd
 
 from zoning.errors import InputError
+from zoning.stats import chunk_slices
 
 log = logging.getLogger(__name__)
 
@@ -78,14 +78,6 @@ def cluster(scheduler: str | None = None, workers: int | None = None) -> Iterato
         distributed.Client(local) as client,
     ):
         yield client
-
-
-def _chunks(n: int, chunk_size: int) -> list[slice]:
-    if chunk_size < 1:
-        raise InputError(f"chunk size was {chunk_size}", param="chunk_size", fix="give 1 or more")
-    k = max(1, math.ceil(n / chunk_size))
-    step = math.ceil(n / k) if n else 0
-    return [slice(i * step, min(n, (i + 1) * step)) for i in range(k)] if n else [slice(0, 0)]
 
 
 def _gather_in_order(client, futures: list, what: str) -> list:
@@ -141,7 +133,7 @@ def conflicts_distributed(
             first_row=part.start + 1,
             pure=False,
         )
-        for part in _chunks(len(fac), chunk_size)
+        for part in chunk_slices(len(fac), chunk_size)
     ]
     parts = _gather_in_order(client, futures, "conflicts")
     out = pd.concat(parts, ignore_index=True)
@@ -182,7 +174,7 @@ def zonal_stats_distributed(
     for row, with the same ``attrs``.
     """
     from zoning.io.raster import open_grid
-    from zoning.stats import chunk_slices, combine_stats, plan_stats, stats_of_units
+    from zoning.stats import combine_stats, plan_stats, stats_of_units
 
     require_data = options.pop("require_data", True)
     q, gu = options.get("quantities") or {}, options.get("grid_units") or {}
