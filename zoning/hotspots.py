@@ -26,8 +26,8 @@ that grid and is left out of its Gi* (and of the neighbours of the others); its 
 ``no_data`` (neither hot nor not hot) and the summary counts such units.  With fewer than
 :data:`MIN_UNITS` units in a test, a warning says the significance means little: the
 z-scores rest on the normal approximation of Gi* (Ord and Getis 1995), which needs many
-units, and 30 is the minimum the ArcGIS Hot Spot Analysis guidance gives for reliable
-results.
+units; 30 is a rule of thumb (the figure recalled from ArcGIS's Hot Spot Analysis
+documentation, not checked against its text here), not a tested threshold.
 """
 
 from __future__ import annotations
