@@ -91,7 +91,6 @@ def parse_budget(items) -> dict[tuple[str, str], float]:
     return out
 
 
-
 def allocate_arrays(
     benefit,
     /,

@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 USES: tuple[str, ...] = ("trees", "pv", "forest_pv")
 
 
-
 def _check(benefit, area, mw, cost, budgets, locked):
     b = np.asarray(benefit, dtype="float64")
     n, k = b.shape
@@ -228,6 +227,7 @@ def _solve(model, start, backend, time_limit_s, gap, grace_s):
         return best, dual, "solver_error"
     return best, dual, "killed" if killed else "no_solution"
 
+
 # --- the search ---------------------------------------------------------------------------
 
 
@@ -290,7 +290,7 @@ def _top(idx, score, k, largest=True):
     return idx[np.argpartition(s, k)[:k]]
 
 
-def _local_search(model: _Model, pi, Bt, caps, x, deadline, k: int = 48):
+def _local_search(model: _Model, pi, pu, Bt, caps, x, deadline, k: int = 24):
     """1-opt and swap moves, the best improving one each round, until none improves or
     ``deadline``.  A move takes one column in (a plot without a use, or changing its use)
     and at most one out; pair bonuses are counted; every budget must still hold."""
@@ -314,22 +314,15 @@ def _local_search(model: _Model, pi, Bt, caps, x, deadline, k: int = 48):
         cin = np.flatnonzero(~x & (gain > 0))
         if not len(cin):
             break
-        top = np.unique(
-            np.concatenate(
-                [_top(cin, gain[cin] / den[cin], k), _top(cin, gain[cin], k)]
-            )
-        )
         sel = np.flatnonzero(x)
+        ins, outs = [], []
+        for u in np.unique(pu):  # per use, so that a swap can trade like for like
+            cu, su = cin[pu[cin] == u], sel[pu[sel] == u]
+            ins += [_top(cu, gain[cu] / den[cu], k), _top(cu, gain[cu], k)]
+            outs += [_top(su, gain[su] / den[su], k, False), _top(su, gain[su], k, False)]
+        top = np.unique(np.concatenate(ins))
         own = owner[pi[top]]
-        outs = np.unique(
-            np.concatenate(
-                [
-                    _top(sel, gain[sel] / den[sel], k, largest=False),
-                    _top(sel, gain[sel], k, largest=False),
-                    own[own >= 0],
-                ]
-            )
-        )
+        outs = np.unique(np.concatenate([*outs, own[own >= 0]]))
         ext = np.concatenate([outs, [-1]])
         d = gain[top][:, None] - np.concatenate([gain[outs], [0.0]])[None, :]
         if adj.nnz and len(outs):
@@ -390,9 +383,11 @@ def _rins(arrays, model, pi, pu, x, xf, backend, time_limit_s, grace_s):
     return x, status
 
 
-def _lp(model: _Model, x0, time_limit_s, grace_s):
-    """The LP relaxation (HiGHS, in a child process): (bound, fractional x) or Nones."""
-    found = _run_backend("lp", model, x0, None, time_limit_s, 0.0, grace_s, value=lambda x: 0.0)
+def _lp(model: _Model, x0, time_limit_s, gap, grace_s):
+    """The LP relaxation (HiGHS, in a child process): (bound, fractional x) or Nones.  HiGHS
+    may overrun its limit by a few seconds to finish an iteration; it is killed later."""
+    grace = max(grace_s, 3.0, 0.1 * time_limit_s)
+    found = _run_backend("lp", model, x0, None, time_limit_s, gap, grace, value=lambda x: 0.0)
     if found.outcome is None or found.outcome[0] != "done":
         why = "killed" if found.killed else (found.outcome or ("", "no answer"))[1]
         log.warning("the LP relaxation gave no bound (%s)", why)
@@ -412,7 +407,7 @@ def _search(arrays, backend, time_limit_s, gap, grace_s, t0):
     end = t0 + time_limit_s
     Bt, caps = _shares(model, names)
     t1 = time.perf_counter()
-    bound, xf = _lp(model, x0, 0.4 * time_limit_s, grace_s)
+    bound, xf = _lp(model, x0, 0.35 * time_limit_s, gap, grace_s)
     details.update(lp_bound=bound, lp_s=round(time.perf_counter() - t1, 3))
     if backend == "greedy":
         return model, pi, pu, x0, bound, "greedy", "greedy", details
@@ -422,7 +417,7 @@ def _search(arrays, backend, time_limit_s, gap, grace_s, t0):
         details["lp_rounded_objective"] = _value(model, xr)
         if _value(model, xr) > _value(model, x):
             x = xr
-    x, moves = _local_search(model, pi, Bt, caps, x, t0 + 0.5 * time_limit_s)
+    x, moves = _local_search(model, pi, pu, Bt, caps, x, t0 + 0.5 * time_limit_s)
     details.update(local_search_moves=moves, local_search_objective=_value(model, x))
 
     def met(x):

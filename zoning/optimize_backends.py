@@ -60,7 +60,8 @@ def _solve_lp(model: _Model, start, time_limit: float, gap: float, report, *, bi
 
     Run like the MIP backends, in a child process (HiGHS's threads do not survive a fork,
     so the parent never starts them).  Large models (more than ``big`` columns) go to
-    HiGHS's first-order PDLP (tolerance 1e-4), small ones to its simplex.  The bound is
+    HiGHS's first-order PDLP (relative tolerance ``gap / 10`` in [1e-5, 1e-3]), small ones
+    to its simplex.  The bound is
     :func:`_dual_bound` of the row duals HiGHS returns, valid even when PDLP stops early.
     """
     import highspy
@@ -70,7 +71,12 @@ def _solve_lp(model: _Model, start, time_limit: float, gap: float, report, *, bi
     h.setOptionValue("time_limit", float(max(time_limit, 0.2)))
     if model.A.shape[1] > big:
         h.setOptionValue("solver", "pdlp")
-        h.setOptionValue("pdlp_optimality_tolerance", 1e-4)
+        tol = min(1e-3, max(1e-5, gap / 10))
+        # the bound is read from the duals by weak duality and the primal is repaired,
+        # so loose feasibility tolerances cost no validity
+        for opt in ("pdlp_optimality_tolerance", "primal_feasibility_tolerance"):
+            h.setOptionValue(opt, tol)
+        h.setOptionValue("dual_feasibility_tolerance", tol)
     h.passModel(_highs_lp(model, integer=False))
     h.run()
     sol = h.getSolution()
