@@ -211,6 +211,18 @@ def allocate_plots(
     raw[trees_ok, 0] = sink[trees_ok]
     pv_ok = (st == "candidate") & np.isfinite(avoided)
     fpv_ok = (st == "forest_pv") & np.isfinite(avoided)
+    # plots whose samples say they are not polluted (or are unsampled construction land /
+    # farmland outside the tree classes) take no use: zoning.allocate_samples
+    gate = (
+        f["contamination_gate"].fillna("").astype(str).to_numpy()
+        if "contamination_gate" in f.columns
+        else np.full(n, "", dtype=object)
+    )
+    gated = gate != ""
+    trees_ok &= ~gated
+    raw[gated, 0] = np.nan
+    pv_ok &= ~gated
+    fpv_ok &= ~gated
     raw[pv_ok, 1] = avoided[pv_ok]
     raw[fpv_ok, 2] = avoided[fpv_ok]
     b = raw * np.array([ws, wa, wa])
@@ -256,12 +268,12 @@ def allocate_plots(
         if use[i] != NONE:
             why.append("")
             continue
-        parts = []
+        parts = [gate[i]] if gated[i] else []
         if lk[i] == -1:
             parts.append("锁定为仅风险管控" if lang == "zh" else "locked to risk control only")
-        if not trees_ok[i]:
+        if not trees_ok[i] and not gated[i]:
             parts.append("地类不允许造林" if lang == "zh" else "land rules do not allow trees")
-        if not (pv_ok[i] or fpv_ok[i]):
+        if not (pv_ok[i] or fpv_ok[i]) and not (gated[i] and not f["pv_reasons"].iat[i]):
             pv_why = f["pv_reasons"].iat[i] or (
                 "无发电量数据" if lang == "zh" else "no yield or emission factor"
             )
