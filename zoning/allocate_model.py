@@ -426,11 +426,12 @@ def _search(arrays, backend, time_limit_s, gap, grace_s, t0):
     used, status = "lp+local_search", None
     left = end - time.perf_counter()
     if not met(x) and xf is not None and left > 1.0:
-        x, status = _rins(arrays, model, pi, pu, x, xf, backend, 0.6 * left, grace_s)
+        x, sub_status = _rins(arrays, model, pi, pu, x, xf, backend, 0.6 * left, grace_s)
         used = f"lp+local_search+rins({backend})"
+        details["rins_status"] = sub_status  # of the sub-MIP, not of the whole problem
         details["rins_objective"] = _value(model, x)
     left = end - time.perf_counter()
-    if not met(x) and left > 2.0:
+    if not met(x) and left > 0.5:
         x, mip_bound, status = _solve(model, x, backend, left, gap, grace_s)
         used = f"{used}+mip({backend})"
         if mip_bound is not None:
@@ -446,5 +447,5 @@ def _search(arrays, backend, time_limit_s, gap, grace_s, t0):
     elif met(x):
         status = "gap_reached"
     else:
-        status = "time_limit" if status in (None, "rins_nothing_free") else status
+        status = status or "time_limit"  # the whole MIP's own status, else the clock
     return model, pi, pu, x, bound, status, used, details
