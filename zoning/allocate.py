@@ -189,7 +189,9 @@ def allocate_plots(
 
     ``sink_t_co2_ha_yr`` is the afforestation removal rate (e.g. from
     :func:`zoning.siting.removal_factors`; ``sink_factors`` are recorded).  ``weights``
-    are (sink, avoided).  ``locked`` maps plot id -> use or ``"none"``.
+    are (sink, avoided).  ``locked`` maps plot id -> use or ``"none"``.  Plots with a
+    non-empty ``contamination_gate`` (from :func:`zoning.allocate_samples.contamination_of_plots`:
+    not polluted by their samples, or unsampled) take no use; the gate is their reason.
     Returns ``(frame, summary)``.
     """
     from zoning.pv import read_land_rules
