@@ -119,3 +119,19 @@ def test_status_never_claims_optimal_above_the_answer():
     assert r.objective == pytest.approx(best, rel=1e-9)
     if r.status == "optimal":
         assert r.bound - r.objective <= 1e-6 * r.bound
+
+
+def test_without_the_lp_the_mip_still_answers(monkeypatch):
+    """If the LP relaxation fails, the search goes on (greedy, local search, the MIP) and
+    the bound is the MIP's own."""
+    from zoning import optimize_backends
+
+    def broken(*a, **k):
+        raise RuntimeError("no LP today")
+
+    monkeypatch.setitem(optimize_backends._SOLVERS, "lp", broken)
+    b, area, mw, budgets, edges = _instance(3)
+    r = allocate_arrays(b, area, mw=mw, budgets=budgets, edges=edges, edge_bonus=3.0)
+    assert r.details["lp_bound"] is None
+    assert r.objective == pytest.approx(_enumerate(b, area, mw, budgets, edges, 3.0), rel=1e-9)
+    assert r.bound is not None and r.gap <= 1e-3 and "mip" in r.backend
