@@ -7,12 +7,10 @@ use) under per-use and total budgets (area ha, cost, MW) and locked choices.  Wh
 plot may take comes from the rules (:mod:`zoning.pv`: never PV on cropland; forest-PV only
 on shrub forest land; ``trees`` column of ``pv_land_rules.csv``).
 
-The mixed-integer programme has a binary ``x[i,u]`` per plot and allowed use, a row
-``sum_u x[i,u] <= 1`` per plot, one row per budget and, for adjacency, ``y <= x[i,u]``,
-``y <= x[j,u]``.  It is handed to the solvers of :mod:`zoning.optimize` (their model
-type and backends), started from a greedy solution, in a child process that is killed
-at a hard time limit; the best known solution, the dual bound (else the LP relaxation's)
-and the gap are reported.
+The mixed-integer programme and its search (greedy start, LP bound by HiGHS, rounding,
+local search, RINS and the MIP through the backends of :mod:`zoning.optimize`, each in a
+child process killed at a hard time limit) are in :mod:`zoning.allocate_model`; the best
+known solution, the bound and the gap are reported.
 """
 
 from __future__ import annotations
@@ -23,14 +21,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
+from zoning.allocate_model import USES, _check, _search, _usage, _value
 from zoning.errors import InputError
-from zoning.optimize import InfeasibleBudget, _Model, _run_backend
 
 log = logging.getLogger(__name__)
 
-USES: tuple[str, ...] = ("trees", "pv", "forest_pv")
 NONE = "risk_control_only"
 QUANTITIES: tuple[str, ...] = ("area_ha", "cost", "mw")
 
@@ -51,6 +47,7 @@ class Allocation:
     greedy_objective: float
     used: dict = field(default_factory=dict)
     message: str = ""
+    details: dict = field(default_factory=dict)  # the stages' objectives, bound, times
 
     def summary(self) -> dict:
         """A JSON-able summary (without the per-plot vector)."""
@@ -64,6 +61,9 @@ class Allocation:
             "runtime_s": round(self.runtime_s, 3),
             "used": self.used,
             "message": self.message,
+            "stages": {
+                k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.details.items()
+            },
         }
 
 
@@ -89,280 +89,6 @@ def parse_budget(items) -> dict[tuple[str, str], float]:
             )
         out[(scope, q)] = val
     return out
-
-
-# --- model ------------------------------------------------------------------------------
-
-
-def _check(benefit, area, mw, cost, budgets, locked):
-    b = np.asarray(benefit, dtype="float64")
-    n, k = b.shape
-    if k != len(USES):
-        raise InputError(f"benefit must have {len(USES)} columns {USES}", param="benefit")
-    area = np.asarray(area, dtype="float64")
-    mw = np.zeros((n, k)) if mw is None else np.asarray(mw, dtype="float64")
-    cost = None if cost is None else np.asarray(cost, dtype="float64")
-    if any(q == "cost" for _, q in budgets) and cost is None:
-        raise InputError(
-            "a cost budget needs costs per use", param="cost", fix="give cost per ha or per MW"
-        )
-    lk = np.full(n, -2, dtype="int64") if locked is None else np.asarray(locked, dtype="int64")
-    ok = np.isfinite(b)
-    bad = (lk >= 0) & ~ok[np.arange(n), np.clip(lk, 0, k - 1)]
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"plot {i + 1} is locked to '{USES[lk[i]]}', which its land rules do not allow",
-            row=i + 1,
-            param="locked",
-            fix="unlock it or lock it to an allowed use",
-        )
-    return b, area, mw, cost, lk
-
-
-def _usage(q, area, mw, cost, u):
-    if q == "area_ha":
-        return area
-    if q == "mw":
-        return mw[:, u]
-    return cost[:, u]
-
-
-def _build(b, area, mw, cost, budgets, lk, edges, bonus):
-    n, k = b.shape
-    ok = np.isfinite(b)
-    free_plot = lk == -2
-    pi, pu = np.nonzero(ok & free_plot[:, None])  # free columns
-    ncol = len(pi)
-    colof = np.full((n, k), -1, dtype="int64")
-    colof[pi, pu] = np.arange(ncol)
-    obj = b[pi, pu].copy()
-    li = np.flatnonzero(lk >= 0)
-    constant = float(b[li, lk[li]].sum())
-    rows, cols, vals, ub, names = [], [], [], [], []
-    r = 0
-    # one use per plot (only where a plot has two or more free columns)
-    cnt = np.bincount(pi, minlength=n)
-    multi = cnt[pi] > 1
-    if multi.any():
-        plots = np.unique(pi[multi])
-        rid = np.full(n, -1)
-        rid[plots] = np.arange(len(plots))
-        rows.append(rid[pi[multi]])
-        cols.append(np.flatnonzero(multi))
-        vals.append(np.ones(int(multi.sum())))
-        ub.append(np.ones(len(plots)))
-        r = len(plots)
-    for (scope, q), cap in sorted(budgets.items()):
-        us = range(k) if scope == "total" else [USES.index(scope)]
-        locked_use = 0.0
-        coef = np.zeros(ncol)
-        for u in us:
-            use = _usage(q, area, mw, cost, u)
-            sel = pu == u
-            coef[sel] = use[pi[sel]]
-            lu = li[lk[li] == u]
-            locked_use += float(np.nansum(use[lu]))
-        if locked_use > cap * (1 + 1e-12) + 1e-9:
-            raise InfeasibleBudget(
-                f"the locked choices alone use {locked_use:,.2f} {q} of the {scope} budget "
-                f"{cap:,.2f}",
-                param="budget",
-                fix="raise the budget or lock fewer plots",
-            )
-        nz = np.flatnonzero(coef)
-        rows.append(np.full(len(nz), r))
-        cols.append(nz)
-        vals.append(coef[nz])
-        ub.append([cap - locked_use])
-        names.append((scope, q, r))
-        r += 1
-    pairs = np.zeros((0, 2), dtype="int64")
-    wy = np.zeros(0)
-    if edges is not None and len(edges) and bonus:
-        e = np.asarray(edges, dtype="int64")
-        pl, pw = [], []
-        for u in range(k):
-            a, c = colof[e[:, 0], u], colof[e[:, 1], u]
-            both = (a >= 0) & (c >= 0)
-            pl.append(np.column_stack([a[both], c[both]]))
-            pw.append(np.full(int(both.sum()), float(bonus)))
-            # one end locked to this use, the other free: the bonus is linear
-            for x, y in ((e[:, 0], e[:, 1]), (e[:, 1], e[:, 0])):
-                m = (lk[x] == u) & (colof[y, u] >= 0)
-                np.add.at(obj, colof[y[m], u], float(bonus))
-            constant += float(bonus) * int(((lk[e[:, 0]] == u) & (lk[e[:, 1]] == u)).sum())
-        pairs = np.concatenate(pl)
-        wy = np.concatenate(pw)
-        ny = len(pairs)
-        if ny:
-            yc = ncol + np.arange(ny)
-            r1 = r + np.arange(ny)
-            r2 = r + ny + np.arange(ny)
-            rows += [r1, r1, r2, r2]
-            cols += [yc, pairs[:, 0], yc, pairs[:, 1]]
-            vals += [np.ones(ny), -np.ones(ny), np.ones(ny), -np.ones(ny)]
-            ub.append(np.zeros(2 * ny))
-            r += 2 * ny
-    A = sparse.csr_matrix(
-        (np.concatenate(vals) if vals else [], (np.concatenate(rows), np.concatenate(cols)))
-        if rows
-        else ([], ([], [])),
-        shape=(max(r, 1), ncol + len(pairs)),
-    )
-    row_ub = np.concatenate([np.asarray(x, dtype="float64") for x in ub]) if ub else np.zeros(1)
-    if len(row_ub) < A.shape[0]:
-        row_ub = np.concatenate([row_ub, np.ones(A.shape[0] - len(row_ub))])
-    model = _Model(np.concatenate([obj, wy]), A, row_ub, ncol, pi, constant, pairs)
-    return model, pi, pu, names
-
-
-def _value(model: _Model, x: np.ndarray) -> float:
-    v = float(model.obj[: model.n_x] @ x) + model.constant
-    if len(model.pairs):
-        v += float(model.obj[model.n_x :] @ (x[model.pairs[:, 0]] & x[model.pairs[:, 1]]))
-    return v
-
-
-def _feasible(model: _Model, x: np.ndarray) -> bool:
-    z = np.concatenate([x.astype(float), np.zeros(model.A.shape[1] - model.n_x)])
-    if len(model.pairs):
-        z[model.n_x :] = x[model.pairs[:, 0]] & x[model.pairs[:, 1]]
-    return bool(np.all(model.A @ z <= model.row_ub + 1e-6))
-
-
-def _greedy(model: _Model, pi: np.ndarray, names) -> np.ndarray:
-    """Best benefit per share of the scarcest budgets first; one use per plot."""
-    nx = model.n_x
-    A = model.A[:, :nx].tocsc()
-    brow = [r for _, _, r in names]
-    caps = model.row_ub[brow].copy()
-    B = A[brow, :].toarray() if brow else np.zeros((0, nx))
-    share = (B / np.maximum(caps, 1e-12)[:, None]).sum(axis=0) if brow else np.zeros(nx)
-    score = model.obj[:nx] / np.maximum(share, 1e-12)
-    order = np.argsort(-score, kind="stable")
-    x = np.zeros(nx, dtype=bool)
-    taken = np.zeros(int(pi.max()) + 1 if nx else 0, dtype=bool)
-    left = caps.copy()
-    for c in order:
-        if model.obj[c] <= 0 or taken[pi[c]]:
-            continue
-        need = B[:, c]
-        if np.all(need <= left + 1e-9):
-            x[c] = True
-            taken[pi[c]] = True
-            left -= need
-    return x
-
-
-def _lagrangian(model: _Model, pi, names, x_start, gap, deadline):
-    """Bound by the Lagrangian dual of the budget rows (pair bonuses split half to each
-    end, a valid relaxation of ``y <= x_i, y <= x_j``), projected subgradient steps;
-    each step's choice repaired into a feasible solution (the best is kept)."""
-    nx = model.n_x
-    brow = [r for _, _, r in names]
-    A = model.A[:, :nx].tocsr()
-    B = A[brow, :].toarray() if brow else np.zeros((0, nx))
-    caps = model.row_ub[brow] if brow else np.zeros(0)
-    scale = np.maximum(caps, 1e-12)
-    B, caps = B / scale[:, None], caps / scale  # each budget as a share of its cap
-    c = model.obj[:nx].copy()
-    if len(model.pairs):
-        w = model.obj[nx:]
-        np.add.at(c, model.pairs[:, 0], 0.5 * w)
-        np.add.at(c, model.pairs[:, 1], 0.5 * w)
-    nplot = int(pi.max()) + 1 if nx else 0
-    best_x, best_v = x_start, _value(model, x_start)
-    lam = np.zeros(len(brow))
-    best_bound = np.inf
-    step, stall = 2.0, 0
-    order_cache = None
-    for it in range(1000):  # noqa: B007 - reported as the iteration count
-        red = c - lam @ B if len(brow) else c
-        top = np.full(nplot, 0.0)
-        np.maximum.at(top, pi, red)
-        pick = (red > 0) & (red >= top[pi])
-        # one column per plot (ties: the first)
-        cols = np.flatnonzero(pick)
-        _, keep = np.unique(pi[cols], return_index=True)
-        x = np.zeros(nx, dtype=bool)
-        x[cols[keep]] = True
-        bound = float(lam @ caps + top.sum()) + model.constant
-        if bound < best_bound - 1e-9 * abs(bound):
-            best_bound, stall = bound, 0
-        else:
-            stall += 1
-            if stall >= 8:
-                step, stall = step * 0.5, 0
-        # repair: drop lowest benefit per budget share until feasible, then fill
-        use = B @ x if len(brow) else np.zeros(0)
-        over = use - caps
-        if len(brow) and (over > 1e-9).any():
-            share = B.sum(axis=0)
-            sel = np.flatnonzero(x)
-            order = sel[np.argsort(model.obj[sel] / np.maximum(share[sel], 1e-12))]
-            for j in order:
-                if not (use - caps > 1e-9).any():
-                    break
-                x[j] = False
-                use -= B[:, j]
-        if order_cache is None and len(brow):
-            share = B.sum(axis=0)
-            order_cache = np.argsort(-model.obj[:nx] / np.maximum(share, 1e-12), kind="stable")
-        if order_cache is not None:
-            taken = np.zeros(nplot, dtype=bool)
-            taken[pi[x]] = True
-            left = caps - use
-            for j in order_cache:
-                if x[j] or taken[pi[j]] or model.obj[j] <= 0:
-                    continue
-                if np.all(B[:, j] <= left + 1e-9):
-                    x[j] = True
-                    taken[pi[j]] = True
-                    left -= B[:, j]
-        v = _value(model, x)
-        if v > best_v:
-            best_x, best_v = x, v
-        if best_bound - best_v <= gap * abs(best_bound) or time.perf_counter() > deadline:
-            break
-        if not len(brow):
-            break
-        g = caps - B @ (np.isin(np.arange(nx), cols[keep]))  # subgradient of L
-        nrm = float(g @ g)
-        if nrm <= 0:
-            break
-        lam = np.maximum(0.0, lam - step * (bound - best_v) / nrm * g)
-        if step < 1e-6:
-            break
-    return best_x, best_bound, it + 1
-
-
-def _solve(model, start, backend, time_limit_s, gap, grace_s):
-    """Run one backend of zoning.optimize in a child process with a hard limit (its
-    ``_run_backend``, with this module's objective and feasibility check)."""
-    found = _run_backend(
-        backend,
-        model,
-        start,
-        None,
-        time_limit_s,
-        gap,
-        grace_s,
-        value=lambda x: _value(model, x),
-        accept=lambda x: _feasible(model, x),
-    )
-    best, best_v, dual, outcome, killed = (
-        found.best_x, found.best_v, found.dual, found.outcome, found.killed
-    )  # fmt: skip
-    if outcome is not None and outcome[0] == "done" and outcome[1] is not None:
-        x, bound, status = outcome[1], outcome[2], outcome[3]
-        if _feasible(model, x) and _value(model, x) >= best_v - 1e-9:
-            best = x
-        return best, bound if bound is not None else dual, status
-    if outcome is not None and outcome[0] == "error":
-        log.warning("%s failed: %s; keeping the best known solution", backend, outcome[1])
-        return best, dual, "solver_error"
-    return best, dual, "killed" if killed else "no_solution"
 
 
 def allocate_arrays(
@@ -404,25 +130,10 @@ def allocate_arrays(
     if backend not in ("highs", "cbc", "scipy", "greedy"):
         raise InputError(f"`backend` was '{backend}'", param="backend")
     b, area, mw, cost, lk = _check(benefit, area_ha, mw, cost, budgets, locked)
-    model, pi, pu, names = _build(b, area, mw, cost, budgets, lk, edges, edge_bonus)
-    x0 = _greedy(model, pi, names)
-    g_obj = _value(model, x0)
-    lag = None
-    if model.n_x == 0:
-        x, bound, status, used = x0, g_obj, "no_free_choices", "none"
-    else:
-        x, lag, iters = _lagrangian(model, pi, names, x0, gap, t0 + 0.5 * time_limit_s)
-        obj = _value(model, x)
-        if backend == "greedy":
-            x, bound, status, used = x0, lag, "greedy", "greedy"
-        elif lag - obj <= gap * abs(lag):
-            status = "optimal" if lag - obj <= 1e-6 * max(1.0, abs(lag)) else "gap_reached"
-            bound, used = lag, "lagrangian"
-        else:
-            left = max(1.0, time_limit_s - (time.perf_counter() - t0))
-            x, bound, status = _solve(model, x, backend, left, gap, grace_s)
-            used = backend
-            bound = lag if bound is None else min(bound, lag)
+    arrays = (b, area, mw, cost, budgets, lk, edges, edge_bonus)
+    model, pi, pu, x, bound, status, used, details = _search(
+        arrays, backend, time_limit_s, gap, grace_s, t0
+    )
     obj = _value(model, x)
     if bound is not None:
         bound = max(float(bound), obj)
@@ -434,7 +145,10 @@ def allocate_arrays(
         us = range(len(USES)) if scope == "total" else [USES.index(scope)]
         tot = sum(float(np.nansum(_usage(q, area, mw, cost, u)[use == u])) for u in us)
         totals[f"{scope}:{q}"] = {"used": round(tot, 4), "cap": cap}
-    return Allocation(use, obj, bound, g, status, used, time.perf_counter() - t0, g_obj, totals)
+    return Allocation(
+        use, obj, bound, g, status, used, time.perf_counter() - t0,
+        details["greedy_objective"], totals, details=details,
+    )  # fmt: skip
 
 
 # --- plots ------------------------------------------------------------------------------
@@ -475,7 +189,9 @@ def allocate_plots(
 
     ``sink_t_co2_ha_yr`` is the afforestation removal rate (e.g. from
     :func:`zoning.siting.removal_factors`; ``sink_factors`` are recorded).  ``weights``
-    are (sink, avoided).  ``locked`` maps plot id -> use or ``"none"``.
+    are (sink, avoided).  ``locked`` maps plot id -> use or ``"none"``.  Plots with a
+    non-empty ``contamination_gate`` (from :func:`zoning.allocate_samples.contamination_of_plots`:
+    not polluted by their samples, or unsampled) take no use; the gate is their reason.
     Returns ``(frame, summary)``.
     """
     from zoning.pv import read_land_rules
@@ -497,6 +213,18 @@ def allocate_plots(
     raw[trees_ok, 0] = sink[trees_ok]
     pv_ok = (st == "candidate") & np.isfinite(avoided)
     fpv_ok = (st == "forest_pv") & np.isfinite(avoided)
+    # plots whose samples say they are not polluted (or are unsampled construction land /
+    # farmland outside the tree classes) take no use: zoning.allocate_samples
+    gate = (
+        f["contamination_gate"].fillna("").astype(str).to_numpy()
+        if "contamination_gate" in f.columns
+        else np.full(n, "", dtype=object)
+    )
+    gated = gate != ""
+    trees_ok &= ~gated
+    raw[gated, 0] = np.nan
+    pv_ok &= ~gated
+    fpv_ok &= ~gated
     raw[pv_ok, 1] = avoided[pv_ok]
     raw[fpv_ok, 2] = avoided[fpv_ok]
     b = raw * np.array([ws, wa, wa])
@@ -542,12 +270,12 @@ def allocate_plots(
         if use[i] != NONE:
             why.append("")
             continue
-        parts = []
+        parts = [gate[i]] if gated[i] else []
         if lk[i] == -1:
             parts.append("锁定为仅风险管控" if lang == "zh" else "locked to risk control only")
-        if not trees_ok[i]:
+        if not trees_ok[i] and not gated[i]:
             parts.append("地类不允许造林" if lang == "zh" else "land rules do not allow trees")
-        if not (pv_ok[i] or fpv_ok[i]):
+        if not (pv_ok[i] or fpv_ok[i]) and not (gated[i] and not f["pv_reasons"].iat[i]):
             pv_why = f["pv_reasons"].iat[i] or (
                 "无发电量数据" if lang == "zh" else "no yield or emission factor"
             )

@@ -157,6 +157,37 @@ def grid_factor(
     }
 
 
+def chosen_grid_factor(series: str | None, year=None, region: str = "national") -> dict | None:
+    """:func:`grid_factor` when a series and a year are given, None when neither is; one
+    without the other is refused (no factor is guessed)."""
+    if not series and not year:
+        return None
+    if not (series and year):
+        raise InputError(
+            "a grid emission factor needs both a series and a year",
+            param="year" if series else "series",
+            fix="give both `series` and `year`",
+        )
+    return grid_factor(series, year, region)
+
+
+#: Units an annual GHI grid may come in, with the factor to kWh/m²/yr.
+GHI_UNITS = {"kWh/m2/yr": 1.0, "MJ/m2/yr": 1 / 3.6}
+
+
+def ghi_kwh(ghi, /, ghi_unit: str | None):
+    """The annual GHI grid ``(array, Affine, CRS)`` in kWh/m²/yr; its unit must be given."""
+    if ghi_unit not in GHI_UNITS:
+        raise InputError(
+            "the GHI grid's unit is not given"
+            if ghi_unit is None
+            else f"`ghi_unit` was '{ghi_unit}' but is expected in {list(GHI_UNITS)}",
+            param="ghi_unit",
+            fix=f"give `ghi_unit`: one of {', '.join(GHI_UNITS)}",
+        )
+    return (ghi[0] * GHI_UNITS[ghi_unit], ghi[1], ghi[2])
+
+
 # --- yield (pvlib) --------------------------------------------------------------------
 
 
@@ -408,10 +439,12 @@ def assess_pv(
     if max_road_distance_m is not None and roads is None:
         raise InputError("a road distance limit needs a road layer", param="roads")
     if max_slope_deg is not None and dem is None:
-        raise InputError("a slope limit needs a DEM", param="dem")
+        raise InputError("a slope limit needs a DEM", param="dem", fix="give `dem` too")
     density = DEFAULT_DENSITY_HA_PER_MW if density_ha_per_mw is None else density_ha_per_mw
     if not density > 0:
-        raise InputError(f"`density_ha_per_mw` was {density} but must be > 0", param="density")
+        raise InputError(
+            f"`density_ha_per_mw` was {density} but must be > 0", param="density_ha_per_mw"
+        )
     rules = read_land_rules()
     out = plots.copy()
     lu = _land_use(out, land_use_field, land_use_map, source)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from zoning.cli._allocate_samples import sample_options, with_samples
 from zoning.cli.options import out_option, parse_pairs
 from zoning.cli.pv import assess, pv_options
 
@@ -27,6 +28,7 @@ def _floats(values, hint) -> dict[str, float]:
 
 @click.command("allocate")
 @pv_options
+@sample_options
 @click.option(
     "--ecozone",
     default=None,
@@ -107,7 +109,8 @@ def command(
     **kw,
 ):
     """Allocate every polluted plot to at most one use under budgets."""
-    res = assess(kw, lang)
+    sample_kw = {k: kw.pop(k) for k in list(kw) if k in sample_options.keys}
+    res = with_samples(assess(kw, lang), sample_kw, id_field, lang)
     from zoning.products.allocate import allocate_and_write
 
     written = allocate_and_write(

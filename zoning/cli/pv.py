@@ -12,7 +12,21 @@ from pathlib import Path
 
 import click
 
-from zoning.cli.options import lang_option, out_option, parse_pairs
+from zoning.cli.options import lang_option, out_option, param_flags, parse_pairs
+
+#: Library parameters (zoning.pv) whose flag is not their name.
+PV_FLAGS = {
+    "grid": "--grid-layer",
+    "max_grid_distance_m": "--max-grid-distance",
+    "max_road_distance_m": "--max-road-distance",
+    "max_slope_deg": "--max-slope",
+    "min_area_ha": "--min-area",
+    "density_ha_per_mw": "--density",
+    "tilt_deg": "--tilt",
+    "series": "--ef-series",
+    "year": "--ef-year",
+    "region": "--ef-region",
+}
 
 
 def pv_options(f):
@@ -95,36 +109,18 @@ def pv_options(f):
     ]
     for o in reversed(opts):
         f = o(f)
-    return f
+    return param_flags(**PV_FLAGS)(f)
 
 
 def assess(kw: dict, lang: str):
     """Read the PV inputs named by the options in ``kw`` and run :func:`assess_pv`."""
-    from zoning.errors import InputError
     from zoning.io.afforest import read_band
     from zoning.io.vector import read_vector
-    from zoning.pv import assess_pv, grid_factor
+    from zoning.pv import assess_pv, chosen_grid_factor, ghi_kwh
 
     plots = read_vector(kw["plots"], geometry="polygon", what="the plots")
-    ghi = read_band(kw["ghi"]) if kw["ghi"] else None
-    if ghi is not None:
-        if kw["ghi_unit"] is None:
-            raise InputError(
-                "the GHI grid's unit is not given",
-                field="--ghi-unit",
-                fix="pass --ghi-unit kWh/m2/yr or MJ/m2/yr",
-            )
-        if kw["ghi_unit"] == "MJ/m2/yr":
-            ghi = (ghi[0] / 3.6, ghi[1], ghi[2])
-    ef = None
-    if kw["ef_series"] or kw["ef_year"]:
-        if not (kw["ef_series"] and kw["ef_year"]):
-            raise InputError(
-                "a grid emission factor needs both a series and a year",
-                field="--ef-series",
-                fix="pass --ef-series and --ef-year",
-            )
-        ef = grid_factor(kw["ef_series"], kw["ef_year"], kw["ef_region"])
+    ghi = ghi_kwh(read_band(kw["ghi"]), kw["ghi_unit"]) if kw["ghi"] else None
+    ef = chosen_grid_factor(kw["ef_series"], kw["ef_year"], kw["ef_region"])
     layer = functools.partial(read_vector, allow_empty=True)
     return assess_pv(
         plots,

@@ -63,7 +63,9 @@ def allocate_and_write(
         gap=gap,
         lang=lang,
     )
-    summary["pv"] = res.meta
+    summary["pv"] = {k: v for k, v in res.meta.items() if k != "samples"}
+    if "samples" in res.meta:  # zoning allocate --samples: how plots got their class
+        summary["samples"] = res.meta["samples"]
     curve = None
     if tradeoff_steps > 1:
         curve = tradeoff(
