@@ -163,12 +163,38 @@ def out_option(required: bool = True, help_text: str = "Output path.", default=N
     )
 
 
-def parse_pairs(values, hint: str) -> dict[str, str]:
-    """``NAME=PATH`` options into a dict; a malformed one is a click error on ``hint``."""
-    out: dict[str, str] = {}
+def parse_pairs(
+    values, hint: str, *, what: str = "NAME=PATH", example: str | None = None, as_list=False
+):
+    """``NAME=VALUE`` options into a dict (a list of ``(name, value)`` with ``as_list``,
+    where a name may repeat); a malformed one is a click error on ``hint`` naming ``what``
+    the option takes (and an ``example``)."""
+    out: list[tuple[str, str]] = []
     for value in values:
-        name, sep, path = value.partition("=")
-        if not sep or not name or not path:
-            raise click.BadParameter(f"'{value}' is not NAME=PATH", param_hint=hint)
-        out[name.strip()] = path.strip()
+        name, sep, text = value.partition("=")
+        if not sep or not name.strip() or not text.strip():
+            eg = f", e.g. {example}" if example else ""
+            raise click.BadParameter(f"'{value}' is not {what}{eg}", param_hint=hint)
+        out.append((name.strip(), text.strip()))
+    return out if as_list else dict(out)
+
+
+def parse_limits(values, hint: str, *, example: str = "road=roads.gpkg:500"):
+    """``NAME=PATH:METRES`` options into ``(name, path, metres)`` triples (metres >= 0)."""
+    out = []
+    for (name, rest), value in zip(
+        parse_pairs(values, hint, what="NAME=PATH:METRES", example=example, as_list=True),
+        values,
+        strict=True,
+    ):
+        path, sep, metres = rest.rpartition(":")
+        try:
+            d = float(metres)
+        except ValueError:
+            d = None
+        if not sep or d is None or d < 0:
+            raise click.BadParameter(
+                f"'{value}' does not end in :METRES (a number >= 0)", param_hint=hint
+            )
+        out.append((name, path, d))
     return out

@@ -18,6 +18,7 @@ from zoning.cli.options import (
     lang_option,
     load_units,
     out_option,
+    parse_pairs,
     repair_units_option,
     scale_options,
     unit_source_options,
@@ -37,13 +38,7 @@ log = logging.getLogger(__name__)
 
 
 def _pairs(values, hint: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for value in values:
-        name, sep, text = value.partition("=")
-        if not sep or not name.strip() or not text.strip():
-            raise click.BadParameter(f"'{value}' is not NAME=VALUE", param_hint=hint)
-        out[name.strip()] = text.strip()
-    return out
+    return parse_pairs(values, hint, what="NAME=VALUE")
 
 
 def grid_name(path) -> str:
