@@ -73,8 +73,7 @@ def command(
     """Re-screen earlier results (RESULT: result.json or a `zoning screen` folder) against
     a new edition (--units, --rules) and list every project whose verdict, units or
     triggered rules change, with why."""
-    from zoning.datasets import demo_path
-    from zoning.io.projects import file_sha256
+    from zoning.inputs import run_inputs
     from zoning.io.results import read_results
     from zoning.io.rulefile import read_rules
 
@@ -84,10 +83,7 @@ def command(
     unit_frame = load_units(
         units, layer=layer, fields=fields, encoding=encoding, assume_crs=assume_crs
     )
-    units_path = units or demo_path("units.gpkg")
-    inputs = {"rules": {"path": str(rules_path), "sha256": file_sha256(rules_path)}}
-    if not str(units_path).startswith(("postgresql:", "postgres:")):
-        inputs["units"] = {"path": str(units_path), "sha256": file_sha256(units_path)}
+    inputs = run_inputs(rules_path, units)
     lay, grd, more = bind_rule_inputs(
         rule_set, parse_pairs(named_layers, "--named-layer"), grids, None
     )

@@ -138,9 +138,9 @@ def command(
     the conditions) or allowed.  Fact options (--sector, --stage, --nox-t …) fill or
     override the facts of every project.
     """
-    from zoning.datasets import demo_path
+    from zoning.inputs import run_inputs
     from zoning.io.coords import refuse_outside_region
-    from zoning.io.projects import file_sha256, parse_wkt, read_projects
+    from zoning.io.projects import parse_wkt, read_projects
     from zoning.io.rulefile import read_rules
 
     given = [x for x in (project, wkt, vertices) if x]
@@ -162,12 +162,11 @@ def command(
         "tags": tags,
     }
     facts = {k: v for k, v in facts.items() if v is not None}
-    inputs = {}
     if wkt:
         projects = parse_wkt(
             wkt, crs=project_crs, repair=repair, project_id=project_id or "P1", facts=facts
         )
-        inputs["project"] = {"path": "--wkt", "wkt": wkt}
+        src = {"path": "--wkt", "wkt": wkt}
     else:
         src = project or vertices
         projects = read_projects(
@@ -181,17 +180,13 @@ def command(
         )
         if project_id and len(projects) == 1:
             projects["project_id"] = [project_id]
-        inputs["project"] = {"path": str(src), "sha256": file_sha256(src)}
     rules_path = rules_path_for(rules, units)
     rule_set = read_rules(rules_path)
-    inputs["rules"] = {"path": str(rules_path), "sha256": file_sha256(rules_path)}
-    units_path = units or demo_path("units.gpkg")
     unit_frame = load_units(
         units, layer=layer, fields=fields, encoding=encoding, assume_crs=assume_crs
     )
+    inputs = run_inputs(rules_path, units, project=src)
     refuse_outside_region(projects, unit_frame, source=inputs["project"]["path"], what="projects")
-    if not str(units_path).startswith(("postgresql:", "postgres:")):
-        inputs["units"] = {"path": str(units_path), "sha256": file_sha256(units_path)}
     lay, grd, more = bind_rule_inputs(
         rule_set, parse_pairs(named_layers, "--named-layer"), grids, layers_crs
     )

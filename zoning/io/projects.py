@@ -43,6 +43,7 @@ from pyproj.exceptions import CRSError as ProjCRSError
 
 from zoning.errors import CRSError, DataSourceError, InputError, SchemaError
 from zoning.io.coords import check_coordinates, refuse_impossible
+from zoning.io.digest import file_sha256, read_bytes  # noqa: F401  (file_sha256: its old home)
 from zoning.io.vector import read_vector
 
 log = logging.getLogger(__name__)
@@ -666,7 +667,7 @@ def read_projects(
     if path.suffix.lower() in {".txt", ".csv"}:
         if not path.exists():
             raise DataSourceError("file not found", source=path, fix="check the path")
-        raw = path.read_bytes()
+        raw = read_bytes(path)
         text = None
         for enc in [encoding] if encoding else ["utf-8-sig", "gbk"]:
             try:
@@ -719,17 +720,3 @@ def read_projects(
     out = _with_facts(frame, facts, path)
     out.attrs["source"] = str(source)
     return out
-
-
-def file_sha256(source: str | PathLike, /) -> str:
-    """SHA-256 of a file (hex), to record which inputs a screening used."""
-    import hashlib
-
-    h = hashlib.sha256()
-    try:
-        with open(source, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-    except OSError as exc:
-        raise DataSourceError(f"cannot read the file ({exc})", source=source) from exc
-    return h.hexdigest()
