@@ -15,7 +15,8 @@ from pyproj import CRS
 from zoning.errors import CRSError, InputError
 from zoning.io.coords import check_coordinates
 
-log = logging.getLogger(__name__)
+#: Logged under the reader's name, so a filter set on it still applies.
+log = logging.getLogger("zoning.io.projects")
 
 
 def _crossings(ring: np.ndarray) -> str:
