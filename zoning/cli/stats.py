@@ -25,7 +25,7 @@ from zoning.cli.options import (
     units_option,
 )
 from zoning.errors import InputError
-from zoning.export.stats import meta_path
+from zoning.export.stats import units_note
 from zoning.products.stats import DEMO_GRIDS, demo_grids, run_stats
 from zoning.products.stats import demo_stats as demo_step
 
@@ -72,17 +72,6 @@ def _parse_grids(ctx, param, values) -> dict[str, str]:
             )
         out[name] = path
     return out
-
-
-def _units_where(path) -> str | None:
-    """Where the units of the output's columns are written, for the final message."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix in (".geojson", ".json"):
-        return f"column units in the 'metadata' member of {path.name}"
-    if suffix in (".csv", ".gpkg", ".parquet", ".geoparquet"):
-        return f"column units in {meta_path(path)}"
-    return None
 
 
 @click.command("stats")
@@ -183,14 +172,6 @@ def command(
     )
     q = _pairs(quantities, "--quantity")
     gu = _pairs(grid_units, "--grid-units")
-    for hint, given in (("--quantity", q), ("--grid-units", gu)):
-        unknown = sorted(set(given) - set(grids))
-        if unknown:
-            raise InputError(
-                f"{hint} names grid(s) {unknown} not given with --grid",
-                field=hint,
-                fix=f"use one of {sorted(grids)}",
-            )
     path = run_stats(
         frame,
         grids,
@@ -204,7 +185,7 @@ def command(
         lang=lang,
         map_path=map_path,
     )
-    where = _units_where(path)
+    where = units_note(path)
     click.echo(
         f"zoning stats: {len(frame)} units x {len(grids)} grid(s) -> {path}"
         + (f"; {where}" if where else "")
