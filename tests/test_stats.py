@@ -547,7 +547,6 @@ def test_cli_stats_bad_inputs_exit_2(cli_inputs, tmp_path):
     assert r.exit_code == 2 and "file not found" in r.output
 
 
-
 def test_quantities_of_unknown_grids_name_the_parameter_and_the_flag(cli_inputs, tmp_path):
     """run_stats refuses quantities/grid_units of grids it was not given, naming the
     parameter; the command line names --quantity / --grid-units instead."""
@@ -571,6 +570,7 @@ def test_quantities_of_unknown_grids_name_the_parameter_and_the_flag(cli_inputs,
         assert r.exit_code == 2 and f"option '{flag}'" in r.output and "co2" in r.output
         assert "quantities" not in r.output and "grid_units" not in r.output
         assert not out.exists()
+
 
 def test_demo_step(tmp_path):
     from zoning.cli.stats import demo_step
