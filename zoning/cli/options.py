@@ -32,7 +32,9 @@ Other shared options
 - ``unit_source_options``: ``--units-layer``, ``--units-field``, ``--units-encoding``,
   ``--units-crs``, ``--units-coords``; ``repair_units_option``: ``--repair-units``.
 - ``lang_option``: ``zh`` or ``en`` for text people read.
-- ``grid_option``: ``NAME=PATH`` grids (repeatable).
+- ``grid_option``: ``NAME=PATH`` grids (repeatable); ``named_layers_option``: the
+  ``--named-layer NAME=PATH`` layers a rule file names; ``rules_option``: ``--rules``;
+  ``png_option``: ``--png``.
 - ``bind_rule_inputs``: read the layers and grids a rule file names (conflicts, screen).
 - ``scale_options``: ``--scheduler`` / ``--workers`` to compute on a Dask cluster.
 - ``layer_option``, ``fields_option``, ``encoding_option``, ``crs_option``: the older bare
@@ -145,6 +147,36 @@ def grid_option(help_text: str = "A grid as NAME=PATH (repeatable)."):
         callback=_parse_grids,
         help=help_text,
     )
+
+
+def rules_option(
+    help_text: str = "YAML rule file (docs/rules.md); needed with --units, else the bundled "
+    "demo rules.",
+):
+    return click.option("--rules", "-r", default=None, help=help_text)
+
+
+#: ``--png``: a static PNG map beside the HTML one.
+png_option = click.option(
+    "--png",
+    is_flag=True,
+    help="Also write a static PNG map (matplotlib; deterministic) beside the HTML map.",
+)
+
+
+def _parse_named_layers(ctx, param, values):
+    return parse_pairs(values, "--named-layer")
+
+
+#: ``--named-layer NAME=PATH`` (repeatable), parsed into a dict: the layers a rule file names.
+named_layers_option = click.option(
+    "--named-layer",
+    "named_layers",
+    multiple=True,
+    metavar="NAME=PATH",
+    callback=_parse_named_layers,
+    help="A layer the rules name, as NAME=PATH (repeatable; overrides the rule file).",
+)
 
 
 def _parse_grids(ctx, param, values):

@@ -18,9 +18,10 @@ from zoning.cli.options import (
     input_options,
     lang_option,
     load_units,
+    named_layers_option,
     out_option,
-    parse_pairs,
     repair_units_option,
+    rules_option,
     rules_path_for,
     shared_option,
     unit_source_options,
@@ -33,20 +34,9 @@ from zoning.cli.options import (
 @units_option()
 @unit_source_options(aliases=("layer", "field"))
 @repair_units_option
-@click.option(
-    "--rules",
-    "-r",
-    default=None,
-    help="YAML rule file; needed with --units, else the bundled demo rules.",
-)
+@rules_option()
 @grid_option("A grid as NAME=PATH (repeatable): rule grids and values reported at the site.")
-@click.option(
-    "--named-layer",
-    "named_layers",
-    multiple=True,
-    metavar="NAME=PATH",
-    help="A layer the rules name, as NAME=PATH (repeatable; overrides the rule file).",
-)
+@named_layers_option
 @click.option("--wkt", default=None, help="The site as WKT, e.g. 'POINT (119.87 30.04)'.")
 @click.option(
     "--vertices",
@@ -112,31 +102,19 @@ def command(
     project_crs,
     layers_crs,
     project_id,
-    name,
-    sector,
-    stage,
-    capacity,
-    capacity_unit,
-    so2_t,
-    nox_t,
-    pm_t,
-    vocs_t,
-    co2_t,
-    energy_tce,
-    two_high,
-    tags,
     layer,
     fields,
     encoding,
     formats,
     lang,
     out,
+    **facts,
 ):
     """Screen proposed projects (PROJECT file, --wkt or --vertices) against the zoning.
 
     Verdicts: prohibited, needs-information (naming the missing facts), restricted (with
     the conditions) or allowed.  Fact options (--sector, --stage, --nox-t …) fill or
-    override the facts of every project.
+    override the facts of every project (the options left in ``facts``).
     """
     from zoning.inputs import run_inputs
     from zoning.io.coords import refuse_outside_region
@@ -146,21 +124,6 @@ def command(
     given = [x for x in (project, wkt, vertices) if x]
     if len(given) != 1:
         raise click.UsageError("give exactly one of PROJECT, --wkt or --vertices")
-    facts = {
-        "name": name,
-        "sector": sector,
-        "stage": stage,
-        "capacity": capacity,
-        "capacity_unit": capacity_unit,
-        "so2_t": so2_t,
-        "nox_t": nox_t,
-        "pm_t": pm_t,
-        "vocs_t": vocs_t,
-        "co2_t": co2_t,
-        "energy_tce": energy_tce,
-        "two_high": two_high,
-        "tags": tags,
-    }
     facts = {k: v for k, v in facts.items() if v is not None}
     if wkt:
         projects = parse_wkt(
@@ -187,9 +150,7 @@ def command(
     )
     inputs = run_inputs(rules_path, units, project=src)
     refuse_outside_region(projects, unit_frame, source=inputs["project"]["path"], what="projects")
-    lay, grd, more = bind_rule_inputs(
-        rule_set, parse_pairs(named_layers, "--named-layer"), grids, layers_crs
-    )
+    lay, grd, more = bind_rule_inputs(rule_set, named_layers, grids, layers_crs)
     inputs.update(more)
     click.echo(
         f"{len(projects)} project(s), {len(unit_frame)} units, {len(rule_set)} rules", err=True
