@@ -20,6 +20,7 @@ from zoning.cli.options import (
     load_units,
     named_layers_option,
     out_option,
+    param_flags,
     repair_units_option,
     rules_option,
     rules_path_for,
@@ -30,6 +31,7 @@ from zoning.cli.options import (
 
 
 @click.command("screen")
+@param_flags(crs="--project-crs", encoding="--encoding")
 @click.argument("project", required=False)
 @units_option()
 @unit_source_options(aliases=("layer", "field"))

@@ -75,7 +75,7 @@ def _read_ogr(gdal_path: str, source: Source, layer: str | None, encoding: str |
         raise DataSourceError(
             f"'{encoding}' is not a known text encoding",
             source=source,
-            field="--encoding",
+            param="encoding",
             fix="use a name such as utf-8, gbk, gb18030 or cp1252",
         )
     with warnings.catch_warnings(record=True) as caught:
@@ -110,8 +110,8 @@ def _read_ogr(gdal_path: str, source: Source, layer: str | None, encoding: str |
             raise DataSourceError(
                 f"text is not valid {encoding or 'UTF-8'} ({exc.reason} at byte {exc.start})",
                 source=source,
-                field="--encoding",
-                fix="pass the file's encoding with --encoding (e.g. gbk)",
+                param="encoding",
+                fix="pass the file's encoding with `encoding` (e.g. gbk)",
             ) from exc
         except Exception as exc:  # noqa: BLE001
             raise DataSourceError(
@@ -167,7 +167,7 @@ def _column_decodes(values: np.ndarray, codec: str, split: bool = False):
 def _decode_dbf(geo: gpd.GeoDataFrame, source, encoding: str | None, cpg: str | None):
     """The .dbf text (read as latin-1 bytes) decoded in the encoding the evidence shows.
 
-    ``encoding`` (--encoding) wins, then a readable .cpg, else UTF-8 and GBK compete:
+    ``encoding`` wins, then a readable .cpg, else UTF-8 and GBK compete:
     each counts the records whose text decodes cleanly, and the one decoding more
     records wins (UTF-8 on a tie).  Records the chosen encoding cannot decode (UTF-8 cut
     mid-character at the field width) keep their other text, the bad bytes shown as
@@ -209,7 +209,7 @@ def _decode_dbf(geo: gpd.GeoDataFrame, source, encoding: str | None, cpg: str | 
         log.warning("%s: the .cpg names '%s', which is not a known encoding", source, cpg)
     if chosen:
         bad, where = fails(chosen)
-        how = "--encoding" if encoding else ".cpg"
+        how = "`encoding`" if encoding else ".cpg"
     else:
         tried = {"utf-8": fails("utf-8")}
         if tried["utf-8"][0].any():  # UTF-8 clean everywhere wins (or ties) outright
@@ -246,9 +246,9 @@ def _decode_dbf(geo: gpd.GeoDataFrame, source, encoding: str | None, cpg: str | 
             row=int(rows[0]) + 1,
             field=where[int(rows[0])],
             fix=(
-                f"it decodes as {others[0]}: pass --encoding {others[0]}"
+                f"it decodes as {others[0]}: pass `encoding` {others[0]}"
                 if others
-                else "pass the encoding it was written in with --encoding"
+                else "pass the encoding it was written in with `encoding`"
             )
             + " (or write a .cpg naming it)",
         )

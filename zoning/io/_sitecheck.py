@@ -53,7 +53,7 @@ def _fix_polygon(geom, *, repair: bool, source, row) -> tuple[object, str]:
             row=row,
             field="geometry",
             fix="list the vertices once around the boundary in order (the edges must not "
-            "cross), or pass --repair to split the polygon at the crossing",
+            "cross), or pass `repair` to split the polygon at the crossing",
         )
     fixed = shapely.make_valid(geom)
     polys = [p for p in shapely.get_parts(fixed) if shapely.get_dimensions(p) == 2]
@@ -78,7 +78,7 @@ def _fix_polygon(geom, *, repair: bool, source, row) -> tuple[object, str]:
 
 #: The fix when projected coordinates come without a CRS (no zone can be guessed).
 _PROJECTED_FIX = (
-    "name the CRS the x/y were surveyed in with --crs; CGCS2000 Gauss-Krüger zones are "
+    "name the CRS the x/y were surveyed in with `crs`; CGCS2000 Gauss-Krüger zones are "
     "EPSG:4491-4554 (e.g. EPSG:4549 is the 3-degree zone with central meridian 120E, "
     "eastings without the zone prefix)"
 )
@@ -100,7 +100,7 @@ def _refuse_impossible(geoms, crs, source, what: str) -> None:
             else str(check.problems[0])
         ),
         source=source,
-        fix=check.fix or "check the CRS (--crs)",
+        fix=check.fix or "check the CRS (`crs`)",
     )
 
 

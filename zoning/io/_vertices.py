@@ -172,7 +172,7 @@ def parse_vertices(
     if geometry not in ("auto", "point", "line", "polygon"):
         raise InputError(
             f"`geometry` was '{geometry}' but is expected to be in auto, point, line, polygon",
-            field="--geometry",
+            param="geometry",
         )
     rows: list[tuple[int, list[str]]] = []
     cols: dict[str, int] | None = None
@@ -257,7 +257,7 @@ def parse_vertices(
             raise CRSError(
                 f"coordinates out of range for longitude/latitude ({the_crs.name})",
                 source=source,
-                fix="for projected x/y name their CRS, e.g. --crs EPSG:4549",
+                fix="for projected x/y name their CRS, e.g. `crs` EPSG:4549",
             )
     else:
         x, y = _survey_xy(x, y, the_crs, notes, source)
@@ -323,7 +323,7 @@ def _vertex_geometry(coords: np.ndarray, geometry: GeometryKind, source) -> tupl
         "it may be a site boundary or a route (pipeline, road, power line), and the tool "
         "does not guess which",
         source=source,
-        field="--geometry",
-        fix="pass --geometry polygon for a boundary (the ring is closed for you) or "
-        "--geometry line for a route; or repeat the first vertex at the end to close it",
+        param="geometry",
+        fix="pass `geometry` polygon for a boundary (the ring is closed for you) or "
+        "`geometry` line for a route; or repeat the first vertex at the end to close it",
     )

@@ -95,9 +95,10 @@ def _points(frame, xcol, ycol, crs, coords, source) -> gpd.GeoDataFrame:
     if coords != "wgs84":
         if not crs.is_geographic:
             raise CRSError(
-                f"--coords {coords} needs longitude/latitude, but the CRS is {crs.name}",
+                f"`coords` {coords} needs longitude/latitude, but the CRS is {crs.name}",
                 source=source,
-                fix="drop --coords or the x/y CRS",
+                param="coords",
+                fix="drop `coords` or the x/y CRS",
             )
         cx, cy = convert(x[good], y[good], coords, "wgs84")
         x, y = x.copy(), y.copy()
@@ -151,7 +152,7 @@ def _area_of_use(good, problem, x, y, crs, source, what: str = "") -> np.ndarray
             + f"{int(bad.sum())} of {len(idx)} rows' {what}coordinates (first: row {first}, "
             f"{check.problems[np.flatnonzero(bad)[0]]})",
             source=source,
-            fix=check.fix or "check the CRS (--crs) and the coordinate columns",
+            fix=check.fix or "check the CRS (`crs`) and the coordinate columns",
         )
     good = good.copy()
     for j in np.flatnonzero(bad):
@@ -199,9 +200,10 @@ def _flag_geometries(geo: gpd.GeoDataFrame, coords: str, source) -> gpd.GeoDataF
     if coords != "wgs84":
         if not crs.is_geographic:
             raise CRSError(
-                f"--coords {coords} needs longitude/latitude, but the layer is in {crs.name}",
+                f"`coords` {coords} needs longitude/latitude, but the layer is in {crs.name}",
                 source=source,
-                fix="drop --coords",
+                param="coords",
+                fix="drop `coords`",
             )
         good = ~bad
 
@@ -248,7 +250,7 @@ def _unique_ids(geo: pd.DataFrame, source) -> None:
         + ")",
         source=source,
         field="facility_id",
-        fix="give every facility its own id (or map another column with --facility-field "
+        fix="give every facility its own id (or map another column with `fields` "
         "facility_id=COLUMN)",
     )
 

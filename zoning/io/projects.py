@@ -102,13 +102,13 @@ def parse_wkt(
         if geom is None:
             raise InputError(
                 f"not valid WKT ({exc})",
-                source="--wkt",
-                fix="e.g. --wkt 'POLYGON ((119.80 30.00, 119.81 30.00, 119.81 30.01, "
+                source="`wkt`",
+                fix="e.g. `wkt` 'POLYGON ((119.80 30.00, 119.81 30.00, 119.81 30.01, "
                 "119.80 30.00))'",
             ) from exc
         notes.append("the ring was not closed: closed it by repeating the first vertex")
     if geom is None or geom.is_empty:
-        raise InputError("the WKT geometry is empty", source="--wkt")
+        raise InputError("the WKT geometry is empty", source="`wkt`")
     geom = shapely.force_2d(geom)
     b = shapely.bounds(geom)
     if crs is None:
@@ -117,25 +117,25 @@ def parse_wkt(
             raise CRSError(
                 f"the WKT coordinates look like latitude, longitude (first pair "
                 f"{b[0]:.6g} {b[1]:.6g}: {b[1]:.6g} is no latitude)",
-                source="--wkt",
+                source="`wkt`",
                 fix="WKT is longitude first: write each pair as 'lon lat', e.g. "
                 f"'{b[1]:.6g} {b[0]:.6g}'",
             )
         if xs.max() > 180 or ys.max() > 90:
             raise CRSError(
                 "the WKT coordinates are not degrees and no CRS is named",
-                source="--wkt",
+                source="`wkt`",
                 fix=_PROJECTED_FIX,
             )
         crs = LONLAT
     try:
         the_crs = CRS.from_user_input(crs)
     except ProjCRSError as exc:
-        raise CRSError(f"'{crs}' is not a known CRS", source="--crs") from exc
-    geom, note = _fix_polygon(geom, repair=repair, source="--wkt", row=project_id)
+        raise CRSError(f"'{crs}' is not a known CRS", param="crs") from exc
+    geom, note = _fix_polygon(geom, repair=repair, source="`wkt`", row=project_id)
     if note:
         notes.append(note)
-    _refuse_impossible(geom, the_crs, "--wkt", "geometries")
+    _refuse_impossible(geom, the_crs, "`wkt`", "geometries")
     frame = gpd.GeoDataFrame(
         {
             "project_id": [project_id],
@@ -145,7 +145,7 @@ def parse_wkt(
         geometry=[geom],
         crs=the_crs,
     )
-    return _with_facts(frame, facts, "--wkt")
+    return _with_facts(frame, facts, "`wkt`")
 
 
 def _close_wkt(text: str) -> str | None:
@@ -212,7 +212,10 @@ def read_projects(
                 continue
         if text is None:
             raise DataSourceError(
-                "the vertex list is neither UTF-8 nor GBK text", source=path, fix="--encoding"
+                "the vertex list is neither UTF-8 nor GBK text",
+                source=path,
+                param="encoding",
+                fix="pass the encoding it was written in with `encoding`",
             )
         return parse_vertices(
             text,
