@@ -165,7 +165,9 @@ def test_project_site_messages(tmp_path):
     from zoning.io.projects import parse_vertices, parse_wkt, read_projects
 
     bow = "POLYGON ((500000 3300000, 500100 3300100, 500100 3300000, 500000 3300100))"
-    with pytest.raises(InputError, match=r"^`wkt`, row P1, field 'geometry': the polygon is not valid") as err:
+    with pytest.raises(
+        InputError, match=r"^`wkt`, row P1, field 'geometry': the polygon is not valid"
+    ) as err:
         parse_wkt(bow, crs="EPSG:4549")
     assert "pass `repair`" in str(err.value) and "--" not in str(err.value)
     with pytest.raises(InputError, match="parameter 'crs'"):
