@@ -355,7 +355,7 @@ def test_conflicts_refuses_broken_csv(files, tmp_path, case):
         (["export", "{units}", "--layer", "nope", "--out", "{out}"], ["units.gpkg", "--layer"]),
         (["export", "{units}", "--encoding", "nonsense", "--out", "{out}"], ["--units-encoding"]),
         (["export", "{nocrs}", "--crs", "EPSG:999999", "--out", "{out}"], ["EPSG:999999"]),
-        (["export", "{two}", "--out", "{out}"], ["--layer"]),
+        (["export", "{two}", "--out", "{out}"], ["--units-layer"]),
         (
             [
                 "soil",
@@ -606,7 +606,7 @@ def test_kind4_a_cpg_that_lies_is_refused_with_the_encoding_that_fits(files, tmp
 def test_kind5_two_layers_are_listed(files, tmp_path):
     res = _run(["export", str(files["units"]["two_layers"]), "--out", str(tmp_path / "u.geojson")])
     line = _stderr_line(res)
-    assert "a_2020, a_2024" in line and "--layer" in line
+    assert "a_2020, a_2024" in line and "name one with --units-layer" in line
     res = _run(["export", str(files["units"]["two_layers"]), "--layer", "a_2024",
                 "--out", str(tmp_path / "u.geojson")])  # fmt: skip
     assert res.exit_code == 0 and "More than one layer" not in res.stderr

@@ -247,7 +247,7 @@ def test_screen_project_crs_apart_from_the_units(tmp_path, crs_args, code):
         assert data["project"]["verdict"] == "prohibited"
         assert data["project"]["geometry_decided_by"] == "WKT"
     else:
-        assert "--crs" in res.output and not (tmp_path / "s").exists()
+        assert "--project-crs" in res.output and not (tmp_path / "s").exists()
 
 
 def test_one_name_value_parser():

@@ -130,15 +130,15 @@ def test_text_encoding_messages(tmp_path, unit_file):
     with pytest.raises(InputError, match="parameter 'encoding'") as err:
         read_vector(unit_file, encoding="nonsense")
     assert "--" not in str(err.value)
-    with pytest.raises(InputError, match="pass `encoding`") as err:
+    with pytest.raises(InputError, match="pass the file's `encoding`") as err:
         read_facilities(csv, encoding="utf-8")
     assert "--" not in str(err.value)
     out = _cli(["validate", unit_file, "--encoding", "nonsense"])
     assert "option '--units-encoding'" in out
-    # conflicts reads two inputs: the older --encoding that sets both is named
+    # conflicts reads two inputs: the facilities' own flag is named
     out = _cli(["conflicts", "--facilities", csv, "--facilities-encoding", "utf-8",
                 "--out", tmp_path / "o"])  # fmt: skip
-    assert "pass --encoding with" in out and "`encoding`" not in out
+    assert "pass the file's --facilities-encoding" in out and "`encoding`" not in out
 
 
 def test_facility_coordinate_messages(tmp_path):
@@ -193,3 +193,30 @@ def test_coordinate_systems_name_the_parameter():
 
     with pytest.raises(InputError, match="parameter 'target'.*`target` was 'utm'"):
         convert([119.8], [30.0], "wgs84", "utm")
+
+
+def test_layer_messages_name_the_flag_of_the_input(tmp_path, unit_file):
+    """Two inputs of a command share the parameter ``layer``: the flag named is that of
+    the input whose file the error is about."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from zoning.io.facilities import read_facilities
+    from zoning.io.vector import read_units
+
+    two = tmp_path / "two.gpkg"
+    pts = gpd.GeoDataFrame({"id": [1]}, geometry=[Point(119.8, 30.0)], crs="EPSG:4326")
+    pts.to_file(two, layer="a")
+    pts.to_file(two, layer="b")
+    for read in (read_units, read_facilities):
+        with pytest.raises(InputError, match="parameter 'layer'.*name one with `layer`") as err:
+            read(two)
+        assert "--" not in str(err.value)
+    rules = tmp_path / "r.yaml"
+    rules.write_text("version: 1\nname: {zh: r, en: r}\nrules: []\n", encoding="utf-8")
+    out = _cli(["conflicts", "--units", unit_file, "--rules", rules, "--facilities", two,
+                "--out", tmp_path / "o"])  # fmt: skip
+    assert "option '--facilities-layer'" in out and "name one with --facilities-layer" in out
+    out = _cli(["conflicts", "--units", two, "--rules", rules, "--facilities", unit_file,
+                "--out", tmp_path / "o"])  # fmt: skip
+    assert "option '--units-layer'" in out and "name one with --units-layer" in out

@@ -49,12 +49,7 @@ def run(units, facilities, rules, *, lang: str = "zh", **kw) -> dict[str, Path]:
 
 
 @click.command("conflicts")
-@param_flags(
-    facts="--facility-fact",
-    crs="--facilities-crs",
-    fields="--facilities-field",
-    encoding="--encoding",
-)
+@param_flags(facts="--facility-fact", crs="--facilities-crs", fields="--facilities-field")
 @units_option()
 @unit_source_options(aliases=("layer", "field"))
 @repair_units_option

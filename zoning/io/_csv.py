@@ -71,7 +71,7 @@ def _encoding_problem(path: Path, tried: list[str], european: bool = False) -> D
         f"the CSV is {text}",
         source=path,
         line=line,
-        fix=f"pass `encoding` with the file's encoding, e.g. {hints}{found}",
+        fix=f"pass the file's `encoding`, e.g. {hints}{found}",
     )
 
 

@@ -384,7 +384,7 @@ def _read_facilities(
             encoding=encoding,
             assume_crs=crs,
             check_coords=False,
-            layer_option="--facilities-layer",
+            layer_param="layer",
         )
         geo = _map_fields(geo.reset_index(drop=True), fields, source)
         geo = _flag_geometries(geo, coords, source)

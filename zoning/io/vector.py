@@ -115,7 +115,7 @@ def _check_file(path: Path) -> None:
                 )
 
 
-def _one_layer(gdal_path: str, source: Source, option: str | None) -> None:
+def _one_layer(gdal_path: str, source: Source, param: str | None) -> None:
     """Refuse a multi-layer source read without a layer name, listing its layers."""
     try:
         layers = pyogrio.list_layers(gdal_path)
@@ -126,9 +126,9 @@ def _one_layer(gdal_path: str, source: Source, option: str | None) -> None:
         raise DataSourceError(
             f"holds {len(spatial)} layers ({', '.join(spatial)}); which one is meant is not clear",
             source=source,
-            field=option,
-            fix=f"name one with {option}, e.g. {option} {spatial[-1]}"
-            if option
+            param=param,
+            fix=f"name one with `{param}`, e.g. `{param}` {spatial[-1]}"
+            if param
             else "write the layer meant to a file of its own (e.g. ogr2ogr -f GPKG "
             f"out.gpkg {Path(str(source)).name} {spatial[-1]})",
         )
@@ -147,7 +147,7 @@ def read_vector(
     geometry: str | None = None,
     check_coords: bool = True,
     what: str = "the layer",
-    layer_option: str | None = None,
+    layer_param: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a vector layer and check that it is usable.
 
@@ -182,9 +182,10 @@ def read_vector(
         likely cause (:func:`zoning.io.coords.check_coordinates`).
     what : str, optional (default: "the layer")
         What the layer is, for messages ("the parcels", "the units").
-    layer_option : str, optional (default: None)
-        The command-line option that names ``layer`` (``--layer``), for the message
-        refusing a multi-layer source read without one (its layers are listed).
+    layer_param : str, optional (default: None)
+        The caller's parameter that names ``layer`` (``"layer"``), for the message
+        refusing a multi-layer source read without one (its layers are listed); without
+        it the message says how to write the layer meant to a file of its own.
 
     Returns
     -------
@@ -231,7 +232,7 @@ def read_vector(
         gdal_path = str(source)
     if geo is None:
         if layer is None:
-            _one_layer(gdal_path, source, layer_option)
+            _one_layer(gdal_path, source, layer_param)
         geo = _read_ogr(gdal_path, source, layer, encoding)
     if geo.crs is None and (require_crs or assume_crs is not None):
         if assume_crs is None:
@@ -253,7 +254,7 @@ def read_vector(
         raise DataSourceError(
             "the layer is empty (no features)",
             source=source,
-            fix="check the layer name (--layer) or the export that made it",
+            fix="check the layer name (`layer`) or the export that made it",
         )
     if geometry is not None and len(geo):
         _require_kind(geo, geometry, source, what)
@@ -385,7 +386,7 @@ def read_units(
         geometry="polygon" if require_crs else None,
         check_coords=require_crs,
         what="control units",
-        layer_option="--layer",
+        layer_param="layer",
     )
     if len(geo) == 0 and allow_empty:  # no fields to find in an empty layer: validate says so
         for c, required in UNIT_COLUMNS.items():
