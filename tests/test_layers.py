@@ -5,6 +5,8 @@ core steps < writers (``zoning.export``) < the command line (``zoning.cli``).  R
 import only the ground floor and other readers; writers import no core step (type hints
 of core objects only under ``if TYPE_CHECKING:``); nothing below the command line imports
 the package ``zoning`` itself or ``zoning.cli``; no module imports itself in a circle.
+And the size of a room: no module over 600 lines, no command module over 200 (the few
+still over are listed in ``OVERSIZE`` with the reason, and the list can only shrink).
 """
 
 from __future__ import annotations
