@@ -323,7 +323,7 @@ def resolve_fields(columns, fields: Mapping[str, str] | None = None) -> dict[str
             raise SchemaError(
                 f"'{canon}' is not a unit field; expected one of {sorted(UNIT_COLUMNS)}",
                 field=canon,
-                fix="use --field CANONICAL=SOURCE with a canonical name",
+                fix="map onto a canonical name with `fields` (CANONICAL=SOURCE)",
             )
         actual = src if src in cols else lower.get(src.lower())
         if actual is None:
@@ -406,7 +406,7 @@ def read_units(
             f"{[c for c in geo.columns if c != geo.geometry.name]}",
             source=source,
             field=missing[0],
-            fix="map them with --field, e.g. --field code=DYBM --field unit_class=FL",
+            fix="map them with `fields`, e.g. code=DYBM and unit_class=FL",
         )
     geo["code"] = geo["code"].astype("string").str.strip()
     geo.attrs["source"] = str(source)
