@@ -353,9 +353,9 @@ def test_conflicts_refuses_broken_csv(files, tmp_path, case):
         (["export", "{units}", "--precision", "99", "--out", "{out}"], ["--precision"]),
         (["map", "{units}", "--lang", "xx", "--out", "{out}"], ["--lang"]),
         (["export", "{units}", "--layer", "nope", "--out", "{out}"], ["units.gpkg", "--layer"]),
-        (["export", "{units}", "--encoding", "nonsense", "--out", "{out}"], ["--encoding"]),
+        (["export", "{units}", "--encoding", "nonsense", "--out", "{out}"], ["--units-encoding"]),
         (["export", "{nocrs}", "--crs", "EPSG:999999", "--out", "{out}"], ["EPSG:999999"]),
-        (["export", "{two}", "--out", "{out}"], ["--layer"]),
+        (["export", "{two}", "--out", "{out}"], ["--units-layer"]),
         (
             [
                 "soil",
@@ -599,14 +599,14 @@ def test_kind4_gbk_without_cpg_is_read_as_gbk(tmp_path):
 def test_kind4_a_cpg_that_lies_is_refused_with_the_encoding_that_fits(files, tmp_path):
     res = _run(["validate", str(files["units"]["undecodable"])])
     line = _stderr_line(res)
-    assert res.exit_code == 2 and "not valid utf-8" in line and "--encoding gbk" in line
+    assert res.exit_code == 2 and "not valid utf-8" in line and "--units-encoding gbk" in line
     assert "no problems found" not in res.stderr
 
 
 def test_kind5_two_layers_are_listed(files, tmp_path):
     res = _run(["export", str(files["units"]["two_layers"]), "--out", str(tmp_path / "u.geojson")])
     line = _stderr_line(res)
-    assert "a_2020, a_2024" in line and "--layer" in line
+    assert "a_2020, a_2024" in line and "name one with --units-layer" in line
     res = _run(["export", str(files["units"]["two_layers"]), "--layer", "a_2024",
                 "--out", str(tmp_path / "u.geojson")])  # fmt: skip
     assert res.exit_code == 0 and "More than one layer" not in res.stderr

@@ -247,4 +247,32 @@ def test_screen_project_crs_apart_from_the_units(tmp_path, crs_args, code):
         assert data["project"]["verdict"] == "prohibited"
         assert data["project"]["geometry_decided_by"] == "WKT"
     else:
-        assert "--crs" in res.output and not (tmp_path / "s").exists()
+        assert "--project-crs" in res.output and not (tmp_path / "s").exists()
+
+
+def test_one_name_value_parser():
+    """parse_pairs is the one NAME=VALUE parser: dict or list, the flag and the expected
+    form named; parse_limits adds :METRES; the older helpers delegate to it."""
+    from zoning.cli._afforest_options import _pairs as afforest_pairs
+    from zoning.cli.options import parse_limits, parse_pairs
+    from zoning.cli.stats import _pairs as stats_pairs
+
+    assert parse_pairs([" a = x.gpkg", "b=y"], "--grid") == {"a": "x.gpkg", "b": "y"}
+    assert parse_pairs(["a=1", "a=2"], "--x", as_list=True) == [("a", "1"), ("a", "2")]
+    for bad in ("a", "=x", "a= ", " =x"):
+        with pytest.raises(click.BadParameter, match="is not NAME=PATH") as exc:
+            parse_pairs([bad], "--grid")
+        assert exc.value.param_hint == "--grid"
+    with pytest.raises(click.BadParameter, match="is not NAME=VALUE"):
+        stats_pairs(["t"], "--quantity")
+    with pytest.raises(click.BadParameter, match=r"e\.g\. red_line=red_line\.gpkg"):
+        afforest_pairs(["red_line"], "--exclude")
+    assert parse_limits(["road=r.gpkg:500"], "--within") == [("road", "r.gpkg", 500.0)]
+    assert afforest_pairs(["road=C:/r.gpkg:5"], "--beyond", with_distance=True) == [
+        ("road", "C:/r.gpkg", 5.0)
+    ]
+    for bad in ("road=r.gpkg", "road=r.gpkg:-1", "road=r.gpkg:x"):
+        with pytest.raises(click.BadParameter, match=r"does not end in :METRES"):
+            parse_limits([bad], "--within")
+    with pytest.raises(click.BadParameter, match=r"NAME=PATH:METRES, e\.g\. road=roads"):
+        parse_limits(["road"], "--within")

@@ -102,7 +102,8 @@ def test_open_vertex_list_with_auto_is_refused_naming_both_choices():
     with pytest.raises(InputError, match="open") as info:
         parse_vertices(OPEN_DMS)
     msg = str(info.value)
-    assert "--geometry polygon" in msg and "--geometry line" in msg
+    assert "`geometry` polygon" in msg and "`geometry` line" in msg
+    assert info.value.param == "geometry" and "--" not in msg
 
 
 @pytest.mark.parametrize(

@@ -110,8 +110,23 @@ def test_published_field_names_are_mapped(tmp_path):
 def test_user_field_mapping(tmp_path):
     units = make_units().rename(columns={"code": "DYBM", "unit_class": "FL"})
     path = _write(units, tmp_path / "custom.geojson", "geojson")
-    with pytest.raises(SchemaError, match=r"required unit field.*code.*--field"):
+    with pytest.raises(SchemaError, match=r"required unit field.*code.*`fields`") as err:
         read_units(path)
+    assert "--" not in str(err.value)
+    from click.testing import CliRunner
+
+    from zoning.cli import main
+    from zoning.datasets import demo_path
+
+    fix = "map them with --units-field, e.g. code=DYBM"
+    res = CliRunner().invoke(main, ["validate", str(path)])
+    assert res.exit_code == 2 and fix in res.output, res.output
+    # conflicts maps `fields` of the facilities onto --facilities-field: a units file's
+    # error still names the units' flag
+    res = CliRunner().invoke(main, ["conflicts", "--units", str(path), "--rules",
+                                    str(demo_path("rules.yaml")), "--facilities", str(path),
+                                    "--out", str(tmp_path / "o")])  # fmt: skip
+    assert res.exit_code == 2 and fix in res.output, res.output
     got = read_units(path, fields={"code": "DYBM", "unit_class": "FL"})
     assert got.loc[0, "code"] == "ZH33990110001"
     with pytest.raises(SchemaError, match="NOPE"):

@@ -547,6 +547,31 @@ def test_cli_stats_bad_inputs_exit_2(cli_inputs, tmp_path):
     assert r.exit_code == 2 and "file not found" in r.output
 
 
+def test_quantities_of_unknown_grids_name_the_parameter_and_the_flag(cli_inputs, tmp_path):
+    """run_stats refuses quantities/grid_units of grids it was not given, naming the
+    parameter; the command line names --quantity / --grid-units instead."""
+    from click.testing import CliRunner
+
+    from zoning.cli import main
+    from zoning.errors import InputError
+    from zoning.products.stats import run_stats
+
+    upath, nox, pm = cli_inputs
+    units = gpd.read_file(upath)
+    for param in ("quantities", "grid_units"):
+        with pytest.raises(InputError, match=f"parameter '{param}'.*'co2'") as err:
+            run_stats(units, {"nox": nox}, tmp_path / "l.csv", **{param: {"co2": "amount"}})
+        assert "--" not in str(err.value) and "['nox']" in str(err.value)
+    assert not (tmp_path / "l.csv").exists()
+    for flag in ("--quantity", "--grid-units"):
+        out = tmp_path / "c.csv"
+        args = ["stats", "-u", str(upath), "--grid", f"nox={nox}", flag, "co2=x", "-o", str(out)]
+        r = CliRunner().invoke(main, args)
+        assert r.exit_code == 2 and f"option '{flag}'" in r.output and "co2" in r.output
+        assert "quantities" not in r.output and "grid_units" not in r.output
+        assert not out.exists()
+
+
 def test_demo_step(tmp_path):
     from zoning.cli.stats import demo_step
 

@@ -114,7 +114,7 @@ def _demo_inputs(
     the grids are looked up among the demo data, else read from the rule file's paths)."""
     from zoning.errors import DataSourceError
     from zoning.inputs import bind_rule_inputs
-    from zoning.io.projects import file_sha256
+    from zoning.io.digest import file_sha256
 
     inputs = {
         key: {"path": f"data/{name}", "sha256": file_sha256(demo_path(name))}

@@ -84,7 +84,8 @@ class InputError(ZoningError, ValueError):
         """The same error with parameter names replaced by the flags in ``flags``.
 
         ``param`` becomes its flag (shown as ``option '--x-col'``) and each ```name```
-        in backticks in the message and the fix that ``flags`` knows becomes the flag.
+        in backticks in the message, the fix and the source (a value given as text, e.g.
+        ``source="`wkt`"``) that ``flags`` knows becomes the flag.
         """
 
         def sub(text: str | None) -> str | None:
@@ -95,7 +96,7 @@ class InputError(ZoningError, ValueError):
         if self.param in flags:
             self.param = flags[self.param]
             self._param_label = "option"
-        self.message, self.fix = sub(self.message), sub(self.fix)
+        self.message, self.fix, self.source = sub(self.message), sub(self.fix), sub(self.source)
         self.args = (self._compose(),)
         return self
 

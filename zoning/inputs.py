@@ -5,7 +5,9 @@
 - :func:`repair_units`: invalid polygons made valid, each listed;
 - :func:`rules_path_for`: the rule file to use (the demo rules only with the demo units);
 - :func:`bind_rule_inputs`: the layers and grids a rule file names, read once each, with
-  their paths and hashes.
+  their paths and hashes;
+- :func:`run_inputs`: the project, rule file and unit layer of a screening, with their
+  paths and hashes (each file hashed once, :mod:`zoning.io.digest`).
 
 Messages name the parameters (``units_coords``, ``named_layers``, ``grids`` …); the
 command line names its flags.
@@ -105,7 +107,7 @@ def bind_rule_inputs(rules, named_layers: dict, grids: dict, assume_crs=None):
 
     Returns (layers, grids, inputs) where inputs maps each file read to its path and hash.
     """
-    from zoning.io.projects import file_sha256
+    from zoning.io.digest import file_input
     from zoning.io.raster import read_grid
     from zoning.io.vector import read_vector
 
@@ -129,11 +131,10 @@ def bind_rule_inputs(rules, named_layers: dict, grids: dict, assume_crs=None):
         key = (Path(path).resolve(), coords)
         if key not in read:
             read[key] = read_vector(path, assume_crs=assume_crs, coords=coords)
-        entry = inputs.setdefault(
-            f"layer:{Path(path).name}",
-            {"path": str(path), "sha256": file_sha256(path), "layers": []},
-        )
-        entry["layers"].append(name if coords == "wgs84" else f"{name} ({coords})")
+        entry_key = f"layer:{Path(path).name}"
+        if entry_key not in inputs:
+            inputs[entry_key] = file_input(path, layers=[])
+        inputs[entry_key]["layers"].append(name if coords == "wgs84" else f"{name} ({coords})")
         layers[name] = read[key]
     for name in sorted(set(rules.needed_grids()) | set(grid_paths)):
         ref = rules.grids.get(name)
@@ -145,5 +146,23 @@ def bind_rule_inputs(rules, named_layers: dict, grids: dict, assume_crs=None):
                 fix=f"pass `grids` {name}=PATH",
             )
         out_grids[name] = read_grid(path, units=ref.units if ref is not None else None)
-        inputs[f"grid:{name}"] = {"path": str(path), "sha256": file_sha256(path)}
+        inputs[f"grid:{name}"] = file_input(path)
     return layers, out_grids, inputs
+
+
+def run_inputs(rules_path, units=None, *, project=None) -> dict:
+    """The inputs of a screening as ``result.json`` records them, name → path and hash:
+    ``project`` (a path, or an entry already made, e.g. ``{"path": "--wkt", "wkt": ...}``
+    for a site given as text), ``rules`` and ``units`` (the bundled demo units when None;
+    a database table has no file to hash and is left out)."""
+    from zoning.datasets import demo_path
+    from zoning.io.digest import file_input
+
+    inputs = {}
+    if project is not None:
+        inputs["project"] = project if isinstance(project, dict) else file_input(project)
+    inputs["rules"] = file_input(rules_path)
+    units_path = units or demo_path("units.gpkg")
+    if not str(units_path).startswith(("postgresql:", "postgres:")):
+        inputs["units"] = file_input(units_path)
+    return inputs

@@ -68,6 +68,37 @@ def _flags_of(command: click.Command) -> dict[str, str]:
     return flags
 
 
+def _input_flags(command: click.Command, given: dict, source) -> dict[str, str]:
+    """The flags of the input an error is about: when ``source`` is the file given for an
+    input ``X`` (``--facilities F``, ``PROJECT``), its parameter ``p`` is ``--X-p``
+    (``layer`` → ``--facilities-layer``; ``assume_crs``, the CRS of a file that declares
+    none, is ``--X-crs``), so a parameter two inputs share is named right.  The unit
+    options keep their own keywords (``layer``, ``fields`` … are ``--units-*``)."""
+    if not source:
+        return {}
+    opts = {q.name: q.opts[0] for q in command.params if isinstance(q, click.Option) and q.name}
+    for p in command.params:
+        value = given.get(p.name) if p.name else None
+        if not (isinstance(value, str) and value and _same_file(value, source)):
+            continue
+        if p.name == "units":
+            keys = {k: k for k in ("layer", "fields", "encoding", "assume_crs")}
+            keys["coords"] = "units_coords"
+        else:
+            prefix = f"{p.name}_"
+            keys = {k[len(prefix) :]: k for k in opts if k.startswith(prefix)}
+            if "crs" in keys:
+                keys.setdefault("assume_crs", keys["crs"])
+        return {param: opts[k] for param, k in keys.items() if k in opts}
+    return {}
+
+
+def _same_file(a: str, b: str) -> bool:
+    from pathlib import Path
+
+    return a == b or Path(a) == Path(b)
+
+
 def _speak_flags(command: click.Command) -> None:
     """Errors raised under ``command`` name its flags, not the library's parameters."""
     if isinstance(command, click.Group):
@@ -84,7 +115,8 @@ def _speak_flags(command: click.Command) -> None:
         try:
             return callback(*args, **kwargs)
         except InputError as exc:
-            raise exc.with_flags(flags) from exc.__cause__
+            mapping = {**flags, **_input_flags(command, kwargs, exc.source)}
+            raise exc.with_flags(mapping) from exc.__cause__
 
     wrapper.__zoning_wrapped__ = True
     command.callback = wrapper

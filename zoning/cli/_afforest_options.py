@@ -10,34 +10,21 @@ from __future__ import annotations
 
 import click
 
-from zoning.cli.options import input_options, lang_option, out_option, shared_option
+from zoning.cli.options import (
+    input_options,
+    lang_option,
+    out_option,
+    parse_limits,
+    parse_pairs,
+    shared_option,
+)
 from zoning.siting import ECOZONES, SPECIES
 
 
 def _pairs(values, hint: str, with_distance: bool = False):
-    out = []
-    for value in values:
-        name, sep, rest = value.partition("=")
-        if not sep or not name.strip() or not rest.strip():
-            example = "road=roads.gpkg:500" if with_distance else "red_line=red_line.gpkg"
-            raise click.BadParameter(
-                f"'{value}' is not NAME=PATH{':METRES' * with_distance}, e.g. {example}",
-                param_hint=hint,
-            )
-        if with_distance:
-            path, sep2, metres = rest.rpartition(":")
-            try:
-                d = float(metres)
-            except ValueError:
-                d = None
-            if not sep2 or d is None or d < 0:
-                raise click.BadParameter(
-                    f"'{value}' does not end in :METRES (a number >= 0)", param_hint=hint
-                )
-            out.append((name.strip(), path, d))
-        else:
-            out.append((name.strip(), rest.strip()))
-    return out
+    if with_distance:
+        return parse_limits(values, hint)
+    return parse_pairs(values, hint, example="red_line=red_line.gpkg", as_list=True)
 
 
 def _layers(ctx, param, values):

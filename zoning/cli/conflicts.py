@@ -18,10 +18,13 @@ from zoning.cli.options import (
     input_options,
     lang_option,
     load_units,
+    named_layers_option,
     out_option,
     param_flags,
     parse_pairs,
+    png_option,
     repair_units_option,
+    rules_option,
     rules_path_for,
     scale_options,
     shared_option,
@@ -56,20 +59,9 @@ def run(units, facilities, rules, *, lang: str = "zh", **kw) -> dict[str, Path]:
     required=True,
     help="Facilities: GeoJSON, GPKG, SHP, GeoParquet, or CSV with lon/lat or x/y.",
 )
-@click.option(
-    "--rules",
-    "-r",
-    default=None,
-    help="YAML rule file (docs/rules.md); needed with --units, else the bundled demo rules.",
-)
+@rules_option()
 @grid_option("A grid the rules name, as NAME=PATH (repeatable; overrides the rule file).")
-@click.option(
-    "--named-layer",
-    "named_layers",
-    multiple=True,
-    metavar="NAME=PATH",
-    help="A layer the rules name, as NAME=PATH (repeatable; overrides the rule file).",
-)
+@named_layers_option
 @input_options(
     "facilities",
     field={
@@ -108,11 +100,7 @@ def run(units, facilities, rules, *, lang: str = "zh", **kw) -> dict[str, Path]:
 @click.option("--x-col", default=None, help="Projected x column of a CSV (needs --crs).")
 @click.option("--y-col", default=None, help="Projected y column of a CSV (needs --crs).")
 @lang_option
-@click.option(
-    "--png",
-    is_flag=True,
-    help="Also write a static PNG map (matplotlib; deterministic) beside the HTML map.",
-)
+@png_option
 @scale_options
 @click.option(
     "--baseline",
@@ -157,6 +145,7 @@ def command(
     """
     from zoning.datasets import demo_path
     from zoning.io.facilities import read_facilities, with_constant_facts
+    from zoning.io.results import read_conflicts_table
     from zoning.io.rulefile import read_rules
 
     rules_path = rules_path_for(rules, units)
@@ -164,11 +153,7 @@ def command(
     unit_frame = load_units(
         units, layer=layer, fields=fields, encoding=encoding, assume_crs=assume_crs
     )
-    base = None
-    if baseline:  # read (and check) it before anything is written
-        from zoning.io.results import read_conflicts_table
-
-        base = read_conflicts_table(baseline)
+    base = read_conflicts_table(baseline) if baseline else None  # checked before writing
     fac = read_facilities(
         facilities,
         layer=facilities_layer,
@@ -183,9 +168,7 @@ def command(
         region=unit_frame,
     )
     fac = with_constant_facts(fac, parse_pairs(facility_facts, "--facility-fact"))
-    lay, grd, _ = bind_rule_inputs(
-        rule_set, parse_pairs(named_layers, "--named-layer"), grids, layers_crs
-    )
+    lay, grd, _ = bind_rule_inputs(rule_set, named_layers, grids, layers_crs)
     click.echo(f"{len(fac)} facilities, {len(unit_frame)} units, {len(rule_set)} rules", err=True)
     run(
         unit_frame,

@@ -16,6 +16,7 @@ from zoning.cli.options import (
     lang_option,
     load_units,
     out_option,
+    png_option,
     repair_units_option,
     unit_source_options,
 )
@@ -103,11 +104,7 @@ def _named(value: str | None, default_name: str, hint: str) -> tuple[str, str] |
     "with less are classed no_data.",
 )
 @lang_option
-@click.option(
-    "--png",
-    is_flag=True,
-    help="Also write a static PNG map (matplotlib; deterministic) beside the HTML map.",
-)
+@png_option
 @out_option(help_text="Output folder.")
 def command(
     png,

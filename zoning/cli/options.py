@@ -32,7 +32,9 @@ Other shared options
 - ``unit_source_options``: ``--units-layer``, ``--units-field``, ``--units-encoding``,
   ``--units-crs``, ``--units-coords``; ``repair_units_option``: ``--repair-units``.
 - ``lang_option``: ``zh`` or ``en`` for text people read.
-- ``grid_option``: ``NAME=PATH`` grids (repeatable).
+- ``grid_option``: ``NAME=PATH`` grids (repeatable); ``named_layers_option``: the
+  ``--named-layer NAME=PATH`` layers a rule file names; ``rules_option``: ``--rules``;
+  ``png_option``: ``--png``.
 - ``bind_rule_inputs``: read the layers and grids a rule file names (conflicts, screen).
 - ``scale_options``: ``--scheduler`` / ``--workers`` to compute on a Dask cluster.
 - ``layer_option``, ``fields_option``, ``encoding_option``, ``crs_option``: the older bare
@@ -147,6 +149,36 @@ def grid_option(help_text: str = "A grid as NAME=PATH (repeatable)."):
     )
 
 
+def rules_option(
+    help_text: str = "YAML rule file (docs/rules.md); needed with --units, else the bundled "
+    "demo rules.",
+):
+    return click.option("--rules", "-r", default=None, help=help_text)
+
+
+#: ``--png``: a static PNG map beside the HTML one.
+png_option = click.option(
+    "--png",
+    is_flag=True,
+    help="Also write a static PNG map (matplotlib; deterministic) beside the HTML map.",
+)
+
+
+def _parse_named_layers(ctx, param, values):
+    return parse_pairs(values, "--named-layer")
+
+
+#: ``--named-layer NAME=PATH`` (repeatable), parsed into a dict: the layers a rule file names.
+named_layers_option = click.option(
+    "--named-layer",
+    "named_layers",
+    multiple=True,
+    metavar="NAME=PATH",
+    callback=_parse_named_layers,
+    help="A layer the rules name, as NAME=PATH (repeatable; overrides the rule file).",
+)
+
+
 def _parse_grids(ctx, param, values):
     return parse_pairs(values, "--grid")
 
@@ -163,12 +195,38 @@ def out_option(required: bool = True, help_text: str = "Output path.", default=N
     )
 
 
-def parse_pairs(values, hint: str) -> dict[str, str]:
-    """``NAME=PATH`` options into a dict; a malformed one is a click error on ``hint``."""
-    out: dict[str, str] = {}
+def parse_pairs(
+    values, hint: str, *, what: str = "NAME=PATH", example: str | None = None, as_list=False
+):
+    """``NAME=VALUE`` options into a dict (a list of ``(name, value)`` with ``as_list``,
+    where a name may repeat); a malformed one is a click error on ``hint`` naming ``what``
+    the option takes (and an ``example``)."""
+    out: list[tuple[str, str]] = []
     for value in values:
-        name, sep, path = value.partition("=")
-        if not sep or not name or not path:
-            raise click.BadParameter(f"'{value}' is not NAME=PATH", param_hint=hint)
-        out[name.strip()] = path.strip()
+        name, sep, text = value.partition("=")
+        if not sep or not name.strip() or not text.strip():
+            eg = f", e.g. {example}" if example else ""
+            raise click.BadParameter(f"'{value}' is not {what}{eg}", param_hint=hint)
+        out.append((name.strip(), text.strip()))
+    return out if as_list else dict(out)
+
+
+def parse_limits(values, hint: str, *, example: str = "road=roads.gpkg:500"):
+    """``NAME=PATH:METRES`` options into ``(name, path, metres)`` triples (metres >= 0)."""
+    out = []
+    for (name, rest), value in zip(
+        parse_pairs(values, hint, what="NAME=PATH:METRES", example=example, as_list=True),
+        values,
+        strict=True,
+    ):
+        path, sep, metres = rest.rpartition(":")
+        try:
+            d = float(metres)
+        except ValueError:
+            d = None
+        if not sep or d is None or d < 0:
+            raise click.BadParameter(
+                f"'{value}' does not end in :METRES (a number >= 0)", param_hint=hint
+            )
+        out.append((name, path, d))
     return out

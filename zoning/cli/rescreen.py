@@ -19,9 +19,10 @@ from zoning.cli.options import (
     lang_option,
     layer_option,
     load_units,
+    named_layers_option,
     out_option,
-    parse_pairs,
     repair_units_option,
+    rules_option,
     rules_path_for,
     units_coords_option,
     units_option,
@@ -33,7 +34,7 @@ from zoning.cli.options import (
 @units_option()
 @units_coords_option
 @repair_units_option
-@click.option("--rules", "-r", default=None, help="The new edition's YAML rule file.")
+@rules_option("The new edition's YAML rule file.")
 @click.option(
     "--old-rules",
     default=None,
@@ -41,13 +42,7 @@ from zoning.cli.options import (
     "by what changed in them.",
 )
 @grid_option("A grid the rules name, as NAME=PATH (repeatable; overrides the rule file).")
-@click.option(
-    "--named-layer",
-    "named_layers",
-    multiple=True,
-    metavar="NAME=PATH",
-    help="A layer the rules name, as NAME=PATH (repeatable; overrides the rule file).",
-)
+@named_layers_option
 @click.option(
     "--crs", "assume_crs", default=None, help="CRS to assume for a units file without one."
 )
@@ -73,8 +68,7 @@ def command(
     """Re-screen earlier results (RESULT: result.json or a `zoning screen` folder) against
     a new edition (--units, --rules) and list every project whose verdict, units or
     triggered rules change, with why."""
-    from zoning.datasets import demo_path
-    from zoning.io.projects import file_sha256
+    from zoning.inputs import run_inputs
     from zoning.io.results import read_results
     from zoning.io.rulefile import read_rules
 
@@ -84,13 +78,8 @@ def command(
     unit_frame = load_units(
         units, layer=layer, fields=fields, encoding=encoding, assume_crs=assume_crs
     )
-    units_path = units or demo_path("units.gpkg")
-    inputs = {"rules": {"path": str(rules_path), "sha256": file_sha256(rules_path)}}
-    if not str(units_path).startswith(("postgresql:", "postgres:")):
-        inputs["units"] = {"path": str(units_path), "sha256": file_sha256(units_path)}
-    lay, grd, more = bind_rule_inputs(
-        rule_set, parse_pairs(named_layers, "--named-layer"), grids, None
-    )
+    inputs = run_inputs(rules_path, units)
+    lay, grd, more = bind_rule_inputs(rule_set, named_layers, grids, None)
     inputs.update(more)
     from zoning.runs import run_rescreen
 

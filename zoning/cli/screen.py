@@ -18,9 +18,11 @@ from zoning.cli.options import (
     input_options,
     lang_option,
     load_units,
+    named_layers_option,
     out_option,
-    parse_pairs,
+    param_flags,
     repair_units_option,
+    rules_option,
     rules_path_for,
     shared_option,
     unit_source_options,
@@ -29,24 +31,14 @@ from zoning.cli.options import (
 
 
 @click.command("screen")
+@param_flags(crs="--project-crs", encoding="--encoding")
 @click.argument("project", required=False)
 @units_option()
 @unit_source_options(aliases=("layer", "field"))
 @repair_units_option
-@click.option(
-    "--rules",
-    "-r",
-    default=None,
-    help="YAML rule file; needed with --units, else the bundled demo rules.",
-)
+@rules_option()
 @grid_option("A grid as NAME=PATH (repeatable): rule grids and values reported at the site.")
-@click.option(
-    "--named-layer",
-    "named_layers",
-    multiple=True,
-    metavar="NAME=PATH",
-    help="A layer the rules name, as NAME=PATH (repeatable; overrides the rule file).",
-)
+@named_layers_option
 @click.option("--wkt", default=None, help="The site as WKT, e.g. 'POINT (119.87 30.04)'.")
 @click.option(
     "--vertices",
@@ -112,62 +104,34 @@ def command(
     project_crs,
     layers_crs,
     project_id,
-    name,
-    sector,
-    stage,
-    capacity,
-    capacity_unit,
-    so2_t,
-    nox_t,
-    pm_t,
-    vocs_t,
-    co2_t,
-    energy_tce,
-    two_high,
-    tags,
     layer,
     fields,
     encoding,
     formats,
     lang,
     out,
+    **facts,
 ):
     """Screen proposed projects (PROJECT file, --wkt or --vertices) against the zoning.
 
     Verdicts: prohibited, needs-information (naming the missing facts), restricted (with
     the conditions) or allowed.  Fact options (--sector, --stage, --nox-t …) fill or
-    override the facts of every project.
+    override the facts of every project (the options left in ``facts``).
     """
-    from zoning.datasets import demo_path
+    from zoning.inputs import run_inputs
     from zoning.io.coords import refuse_outside_region
-    from zoning.io.projects import file_sha256, parse_wkt, read_projects
+    from zoning.io.projects import parse_wkt, read_projects
     from zoning.io.rulefile import read_rules
 
     given = [x for x in (project, wkt, vertices) if x]
     if len(given) != 1:
         raise click.UsageError("give exactly one of PROJECT, --wkt or --vertices")
-    facts = {
-        "name": name,
-        "sector": sector,
-        "stage": stage,
-        "capacity": capacity,
-        "capacity_unit": capacity_unit,
-        "so2_t": so2_t,
-        "nox_t": nox_t,
-        "pm_t": pm_t,
-        "vocs_t": vocs_t,
-        "co2_t": co2_t,
-        "energy_tce": energy_tce,
-        "two_high": two_high,
-        "tags": tags,
-    }
     facts = {k: v for k, v in facts.items() if v is not None}
-    inputs = {}
     if wkt:
         projects = parse_wkt(
             wkt, crs=project_crs, repair=repair, project_id=project_id or "P1", facts=facts
         )
-        inputs["project"] = {"path": "--wkt", "wkt": wkt}
+        src = {"path": "--wkt", "wkt": wkt}
     else:
         src = project or vertices
         projects = read_projects(
@@ -181,20 +145,14 @@ def command(
         )
         if project_id and len(projects) == 1:
             projects["project_id"] = [project_id]
-        inputs["project"] = {"path": str(src), "sha256": file_sha256(src)}
     rules_path = rules_path_for(rules, units)
     rule_set = read_rules(rules_path)
-    inputs["rules"] = {"path": str(rules_path), "sha256": file_sha256(rules_path)}
-    units_path = units or demo_path("units.gpkg")
     unit_frame = load_units(
         units, layer=layer, fields=fields, encoding=encoding, assume_crs=assume_crs
     )
+    inputs = run_inputs(rules_path, units, project=src)
     refuse_outside_region(projects, unit_frame, source=inputs["project"]["path"], what="projects")
-    if not str(units_path).startswith(("postgresql:", "postgres:")):
-        inputs["units"] = {"path": str(units_path), "sha256": file_sha256(units_path)}
-    lay, grd, more = bind_rule_inputs(
-        rule_set, parse_pairs(named_layers, "--named-layer"), grids, layers_crs
-    )
+    lay, grd, more = bind_rule_inputs(rule_set, named_layers, grids, layers_crs)
     inputs.update(more)
     click.echo(
         f"{len(projects)} project(s), {len(unit_frame)} units, {len(rule_set)} rules", err=True

@@ -18,13 +18,14 @@ from zoning.cli.options import (
     lang_option,
     load_units,
     out_option,
+    parse_pairs,
     repair_units_option,
     scale_options,
     unit_source_options,
     units_option,
 )
 from zoning.errors import InputError
-from zoning.export.stats import meta_path
+from zoning.export.stats import units_note
 from zoning.products.stats import DEMO_GRIDS, demo_grids, run_stats
 from zoning.products.stats import demo_stats as demo_step
 
@@ -37,13 +38,7 @@ log = logging.getLogger(__name__)
 
 
 def _pairs(values, hint: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for value in values:
-        name, sep, text = value.partition("=")
-        if not sep or not name.strip() or not text.strip():
-            raise click.BadParameter(f"'{value}' is not NAME=VALUE", param_hint=hint)
-        out[name.strip()] = text.strip()
-    return out
+    return parse_pairs(values, hint, what="NAME=VALUE")
 
 
 def grid_name(path) -> str:
@@ -77,17 +72,6 @@ def _parse_grids(ctx, param, values) -> dict[str, str]:
             )
         out[name] = path
     return out
-
-
-def _units_where(path) -> str | None:
-    """Where the units of the output's columns are written, for the final message."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix in (".geojson", ".json"):
-        return f"column units in the 'metadata' member of {path.name}"
-    if suffix in (".csv", ".gpkg", ".parquet", ".geoparquet"):
-        return f"column units in {meta_path(path)}"
-    return None
 
 
 @click.command("stats")
@@ -188,14 +172,6 @@ def command(
     )
     q = _pairs(quantities, "--quantity")
     gu = _pairs(grid_units, "--grid-units")
-    for hint, given in (("--quantity", q), ("--grid-units", gu)):
-        unknown = sorted(set(given) - set(grids))
-        if unknown:
-            raise InputError(
-                f"{hint} names grid(s) {unknown} not given with --grid",
-                field=hint,
-                fix=f"use one of {sorted(grids)}",
-            )
     path = run_stats(
         frame,
         grids,
@@ -209,7 +185,7 @@ def command(
         lang=lang,
         map_path=map_path,
     )
-    where = _units_where(path)
+    where = units_note(path)
     click.echo(
         f"zoning stats: {len(frame)} units x {len(grids)} grid(s) -> {path}"
         + (f"; {where}" if where else "")

@@ -22,7 +22,7 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
     """
     path = Path(path)
     if path.is_dir():
-        raise InputError("the output is a folder", source=path, field="--out", fix="name a file")
+        raise InputError("the output is a folder", source=path, param="out", fix="name a file")
     if path.exists() and not path.is_file():
         with tempfile.TemporaryDirectory() as scratch:
             tmp_path = Path(scratch) / path.name
@@ -53,7 +53,7 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise InputError(
-            "the output must be a folder but is a file", source=path, field="--out",
+            "the output must be a folder but is a file", source=path, param="out",
             fix="name a folder (it is created if missing)",
         )  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)

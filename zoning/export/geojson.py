@@ -198,7 +198,7 @@ def write_vector(
         raise InputError(
             f"extension '{path.suffix}' is not supported; expected one of {sorted(FORMATS)}",
             source=path,
-            field="--out",
+            param="out",
         )
     is_geo = isinstance(frame, gpd.GeoDataFrame)
     if fmt == "GeoJSON":

@@ -58,14 +58,14 @@ def filing_crs(to_crs=None) -> CRS:
         crs = CRS.from_user_input(to_crs)
     except Exception as exc:  # noqa: BLE001 - pyproj raises its own CRSError
         raise CRSError(
-            f"'{to_crs}' is not a known CRS", field="--to-crs", fix="give e.g. EPSG:4549"
+            f"'{to_crs}' is not a known CRS", param="to_crs", fix="give e.g. EPSG:4549"
         ) from exc
     code = crs.to_epsg()
     if code is None or not (code == 4490 or 4491 <= code <= 4554):
         raise CRSError(
-            f"--to-crs was {crs.to_string()} but a filing is in CGCS2000: EPSG:4490 "
+            f"`to_crs` was {crs.to_string()} but a filing is in CGCS2000: EPSG:4490 "
             "(lon/lat) or a Gauss-Krüger zone EPSG:4491-4554",
-            field="--to-crs",
+            param="to_crs",
             fix="give EPSG:4490, or the zone of the region, e.g. EPSG:4549 (3°, CM 120°E)",
         )
     return crs
@@ -89,7 +89,7 @@ def national_frame(units: gpd.GeoDataFrame, /, *, encoding: str = "gbk", name: s
     if enc not in ENCODINGS:
         raise InputError(
             f"encoding was '{encoding}' but is expected to be in {sorted(ENCODINGS)}",
-            field="--out-encoding",
+            param="encoding",
         )
     u = normalise_units(units)
     table = f"{name}_long_text.csv"
@@ -202,10 +202,10 @@ def export_dispatch(frame, out, *, schema: str, encoding: str, to_crs) -> str | 
     suffix = Path(str(out)).suffix.lower()
     if suffix in (".geojson", ".json", ".csv"):
         raise InputError(
-            f"--to-crs does not apply to {suffix}: GeoJSON is RFC 7946 WGS 84 and CSV carries WKT in WGS 84",
+            f"`to_crs` does not apply to {suffix}: GeoJSON is RFC 7946 WGS 84 and CSV carries WKT in WGS 84",
             source=out,
-            field="--to-crs",
-            fix="write a .gpkg or .parquet, or use --schema national, with --to-crs",
+            param="to_crs",
+            fix="write a .gpkg or .parquet, or use `schema` national, with `to_crs`",
         )
     filing_crs(to_crs)
     return None

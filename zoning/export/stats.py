@@ -27,6 +27,17 @@ def meta_path(path) -> Path:
     return path.with_name(path.stem + ".meta.json")
 
 
+def units_note(path) -> str | None:
+    """Where :func:`write_stats` put the units of the columns of ``path``, in words."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".geojson", ".json"):
+        return f"column units in the 'metadata' member of {path.name}"
+    if suffix in (".csv", ".gpkg", ".parquet", ".geoparquet"):
+        return f"column units in {meta_path(path)}"
+    return None
+
+
 def no_data_counts(res: gpd.GeoDataFrame) -> dict[str, dict[str, int]]:
     """Per grid: units without any data and units partly covered (from the table, so a
     chunked run counts the same)."""

@@ -71,7 +71,7 @@ def _encoding_problem(path: Path, tried: list[str], european: bool = False) -> D
         f"the CSV is {text}",
         source=path,
         line=line,
-        fix=f"pass --encoding with the file's encoding, e.g. {hints}{found}",
+        fix=f"pass the file's `encoding`, e.g. {hints}{found}",
     )
 
 
@@ -143,7 +143,7 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
             raise DataSourceError(
                 f"'{enc}' is not a known text encoding",
                 source=path,
-                fix="pass --encoding with a name such as utf-8, gbk, gb18030 or cp1252",
+                fix="pass `encoding` with a name such as utf-8, gbk, gb18030 or cp1252",
             ) from exc
         except pd.errors.EmptyDataError as exc:
             raise DataSourceError(

@@ -129,7 +129,7 @@ def convert(
         if value not in SYSTEMS:
             raise InputError(
                 f"`{name}` was '{value}' but is expected to be in {SYSTEMS}",
-                field="--coords",
+                param=name,
                 fix="use wgs84, gcj02 or bd09",
             )
     lon = np.asarray(lon, dtype="float64")

@@ -31,7 +31,7 @@ def split_uri(uri: str, layer: str | None = None) -> tuple[str, str, str]:
         raise DataSourceError(
             "no table named for the database source",
             source=_redact(uri),
-            fix="add ?table=NAME to the URI or pass --layer NAME",
+            fix="add ?table=NAME to the URI or pass `layer` NAME",
         )
     schema, _, name = table.rpartition(".")
     schema = schema or "public"

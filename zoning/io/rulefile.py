@@ -30,6 +30,7 @@ from zoning.io._ruleparser import (
     _ParserBase,
     _suggest,
 )
+from zoning.io.digest import read_bytes
 from zoning.model.clauses import CLAUSE_ID, LOOKS_LIKE_ID, normalise
 from zoning.model.rules import (
     OUTCOMES,
@@ -393,7 +394,7 @@ def read_rules(source: str | PathLike, /) -> RuleSet:
     """Read and validate a YAML rule file (see :func:`parse_rules`)."""
     path = Path(source)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bytes(path).decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except FileNotFoundError as exc:
         raise DataSourceError("rule file not found", source=path, fix="check the path") from exc
     except UnicodeDecodeError as exc:

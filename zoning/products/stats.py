@@ -78,6 +78,14 @@ def run_stats(
     ``(array, Affine, crs)``.  The metadata give every column's units and, in ``lang``, how
     they read (``µg/m³``, ``t/年``, ``单位未知``).  ``map_path``: also write a choropleth
     there (:func:`zoning.export.stats_map.write_stats_map`)."""
+    for param, given in (("quantities", quantities), ("grid_units", grid_units)):
+        unknown = sorted(set(given or {}) - {str(n) for n in grids})
+        if unknown:
+            raise InputError(
+                f"`{param}` names grid(s) {unknown} not given with `grids`",
+                param=param,
+                fix=f"use one of {sorted(str(n) for n in grids)}",
+            )
     options = dict(
         stats=stats or None, quantities=quantities, grid_units=grid_units, strategy=strategy
     )
