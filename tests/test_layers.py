@@ -245,7 +245,6 @@ COMMAND_LINES = 200
 #: module fits now must go (test_size_exceptions_are_still_needed), so the list only
 #: shrinks.
 OVERSIZE: dict[str, str] = {
-    "zoning.allocate": "the allocation engineer's (issue 11: split the MIP from the rows)",
     "zoning.export.report_page": "the reports engineer's (page texts apart from sections)",
     "zoning.export.staticmap": "the reports engineer's (issue 11: split the figure parts)",
 }
