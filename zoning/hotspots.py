@@ -86,8 +86,43 @@ def _bh_qvalues(p: np.ndarray) -> np.ndarray:
     return out
 
 
+def _queen(geoms: np.ndarray):
+    """Queen contiguity as a binary sparse matrix (no diagonal): units sharing a boundary
+    vertex, exactly as libpysal's vertex-based ``Queen`` (vertices of every ring of every
+    part, compared by value), found by sorting the vertices instead of hashing them."""
+    from scipy import sparse
+
+    n = len(geoms)
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    if len(coords) == 0:
+        return sparse.csr_matrix((n, n))
+    order = np.lexsort((coords[:, 1], coords[:, 0]))
+    x, y, owner = coords[order, 0], coords[order, 1], owner[order]
+    new = np.ones(len(x), dtype=bool)
+    new[1:] = (x[1:] != x[:-1]) | (y[1:] != y[:-1])
+    vertex = np.cumsum(new) - 1
+    # (unit, vertex) once each; only vertices of two units or more link anything
+    pairs = np.unique(vertex * np.int64(n) + owner)
+    vertex, owner = pairs // n, pairs % n
+    shared = np.bincount(vertex)[vertex] > 1
+    vertex, owner = vertex[shared], owner[shared]
+    inc = sparse.csr_matrix(
+        (np.ones(len(vertex)), (owner, vertex)), shape=(n, int(vertex.max(initial=-1)) + 1)
+    )
+    w = (inc @ inc.T).tocsr()
+    w.setdiag(0)
+    w.eliminate_zeros()
+    w.data[:] = 1.0
+    w.sort_indices()
+    return w
+
+
 def _weights(geoms: gpd.GeoSeries, how: str, k: int):
-    from libpysal import weights as lw
+    """Binary spatial weights of the units as a sparse matrix (row i: the neighbours of
+    unit i, no diagonal): queen contiguity (islands linked to their nearest unit) or the
+    ``k`` nearest units (libpysal is imported only for those nearest units: its import
+    costs more than the queen matrix itself)."""
+    from scipy import sparse
 
     frame = gpd.GeoDataFrame(geometry=geoms.reset_index(drop=True))
     n = len(frame)
@@ -101,32 +136,73 @@ def _weights(geoms: gpd.GeoSeries, how: str, k: int):
         return pts
 
     if how == "knn":
-        return lw.KNN.from_dataframe(sites(), k=min(k, n - 1))
-    w = lw.Queen.from_dataframe(frame, use_index=False, silence_warnings=True)
-    if w.islands:
+        from libpysal import weights as lw
+
+        w = lw.KNN.from_dataframe(sites(), k=min(k, n - 1)).sparse.tocsr()
+        w.data[:] = 1.0
+        return w
+    w = _queen(np.asarray(frame.geometry.values))
+    islands = np.flatnonzero(np.diff(w.indptr) == 0)
+    if len(islands):
         log.info(
-            "%d unit(s) share no border with another; linked to their nearest unit", len(w.islands)
+            "%d unit(s) share no border with another; linked to their nearest unit", len(islands)
         )
+        from libpysal import weights as lw
+
         knn1 = lw.KNN.from_dataframe(sites(), k=1)
-        w = lw.attach_islands(w, knn1)
+        nearest = np.array([knn1.neighbors[i][0] for i in islands.tolist()], dtype=np.int64)
+        links = sparse.csr_matrix(
+            (np.ones(2 * len(islands)), (np.r_[islands, nearest], np.r_[nearest, islands])),
+            shape=(n, n),
+        )
+        w = (w + links).tocsr()
+        w.data[:] = 1.0
+        w.sort_indices()
     return w
 
 
-def _gi_star(y: np.ndarray, w, inference: str, permutations: int, seed: int):
-    from esda import G_Local
+def _gi_star_normal(y: np.ndarray, w) -> np.ndarray:
+    """Gi* z-scores with binary weights and the unit itself included (weight 1): the
+    arithmetic of esda's ``G_Local(y, w, transform="B", star=1.0).Zs``, on the sparse
+    matrix ``w`` (no diagonal) directly."""
+    from scipy import sparse
 
+    n = y.size
+    ws = (w + sparse.identity(n, format="csr")).tocsr()
+    statistic = (ws @ y) / y.sum()
+    empirical_mean = y.sum() / n
+    mean_of_squares = (y**2).sum() / n
+    empirical_variance = mean_of_squares - empirical_mean**2
+    cardinality = np.diff(ws.indptr).astype("float64")
+    expected_value = cardinality / n
+    expected_variance = cardinality * (n - cardinality)
+    expected_variance /= n - 1
+    expected_variance *= 1 / n**2
+    expected_variance *= empirical_variance / (empirical_mean**2)
+    return (statistic - expected_value) / np.sqrt(expected_variance)
+
+
+def _gi_star(y: np.ndarray, w, inference: str, permutations: int, seed: int):
     if inference == "permutation":
+        from esda import G_Local
+        from libpysal.weights import WSP
+
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "The alternative hypothesis", DeprecationWarning)
             g = G_Local(
-                y, w, transform="B", star=1.0, permutations=permutations, seed=seed, n_jobs=1
+                y,
+                WSP(w).to_W(silence_warnings=True),
+                transform="B",
+                star=1.0,
+                permutations=permutations,
+                seed=seed,
+                n_jobs=1,
             )
         # folded pseudo p-value (one-sided towards the observed sign), made two-sided
         p = np.minimum(1.0, 2.0 * np.asarray(g.p_sim, dtype="float64"))
-    else:
-        g = G_Local(y, w, transform="B", star=1.0, permutations=0)
-        p = 2.0 * sps.norm.sf(np.abs(np.asarray(g.Zs, dtype="float64")))
-    return np.asarray(g.Zs, dtype="float64"), p
+        return np.asarray(g.Zs, dtype="float64"), p
+    z = _gi_star_normal(np.asarray(y, dtype="float64"), w)
+    return z, 2.0 * sps.norm.sf(np.abs(z))
 
 
 def co_hotspots(
