@@ -101,8 +101,8 @@ def _make_sources(grid: Grid):
             return None
 
         def read_window(self, x0, y0, nx, ny):
-            if plain:
-                return grid.read_raw(y0, x0, ny, nx)[0]
+            if plain:  # exactextract masks the nodata value itself
+                return grid.read_raw(y0, x0, ny, nx, mask=False)[0]
             return grid.read(y0, x0, ny, nx)
 
     class AreaSource(GridSource):
