@@ -231,6 +231,7 @@ def _extract_group(geoms, rows, crs, grids, stats_by_grid, strategy, max_cells):
     finally:
         del keep_alive
     df = df.set_index("_row")
+    df.index = df.index.astype("int64")  # also when no unit is usable (an empty table)
     return df, recipes
 
 

@@ -4,8 +4,9 @@
 weighted: :func:`zoning.stats.zonal_stats`), turns the sums into intensities per km2
 (areas in the grid's projected CRS, or in the equal-area EPSG:6933 for a
 longitude/latitude grid), finds hot spots of each intensity with the local
-Getis-Ord Gi* statistic (PySAL ``esda.G_Local``, binary weights, the unit itself
-included with weight 1), controls the false
+Getis-Ord Gi* statistic (the arithmetic of PySAL's ``esda.G_Local``, binary weights, the
+unit itself included with weight 1, on a sparse matrix; esda itself for permutations),
+controls the false
 discovery rate over all units with the Benjamini-Hochberg procedure, and puts each unit
 in one of four co-control classes:
 
