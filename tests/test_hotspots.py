@@ -322,3 +322,21 @@ def test_island_linked_to_its_nearest_unit(planted):
     assert w[0].sum() >= 1 and (w == w.T).all()
     nearest = np.flatnonzero(w[0])
     assert set(nearest) <= {1, 12, 13}
+
+
+def test_lonlat_grid_sums_on_the_units_areas_in_equal_area(planted):
+    # a longitude/latitude grid: sums in its CRS from the units as given, areas in the
+    # equal-area EPSG:6933 (the units are reprojected once for each)
+    from zoning.stats import zonal_stats
+
+    units, nox, co2 = planted
+    units = units.to_crs(4326)
+    x0, y0, x1, y1 = units.total_bounds
+    t = from_origin(x0 - 0.001, y1 + 0.001, (x1 - x0 + 0.002) / 24, (y1 - y0 + 0.002) / 24)
+    grids = {"nox": (nox, t, 4326)}, {"co2": (co2, t, 4326)}
+    res = co_hotspots(units, *grids, quantities=Q, grid_units=U)
+    ref = zonal_stats(units, {**grids[0], **grids[1]}, stats=["sum"], quantities=Q, grid_units=U)
+    np.testing.assert_array_equal(res["pollutant_t"], ref["nox_sum"])
+    np.testing.assert_array_equal(res["carbon_t"], ref["co2_sum"])
+    assert res.attrs["summary"]["area_crs"] == "EPSG:6933"
+    np.testing.assert_allclose(res["area_km2"], units.to_crs(6933).area / 1e6, rtol=1e-12)

@@ -47,7 +47,7 @@ from scipy import stats as sps
 from zoning.errors import InputError
 from zoning.geo import EQUAL_AREA
 from zoning.i18n import CO_CLASSES as CO_CLASSES  # re-exported
-from zoning.stats import GridLike, crs_label, zonal_stats
+from zoning.stats import GridLike, combine_stats, crs_label, plan_stats, stats_of_units
 
 log = logging.getLogger(__name__)
 
@@ -288,13 +288,25 @@ def co_hotspots(
             "units must be a GeoDataFrame with a CRS",
             fix="read them with zoning.io.vector.read_units",
         )
-    sums = zonal_stats(
+    plan = plan_stats(
         units,
         {pname: pgrid, cname: cgrid},
         stats=["sum", "nodata_share"],
         quantities=quantities,
         grid_units=grid_units,
     )
+    # areas where the grid's cells are measured (a projected grid's CRS), so that a uniform
+    # grid gives a uniform intensity; EPSG:6933 (equal-area) for longitude/latitude grids
+    area_crs = CRS.from_user_input(plan.grids[0].crs.to_string())
+    in_grid_crs = area_crs.is_projected
+    if not in_grid_crs:
+        area_crs = CRS.from_user_input(EQUAL_AREA)
+    # the units reprojected once, for their areas and, in a projected grid's CRS, the sums
+    measured = gpd.GeoDataFrame(
+        geometry=units.geometry if units.crs.equals(area_crs) else units.geometry.to_crs(area_crs)
+    )
+    summed = measured if in_grid_crs else gpd.GeoDataFrame(geometry=units.geometry)
+    sums = combine_stats(summed, [stats_of_units(summed, plan)])
     for name, role in ((pname, "pollutant"), (cname, "carbon")):
         q = sums.attrs["grids"][name]["quantity"]
         if q in ("concentration", "intensive"):
@@ -306,12 +318,7 @@ def co_hotspots(
                 fix="give an emission grid, or declare its quantity",
             )
     out = units.copy()
-    # areas where the grid's cells are measured (a projected grid's CRS), so that a uniform
-    # grid gives a uniform intensity; EPSG:6933 (equal-area) for longitude/latitude grids
-    area_crs = CRS.from_user_input(sums.attrs["grids"][pname]["crs"])
-    if not area_crs.is_projected:
-        area_crs = CRS.from_user_input(EQUAL_AREA)
-    area = units.geometry.to_crs(area_crs).area.to_numpy() / 1e6
+    area = measured.geometry.area.to_numpy() / 1e6
     out["area_km2"] = area
     ok = np.isfinite(area) & (area > 0)
     if ok.sum() < 3:
