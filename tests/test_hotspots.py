@@ -267,3 +267,76 @@ def test_demo_grid_layers_for_the_demo_map():
     arr, transform, crs, label = layers["co2"]
     assert arr.ndim == 2 and np.nanmax(arr) > 0 and transform.e < 0
     assert crs.to_epsg() == 4549 and label == "t/cell/yr"
+
+
+def _voronoi_layer(n=300, seed=1):
+    import geopandas as gpd
+    import shapely
+
+    rng = np.random.default_rng(seed)
+    pts = shapely.multipoints(rng.uniform(0, 10_000, (n, 2)))
+    frame = shapely.box(0, 0, 10_000, 10_000)
+    cells = shapely.get_parts(shapely.voronoi_polygons(pts, extend_to=frame))
+    cells = shapely.intersection(cells, frame)
+    # a unit with a hole holding an island unit, and a two-part unit
+    island = shapely.buffer(shapely.centroid(cells[0]), 50)
+    cells[0] = shapely.Polygon(cells[0].exterior.coords, [island.exterior.coords])
+    cells[1] = shapely.union(cells[1], cells[2])
+    cells = np.concatenate([np.delete(cells, 2), [island]])
+    return gpd.GeoDataFrame(geometry=cells, crs=4549)
+
+
+def test_queen_matrix_is_libpysal_queen():
+    from libpysal.weights import Queen
+
+    from zoning.hotspots import _queen
+
+    layer = _voronoi_layer()
+    ours = _queen(np.asarray(layer.geometry.values)).toarray()
+    ref = Queen.from_dataframe(layer, use_index=False, silence_warnings=True).sparse.toarray()
+    np.testing.assert_array_equal(ours, ref)
+    assert ours[-1].sum() >= 1  # the island in the hole is the holed unit's neighbour
+    assert (ours == ours.T).all() and not ours.diagonal().any()
+
+
+def test_gi_star_is_esda_gi_star():
+    from esda import G_Local
+    from libpysal.weights import WSP
+
+    from zoning.hotspots import _gi_star_normal, _queen
+
+    layer = _voronoi_layer()
+    w = _queen(np.asarray(layer.geometry.values))
+    y = np.random.default_rng(2).gamma(2.0, 1.0, len(layer))
+    ref = G_Local(y, WSP(w).to_W(silence_warnings=True), transform="B", star=1.0, permutations=0)
+    np.testing.assert_allclose(_gi_star_normal(y, w), ref.Zs, rtol=1e-12, atol=1e-12)
+
+
+def test_island_linked_to_its_nearest_unit(planted):
+    units, nox, co2 = planted
+    from zoning.hotspots import _weights
+
+    apart = units.copy()
+    apart.loc[0, "geometry"] = apart.loc[0, "geometry"].buffer(-100)  # touches nothing now
+    w = _weights(apart.geometry, "queen", 8).toarray()
+    assert w[0].sum() >= 1 and (w == w.T).all()
+    nearest = np.flatnonzero(w[0])
+    assert set(nearest) <= {1, 12, 13}
+
+
+def test_lonlat_grid_sums_on_the_units_areas_in_equal_area(planted):
+    # a longitude/latitude grid: sums in its CRS from the units as given, areas in the
+    # equal-area EPSG:6933 (the units are reprojected once for each)
+    from zoning.stats import zonal_stats
+
+    units, nox, co2 = planted
+    units = units.to_crs(4326)
+    x0, y0, x1, y1 = units.total_bounds
+    t = from_origin(x0 - 0.001, y1 + 0.001, (x1 - x0 + 0.002) / 24, (y1 - y0 + 0.002) / 24)
+    grids = {"nox": (nox, t, 4326)}, {"co2": (co2, t, 4326)}
+    res = co_hotspots(units, *grids, quantities=Q, grid_units=U)
+    ref = zonal_stats(units, {**grids[0], **grids[1]}, stats=["sum"], quantities=Q, grid_units=U)
+    np.testing.assert_array_equal(res["pollutant_t"], ref["nox_sum"])
+    np.testing.assert_array_equal(res["carbon_t"], ref["co2_sum"])
+    assert res.attrs["summary"]["area_crs"] == "EPSG:6933"
+    np.testing.assert_allclose(res["area_km2"], units.to_crs(6933).area / 1e6, rtol=1e-12)

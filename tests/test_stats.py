@@ -610,3 +610,53 @@ def test_integer_grid_with_nodata(tmp_path):
         assert res["g_sum"].iloc[0] == 7 and res["g_count"].iloc[0] == 3
         assert res["g_nodata_share"].iloc[0] == pytest.approx(0.25)
         assert res["g_min"].iloc[0] == 1
+
+
+def test_grids_on_one_cell_grid_keep_their_own_nodata_share():
+    # grids on one cell grid share one exactextract call and one count of covered cells;
+    # each grid's missing cells are its own
+    full = np.ones((4, 4))
+    half = np.ones((4, 4))
+    half[:, :2] = -9999.0
+    none = np.full((4, 4), -9999.0)
+    unit = box(X0, Y0 - 4000.0, X0 + 4000.0, Y0)
+    res = zonal_stats(
+        _units([unit, _cell(0, 0)]),
+        {
+            "a": (full, T, "EPSG:4549", -9999.0),
+            "b": (half, T, "EPSG:4549", -9999.0),
+            "c": (none, T, "EPSG:4549", -9999.0),
+        },
+        stats=["sum", "mean", "count", "nodata_share"],
+        require_data=False,
+    )
+    assert res["a_nodata_share"].tolist() == [0.0, 0.0]
+    assert res["b_nodata_share"].tolist() == [0.5, 1.0]
+    assert res["c_nodata_share"].tolist() == [1.0, 1.0]
+    assert res["b_count"].tolist() == [8.0, 0.0]
+    assert res["b_mean"].iloc[0] == 1.0 and np.isnan(res["b_mean"].iloc[1])
+    assert res["c_mean"].isna().all() and res["c_sum"].isna().all()
+
+
+def test_mean_is_exactextracts_own_mean_bit_for_bit():
+    from exactextract import exact_extract
+    from exactextract.raster import NumPyRasterSource
+
+    rng = np.random.default_rng(5)
+    values = rng.gamma(2.0, 1.5, (40, 40))
+    t = from_origin(X0, Y0, 100.0, 100.0)
+    pts = np.column_stack([rng.uniform(X0, X0 + 4000, 60), rng.uniform(Y0 - 4000, Y0, 60)])
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts)))
+    units = _units(list(shapely.intersection(cells, box(X0, Y0 - 4000, X0 + 4000, Y0))))
+    ours = zonal_stats(units, {"g": (values, t, "EPSG:4549")}, stats=["mean"])
+    src = NumPyRasterSource(values, xmin=X0, ymin=Y0 - 4000, xmax=X0 + 4000, ymax=Y0)
+    ref = exact_extract(src, units, ["mean"], output="pandas")
+    assert ours["g_mean"].notna().all()
+    np.testing.assert_array_equal(ours["g_mean"].to_numpy(), ref["mean"].to_numpy())
+
+
+def test_no_usable_unit_gives_empty_statistics_not_an_error():
+    units = _units([shapely.Polygon(), shapely.Polygon()])
+    res = zonal_stats(units, {"g": (np.ones((4, 4)), T, "EPSG:4549")}, stats=["sum", "count"])
+    assert len(res) == 2
+    assert res["g_sum"].isna().all() and res["g_count"].isna().all()

@@ -141,6 +141,36 @@ def test_gap_same_whether_or_not_the_layer_is_a_coverage():
     assert over == pytest.approx([50_000], rel=5e-3)
 
 
+@pytest.mark.parametrize(
+    "moved",
+    [
+        box(501000, 3300000, 502000, 3301000),  # a copy of unit 1
+        box(501200, 3300200, 501800, 3300800),  # inside unit 1, touching nothing
+        box(501000, 3300000, 501500, 3300500),  # inside unit 1, on two of its edges
+    ],
+    ids=["duplicate", "inside", "inside-on-edges"],
+)
+def test_overlaps_found_when_the_layer_is_not_a_coverage(units, moved):
+    # a valid coverage skips the overlap search (its interiors are disjoint); these
+    # layers are not one, and the overlap is found and measured
+    units.loc[0, "geometry"] = moved
+    assert not shapely.coverage_is_valid(units.geometry.values)
+    over = validate_units(units).problems.query("reason == 'overlap'")
+    assert len(over) == 1
+    assert over.iloc[0]["area_m2"] == pytest.approx(moved.area, rel=5e-3)
+
+
+def test_coverage_has_no_overlap_search(units, monkeypatch):
+    import zoning.validate as v
+
+    def no_search(*a, **k):
+        raise AssertionError("a valid coverage has no overlap to search")
+
+    monkeypatch.setattr(v, "_overlaps", no_search)
+    assert shapely.coverage_is_valid(units.geometry.values)
+    assert validate_units(units).ok
+
+
 def test_gap_against_outline(units):
     outline = gpd.GeoDataFrame(geometry=[box(500000, 3300000, 503500, 3302000)], crs=units.crs)
     report = validate_units(units, outline=outline)

@@ -25,6 +25,55 @@ def _engine():
     return exact_extract, Feature, FeatureSource, Operation, RasterSource
 
 
+def _records_writer():
+    """An exactextract writer keeping each feature's results as one dict (a table at the
+    end): the pandas writer's per-field Python loop and per-feature objects left out."""
+    import pandas as pd
+    from exactextract.writer import Writer
+
+    Feature = _engine()[1]
+
+    class Values(Feature):
+        def __init__(self):
+            Feature.__init__(self)
+            self.values = {}
+
+        def set(self, name, value):
+            self.values[name] = value
+
+        def set_geometry(self, wkb):
+            pass  # the results only: the units keep their own geometry
+
+        def set_geometry_format(self):
+            return "wkb"
+
+    class RecordsWriter(Writer):
+        def __init__(self):
+            super().__init__()
+            self.fields: list[str] = []
+            self.rows: list[dict] = []
+            self.target = Values()
+
+        def add_operation(self, op):
+            self.fields.append(op.name)
+
+        def add_column(self, name):
+            self.fields.append(name)
+
+        def add_geometry(self):
+            raise NotImplementedError("no geometry is written back")
+
+        def write(self, feature):
+            self.target.values = {}
+            feature.copy_to(self.target)
+            self.rows.append(self.target.values)
+
+        def features(self):
+            return pd.DataFrame.from_records(self.rows, columns=self.fields)
+
+    return RecordsWriter()
+
+
 def _make_sources(grid: Grid):
     """exactextract raster sources for a grid's values and its true cell areas."""
     _, _, _, _, RasterSource = _engine()
@@ -52,8 +101,8 @@ def _make_sources(grid: Grid):
             return None
 
         def read_window(self, x0, y0, nx, ny):
-            if plain:
-                return grid.read_raw(y0, x0, ny, nx)[0]
+            if plain:  # exactextract masks the nodata value itself
+                return grid.read_raw(y0, x0, ny, nx, mask=False)[0]
             return grid.read(y0, x0, ny, nx)
 
     class AreaSource(GridSource):
@@ -118,57 +167,60 @@ def _feature_source(geoms: np.ndarray, rows: np.ndarray, wkt: str):
 # --- the operations -----------------------------------------------------------------------
 
 
-def _ops_for(grid: Grid, stats: tuple[str, ...], src, area_src):
-    """exactextract operations, and how to assemble our statistics from their columns."""
+def _ops_for(grid: Grid, stats: tuple[str, ...], src, area_src, ops: dict, shared: dict):
+    """exactextract operations (added to ``ops``), and how to assemble our statistics from
+    their columns.  ``shared``: operations that depend only on the cell grid, not on the
+    values (the count of all covered cells), made once for the grids of one call."""
     *_, Operation, _ = _engine()
     n = grid.name
-    ops: dict[str, object] = {}
 
     def need(stat, key, weights=None, args=None):
         if key not in ops:
             ops[key] = Operation(stat, key, src, weights, args or {})
         return key
 
+    def covered() -> str:
+        # every covered cell inside the grid, missing ones counted as 0: the same
+        # coverage fractions for every grid on this cell grid, so counted once
+        if "all" not in shared:
+            shared["all"] = need("count", f"{n}@all", None, {"default_value": "0"})
+        return shared["all"]
+
     recipe: dict[str, tuple] = {}
     for s in stats:
-        if s in ("sum", "mean", "min", "max", "count"):
+        if s in ("sum", "min", "max", "count"):
             recipe[s] = ("col", need(s, f"{n}@{s}"))
+        elif s == "mean" or (s == "area_mean" and not grid.crs.is_geographic):
+            # exactextract's mean is its sum / its count (the same doubles, bit for bit);
+            # on equal cells the area-weighted mean is the mean
+            recipe[s] = ("ratio", need("sum", f"{n}@sum"), need("count", f"{n}@count"))
         elif s == "area_mean":
-            if grid.crs.is_geographic:
-                recipe[s] = ("col", need("weighted_mean", f"{n}@wmean", area_src))
-            else:  # equal cells: the area-weighted mean is the mean
-                recipe[s] = ("col", need("mean", f"{n}@mean"))
+            recipe[s] = ("col", need("weighted_mean", f"{n}@wmean", area_src))
         elif s == "nodata_share":
-            recipe[s] = (
-                "nodata",
-                need("count", f"{n}@count"),
-                need("count", f"{n}@all", None, {"default_value": "0"}),
-            )
+            recipe[s] = ("nodata", need("count", f"{n}@count"), covered())
     # always: how many valid cells each unit covers, to refuse a grid with none at all
     recipe["_valid"] = ("col", need("count", f"{n}@count"))
-    return list(ops.values()), recipe
+    return recipe
 
 
 def _extract_group(geoms, rows, crs, grids, stats_by_grid, strategy, max_cells):
     exact_extract = _engine()[0]
-    ops, recipes = [], {}
+    ops, shared, recipes = {}, {}, {}
     # the Python raster sources must outlive the call: exactextract's operations hold
     # only C++ references to them (a source collected early is a segmentation fault)
     keep_alive = []
     for g in grids:
         src, area_src = _make_sources(g)
         keep_alive += [src, area_src]
-        o, recipe = _ops_for(g, stats_by_grid[g.name], src, area_src)
-        ops += o
-        recipes[g.name] = recipe
+        recipes[g.name] = _ops_for(g, stats_by_grid[g.name], src, area_src, ops, shared)
     features = _feature_source(geoms, rows, crs.to_wkt())
     try:
         df = exact_extract(
             None,
             features,
-            ops,
+            list(ops.values()),
             include_cols=["_row"],
-            output="pandas",
+            output=_records_writer(),
             strategy=strategy,
             max_cells_in_memory=max_cells,
         )
@@ -179,6 +231,7 @@ def _extract_group(geoms, rows, crs, grids, stats_by_grid, strategy, max_cells):
     finally:
         del keep_alive
     df = df.set_index("_row")
+    df.index = df.index.astype("int64")  # also when no unit is usable (an empty table)
     return df, recipes
 
 

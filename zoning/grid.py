@@ -187,9 +187,16 @@ class Grid:
 
     # reading --------------------------------------------------------------------------
     def read_raw(
-        self, row0: int = 0, col0: int = 0, nrows: int | None = None, ncols: int | None = None
+        self,
+        row0: int = 0,
+        col0: int = 0,
+        nrows: int | None = None,
+        ncols: int | None = None,
+        *,
+        mask: bool = True,
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Raw values of a window (north-up) and a mask of invalid cells (or None)."""
+        """Raw values of a window (north-up) and a mask of invalid cells (or None; always
+        None with ``mask=False``, for a caller that masks the nodata value itself)."""
         nrows = self.height - row0 if nrows is None else nrows
         ncols = self.width - col0 if ncols is None else ncols
         if self._array is not None:
@@ -205,11 +212,13 @@ class Grid:
             win = Window(col0, r0, ncols, nrows)
             raw = self._dataset.read(self.band, window=win)
             invalid = None
-            if self._mask_band:
+            if self._mask_band and mask:
                 invalid = self._dataset.read_masks(self.band, window=win) == 0
             if self._flip:
                 raw = raw[::-1]
                 invalid = None if invalid is None else invalid[::-1]
+        if not mask:
+            return raw, None
         if self.nodata is not None:
             nd = (raw == self.nodata) if not math.isnan(self.nodata) else np.isnan(raw)
             invalid = nd if invalid is None else (invalid | nd)

@@ -4,8 +4,9 @@
 weighted: :func:`zoning.stats.zonal_stats`), turns the sums into intensities per km2
 (areas in the grid's projected CRS, or in the equal-area EPSG:6933 for a
 longitude/latitude grid), finds hot spots of each intensity with the local
-Getis-Ord Gi* statistic (PySAL ``esda.G_Local``, binary weights, the unit itself
-included with weight 1), controls the false
+Getis-Ord Gi* statistic (the arithmetic of PySAL's ``esda.G_Local``, binary weights, the
+unit itself included with weight 1, on a sparse matrix; esda itself for permutations),
+controls the false
 discovery rate over all units with the Benjamini-Hochberg procedure, and puts each unit
 in one of four co-control classes:
 
@@ -46,7 +47,7 @@ from scipy import stats as sps
 from zoning.errors import InputError
 from zoning.geo import EQUAL_AREA
 from zoning.i18n import CO_CLASSES as CO_CLASSES  # re-exported
-from zoning.stats import GridLike, crs_label, zonal_stats
+from zoning.stats import GridLike, combine_stats, crs_label, plan_stats, stats_of_units
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,43 @@ def _bh_qvalues(p: np.ndarray) -> np.ndarray:
     return out
 
 
+def _queen(geoms: np.ndarray):
+    """Queen contiguity as a binary sparse matrix (no diagonal): units sharing a boundary
+    vertex, exactly as libpysal's vertex-based ``Queen`` (vertices of every ring of every
+    part, compared by value), found by sorting the vertices instead of hashing them."""
+    from scipy import sparse
+
+    n = len(geoms)
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    if len(coords) == 0:
+        return sparse.csr_matrix((n, n))
+    order = np.lexsort((coords[:, 1], coords[:, 0]))
+    x, y, owner = coords[order, 0], coords[order, 1], owner[order]
+    new = np.ones(len(x), dtype=bool)
+    new[1:] = (x[1:] != x[:-1]) | (y[1:] != y[:-1])
+    vertex = np.cumsum(new) - 1
+    # (unit, vertex) once each; only vertices of two units or more link anything
+    pairs = np.unique(vertex * np.int64(n) + owner)
+    vertex, owner = pairs // n, pairs % n
+    shared = np.bincount(vertex)[vertex] > 1
+    vertex, owner = vertex[shared], owner[shared]
+    inc = sparse.csr_matrix(
+        (np.ones(len(vertex)), (owner, vertex)), shape=(n, int(vertex.max(initial=-1)) + 1)
+    )
+    w = (inc @ inc.T).tocsr()
+    w.setdiag(0)
+    w.eliminate_zeros()
+    w.data[:] = 1.0
+    w.sort_indices()
+    return w
+
+
 def _weights(geoms: gpd.GeoSeries, how: str, k: int):
-    from libpysal import weights as lw
+    """Binary spatial weights of the units as a sparse matrix (row i: the neighbours of
+    unit i, no diagonal): queen contiguity (islands linked to their nearest unit) or the
+    ``k`` nearest units (libpysal is imported only for those nearest units: its import
+    costs more than the queen matrix itself)."""
+    from scipy import sparse
 
     frame = gpd.GeoDataFrame(geometry=geoms.reset_index(drop=True))
     n = len(frame)
@@ -101,32 +137,73 @@ def _weights(geoms: gpd.GeoSeries, how: str, k: int):
         return pts
 
     if how == "knn":
-        return lw.KNN.from_dataframe(sites(), k=min(k, n - 1))
-    w = lw.Queen.from_dataframe(frame, use_index=False, silence_warnings=True)
-    if w.islands:
+        from libpysal import weights as lw
+
+        w = lw.KNN.from_dataframe(sites(), k=min(k, n - 1)).sparse.tocsr()
+        w.data[:] = 1.0
+        return w
+    w = _queen(np.asarray(frame.geometry.values))
+    islands = np.flatnonzero(np.diff(w.indptr) == 0)
+    if len(islands):
         log.info(
-            "%d unit(s) share no border with another; linked to their nearest unit", len(w.islands)
+            "%d unit(s) share no border with another; linked to their nearest unit", len(islands)
         )
+        from libpysal import weights as lw
+
         knn1 = lw.KNN.from_dataframe(sites(), k=1)
-        w = lw.attach_islands(w, knn1)
+        nearest = np.array([knn1.neighbors[i][0] for i in islands.tolist()], dtype=np.int64)
+        links = sparse.csr_matrix(
+            (np.ones(2 * len(islands)), (np.r_[islands, nearest], np.r_[nearest, islands])),
+            shape=(n, n),
+        )
+        w = (w + links).tocsr()
+        w.data[:] = 1.0
+        w.sort_indices()
     return w
 
 
-def _gi_star(y: np.ndarray, w, inference: str, permutations: int, seed: int):
-    from esda import G_Local
+def _gi_star_normal(y: np.ndarray, w) -> np.ndarray:
+    """Gi* z-scores with binary weights and the unit itself included (weight 1): the
+    arithmetic of esda's ``G_Local(y, w, transform="B", star=1.0).Zs``, on the sparse
+    matrix ``w`` (no diagonal) directly."""
+    from scipy import sparse
 
+    n = y.size
+    ws = (w + sparse.identity(n, format="csr")).tocsr()
+    statistic = (ws @ y) / y.sum()
+    empirical_mean = y.sum() / n
+    mean_of_squares = (y**2).sum() / n
+    empirical_variance = mean_of_squares - empirical_mean**2
+    cardinality = np.diff(ws.indptr).astype("float64")
+    expected_value = cardinality / n
+    expected_variance = cardinality * (n - cardinality)
+    expected_variance /= n - 1
+    expected_variance *= 1 / n**2
+    expected_variance *= empirical_variance / (empirical_mean**2)
+    return (statistic - expected_value) / np.sqrt(expected_variance)
+
+
+def _gi_star(y: np.ndarray, w, inference: str, permutations: int, seed: int):
     if inference == "permutation":
+        from esda import G_Local
+        from libpysal.weights import WSP
+
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "The alternative hypothesis", DeprecationWarning)
             g = G_Local(
-                y, w, transform="B", star=1.0, permutations=permutations, seed=seed, n_jobs=1
+                y,
+                WSP(w).to_W(silence_warnings=True),
+                transform="B",
+                star=1.0,
+                permutations=permutations,
+                seed=seed,
+                n_jobs=1,
             )
         # folded pseudo p-value (one-sided towards the observed sign), made two-sided
         p = np.minimum(1.0, 2.0 * np.asarray(g.p_sim, dtype="float64"))
-    else:
-        g = G_Local(y, w, transform="B", star=1.0, permutations=0)
-        p = 2.0 * sps.norm.sf(np.abs(np.asarray(g.Zs, dtype="float64")))
-    return np.asarray(g.Zs, dtype="float64"), p
+        return np.asarray(g.Zs, dtype="float64"), p
+    z = _gi_star_normal(np.asarray(y, dtype="float64"), w)
+    return z, 2.0 * sps.norm.sf(np.abs(z))
 
 
 def co_hotspots(
@@ -211,13 +288,25 @@ def co_hotspots(
             "units must be a GeoDataFrame with a CRS",
             fix="read them with zoning.io.vector.read_units",
         )
-    sums = zonal_stats(
+    plan = plan_stats(
         units,
         {pname: pgrid, cname: cgrid},
         stats=["sum", "nodata_share"],
         quantities=quantities,
         grid_units=grid_units,
     )
+    # areas where the grid's cells are measured (a projected grid's CRS), so that a uniform
+    # grid gives a uniform intensity; EPSG:6933 (equal-area) for longitude/latitude grids
+    area_crs = CRS.from_user_input(plan.grids[0].crs.to_string())
+    in_grid_crs = area_crs.is_projected
+    if not in_grid_crs:
+        area_crs = CRS.from_user_input(EQUAL_AREA)
+    # the units reprojected once, for their areas and, in a projected grid's CRS, the sums
+    measured = gpd.GeoDataFrame(
+        geometry=units.geometry if units.crs.equals(area_crs) else units.geometry.to_crs(area_crs)
+    )
+    summed = measured if in_grid_crs else gpd.GeoDataFrame(geometry=units.geometry)
+    sums = combine_stats(summed, [stats_of_units(summed, plan)])
     for name, role in ((pname, "pollutant"), (cname, "carbon")):
         q = sums.attrs["grids"][name]["quantity"]
         if q in ("concentration", "intensive"):
@@ -229,12 +318,7 @@ def co_hotspots(
                 fix="give an emission grid, or declare its quantity",
             )
     out = units.copy()
-    # areas where the grid's cells are measured (a projected grid's CRS), so that a uniform
-    # grid gives a uniform intensity; EPSG:6933 (equal-area) for longitude/latitude grids
-    area_crs = CRS.from_user_input(sums.attrs["grids"][pname]["crs"])
-    if not area_crs.is_projected:
-        area_crs = CRS.from_user_input(EQUAL_AREA)
-    area = units.geometry.to_crs(area_crs).area.to_numpy() / 1e6
+    area = measured.geometry.area.to_numpy() / 1e6
     out["area_km2"] = area
     ok = np.isfinite(area) & (area > 0)
     if ok.sum() < 3:

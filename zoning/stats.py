@@ -456,6 +456,11 @@ def _collect(out, col_units, valid_cells, rows, df, recipes, group, areas) -> No
             values = np.full(n, np.nan)
             if recipe[0] == "col":
                 col = df[recipe[1]].to_numpy(dtype="float64")
+            elif recipe[0] == "ratio":  # a mean: sum / count, NaN without valid cells
+                num = df[recipe[1]].to_numpy(dtype="float64")
+                den = df[recipe[2]].to_numpy(dtype="float64")
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    col = num / den
             else:
                 valid = df[recipe[1]].to_numpy(dtype="float64")
                 total = df[recipe[2]].to_numpy(dtype="float64")
