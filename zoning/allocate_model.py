@@ -19,7 +19,11 @@ The search (:func:`_search`), each step on the clock of ``time_limit_s``:
    each in a child process killed at the time limit plus ``grace_s``.
 
 The gap reported is ``(bound - best) / bound`` with the best bound known (the LP's or the
-MIP solver's dual bound, whichever is lower).
+MIP solver's dual bound, whichever is lower).  The status is this module's own check
+(:func:`_status`): ``optimal`` / ``gap_reached`` only when the bound proves it,
+``gap_not_reached`` otherwise, ``no_bound`` without a finite bound; the MIP solver's own
+status is kept in the details as ``mip_status``.  Budgets hold to one tolerance
+(:data:`TOL`, in the row bounds).
 """
 
 from __future__ import annotations

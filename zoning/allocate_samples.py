@@ -12,14 +12,16 @@ The standard follows the plot's land use (``land_use_key`` of :func:`zoning.pv.a
   (``standard="gb36600"`` or ``"gb15618"`` applies one standard to every plot).
 
 A plot takes the worst class of its samples.  Samples are joined to plots either by a
-plot-id column of the samples (``plot_field``, matched to the plots' ``id_field``; an id
-that names no plot is refused) or, without it, spatially: a sample point inside a plot
+plot-id column of the samples (``plot_field``, matched to the plots' ``id_field`` as text,
+:func:`_id_text`; an id that names no plot and repeated plot ids are refused) or, without
+it, spatially: a sample point inside a plot
 (or on its edge; on a shared edge it counts for both) belongs to it; samples in no plot
 are counted and reported.  Nothing is interpolated: a plot without samples has no class.
 
 What the classes decide (``contamination_gate``, empty = allowed, else the reason):
 construction land is a polluted plot (a candidate for trees or PV) only when some sample
-is above a GB 36600 screening value; farmland takes trees only when its GB 15618 class is
+is above a GB 36600 screening value (a plot whose samples hold no usable measurement is
+unknown, never clean); farmland takes trees only when its GB 15618 class is
 in ``farmland_classes`` (default strict control, as ``zoning afforest``).  Closed mines and
 the other land uses keep what their land rules allow; their class is reported.
 """
@@ -134,7 +136,7 @@ def _join(plots, samples, plot_field, id_field, source):
             if key not in pos:
                 some = ", ".join(repr(x) for x in plots[id_field].head(3).tolist())
                 raise InputError(
-                    f"plot id {v!r} (read as '{key}') names no plot",
+                    f"plot id {v!r}{'' if key == str(v) else f' (read as {key!r})'} names no plot",
                     source=source,
                     row=i + 1,
                     field=plot_field,
