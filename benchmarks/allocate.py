@@ -13,14 +13,26 @@ The gap is (bound - best) / bound; the bound is the LP relaxation's, read from H
 row duals by weak duality (valid even where PDLP stopped early), or the MIP's dual bound
 when lower.
 
-Measured on this machine (2 cores shared with four other sessions, load average 4.7-6.5),
-bonus 20 per pair, 1 s grace: 10k plots 3.1 s, gap 0.004 % (bound 3,311,142, obj/greedy
-1.0096); 100k plots 18.6 s, gap 0.51 % (bound 32,745,658 from PDLP at tolerance 1e-3,
-obj/greedy 1.0049).  Both targets met, with HiGHS and with CBC as the backend (the LP stage
-is HiGHS in both; the MIP stages never ran, the gap being met before).  The plain CBC MIP
-of the same model, same limit: killed at 11.2 s / 61.3 s with nothing better than the
-greedy start and no bound.  Before (pair bonus split half to each end, subgradient on the
-budgets): 10k 15.3 s, gap 10.1 %.
+Measured on this machine (2 cores shared with four other sessions, load average 5.3-7.0
+by `uptime`), bonus 20 per pair, 1 s grace: 10k plots 2.5 s (HiGHS) / 2.9 s (CBC backend),
+gap 0.012 % (bound 3,311,398, obj 3,311,009, obj/greedy 1.0096); 100k plots 17.9 s /
+13.9 s, gap 0.510 % (bound 32,746,002 from PDLP, obj 32,578,848, obj/greedy 1.0049).  Both
+targets met; the LP stage is HiGHS in both; the MIP stages never ran, the gap being met
+before.  The 10k bound was 3,311,142 (gap 0.004 %) before the one budget tolerance
+(1e-9 x max(1, C) added to the budget rows): PDLP at its tolerance 1e-4 ends at another
+approximate dual on the perturbed rows; both are valid bounds (measured back to back, same
+load: 3,311,142 vs 3,311,398).
+
+The plain CBC MIP of the same model (model build and PuLP's build + MPS write taken off its
+limit, twice that plus 60 s of grace to report): 10k: model 0.4 s, PuLP 5.8 s, CBC's own
+limit 3.8 s, the child took 21.6 s in all and CBC reported "not solved" (no integer solution
+of its own; the greedy start is kept) with its bound 3,311,095, a 0.955 % gap to the greedy
+answer.  100k: model 2.7-3.0 s, PuLP 40-48 s, CBC's own limit 9.5-17 s, and CBC had still
+not reported when killed 88 s / 165 s after the child started: CBC does not stop at its time
+limit within its root LP of 300k rows, so it gives no answer and no bound here.  (The old
+harness's "no bound" at 10k came from it: PuLP's build inside the limit and 1 s grace.)
+Before (pair bonus split half to each end, subgradient on the budgets): 10k 15.3 s, gap
+10.1 %.
 
     PYTHONPATH=. python3 benchmarks/allocate.py [--sizes 10000,100000] [--backends highs,cbc]
         [--bonus 20] [--plain cbc|highs|none]

@@ -12,7 +12,7 @@ from shapely.geometry import box
 
 from zoning import allocate_model
 from zoning.allocate import TOL, allocate_arrays, parse_budget
-from zoning.allocate_model import _build, _check, _feasible, _rins
+from zoning.allocate_model import _build, _check, _rins
 from zoning.allocate_samples import contamination_of_plots
 from zoning.errors import InputError
 from zoning.optimize import InfeasibleBudget
