@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from zoning.allocate_model import USES, _check, _search, _usage, _value
+from zoning.allocate_model import TOL, USES, _check, _search, _usage, _value
 from zoning.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,15 @@ log = logging.getLogger(__name__)
 NONE = "risk_control_only"
 QUANTITIES: tuple[str, ...] = ("area_ha", "cost", "mw")
 
-__all__ = ["USES", "Allocation", "allocate_arrays", "allocate_plots", "parse_budget", "tradeoff"]
+__all__ = [
+    "USES",
+    "Allocation",
+    "allocate_arrays",
+    "check_search",
+    "allocate_plots",
+    "parse_budget",
+    "tradeoff",
+]
 
 
 @dataclass
@@ -60,6 +68,7 @@ class Allocation:
             "greedy_objective": round(self.greedy_objective, 4),
             "runtime_s": round(self.runtime_s, 3),
             "used": self.used,
+            "budget_tolerance": f"a budget C holds up to C + {TOL:g} x max(1, C)",
             "message": self.message,
             "stages": {
                 k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.details.items()
@@ -81,14 +90,30 @@ def parse_budget(items) -> dict[tuple[str, str], float]:
                 param="budget",
                 fix="e.g. total:area_ha=200, pv:mw=50, trees:cost=3e6",
             ) from None
-        if scope not in ("total", *USES) or q not in QUANTITIES or not val >= 0:
+        if scope not in ("total", *USES) or q not in QUANTITIES or not 0 <= val < np.inf:
             raise InputError(
                 f"budget '{s}': scope must be in {['total', *USES]}, quantity in "
-                f"{list(QUANTITIES)}, value >= 0",
+                f"{list(QUANTITIES)}, value a finite number >= 0 (no budget: leave it out)",
                 param="budget",
             )
         out[(scope, q)] = val
     return out
+
+
+def check_search(*, gap=0.001, time_limit_s=30.0, adjacency_bonus=0.0) -> None:
+    """Refuse a negative or non-finite gap or adjacency bonus, or a time limit <= 0."""
+    if not (np.isfinite(gap) and gap >= 0):
+        raise InputError(f"the gap is {gap}; it must be a number >= 0", param="gap",
+                         fix="e.g. 0.001 (0.1 %)")  # fmt: skip
+    if not (np.isfinite(time_limit_s) and time_limit_s > 0):
+        raise InputError(f"the time limit is {time_limit_s} s; it must be > 0",
+                         param="time_limit_s", fix="give seconds, e.g. 30")  # fmt: skip
+    if not (np.isfinite(adjacency_bonus) and adjacency_bonus >= 0):
+        raise InputError(
+            f"the adjacency bonus is {adjacency_bonus}; it must be a number >= 0",
+            param="adjacency_bonus",
+            fix="give 0 (none) or a positive bonus per neighbouring pair of the same use",
+        )
 
 
 def allocate_arrays(
@@ -129,12 +154,15 @@ def allocate_arrays(
     budgets = budgets or {}
     if backend not in ("highs", "cbc", "scipy", "greedy"):
         raise InputError(f"`backend` was '{backend}'", param="backend")
-    b, area, mw, cost, lk = _check(benefit, area_ha, mw, cost, budgets, locked)
+    check_search(gap=gap, time_limit_s=time_limit_s)
+    b, area, mw, cost, lk = _check(benefit, area_ha, mw, cost, budgets, locked, edges, edge_bonus)
     arrays = (b, area, mw, cost, budgets, lk, edges, edge_bonus)
     model, pi, pu, x, bound, status, used, details = _search(
         arrays, backend, time_limit_s, gap, grace_s, t0
     )
     obj = _value(model, x)
+    if bound is not None and not np.isfinite(bound):
+        bound = None  # no finite bound is no bound (the status says no_bound)
     if bound is not None:
         bound = max(float(bound), obj)
     g = None if bound is None else (bound - obj) / max(abs(bound), 1e-12)
@@ -147,7 +175,8 @@ def allocate_arrays(
         totals[f"{scope}:{q}"] = {"used": round(tot, 4), "cap": cap}
     return Allocation(
         use, obj, bound, g, status, used, time.perf_counter() - t0,
-        details["greedy_objective"], totals, details=details,
+        details["greedy_objective"], totals, details.get("fallback_to_greedy", ""),
+        details=details,
     )  # fmt: skip
 
 
@@ -194,8 +223,10 @@ def allocate_plots(
     not polluted by their samples, or unsampled) take no use; the gate is their reason.
     Returns ``(frame, summary)``.
     """
+    from zoning.allocate_samples import plot_ids
     from zoning.pv import read_land_rules
 
+    check_search(gap=gap, time_limit_s=time_limit_s, adjacency_bonus=adjacency_bonus)
     rules = read_land_rules().set_index("value")
     f = pv_plots.copy()
     n = len(f)
@@ -236,15 +267,24 @@ def allocate_plots(
         for u, name in enumerate(USES):
             cost[:, u] += area * (cost_per_ha or {}).get(name, 0.0)
             cost[:, u] += mw[:, u] * (cost_per_mw or {}).get(name, 0.0)
-    ids = f[id_field].astype(str).to_numpy() if id_field else np.arange(1, n + 1).astype(str)
+    ids = plot_ids(f, id_field) if id_field else np.arange(1, n + 1).astype(str)
     lk = np.full(n, -2, dtype="int64")
     pos = {v: i for i, v in enumerate(ids)}
     for pid, use in (locked or {}).items():
-        if str(pid) not in pos:
+        if str(pid).strip() not in pos:
             raise InputError(f"locked plot '{pid}' is not among the plots", param="locked")
         if use not in (*USES, "none"):
             raise InputError(f"locked use '{use}' is not one of {[*USES, 'none']}", param="locked")
-        lk[pos[str(pid)]] = -1 if use == "none" else USES.index(use)
+        i = pos[str(pid).strip()]
+        lk[i] = -1 if use == "none" else USES.index(use)
+        if lk[i] >= 0 and not np.isfinite(b[i, lk[i]]):
+            why = gate[i] or ("land rules do not allow trees" if lk[i] == 0 else "")
+            why = why or str(f["pv_reasons"].iat[i] or f"PV status '{st[i]}'")
+            raise InputError(
+                f"plot '{pid}' is locked to '{use}', which it cannot take ({why})",
+                param="locked",
+                fix="unlock it or lock it to a use its land rules allow",
+            )
     edges = _adjacent_pairs(f) if adjacency_bonus > 0 and n > 1 else None
     res = allocate_arrays(
         b,

@@ -19,7 +19,11 @@ The search (:func:`_search`), each step on the clock of ``time_limit_s``:
    each in a child process killed at the time limit plus ``grace_s``.
 
 The gap reported is ``(bound - best) / bound`` with the best bound known (the LP's or the
-MIP solver's dual bound, whichever is lower).
+MIP solver's dual bound, whichever is lower).  The status is this module's own check
+(:func:`_status`): ``optimal`` / ``gap_reached`` only when the bound proves it,
+``gap_not_reached`` otherwise, ``no_bound`` without a finite bound; the MIP solver's own
+status is kept in the details as ``mip_status``.  Budgets hold to one tolerance
+(:data:`TOL`, in the row bounds).
 """
 
 from __future__ import annotations
@@ -38,18 +42,51 @@ log = logging.getLogger(__name__)
 
 USES: tuple[str, ...] = ("trees", "pv", "forest_pv")
 
+#: The one budget tolerance: a budget of cap ``C`` holds up to ``C + TOL * max(1, C)``.  It
+#: is added to each budget row's bound once, in :func:`_build`; every later check (the
+#: locked choices, greedy, rounding, repair, local search, RINS, the final feasibility
+#: check) compares against that row bound with :func:`_fits` (floating-point rounding only).
+TOL = 1e-9
+_EPS = 1e-12
 
-def _check(benefit, area, mw, cost, budgets, locked):
+
+def _fits(use, ub):
+    """``use <= ub`` up to floating-point rounding (the tolerance is in ``ub``)."""
+    return np.asarray(use) <= np.asarray(ub) + _EPS * np.maximum(1.0, np.abs(ub))
+
+
+def _check(benefit, area, mw, cost, budgets, locked, edges=None, bonus=0.0):
     b = np.asarray(benefit, dtype="float64")
     n, k = b.shape
     if k != len(USES):
         raise InputError(f"benefit must have {len(USES)} columns {USES}", param="benefit")
+    for (scope, q), cap in budgets.items():
+        if not (np.isfinite(cap) and cap >= 0):
+            raise InputError(
+                f"the {scope}:{q} budget is {cap}; a budget is a finite number >= 0",
+                param="budget",
+                fix="give a number, or leave that budget out for no limit",
+            )
+    if not (np.isfinite(bonus) and bonus >= 0):
+        raise InputError(
+            f"the pair bonus is {bonus}; it must be a finite number >= 0",
+            param="edge_bonus",
+            fix="give 0 (no bonus) or a positive bonus per neighbouring pair of the same use",
+        )
+    if edges is not None and len(edges):
+        e = np.asarray(edges)
+        if e.ndim != 2 or e.shape[1] != 2 or not np.issubdtype(e.dtype, np.integer):
+            raise InputError("edges must be (m, 2) integer plot indices", param="edges")
+        if (e < 0).any() or (e >= n).any():
+            raise InputError(f"edges must be pairs of plot indices in 0..{n - 1}", param="edges")
     area = np.asarray(area, dtype="float64")
     mw = np.zeros((n, k)) if mw is None else np.asarray(mw, dtype="float64")
     cost = None if cost is None else np.asarray(cost, dtype="float64")
     if any(q == "cost" for _, q in budgets) and cost is None:
         raise InputError(
-            "a cost budget needs costs per use", param="cost", fix="give cost per ha or per MW"
+            "a cost budget needs costs per use",
+            param="cost",
+            fix="give `cost_per_ha` or `cost_per_mw` of the uses",
         )
     lk = np.full(n, -2, dtype="int64") if locked is None else np.asarray(locked, dtype="int64")
     ok = np.isfinite(b)
@@ -57,8 +94,8 @@ def _check(benefit, area, mw, cost, budgets, locked):
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(
-            f"plot {i + 1} is locked to '{USES[lk[i]]}', which its land rules do not allow",
-            row=i + 1,
+            f"plot {i + 1} (1-based) is locked to '{USES[lk[i]]}', which its land rules do "
+            "not allow",
             param="locked",
             fix="unlock it or lock it to an allowed use",
         )
@@ -108,7 +145,8 @@ def _build(b, area, mw, cost, budgets, lk, edges, bonus):
             coef[sel] = use[pi[sel]]
             lu = li[lk[li] == u]
             locked_use += float(np.nansum(use[lu]))
-        if locked_use > cap * (1 + 1e-12) + 1e-9:
+        cap_tol = cap + TOL * max(1.0, cap)
+        if not _fits(locked_use, cap_tol):
             raise InfeasibleBudget(
                 f"the locked choices alone use {locked_use:,.2f} {q} of the {scope} budget "
                 f"{cap:,.2f}",
@@ -119,7 +157,7 @@ def _build(b, area, mw, cost, budgets, lk, edges, bonus):
         rows.append(np.full(len(nz), r))
         cols.append(nz)
         vals.append(coef[nz])
-        ub.append([cap - locked_use])
+        ub.append([cap_tol - locked_use])
         names.append((scope, q, r))
         r += 1
     pairs = np.zeros((0, 2), dtype="int64")
@@ -173,7 +211,7 @@ def _feasible(model: _Model, x: np.ndarray) -> bool:
     z = np.concatenate([x.astype(float), np.zeros(model.A.shape[1] - model.n_x)])
     if len(model.pairs):
         z[model.n_x :] = x[model.pairs[:, 0]] & x[model.pairs[:, 1]]
-    return bool(np.all(model.A @ z <= model.row_ub + 1e-6))
+    return bool(np.all(_fits(model.A @ z, model.row_ub)))
 
 
 def _greedy(model: _Model, pi: np.ndarray, names) -> np.ndarray:
@@ -193,7 +231,7 @@ def _greedy(model: _Model, pi: np.ndarray, names) -> np.ndarray:
         if model.obj[c] <= 0 or taken[pi[c]]:
             continue
         need = B[:, c]
-        if np.all(need <= left + 1e-9):
+        if np.all(_fits(need, left)):
             x[c] = True
             taken[pi[c]] = True
             left -= need
@@ -249,10 +287,10 @@ def _repair_fill(model: _Model, pi, Bt, caps, x, drop_key) -> np.ndarray:
     nx = model.n_x
     x = x.copy()
     use = Bt[x].sum(axis=0) if len(caps) else np.zeros(0)
-    if len(caps) and (use - caps > 1e-9).any():
+    if len(caps) and not _fits(use, caps).all():
         sel = np.flatnonzero(x)
         for j in sel[np.argsort(drop_key[sel], kind="stable")]:
-            over = use - caps > 1e-9
+            over = ~_fits(use, caps)
             if not over.any():
                 break
             if (Bt[j][over] > 0).any():
@@ -266,7 +304,7 @@ def _repair_fill(model: _Model, pi, Bt, caps, x, drop_key) -> np.ndarray:
     for j in order[(model.obj[order] > 0) & ~taken[pi[order]]]:
         if taken[pi[j]]:
             continue
-        if np.all(Bt[j] <= left + 1e-9):
+        if np.all(_fits(Bt[j], left)):
             x[j] = True
             taken[pi[j]] = True
             left -= Bt[j]
@@ -330,7 +368,7 @@ def _local_search(model: _Model, pi, pu, Bt, caps, x, deadline, k: int = 24):
         ok = (own[:, None] == -1) | (own[:, None] == ext[None, :])
         if len(caps):
             after = use - np.concatenate([Bt[outs], zero])[None, :, :] + Bt[top][:, None, :]
-            ok &= np.all(after <= caps + 1e-9, axis=2)
+            ok &= np.all(_fits(after, caps), axis=2)
         d = np.where(ok, d, -np.inf)
         bi, bj = np.unravel_index(int(np.argmax(d)), d.shape)
         if not d[bi, bj] > tol:
@@ -368,7 +406,11 @@ def _rins(arrays, model, pi, pu, x, xf, backend, time_limit_s, grace_s):
     if not free.any():
         return x, "rins_nothing_free"
     sub_lk = np.where(lk != -2, lk, np.where(free, -2, inc))
-    sub, spi, spu, _ = _build(b, area, mw, cost, budgets, sub_lk, edges, bonus)
+    try:
+        sub, spi, spu, _ = _build(b, area, mw, cost, budgets, sub_lk, edges, bonus)
+    except InfeasibleBudget as exc:  # the plots RINS fixes are not the user's locks
+        log.info("RINS skipped: the incumbent's fixed plots exceed a budget (%s)", exc)
+        return x, "rins_fixed_over_budget"
     log.info("RINS: %d of %d plots free, %d columns", int(free.sum()), n, sub.n_x)
     if sub.n_x == 0:
         return x, "rins_nothing_free"
@@ -409,8 +451,20 @@ def _search(arrays, backend, time_limit_s, gap, grace_s, t0):
     t1 = time.perf_counter()
     bound, xf = _lp(model, x0, 0.35 * time_limit_s, gap, grace_s)
     details.update(lp_bound=bound, lp_s=round(time.perf_counter() - t1, 3))
+    if bound is not None and not np.isfinite(bound):
+        log.warning("the LP relaxation's bound is %s: no bound", bound)
+        bound = details["lp_bound"] = None
     if backend == "greedy":
-        return model, pi, pu, x0, bound, "greedy", "greedy", details
+        return (
+            model,
+            pi,
+            pu,
+            x0,
+            bound,
+            "greedy" if bound is not None else "no_bound",
+            "greedy",
+            details,
+        )
     x = x0
     if xf is not None:
         xr = _round(model, pi, Bt, caps, xf)
@@ -434,18 +488,24 @@ def _search(arrays, backend, time_limit_s, gap, grace_s, t0):
     if not met(x) and left > 0.5:
         x, mip_bound, status = _solve(model, x, backend, left, gap, grace_s)
         used = f"{used}+mip({backend})"
-        if mip_bound is not None:
+        details["mip_status"] = status  # the MIP solver's own word, not a proof
+        if mip_bound is not None and np.isfinite(mip_bound):
             bound = mip_bound if bound is None else min(bound, mip_bound)
     if not _feasible(model, x):  # never return what breaks a budget
-        log.warning("the search ended infeasible; keeping the greedy start")
+        z = np.concatenate([x.astype(float), np.zeros(model.A.shape[1] - model.n_x)])
+        over = [f"{s}:{q}" for s, q, r in names if not _fits(model.A[r] @ z, model.row_ub[r])[0]]
+        why = f"the search's solution breaks the budget(s) {over or '(pair links)'}"
+        log.warning("%s; keeping the greedy start", why)
+        details["fallback_to_greedy"] = why
         x = x0
-    obj = _value(model, x)
-    if bound is None:
-        status = status or "no_bound"
-    elif bound - obj <= 1e-6 * max(1.0, abs(bound)):
-        status = "optimal"
-    elif met(x):
-        status = "gap_reached"
-    else:
-        status = status or "time_limit"  # the whole MIP's own status, else the clock
-    return model, pi, pu, x, bound, status, used, details
+    return model, pi, pu, x, bound, _status(bound, _value(model, x), met(x)), used, details
+
+
+def _status(bound, obj, met) -> str:
+    """Only this check says "optimal" or "gap_reached" (a solver's own status is kept in
+    the details): no finite bound, no claim."""
+    if bound is None or not np.isfinite(bound):
+        return "no_bound"
+    if bound - obj <= 1e-6 * max(1.0, abs(bound)):
+        return "optimal"
+    return "gap_reached" if met else "gap_not_reached"

@@ -12,21 +12,25 @@ The standard follows the plot's land use (``land_use_key`` of :func:`zoning.pv.a
   (``standard="gb36600"`` or ``"gb15618"`` applies one standard to every plot).
 
 A plot takes the worst class of its samples.  Samples are joined to plots either by a
-plot-id column of the samples (``plot_field``, matched to the plots' ``id_field``; an id
-that names no plot is refused) or, without it, spatially: a sample point inside a plot
+plot-id column of the samples (``plot_field``, matched to the plots' ``id_field`` as text,
+:func:`_id_text`; an id that names no plot and repeated plot ids are refused) or, without
+it, spatially: a sample point inside a plot
 (or on its edge; on a shared edge it counts for both) belongs to it; samples in no plot
 are counted and reported.  Nothing is interpolated: a plot without samples has no class.
 
 What the classes decide (``contamination_gate``, empty = allowed, else the reason):
 construction land is a polluted plot (a candidate for trees or PV) only when some sample
-is above a GB 36600 screening value; farmland takes trees only when its GB 15618 class is
+is above a GB 36600 screening value (a plot whose samples hold no usable measurement is
+unknown, never clean); farmland takes trees only when its GB 15618 class is
 in ``farmland_classes`` (default strict control, as ``zoning afforest``).  Closed mines and
 the other land uses keep what their land rules allow; their class is reported.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -43,6 +47,11 @@ STANDARDS = {"gb36600": "GB 36600-2018", "gb15618": "GB 15618-2018"}
 
 _TEXT = {
     "no_sample": ("无样品（{std}）：污染状况未知", "no sample ({std}): contamination unknown"),
+    "no_measure": (
+        "有{k}个样品但无可用测定值（{std}，如均为未检出/空值）：污染状况未知",
+        "{k} sample(s) but no usable measurement ({std}, e.g. all ND or empty): "
+        "contamination unknown",
+    ),
     "clean_36600": (
         "GB 36600：各项不超过筛选值，非污染地块",
         "GB 36600: every item at or below its screening value, not a polluted plot",
@@ -63,6 +72,42 @@ def _t(key: str, lang: str, **kw) -> str:
     return (zh if lang == "zh" else en).format(**kw)
 
 
+def _id_text(v) -> str:
+    """A plot id as text, the same for both sides of a join: 1, 1.0, "1" and "1.0" are
+    "1" (leading zeros are kept: "007" stays "007"); empty cells are ""."""
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return ""
+    if isinstance(v, (bool, np.bool_)):
+        return str(v)
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return str(int(v)) if float(v).is_integer() else str(float(v))
+    return re.sub(r"^([+-]?\d+)\.0+$", r"\1", str(v).strip())
+
+
+def plot_ids(plots, id_field, source=None) -> np.ndarray:
+    """The plots' ids as text (:func:`_id_text`); repeated ids are refused, naming them
+    and how they are spelt."""
+    raw = plots[id_field].tolist()
+    ids = np.array([_id_text(v) for v in raw], dtype=object)
+    uniq, inv, cnt = np.unique(ids.astype(str), return_inverse=True, return_counts=True)
+    if (cnt > 1).any():
+        dup = [
+            f"'{uniq[k]}' (rows {', '.join(str(i + 1) for i in np.flatnonzero(inv == k)[:5])}"
+            f" as {', '.join(repr(raw[i]) for i in np.flatnonzero(inv == k)[:5])})"
+            for k in np.flatnonzero(cnt > 1)[:5]
+        ]
+        raise SchemaError(
+            f"{int((cnt > 1).sum())} plot id(s) repeat: {'; '.join(dup)}",
+            source=source,
+            field=id_field,
+            param="id_field",
+            fix="give each plot its own id, or name another id field",
+        )
+    return ids
+
+
 def _join(plots, samples, plot_field, id_field, source):
     """(sample index, plot index) pairs and the number of samples in no plot."""
     if plot_field is not None:
@@ -80,20 +125,22 @@ def _join(plots, samples, plot_field, id_field, source):
                 param="id_field",
                 fix="give `id_field` (the plots' identifier) with `plot_field`",
             )
-        pos = {str(v): i for i, v in enumerate(plots[id_field])}
+        ids = plot_ids(plots, id_field)
+        pos = {v: i for i, v in enumerate(ids)}
         raw = samples[plot_field]
         si, pj = [], []
         for i, v in enumerate(raw):
-            if pd.isna(v) or str(v).strip() == "":
+            key = _id_text(v)
+            if key == "":
                 continue
-            key = str(v).strip().removesuffix(".0") if isinstance(v, float) else str(v).strip()
             if key not in pos:
+                some = ", ".join(repr(x) for x in plots[id_field].head(3).tolist())
                 raise InputError(
-                    f"plot id '{v}' names no plot",
+                    f"plot id {v!r}{'' if key == str(v) else f' (read as {key!r})'} names no plot",
                     source=source,
                     row=i + 1,
                     field=plot_field,
-                    fix=f"use the plots' {id_field} values, or leave the cell empty",
+                    fix=f"use the plots' {id_field} values (e.g. {some}), or leave the cell empty",
                 )
             si.append(i)
             pj.append(pos[key])
@@ -118,6 +165,24 @@ def _join(plots, samples, plot_field, id_field, source):
     geoms = plots.geometry.reset_index(drop=True)
     si, pj = geoms.sindex.query(pts.reset_index(drop=True), predicate="intersects")
     return np.asarray(si, int), np.asarray(pj, int), int(len(samples) - len(np.unique(si)))
+
+
+@contextlib.contextmanager
+def _file_rows(s_idx, first_plot, ids, lu, code, source):
+    """An error about row ``r`` of the samples of one standard names the samples' file
+    row and the plot whose land use chose the standard."""
+    try:
+        yield
+    except InputError as exc:
+        if isinstance(exc.row, (int, np.integer)) and 1 <= exc.row <= len(s_idx):
+            s = int(s_idx[exc.row - 1])
+            j = first_plot.get(s)
+            where = "" if j is None else f" falls in {lu[j]} plot {ids[j]}, so"
+            exc.message = f"sample row {s + 1}{where} {STANDARDS[code]} applies: {exc.message}"
+            exc.row = s + 1
+        exc.source = exc.source or source
+        exc.args = (exc._compose(),)
+        raise
 
 
 def _worst(n, si, pj, cls_s):
@@ -199,10 +264,13 @@ def contamination_of_plots(
             continue
         s_idx = np.unique(si[m])
         sub = samples.iloc[s_idx]
+        ids = plots[id_field].tolist() if id_field else [f"#{i + 1}" for i in range(n)]
+        first_plot = dict(zip(si[m][::-1], pj[m][::-1], strict=True))  # sample -> a plot
         if code == "gb36600":
-            r = classify_construction_samples(
-                sub, land_class=land_class, land_class_field=land_class_field, source=source
-            )
+            with _file_rows(s_idx, first_plot, ids, lu, code, source):
+                r = classify_construction_samples(
+                    sub, land_class=land_class, land_class_field=land_class_field, source=source
+                )
             c_s, ov = r.samples["gb36600_class"].to_numpy(), r.samples["gb36600_over_screening"]
             labels = {c: v[0] for c, v in CLASSES.items()}
             meta[code] = {**r.meta, "single_source": SINGLE_SOURCE_NOTE}
@@ -210,7 +278,8 @@ def contamination_of_plots(
         else:
             if not isinstance(sub, gpd.GeoDataFrame):
                 sub = gpd.GeoDataFrame(sub, geometry=[None] * len(sub), crs=plots.crs)
-            r = classify_soil(sub, default_land_use=default_land_use)
+            with _file_rows(s_idx, first_plot, ids, lu, code, source):
+                r = classify_soil(sub, default_land_use=default_land_use)
             c_s, ov = r.samples["soil_class"].to_numpy(), r.samples["exceeds_screening"]
             labels = {c: v[0] for c, v in SOIL_CLASSES.items()}
             meta[code] = {"standard": "GB 15618-2018", "default_land_use": default_land_use}
@@ -236,6 +305,8 @@ def contamination_of_plots(
             continue
         if count[i] == 0:
             gate[i] = _t("no_sample", lang, std=STANDARDS[g])
+        elif cls[i] == 0:  # sampled, but nothing measured: unknown, never "clean"
+            gate[i] = _t("no_measure", lang, k=int(count[i]), std=STANDARDS[g])
         elif g == "gb36600" and cls[i] < 2:
             gate[i] = _t("clean_36600", lang)
         elif g == "gb15618" and cls[i] not in want:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from zoning.cli._allocate_samples import sample_options, with_samples
-from zoning.cli.options import out_option, parse_pairs
+from zoning.cli.options import out_option, param_flags, parse_pairs
 from zoning.cli.pv import assess, pv_options
 
 
@@ -27,6 +27,8 @@ def _floats(values, hint) -> dict[str, float]:
 
 
 @click.command("allocate")
+@param_flags(cost="--cost-per-ha", locked="--lock", edge_bonus="--adjacency-bonus",
+             time_limit_s="--time-limit")  # fmt: skip
 @pv_options
 @sample_options
 @click.option(
@@ -109,6 +111,9 @@ def command(
     **kw,
 ):
     """Allocate every polluted plot to at most one use under budgets."""
+    from zoning.allocate import check_search
+
+    check_search(gap=gap, time_limit_s=time_limit, adjacency_bonus=adjacency_bonus)
     sample_kw = {k: kw.pop(k) for k in list(kw) if k in sample_options.keys}
     res = with_samples(assess(kw, lang), sample_kw, id_field, lang)
     from zoning.products.allocate import allocate_and_write
