@@ -29,6 +29,7 @@ from zoning.export.staticmap import (
     _lang,
     _out,
     static_map,
+    to_map_crs,
 )
 from zoning.model import UNIT_CLASSES, normalise_class
 
@@ -306,17 +307,17 @@ def site_map(
     t = _T[lang]
     from zoning.geo import local_crs
 
-    ll = proj.to_crs("EPSG:4326").geometry.iloc[0]
+    ll = to_map_crs(proj, "EPSG:4326").geometry.iloc[0]
     c = ll.representative_point() if not ll.is_empty else shapely.Point(0, 0)
     crs = kw.pop("crs", None) or local_crs(c.x, c.y)
-    site = proj.to_crs(crs)
+    site = to_map_crs(proj, crs)
     parts = [np.asarray(site.geometry.values)]
     lines = None
     if dist is not None and len(dist):
         dist = dist[dist.geometry.notna() & ~dist.geometry.is_empty]
         lines = dist[(dist["distance_m"] <= max_distance_m).to_numpy()]
         if len(lines):
-            lines = lines.to_crs(crs)
+            lines = to_map_crs(lines, crs)
             parts.append(np.asarray(lines.geometry.values))
     core = shapely.envelope(shapely.union_all(np.concatenate(parts)))
     span = max(core.bounds[2] - core.bounds[0], core.bounds[3] - core.bounds[1])

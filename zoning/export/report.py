@@ -79,6 +79,7 @@ def _row_of(result: ScreeningResult, pid: str) -> int:
 
 def _site_map(result: ScreeningResult, pid: str, units, layers, lang: str) -> str:
     """The WebMap page of one project (site, nearby units and layers, distance lines)."""
+    from zoning.export._mapgeo import to_map_crs
     from zoning.export.webmap import WebMap, natural_order
 
     t = _T[lang]
@@ -96,14 +97,14 @@ def _site_map(result: ScreeningResult, pid: str, units, layers, lang: str) -> st
     extent = shapely.buffer(extent, 0.015)
     wm = WebMap(f"{pid} {t['map']}", lang=lang)
     if units is not None and len(units):
-        ext_u = gpd.GeoSeries([extent], crs="EPSG:4326").to_crs(units.crs).iloc[0]
+        ext_u = to_map_crs(gpd.GeoSeries([extent], crs="EPSG:4326"), units.crs).iloc[0]
         near = units.iloc[units.sindex.query(ext_u, predicate="intersects")]
         if len(near):
-            wm.add_units(near, elements=False)
+            wm.add_units(to_map_crs(near, "EPSG:4326"), elements=False)
     for name, layer in natural_order(layers or {}):
         if layer is None or not len(layer) or name.startswith("_"):
             continue
-        ext_l = gpd.GeoSeries([extent], crs="EPSG:4326").to_crs(layer.crs).iloc[0]
+        ext_l = to_map_crs(gpd.GeoSeries([extent], crs="EPSG:4326"), layer.crs).iloc[0]
         sub = layer.iloc[layer.sindex.query(ext_l, predicate="intersects")]
         if len(sub):
             ref = result.rule_set.layers.get(name)
