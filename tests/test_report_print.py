@@ -335,3 +335,57 @@ def test_a_cell_longer_than_a_page_is_split_not_lost(tmp_path):
     text = "".join(p.replace("\n", "") for p in pages)
     assert "399. 禁止" in text and "终条" in text
     assert len(pages) >= 4
+
+
+def _font_objects(path) -> list[tuple[str, bool]]:
+    """(base font name, embedded) of every font of a PDF (embedded: a FontFile stream)."""
+    out = []
+    for page in pypdf.PdfReader(str(path)).pages:
+        fonts = (page.get("/Resources") or {}).get("/Font") or {}
+        for ref in fonts.values():
+            font = ref.get_object()
+            descs = [font.get("/FontDescriptor")]
+            descs += [
+                d.get_object().get("/FontDescriptor") for d in font.get("/DescendantFonts", [])
+            ]
+            emb = any(
+                d is not None
+                and any(k in d.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+                for d in descs
+            )
+            out.append((str(font.get("/BaseFont")), emb))
+    return out
+
+
+def test_pdf_embeds_the_cjk_font_found_on_the_system(tmp_path):
+    from zoning.export import _fonts, report_pdf
+
+    found = _fonts.cjk_font()
+    if found is None or not found.path.lower().endswith((".ttf", ".ttc")):
+        pytest.skip("no CJK TrueType font on this machine")
+    report_pdf.pdf_font.cache_clear()
+    path = write_report_pdf(_doc(), tmp_path / "r.pdf", lang="zh", site_png=_png())
+    fonts = _font_objects(path)
+    cjk = [(name, emb) for name, emb in fonts if "STSong" not in name and "Helvetica" not in name]
+    assert cjk and all(emb for _, emb in cjk), fonts
+    assert not any("STSong" in name for name, _ in fonts)
+    text = "".join(_pages(path))
+    assert "已嵌入" in text and found.family in text
+
+
+def test_pdf_without_a_cjk_font_says_so_and_falls_back(tmp_path, monkeypatch, caplog):
+    from zoning.export import _fonts, report_pdf
+
+    monkeypatch.setattr(_fonts, "cjk_font", lambda: None)
+    report_pdf.pdf_font.cache_clear()
+    try:
+        with caplog.at_level("WARNING", logger="zoning.export.report_pdf"):
+            zh = write_report_pdf(_doc(), tmp_path / "zh.pdf", lang="zh", site_png=_png())
+            en = write_report_pdf(_doc(), tmp_path / "en.pdf", lang="en", site_png=_png())
+    finally:
+        report_pdf.pdf_font.cache_clear()
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warned) == 1 and "not embedded" in warned[0] and "fonts-wqy-microhei" in warned[0]
+    assert any("STSong" in name and not emb for name, emb in _font_objects(zh))
+    assert "未嵌入" in "".join(_pages(zh))
+    assert "not embedded" in "".join(_pages(en))
