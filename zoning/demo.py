@@ -294,17 +294,30 @@ def _thumbnails(out_dir: Path, lang: str) -> dict[str, Path]:
 
 
 @contextmanager
-def _one_language():
+def _one_language(lang: str = "en"):
     """Hold back the library's INFO logs (English) while the demo speaks one language;
-    warnings and errors still pass, and so does progress."""
+    warnings and errors still pass, and so does progress, both in the run's language
+    (:class:`zoning._demo_log.OneLanguage` on every handler that shows them)."""
+    from zoning._demo_log import OneLanguage
+
     lib = logging.getLogger("zoning")
     before, own = lib.level, log.level
     if lib.getEffectiveLevel() < logging.WARNING:
         log.setLevel(lib.getEffectiveLevel())  # the demo's own lines still pass
         lib.setLevel(logging.WARNING)
+    speaker = OneLanguage(lang)
+    handlers = {
+        *logging.getLogger().handlers,
+        *lib.handlers,
+        *logging.getLogger("zoning.progress").handlers,
+    }
+    for h in handlers:
+        h.addFilter(speaker)
     try:
         yield
     finally:
+        for h in handlers:
+            h.removeFilter(speaker)
         lib.setLevel(before)
         log.setLevel(own)
 
@@ -319,7 +332,7 @@ def run_demo(
     outputs: dict[str, Path] = {}
     t0 = time.perf_counter()
     done = "完成，用时" if lang == "zh" else "done in"
-    with _one_language():
+    with _one_language(lang):
         for i, (titles, step) in enumerate(STEPS, start=1):
             title = titles[0] if lang == "zh" else titles[1]
             say(f"[{i}] {title}")

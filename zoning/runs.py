@@ -60,10 +60,20 @@ def run_screening(
             **paths,
             **write_printed_reports(paths, lang=lang, formats=formats, site_png=site_png),
         }
+    from zoning.export._print import _missing_facts
+
     lines = []
     for _, row in result.projects.iterrows():
         label = VERDICTS[row["verdict"]][0 if lang == "zh" else 1]
-        extra = f" ({row['missing_facts']})" if row["missing_facts"] else ""
+        extra = (
+            (
+                f"（{_missing_facts(row['missing_facts'], lang)}）"
+                if lang == "zh"
+                else f" ({_missing_facts(row['missing_facts'], lang)})"
+            )
+            if row["missing_facts"]
+            else ""
+        )
         review = row.get("review_" + lang) or ""
         extra += f"; {review}" if review else ""
         lines.append(f"{row['project_id']}: {label}{extra}")
