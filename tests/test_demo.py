@@ -19,6 +19,10 @@ def test_demo_runs_every_step(tmp_path):
     lines = [ln for ln in res.stdout.splitlines() if ": " in ln]
     paths = [ln.rsplit(": ", 1)[1] for ln in lines]
     assert paths, res.output
+    # one language: no English line in the Chinese demo's log (stderr) and listing (stdout)
+    from zoning._demo_log import foreign_lines
+
+    assert foreign_lines(res.stderr + res.stdout, "zh") == []
     for p in paths:
         assert Path(p).exists(), p
     assert (tmp_path / "zoning_map.html").exists() and (tmp_path / "units.geojson").exists()

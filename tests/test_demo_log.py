@@ -97,3 +97,6 @@ def test_output_labels_of_the_listing(lang, tmp_path):
     assert foreign_lines("\n".join(lines), lang, data=("项目选址研判", "准入冲突核查")) == []
     assert output_label("项目选址研判: site_map:P001", "zh") == "项目选址研判: 选址示意图 P001"
     assert output_label("zoning map (zh)", "zh") == "管控分区图（中文）"
+    assert (
+        output_label("管控分区图（PNG）", "zh", tmp_path / "zoning_map.png") == "管控分区图（PNG）"
+    )

@@ -131,7 +131,7 @@ def output_label(key: str, lang: str, path: Path | str | None = None) -> str:
     base, colon, pid = name.partition(":")
     if base in LABELS:
         word = LABELS[base][i] + (f" {pid}" if colon else "")
-    elif lang == "zh" and path is not None:  # an output not listed: its file's name
+    elif lang == "zh" and path is not None and not _CJK.search(name):  # unlisted: its file
         word = Path(path).name
     else:
         word = name
