@@ -389,3 +389,58 @@ def test_pdf_without_a_cjk_font_says_so_and_falls_back(tmp_path, monkeypatch, ca
     assert any("STSong" in name and not emb for name, emb in _font_objects(zh))
     assert "未嵌入" in "".join(_pages(zh))
     assert "not embedded" in "".join(_pages(en))
+
+
+def _two_projects():
+    import geopandas as gpd
+    from conftest import make_units
+    from shapely.geometry import Point, box
+
+    from zoning.rules.schema import parse_rules
+    from zoning.screen import screen
+
+    rules = parse_rules(
+        "version: 1\nrules:\n  - id: KEY-01\n    dimension: emission\n"
+        "    clause: {zh: 重点管控单元新增NOx倍量替代。, en: New NOx needs an offset.}\n"
+        "    message: {zh: 新增NOx须倍量替代, en: New NOx needs an offset}\n"
+        "    outcome: restricted\n    requirement: {zh: NOx 2倍削减替代, en: 2:1 NOx offset}\n"
+        "    when: {emission: {pollutant: nox, gt: 0}}\n"
+    )
+    x0, y0 = 500000.0, 3300000.0
+    projects = gpd.GeoDataFrame(
+        {"project_id": ["A1", "B2"], "sector": ["2614", "5920"], "nox_t": [1.0, None]},
+        geometry=[Point(x0 + 300, y0 + 300), box(x0 + 970, y0 + 400, x0 + 1070, y0 + 500)],
+        crs="EPSG:4549",
+    )
+    units = make_units()
+    return screen(projects, units, rules), units
+
+
+def test_printed_reports_are_staged_with_the_html(tmp_path):
+    from zoning.export.report import write_screening
+
+    res, units = _two_projects()
+    out = tmp_path / "out"
+    paths = write_screening(res, out, units=units, lang="zh", formats=("html", "pdf", "docx"))
+    for key in ("report.pdf:A1", "report.docx:B2", "summary.pdf", "summary.docx", "report:A1"):
+        assert paths[key].is_file() and out in paths[key].parents, key
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_a_failing_printed_report_leaves_nothing(tmp_path, monkeypatch):
+    from zoning.export import printed
+    from zoning.export.report import write_screening
+
+    res, units = _two_projects()
+
+    def broken(doc, path, **kw):
+        if doc["project"]["project_id"] == "B2":
+            raise OSError("disk full")
+        return write_report_pdf(doc, path, **kw)
+
+    monkeypatch.setitem(printed._REPORT, "pdf", broken)
+    out = tmp_path / "out"
+    with pytest.raises(OSError, match="disk full"):
+        write_screening(res, out, units=units, lang="zh", maps=False, formats=("html", "pdf"))
+    assert not out.exists() or not any(out.rglob("*"))  # no HTML, no PDF of A1
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

@@ -42,24 +42,16 @@ def run_screening(
     """Screen ``projects`` and write the reports into ``out`` (``report.html`` always, and
     ``report.pdf``/``report.docx`` and a batch ``summary.pdf``/``.docx`` as ``formats``
     say); a line per project."""
-    from zoning.export.printed import parse_formats, write_printed_reports
+    from zoning.export.printed import parse_formats
     from zoning.export.report import write_screening
     from zoning.screen import VERDICTS, screen
 
     formats = parse_formats(formats)
     result = screen(projects, units, rules, grids, layers, missing=missing)
-    paths = write_screening(result, out, units=units, layers=layers, lang=lang, inputs=inputs)
-    if {"pdf", "docx"} & set(formats):
-
-        def site_png(pid: str):
-            png = Path(paths.get(f"report:{pid}", paths.get("report", out))).parent
-            png = png / "site_map.png"
-            return png if png.exists() else None
-
-        paths = {
-            **paths,
-            **write_printed_reports(paths, lang=lang, formats=formats, site_png=site_png),
-        }
+    # the printed reports are staged with the HTML: every output appears at once, or none
+    paths = write_screening(
+        result, out, units=units, layers=layers, lang=lang, inputs=inputs, formats=formats
+    )
     from zoning.export._print import _missing_facts
 
     lines = []

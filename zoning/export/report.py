@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -201,6 +201,7 @@ def write_screening(
     max_reports: int = 500,
     maps: bool = True,
     static_maps: bool = True,
+    formats: Iterable[str] = ("html",),
 ) -> dict[str, Path]:
     """Write the screening reports, ``result.json`` and ``summary.csv`` into ``out``.
 
@@ -227,11 +228,16 @@ def write_screening(
         With ``maps``: also draw the static site map (:func:`zoning.export.mapfigures.site_map`),
         write it beside each report as ``site_map.png`` and embed it in the report for
         print (the interactive map is hidden in print).
+    formats : iterable of {"html", "pdf", "docx"}, optional (default: ("html",))
+        ``pdf``/``docx``: also the printed reports beside each ``report.html`` and, for
+        a batch, ``summary.pdf``/``summary.docx`` (:mod:`zoning.export.printed`), written
+        in the same staging folder as the HTML: every output appears at once, or none.
 
     Returns
     -------
     dict name → path: ``summary``, ``result``, and ``report`` (one project) or
-    ``report:<project_id>`` per project, ``site_map`` or ``site_map:<project_id>``.
+    ``report:<project_id>`` per project, ``site_map`` or ``site_map:<project_id>``, and
+    those of :func:`zoning.export.printed.write_printed_reports`.
     """
     if lang not in _T:
         raise ValueError(f"`lang` was '{lang}' but is expected to be in {sorted(_T)}")
@@ -271,6 +277,7 @@ def write_screening(
     paths: dict[str, Path] = {}
     records = []
     folders = _folders(ids)
+    pngs: dict[str, bytes] = {}  # the static map of each site, drawn once for every format
     with atomic_dir(out) as tmp:
         for pid in ids:
             data = result.project(pid)
@@ -282,6 +289,7 @@ def write_screening(
             page_map = _site_map(result, pid, units, layers, lang) if maps else None
             png = _static_map(result, pid, units, layers, lang) if maps and static_maps else None
             if png is not None:
+                pngs[pid] = png
                 (tmp / folder / "site_map.png").write_bytes(png)
                 paths["site_map" if single else f"site_map:{pid}"] = out / folder / "site_map.png"
             page = _render(data, lang, page_map, meta, labels, print_png=png)
@@ -293,8 +301,15 @@ def write_screening(
         _summary(result, records, lang, single, write_pages, folders).to_csv(
             tmp / "summary.csv", index=False, encoding="utf-8-sig"
         )
-    paths["result"] = out / "result.json"
-    paths["summary"] = out / "summary.csv"
+        paths["result"] = out / "result.json"
+        paths["summary"] = out / "summary.csv"
+        printed = [f for f in formats if f in ("pdf", "docx")]
+        if printed and write_pages:
+            from zoning.export.printed import write_printed_reports
+
+            staged = {k: tmp / Path(v).relative_to(out) for k, v in paths.items()}
+            written = write_printed_reports(staged, lang=lang, formats=printed, site_png=pngs.get)
+            paths.update({k: out / Path(v).relative_to(tmp) for k, v in written.items()})
     return paths
 
 
