@@ -216,4 +216,5 @@ def demo_afforest(out_dir: str | Path, lang: str = "zh") -> dict[str, Path]:
         selection={"adjacency_bonus": 10.0, "time_limit_s": 30.0},
         units=read_vector(demo_path("units.gpkg")),
         county=read_vector(demo_path("outline.geojson")),
+        png=True,  # the static twin: the front page's thumbnail
     )

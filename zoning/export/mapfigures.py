@@ -404,4 +404,47 @@ def site_map(
     return _out(png, path)
 
 
-__all__ = ["afforest_png", "conflicts_png", "hotspots_png", "site_map", "units_png"]
+def classes_png(
+    frame: gpd.GeoDataFrame,
+    /,
+    column: str,
+    classes: Mapping[object, tuple[str, Text]],
+    path: str | os.PathLike | None = None,
+    *,
+    units: gpd.GeoDataFrame | None = None,
+    label: Text = ("其他", "other"),
+    lang: Literal["zh", "en"] = "zh",
+    title: Text | None = None,
+    **kw,
+) -> bytes:
+    """Features of ``frame`` coloured by ``column`` (value → (colour, label)), over the
+    control units in grey outline when given: the static twin of a class map (soil
+    classes, statistics in classes, allocations, changes between editions), e.g. a
+    front page's thumbnail.  Values not listed are drawn grey under ``label``."""
+    lang = _lang(lang)
+    layers: list[Layer] = []
+    if units is not None and len(units):
+        layers.append(
+            Layer(units, ("管控单元", "Control units"), color="#f7f7f7", edgecolor="#969696",
+                  linewidth=0.4, zorder=1)
+        )  # fmt: skip
+    layers.append(
+        Layer(frame, label, color="#bdbdbd", edgecolor="#ffffff", linewidth=0.3,
+              column=column, classes=dict(classes), zorder=2)
+    )  # fmt: skip
+    return _out(static_map(layers, title=title, lang=lang, **kw), path)
+
+
+#: Size and resolution of thumbnails (480 × 336 pixels).
+THUMBNAIL = {"size": (6.0, 4.2), "dpi": 80}
+
+
+__all__ = [
+    "THUMBNAIL",
+    "afforest_png",
+    "classes_png",
+    "conflicts_png",
+    "hotspots_png",
+    "site_map",
+    "units_png",
+]
