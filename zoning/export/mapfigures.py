@@ -58,9 +58,11 @@ def _unit_layers(units: gpd.GeoDataFrame, alpha: float = 0.75, **kw) -> list[Lay
 
 
 def _named_layers(layers: Mapping[str, gpd.GeoDataFrame] | None, labels=None) -> list[Layer]:
+    from zoning.export.webmap import natural_order
+
     out = []
     other = 0
-    for name, frame in (layers or {}).items():
+    for name, frame in natural_order(dict(layers or {})):  # 一级, 二级, 准保护区
         if frame is None or not len(frame) or name.startswith("_"):
             continue
         kw = {"label": labels[name]} if labels and name in labels else {}

@@ -409,7 +409,7 @@ def _figure(
                 handleheight=1.4,
                 borderaxespad=0,
             )
-        lines = [_wrap(_drawable(_pick(n, lang), font), 44) for n in notes]
+        lines = [_wrap(_drawable(_pick(n, lang), font), 36) for n in notes]  # the column's width
         lines.append(f"{_T[lang]['crs']}: {crs_name} ({_drawable(crs.name, font)})")
         lax.text(0, 0, "\n".join(lines), fontsize=7, va="bottom", ha="left", wrap=True)
     meta = {
