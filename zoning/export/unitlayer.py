@@ -86,6 +86,8 @@ def add_units(
         groups.append(("units:other", "?", "#bbbbbb", ~known))
     layers = []
     for key, label, color, mask in groups:
+        if len(prepared) and not mask.any():  # no unit of this class here: no empty layer
+            continue
         part = prepared[mask]
         payload, n = m._payload(
             part,
