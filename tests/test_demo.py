@@ -19,6 +19,10 @@ def test_demo_runs_every_step(tmp_path):
     lines = [ln for ln in res.stdout.splitlines() if ": " in ln]
     paths = [ln.rsplit(": ", 1)[1] for ln in lines]
     assert paths, res.output
+    # one language: no English line in the Chinese demo's log (stderr) and listing (stdout)
+    from zoning._demo_log import foreign_lines
+
+    assert foreign_lines(res.stderr + res.stdout, "zh") == []
     for p in paths:
         assert Path(p).exists(), p
     assert (tmp_path / "zoning_map.html").exists() and (tmp_path / "units.geojson").exists()
@@ -50,7 +54,13 @@ def test_demo_runs_every_step(tmp_path):
     # the front page, the static thumbnails, the new maps, the printable reports
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert "项目选址研判: 26 个项目" in index and "准入冲突核查" in index
-    for png in ("zoning_map.png", "conflicts/conflicts.png", "hotspots/hotspots.png"):
+    thumbs = (
+        "zoning_map.png", "zoning_map_en.png", "conflicts/conflicts.png", "hotspots/hotspots.png",
+        "stats/unit_stats.png", "soil/parcels_soil.png", "afforest/afforest.png",
+        "allocate/map.png", "editions/diff/diff_map.png", "rules_coverage.png",
+        "screening/P001/site_map.png",
+    )  # fmt: skip
+    for png in thumbs:
         assert (tmp_path / png).is_file() and f"src='{png}'" in index, png
     assert (tmp_path / "stats" / "unit_stats.html").is_file()
     assert (tmp_path / "soil" / "parcels_soil.html").is_file()

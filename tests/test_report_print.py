@@ -335,3 +335,112 @@ def test_a_cell_longer_than_a_page_is_split_not_lost(tmp_path):
     text = "".join(p.replace("\n", "") for p in pages)
     assert "399. 禁止" in text and "终条" in text
     assert len(pages) >= 4
+
+
+def _font_objects(path) -> list[tuple[str, bool]]:
+    """(base font name, embedded) of every font of a PDF (embedded: a FontFile stream)."""
+    out = []
+    for page in pypdf.PdfReader(str(path)).pages:
+        fonts = (page.get("/Resources") or {}).get("/Font") or {}
+        for ref in fonts.values():
+            font = ref.get_object()
+            descs = [font.get("/FontDescriptor")]
+            descs += [
+                d.get_object().get("/FontDescriptor") for d in font.get("/DescendantFonts", [])
+            ]
+            emb = any(
+                d is not None
+                and any(k in d.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+                for d in descs
+            )
+            out.append((str(font.get("/BaseFont")), emb))
+    return out
+
+
+def test_pdf_embeds_the_cjk_font_found_on_the_system(tmp_path):
+    from zoning.export import _fonts, report_pdf
+
+    found = _fonts.cjk_font()
+    if found is None or not found.path.lower().endswith((".ttf", ".ttc")):
+        pytest.skip("no CJK TrueType font on this machine")
+    report_pdf.pdf_font.cache_clear()
+    path = write_report_pdf(_doc(), tmp_path / "r.pdf", lang="zh", site_png=_png())
+    fonts = _font_objects(path)
+    cjk = [(name, emb) for name, emb in fonts if "STSong" not in name and "Helvetica" not in name]
+    assert cjk and all(emb for _, emb in cjk), fonts
+    assert not any("STSong" in name for name, _ in fonts)
+    text = "".join(_pages(path))
+    assert "已嵌入" in text and found.family in text
+
+
+def test_pdf_without_a_cjk_font_says_so_and_falls_back(tmp_path, monkeypatch, caplog):
+    from zoning.export import _fonts, report_pdf
+
+    monkeypatch.setattr(_fonts, "cjk_font", lambda: None)
+    report_pdf.pdf_font.cache_clear()
+    try:
+        with caplog.at_level("WARNING", logger="zoning.export.report_pdf"):
+            zh = write_report_pdf(_doc(), tmp_path / "zh.pdf", lang="zh", site_png=_png())
+            en = write_report_pdf(_doc(), tmp_path / "en.pdf", lang="en", site_png=_png())
+    finally:
+        report_pdf.pdf_font.cache_clear()
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warned) == 1 and "not embedded" in warned[0] and "fonts-wqy-microhei" in warned[0]
+    assert any("STSong" in name and not emb for name, emb in _font_objects(zh))
+    assert "未嵌入" in "".join(_pages(zh))
+    assert "not embedded" in "".join(_pages(en))
+
+
+def _two_projects():
+    import geopandas as gpd
+    from conftest import make_units
+    from shapely.geometry import Point, box
+
+    from zoning.rules.schema import parse_rules
+    from zoning.screen import screen
+
+    rules = parse_rules(
+        "version: 1\nrules:\n  - id: KEY-01\n    dimension: emission\n"
+        "    clause: {zh: 重点管控单元新增NOx倍量替代。, en: New NOx needs an offset.}\n"
+        "    message: {zh: 新增NOx须倍量替代, en: New NOx needs an offset}\n"
+        "    outcome: restricted\n    requirement: {zh: NOx 2倍削减替代, en: 2:1 NOx offset}\n"
+        "    when: {emission: {pollutant: nox, gt: 0}}\n"
+    )
+    x0, y0 = 500000.0, 3300000.0
+    projects = gpd.GeoDataFrame(
+        {"project_id": ["A1", "B2"], "sector": ["2614", "5920"], "nox_t": [1.0, None]},
+        geometry=[Point(x0 + 300, y0 + 300), box(x0 + 970, y0 + 400, x0 + 1070, y0 + 500)],
+        crs="EPSG:4549",
+    )
+    units = make_units()
+    return screen(projects, units, rules), units
+
+
+def test_printed_reports_are_staged_with_the_html(tmp_path):
+    from zoning.export.report import write_screening
+
+    res, units = _two_projects()
+    out = tmp_path / "out"
+    paths = write_screening(res, out, units=units, lang="zh", formats=("html", "pdf", "docx"))
+    for key in ("report.pdf:A1", "report.docx:B2", "summary.pdf", "summary.docx", "report:A1"):
+        assert paths[key].is_file() and out in paths[key].parents, key
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_a_failing_printed_report_leaves_nothing(tmp_path, monkeypatch):
+    from zoning.export import printed
+    from zoning.export.report import write_screening
+
+    res, units = _two_projects()
+
+    def broken(doc, path, **kw):
+        if doc["project"]["project_id"] == "B2":
+            raise OSError("disk full")
+        return write_report_pdf(doc, path, **kw)
+
+    monkeypatch.setitem(printed._REPORT, "pdf", broken)
+    out = tmp_path / "out"
+    with pytest.raises(OSError, match="disk full"):
+        write_screening(res, out, units=units, lang="zh", maps=False, formats=("html", "pdf"))
+    assert not out.exists() or not any(out.rglob("*"))  # no HTML, no PDF of A1
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

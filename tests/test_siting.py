@@ -594,3 +594,41 @@ def test_runs_are_library_functions(tmp_path, files):
             ecozone_layer=parcels_,
         )
     assert not (tmp_path / "x").exists()
+
+
+def test_cli_afforest_map_has_the_units_and_opens_on_the_county(tmp_path, files):
+    p, s = files
+    parcels = gpd.read_file(p)
+    x0, y0, x1, y1 = parcels.total_bounds
+    units = gpd.GeoDataFrame(
+        {
+            "code": ["ZH33990110001", "ZH33990130002"],
+            "name": ["甲单元", "乙单元"],
+            "unit_class": [1, 3],
+        },
+        geometry=[
+            box(x0 - 5000, y0 - 5000, x0 + 100, y1 + 5000),
+            box(x0 + 100, y0 - 5000, x1 + 5000, y1 + 5000),
+        ],
+        crs=parcels.crs,
+    )
+    u = tmp_path / "units.geojson"
+    units.to_file(u)
+    out = tmp_path / "aff"
+    args = ["afforest", "--ecozone", "subtropical_humid", "--parcels", str(p), "--samples", str(s)]
+    r = CliRunner().invoke(main, [*args, "--budget-ha", "5", "--units", str(u), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    html = (out / "afforest.html").read_text(encoding="utf-8")
+    assert "甲单元" in html and "县域边界" in html
+    # opens on the county (the units' outline), which is far wider than the candidates
+    import re
+
+    fit = re.search(r"zFit\(map_\w+, \[\[([-\d.]+),([-\d.]+)\],\[([-\d.]+),([-\d.]+)\]\]", html)
+    assert fit, "no initial fit"
+    lat0, lon0, lat1, lon1 = map(float, fit.groups())
+    ll = units.to_crs("EPSG:4326").total_bounds
+    assert lon0 <= ll[0] + 1e-3 and lon1 >= ll[2] - 1e-3
+    headline = html.split("zsummary'>", 1)[-1].split("<", 1)[0]
+    assert "求解：" in headline and not re.search(
+        r"[A-Za-z]{4,}", headline.replace("IPCC Tier", "")
+    ), headline

@@ -198,3 +198,18 @@ def test_report_folders_never_clash():
     names = _folders(["A/B", "A_B", "a_b", "P1"])
     assert len(set(v.lower() for v in names.values())) == 4
     assert names["P1"] == "P1" and names["A/B"] == "A_B"
+
+
+def test_a_class_with_no_unit_on_the_map_gets_no_empty_layer(tmp_path):
+    from conftest import make_units
+
+    from zoning.export.webmap import WebMap
+
+    units = make_units()
+    one = units[units["unit_class"].astype(str) == str(units["unit_class"].iloc[0])]
+    wm = WebMap("t", lang="zh")
+    wm.add_units(one, elements=False)
+    layers = [k for k in wm.layer_counts if k.startswith("units:")]
+    assert layers == [f"units:{one['unit_class'].iloc[0]}"], layers
+    assert wm.layer_counts[layers[0]] == len(one)
+    wm.render()

@@ -85,6 +85,7 @@ def run_afforest(
     lang: str = "zh",
     png: bool = False,
     units: gpd.GeoDataFrame | None = None,
+    county: gpd.GeoDataFrame | None = None,
 ) -> dict[str, Path]:
     """Classify (when ``samples`` are given), site, select and write; returns name → path.
 
@@ -114,6 +115,9 @@ def run_afforest(
         are added to ``candidates``).
     lang : {"zh", "en"}, optional (default: "zh")
         Language of the map.
+    units, county : GeoDataFrame, optional (default: None)
+        Context on the map: the control units, and the county outline it opens on (the
+        outline of ``units`` when no ``county`` is given).
     """
     if ecozone is not None and ecozone_layer is not None:
         raise InputError("give `ecozone` or `ecozone_layer`, not both", param="ecozone_layer")
@@ -144,12 +148,12 @@ def run_afforest(
     legend = result.summary["filters"].get("landcover_legend")
     if landcover_how and legend:
         legend["from"] = landcover_how
-    paths = write_afforestation(result, out_dir, lang=lang, units=units)  # units: map context
+    paths = write_afforestation(result, out_dir, lang=lang, units=units, county=county)
     if png:
         from zoning.export.mapfigures import afforest_png
 
         target = Path(out_dir) / "afforest.png"
-        afforest_png(result, units, path=target, lang=lang)
+        afforest_png(result, units, path=target, lang=lang, county=county)
         paths = {**paths, "png": target}
     return paths
 
@@ -211,4 +215,6 @@ def demo_afforest(out_dir: str | Path, lang: str = "zh") -> dict[str, Path]:
         candidates=cand,
         selection={"adjacency_bonus": 10.0, "time_limit_s": 30.0},
         units=read_vector(demo_path("units.gpkg")),
+        county=read_vector(demo_path("outline.geojson")),
+        png=True,  # the static twin: the front page's thumbnail
     )

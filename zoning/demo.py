@@ -82,12 +82,14 @@ def zoning_step(
         )
         wm = zoning_map(units, layers, grids=grids, title=title, lang=lg)
         outputs[f"zoning map ({lg})"] = wm.save(out_dir / f"zoning_map{suffix}.html")
-        if lg == lang:  # the static twin, the front page's thumbnail
-            from zoning.export.mapfigures import units_png
+        from zoning.export.mapfigures import THUMBNAIL, units_png
 
-            png = out_dir / "zoning_map.png"
+        png = out_dir / f"zoning_map{suffix}.png"
+        if lg == lang:  # the static twin, also the front page's thumbnail
             units_png(units, layers, png, lang=lg, title=title)
             outputs["管控分区图（PNG）" if lang == "zh" else "zoning map (PNG)"] = png
+        else:  # the other language's map: a thumbnail for the front page
+            units_png(units, layers, png, lang=lg, title=title, **THUMBNAIL)
     outputs["units GeoJSON"] = export_units(units, out_dir / "units.geojson")
     outputs["units GeoPackage"] = export_units(units, out_dir / "units.gpkg")
     return outputs
@@ -269,19 +271,21 @@ STEPS: list[tuple[tuple[str, str], Step]] = [
 
 
 def _thumbnails(out_dir: Path, lang: str) -> dict[str, Path]:
-    """Static twins of the conflicts and hot-spot maps (``x.html`` → ``x.png``), the
-    front page's thumbnails; a map whose output is missing gets none."""
+    """Static twins of the maps (``x.html`` → ``x.png``), the front page's thumbnails,
+    drawn in Python from each step's own output; a map whose output is missing gets none.
+    The conflicts and hot-spot PNGs are listed; the others are small thumbnails."""
     from zoning.export.mapfigures import conflicts_png, hotspots_png
     from zoning.io.vector import read_units, read_vector
 
     written: dict[str, Path] = {}
     zh = lang == "zh"
+    units = read_units(demo_path("units.gpkg"))
     conf = out_dir / "conflicts" / "conflicts.geojson"
     if conf.is_file():
         frame = read_vector(conf)
         if "status" in frame.columns:
             png = out_dir / "conflicts" / "conflicts.png"
-            conflicts_png(frame, read_units(demo_path("units.gpkg")), path=png, lang=lang)
+            conflicts_png(frame, units, path=png, lang=lang)
             written["准入冲突图（PNG）" if zh else "conflicts map (PNG)"] = png
     hot = out_dir / "hotspots" / "hotspots.geojson"
     if hot.is_file():
@@ -290,21 +294,41 @@ def _thumbnails(out_dir: Path, lang: str) -> dict[str, Path]:
             png = out_dir / "hotspots" / "hotspots.png"
             hotspots_png(frame, png, lang=lang)
             written["协同热点图（PNG）" if zh else "co-hot-spot map (PNG)"] = png
+    from zoning._demo_thumbs import THUMBS
+
+    for draw in THUMBS:
+        try:
+            draw(out_dir, lang, units)
+        except (OSError, KeyError, ValueError) as exc:  # a thumbnail never fails the demo
+            log.warning("%s: %s", draw.__name__, exc)
     return written
 
 
 @contextmanager
-def _one_language():
+def _one_language(lang: str = "en"):
     """Hold back the library's INFO logs (English) while the demo speaks one language;
-    warnings and errors still pass, and so does progress."""
+    warnings and errors still pass, and so does progress, both in the run's language
+    (:class:`zoning._demo_log.OneLanguage` on every handler that shows them)."""
+    from zoning._demo_log import OneLanguage
+
     lib = logging.getLogger("zoning")
     before, own = lib.level, log.level
     if lib.getEffectiveLevel() < logging.WARNING:
         log.setLevel(lib.getEffectiveLevel())  # the demo's own lines still pass
         lib.setLevel(logging.WARNING)
+    speaker = OneLanguage(lang)
+    handlers = {
+        *logging.getLogger().handlers,
+        *lib.handlers,
+        *logging.getLogger("zoning.progress").handlers,
+    }
+    for h in handlers:
+        h.addFilter(speaker)
     try:
         yield
     finally:
+        for h in handlers:
+            h.removeFilter(speaker)
         lib.setLevel(before)
         log.setLevel(own)
 
@@ -319,7 +343,7 @@ def run_demo(
     outputs: dict[str, Path] = {}
     t0 = time.perf_counter()
     done = "完成，用时" if lang == "zh" else "done in"
-    with _one_language():
+    with _one_language(lang):
         for i, (titles, step) in enumerate(STEPS, start=1):
             title = titles[0] if lang == "zh" else titles[1]
             say(f"[{i}] {title}")

@@ -165,9 +165,11 @@ class UnitDiff:
             )
         if len(self.findings):
             for _, f in self.findings.iterrows():
-                lines.append(
-                    f"  [{f['severity']}] {f['reason']}: {f['detail_zh' if zh else 'detail_en']}"
-                )
+                if zh:  # the reason code is for machines; the detail says it in words
+                    word = {"fail": "不通过", "note": "提示"}.get(f["severity"], f["severity"])
+                    lines.append(f"  [{word}] {f['detail_zh']}")
+                    continue
+                lines.append(f"  [{f['severity']}] {f['reason']}: {f['detail_en']}")
         else:
             lines.append("  审查检查全部通过" if zh else "  every reviewer's check passed")
         return "\n".join(lines)

@@ -105,11 +105,15 @@ def _why_rule(changed: dict, rule_id: str, lang: str) -> str:
     parts = [p for p in changed.get(rule_id, []) if p[0] in ("condition", "scope", "outcome")]
     if not parts:
         return ""
+    if lang == "zh":
+        part = {"condition": "条件", "scope": "适用范围", "outcome": "结论"}
+        words = "；".join(f"{part[p]}：{a} → {b}" for p, a, b in parts)
+        return f"（规则已修改 {words}）"
     words = "; ".join(f"{p}: {a} → {b}" for p, a, b in parts)
-    return f"（规则已修改 {words}）" if lang == "zh" else f" (changed in the new rules: {words})"
+    return f" (changed in the new rules: {words})"
 
 
-def _unit_words(units: list[dict]) -> str:
+def _unit_words(units: list[dict], lang: str = "en") -> str:
     from zoning.model import UNIT_CLASSES
 
     out = []
@@ -117,7 +121,8 @@ def _unit_words(units: list[dict]) -> str:
         if (u.get("share_pct") or 0) <= 0:
             continue
         c = UNIT_CLASSES.get(u.get("unit_class"))
-        out.append(f"{u['unit_code']} ({c.key})" if c else str(u["unit_code"]))
+        word = (c.zh if lang == "zh" else c.key) if c else ""
+        out.append(f"{u['unit_code']} ({word})" if c else str(u["unit_code"]))
     return ";".join(out)
 
 
@@ -209,7 +214,8 @@ def rescreen(
             )
         if uc:
             ol, nl = _unit_words(old.get("units") or []), _unit_words(now["units"])
-            zh.append(f"所涉单元 {ol or '无'} → {nl or '无'}")
+            zo, zn = _unit_words(old.get("units") or [], "zh"), _unit_words(now["units"], "zh")
+            zh.append(f"所涉单元 {zo or '无'} → {zn or '无'}")
             en.append(f"units {ol or 'none'} → {nl or 'none'}")
         if (old.get("missing_facts") or "") != (now["missing_facts"] or ""):
             zh.append(

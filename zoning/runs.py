@@ -42,28 +42,30 @@ def run_screening(
     """Screen ``projects`` and write the reports into ``out`` (``report.html`` always, and
     ``report.pdf``/``report.docx`` and a batch ``summary.pdf``/``.docx`` as ``formats``
     say); a line per project."""
-    from zoning.export.printed import parse_formats, write_printed_reports
+    from zoning.export.printed import parse_formats
     from zoning.export.report import write_screening
     from zoning.screen import VERDICTS, screen
 
     formats = parse_formats(formats)
     result = screen(projects, units, rules, grids, layers, missing=missing)
-    paths = write_screening(result, out, units=units, layers=layers, lang=lang, inputs=inputs)
-    if {"pdf", "docx"} & set(formats):
+    # the printed reports are staged with the HTML: every output appears at once, or none
+    paths = write_screening(
+        result, out, units=units, layers=layers, lang=lang, inputs=inputs, formats=formats
+    )
+    from zoning.export._print import _missing_facts
 
-        def site_png(pid: str):
-            png = Path(paths.get(f"report:{pid}", paths.get("report", out))).parent
-            png = png / "site_map.png"
-            return png if png.exists() else None
-
-        paths = {
-            **paths,
-            **write_printed_reports(paths, lang=lang, formats=formats, site_png=site_png),
-        }
     lines = []
     for _, row in result.projects.iterrows():
         label = VERDICTS[row["verdict"]][0 if lang == "zh" else 1]
-        extra = f" ({row['missing_facts']})" if row["missing_facts"] else ""
+        extra = (
+            (
+                f"（{_missing_facts(row['missing_facts'], lang)}）"
+                if lang == "zh"
+                else f" ({_missing_facts(row['missing_facts'], lang)})"
+            )
+            if row["missing_facts"]
+            else ""
+        )
         review = row.get("review_" + lang) or ""
         extra += f"; {review}" if review else ""
         lines.append(f"{row['project_id']}: {label}{extra}")

@@ -85,7 +85,18 @@ _OPTIONS = [
         callback=_layers,
         help="A layer where planting is excluded (repeatable).",
     ),
-    click.option("--units", "-u", default=None, help="Control units, for --exclude-unit-class."),
+    click.option(
+        "--units",
+        "-u",
+        default=None,
+        help="Control units: drawn on the map around the selection (their outline as the "
+        "county's unless --county), and for --exclude-unit-class.",
+    ),
+    click.option(
+        "--county",
+        default=None,
+        help="The county outline (polygons): drawn on the map, which opens on it.",
+    ),
     click.option(
         "--exclude-unit-class",
         type=int,

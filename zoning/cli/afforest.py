@@ -50,6 +50,7 @@ def command(out, lang, png, **o):
     if o["exclude_unit_class"] and o["units"] is None:
         raise InputError("`exclude_unit_class` needs `units`", param="units")
     vec = _layer_reader(o)
+    units = _units(o)  # map context (units, county outline) and --exclude-unit-class
     lc = legend = how = None
     if o["landcover"]:
         lc, legend, how = read_landcover(o["landcover"], legend=o["landcover_legend"])
@@ -69,7 +70,7 @@ def command(out, lang, png, **o):
     limits += [DistanceLimit(n, vec(p), min_m=d) for n, p, d in o["beyond"]]
     candidates = {
         "extra_plots": vec(o["extra_plots"]) if o["extra_plots"] else None,
-        "exclude": {name: vec(path) for name, path in o["exclude"]} | _unit_classes(o),
+        "exclude": {name: vec(path) for name, path in o["exclude"]} | _unit_classes(o, units),
         "distance_limits": limits,
         "max_slope_deg": o["max_slope_deg"],
         "min_patch_area_ha": o["min_patch_area_ha"],
@@ -112,6 +113,8 @@ def command(out, lang, png, **o):
         selection=selection,
         lang=lang,
         png=png,
+        units=units,
+        county=vec(o["county"], geometry="polygon", what="county outline") if o["county"] else None,
     )
     for path in written.values():
         click.echo(f"wrote {path}", err=True)
@@ -134,19 +137,25 @@ def _layer_reader(o: dict):
     return vec
 
 
-def _unit_classes(o: dict) -> dict:
-    """The control units of each ``--exclude-unit-class``, as exclusion layers."""
-    if not o["exclude_unit_class"]:
-        return {}
+def _units(o: dict):
+    """The control units of ``--units``, or None."""
+    if o["units"] is None:
+        return None
     from zoning.io.vector import read_units
 
-    units = read_units(
+    return read_units(
         o["units"],
         layer=o["units_layer"],
         fields=parse_fields(o["units_field"]),
         assume_crs=o["units_crs"],
         encoding=o["units_encoding"],
     )
+
+
+def _unit_classes(o: dict, units) -> dict:
+    """The control units of each ``--exclude-unit-class``, as exclusion layers."""
+    if not o["exclude_unit_class"]:
+        return {}
     cls = pd.to_numeric(units["unit_class"], errors="coerce")
     return {f"units class {c}": units[cls == c] for c in o["exclude_unit_class"]}
 

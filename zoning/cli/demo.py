@@ -14,8 +14,9 @@ from zoning.cli.options import lang_option, out_option
 @lang_option
 def command(out, lang):
     """Run every step on the bundled county and print where each output went."""
+    from zoning._demo_log import output_label
     from zoning.demo import run_demo
 
     outputs = run_demo(out, lang=lang, progress=lambda m: click.echo(m, err=True))
     for name, path in outputs.items():
-        click.echo(f"{name}: {path}")
+        click.echo(f"{output_label(name, lang, path)}: {path}")

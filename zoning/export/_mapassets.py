@@ -146,8 +146,22 @@ def _jsval(v):
     if isinstance(v, (float, np.floating)):
         if not np.isfinite(v):
             return None
-        return round(float(v), 4)
+        return number_text(float(v))
     return str(v)
+
+
+def number_text(v: float) -> str:
+    """A measured number as a popup shows it: thousands separators and sensible decimals
+    (5,710 not 5.71e+03; 12.35; 0.0123), never an exponent."""
+    a = abs(v)
+    if a >= 1000:
+        return f"{v:,.0f}"
+    if a >= 1:
+        text = f"{v:.1f}" if a >= 100 else f"{v:.2f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    if a == 0:
+        return "0"
+    return np.format_float_positional(v, precision=3, fractional=False, trim="-")
 
 
 def _encode_geometry(geom, scale: float):

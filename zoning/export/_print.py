@@ -18,7 +18,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from zoning.export.report import _FACT_NAMES, _T
+from zoning.export.report_page import _FACT_NAMES, _T
 from zoning.i18n import (
     FACT_LABELS,
     FACT_UNITS,

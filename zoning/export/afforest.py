@@ -73,6 +73,11 @@ SOLVER_STATUS = {
     "killed": ("求解器被中止，结果为贪心解", "solver stopped; greedy answer"),
     "greedy": ("贪心解（未证明最优）", "greedy answer (not proven optimal)"),
     "no_free_items": ("无可选图斑", "nothing to choose from"),
+    "feasible": ("可行解（未证明最优）", "feasible (not proven optimal)"),
+    "not solved": ("未求解", "not solved"),
+    "infeasible": ("无可行解", "infeasible"),
+    "unbounded": ("无界", "unbounded"),
+    "undefined": ("求解器未给出结论", "no answer from the solver"),
 }
 #: Columns of ``rejected.geojson`` (those present), in this order.
 REJECTED_COLUMNS = (
@@ -217,7 +222,9 @@ def _map(selected, unselected, rejected, summary: dict, lang: str, units=None, c
     )
     wm.add_html(f"<div class='zsummary'>{html.escape(_headline(summary, lang))}</div>")
     candidates = [f for f in (selected, unselected) if len(f)]
-    if candidates:  # open on the candidate patches, not on the whole county
+    if county is not None and len(county):  # open on the county: the selection in context
+        wm.focus(county[[county.geometry.name]], margin=0.02)
+    elif candidates:
         wm.focus(pd.concat([f[[f.geometry.name]] for f in candidates]))
     return wm
 
@@ -282,17 +289,32 @@ def _headline(s: dict, lang: str) -> str:
         return (
             f"入选 {s['n_selected_patches']} 个图斑，{s['selected_area_ha']:.1f} ha；"
             f"年碳汇 {s['sink_t_co2_yr']:.0f} t CO2，{s['horizon_years']:g} 年 "
-            f"{s['sink_t_co2_horizon']:.0f} t CO2（IPCC Tier 1，核验：{s.get('factors_verified')}）；"
+            f"{s['sink_t_co2_horizon']:.0f} t CO2（IPCC Tier 1，系数{_verified(s, 0)}）；"
             f"求解：{_status(s, 0)}"
         )
     return (
         f"{s['n_selected_patches']} patches, {s['selected_area_ha']:.1f} ha; "
         f"{s['sink_t_co2_yr']:.0f} t CO2/yr, {s['sink_t_co2_horizon']:.0f} t CO2 over "
-        f"{s['horizon_years']:g} yr (IPCC Tier 1, verified: {s.get('factors_verified')}); "
+        f"{s['horizon_years']:g} yr (IPCC Tier 1, factors {_verified(s, 1)}); "
         f"solver: {_status(s, 1)}"
     )
 
 
 def _status(s: dict, i: int) -> str:
     status = s["solver"]["status"]
-    return SOLVER_STATUS[status][i] if status in SOLVER_STATUS else str(status)
+    if status in SOLVER_STATUS:
+        return SOLVER_STATUS[status][i]
+    # a solver's own message (scipy's milp): said to be the solver's, in its words
+    return f"求解器返回：{status}" if i == 0 else f"solver said: {status}"
+
+
+def _verified(s: dict, i: int) -> str:
+    """How the removal factors were checked (the ``verified`` level of shared/domain)."""
+    words = {
+        "yes": ("经两个以上来源核对", "checked against two or more sources"),
+        "single": ("仅一个来源", "from a single source"),
+        "no": ("未经核对", "not checked"),
+        "user": ("由用户给定", "given by the user"),
+    }
+    v = str(s.get("factors_verified") or "")
+    return words[v][i] if v in words else ("核对情况不明", "checks unknown")[i]

@@ -51,7 +51,9 @@ def summary_text(summary: dict, lang: str) -> str:
     lines.append("按单元类别:" if lang == "zh" else "by unit class:")
     for cls, counts in summary["by_unit_class"].items():
         name = class_label(int(cls), lang) if cls.isdigit() else ("无" if lang == "zh" else cls)
-        lines.append(f"  {cls} {name}: " + ", ".join(f"{s} {n}" for s, n in counts.items()))
+        lines.append(
+            f"  {cls} {name}: " + ", ".join(f"{labels.get(s, s)} {n}" for s, n in counts.items())
+        )
     lines.append("按规则:" if lang == "zh" else "by rule:")
     for rid, n in summary["by_rule"].items():
         lines.append(f"  {rid}: {n}")

@@ -105,7 +105,9 @@ _CSS = (
     "background:#fafafa;border:1px solid #eee}.card .none{height:180px;display:flex;"
     "align-items:center;justify-content:center;color:#888;background:#fafafa}"
     ".card div.t{margin-top:6px;font-weight:bold}.reports a{display:inline-block;margin:3px 6px 3px 0;"
-    "padding:3px 8px;border-radius:4px;color:#fff;text-decoration:none;font-size:13px}"
+    "padding:3px 8px;border-radius:4px;color:#fff;text-decoration:none;font-size:13px;"
+    "text-align:center}.reports img{display:block;width:150px;height:105px;object-fit:contain;"
+    "background:#fff;margin-bottom:3px;border-radius:2px}"
     "ul.files{columns:2;font-size:13px}"
 )
 
@@ -287,7 +289,15 @@ def write_index(
         if target.name == "report.html":
             pid = target.parent.name
             color = VERDICT_COLORS.get(verdicts.get(pid, ""), "#777")
-            reports.append(f"<a href='{rel}' style='background:{color}'>{html.escape(pid)}</a>")
+            site = target.parent / "site_map.png"  # the report's static site map
+            img = (
+                f"<img src='{html.escape(_rel(site, base), quote=True)}' alt='' loading='lazy'>"
+                if site.is_file()
+                else ""
+            )
+            reports.append(
+                f"<a href='{rel}' style='background:{color}'>{img}{html.escape(pid)}</a>"
+            )
         elif target.suffix == ".html":
             png = _thumb(target)
             img = (

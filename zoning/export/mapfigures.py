@@ -29,6 +29,7 @@ from zoning.export.staticmap import (
     _lang,
     _out,
     static_map,
+    to_map_crs,
 )
 from zoning.model import UNIT_CLASSES, normalise_class
 
@@ -57,9 +58,11 @@ def _unit_layers(units: gpd.GeoDataFrame, alpha: float = 0.75, **kw) -> list[Lay
 
 
 def _named_layers(layers: Mapping[str, gpd.GeoDataFrame] | None, labels=None) -> list[Layer]:
+    from zoning.export.webmap import natural_order
+
     out = []
     other = 0
-    for name, frame in (layers or {}).items():
+    for name, frame in natural_order(dict(layers or {})):  # 一级, 二级, 准保护区
         if frame is None or not len(frame) or name.startswith("_"):
             continue
         kw = {"label": labels[name]} if labels and name in labels else {}
@@ -306,17 +309,17 @@ def site_map(
     t = _T[lang]
     from zoning.geo import local_crs
 
-    ll = proj.to_crs("EPSG:4326").geometry.iloc[0]
+    ll = to_map_crs(proj, "EPSG:4326").geometry.iloc[0]
     c = ll.representative_point() if not ll.is_empty else shapely.Point(0, 0)
     crs = kw.pop("crs", None) or local_crs(c.x, c.y)
-    site = proj.to_crs(crs)
+    site = to_map_crs(proj, crs)
     parts = [np.asarray(site.geometry.values)]
     lines = None
     if dist is not None and len(dist):
         dist = dist[dist.geometry.notna() & ~dist.geometry.is_empty]
         lines = dist[(dist["distance_m"] <= max_distance_m).to_numpy()]
         if len(lines):
-            lines = lines.to_crs(crs)
+            lines = to_map_crs(lines, crs)
             parts.append(np.asarray(lines.geometry.values))
     core = shapely.envelope(shapely.union_all(np.concatenate(parts)))
     span = max(core.bounds[2] - core.bounds[0], core.bounds[3] - core.bounds[1])
@@ -403,4 +406,47 @@ def site_map(
     return _out(png, path)
 
 
-__all__ = ["afforest_png", "conflicts_png", "hotspots_png", "site_map", "units_png"]
+def classes_png(
+    frame: gpd.GeoDataFrame,
+    /,
+    column: str,
+    classes: Mapping[object, tuple[str, Text]],
+    path: str | os.PathLike | None = None,
+    *,
+    units: gpd.GeoDataFrame | None = None,
+    label: Text = ("其他", "other"),
+    lang: Literal["zh", "en"] = "zh",
+    title: Text | None = None,
+    **kw,
+) -> bytes:
+    """Features of ``frame`` coloured by ``column`` (value → (colour, label)), over the
+    control units in grey outline when given: the static twin of a class map (soil
+    classes, statistics in classes, allocations, changes between editions), e.g. a
+    front page's thumbnail.  Values not listed are drawn grey under ``label``."""
+    lang = _lang(lang)
+    layers: list[Layer] = []
+    if units is not None and len(units):
+        layers.append(
+            Layer(units, ("管控单元", "Control units"), color="#f7f7f7", edgecolor="#969696",
+                  linewidth=0.4, zorder=1)
+        )  # fmt: skip
+    layers.append(
+        Layer(frame, label, color="#bdbdbd", edgecolor="#ffffff", linewidth=0.3,
+              column=column, classes=dict(classes), zorder=2)
+    )  # fmt: skip
+    return _out(static_map(layers, title=title, lang=lang, **kw), path)
+
+
+#: Size and resolution of thumbnails (480 × 336 pixels).
+THUMBNAIL = {"size": (6.0, 4.2), "dpi": 80}
+
+
+__all__ = [
+    "THUMBNAIL",
+    "afforest_png",
+    "classes_png",
+    "conflicts_png",
+    "hotspots_png",
+    "site_map",
+    "units_png",
+]

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -79,6 +79,7 @@ def _row_of(result: ScreeningResult, pid: str) -> int:
 
 def _site_map(result: ScreeningResult, pid: str, units, layers, lang: str) -> str:
     """The WebMap page of one project (site, nearby units and layers, distance lines)."""
+    from zoning.export._mapgeo import to_map_crs
     from zoning.export.webmap import WebMap, natural_order
 
     t = _T[lang]
@@ -96,14 +97,14 @@ def _site_map(result: ScreeningResult, pid: str, units, layers, lang: str) -> st
     extent = shapely.buffer(extent, 0.015)
     wm = WebMap(f"{pid} {t['map']}", lang=lang)
     if units is not None and len(units):
-        ext_u = gpd.GeoSeries([extent], crs="EPSG:4326").to_crs(units.crs).iloc[0]
+        ext_u = to_map_crs(gpd.GeoSeries([extent], crs="EPSG:4326"), units.crs).iloc[0]
         near = units.iloc[units.sindex.query(ext_u, predicate="intersects")]
         if len(near):
-            wm.add_units(near, elements=False)
+            wm.add_units(to_map_crs(near, "EPSG:4326"), elements=False)
     for name, layer in natural_order(layers or {}):
         if layer is None or not len(layer) or name.startswith("_"):
             continue
-        ext_l = gpd.GeoSeries([extent], crs="EPSG:4326").to_crs(layer.crs).iloc[0]
+        ext_l = to_map_crs(gpd.GeoSeries([extent], crs="EPSG:4326"), layer.crs).iloc[0]
         sub = layer.iloc[layer.sindex.query(ext_l, predicate="intersects")]
         if len(sub):
             ref = result.rule_set.layers.get(name)
@@ -200,6 +201,7 @@ def write_screening(
     max_reports: int = 500,
     maps: bool = True,
     static_maps: bool = True,
+    formats: Iterable[str] = ("html",),
 ) -> dict[str, Path]:
     """Write the screening reports, ``result.json`` and ``summary.csv`` into ``out``.
 
@@ -226,11 +228,16 @@ def write_screening(
         With ``maps``: also draw the static site map (:func:`zoning.export.mapfigures.site_map`),
         write it beside each report as ``site_map.png`` and embed it in the report for
         print (the interactive map is hidden in print).
+    formats : iterable of {"html", "pdf", "docx"}, optional (default: ("html",))
+        ``pdf``/``docx``: also the printed reports beside each ``report.html`` and, for
+        a batch, ``summary.pdf``/``summary.docx`` (:mod:`zoning.export.printed`), written
+        in the same staging folder as the HTML: every output appears at once, or none.
 
     Returns
     -------
     dict name → path: ``summary``, ``result``, and ``report`` (one project) or
-    ``report:<project_id>`` per project, ``site_map`` or ``site_map:<project_id>``.
+    ``report:<project_id>`` per project, ``site_map`` or ``site_map:<project_id>``, and
+    those of :func:`zoning.export.printed.write_printed_reports`.
     """
     if lang not in _T:
         raise ValueError(f"`lang` was '{lang}' but is expected to be in {sorted(_T)}")
@@ -270,6 +277,7 @@ def write_screening(
     paths: dict[str, Path] = {}
     records = []
     folders = _folders(ids)
+    pngs: dict[str, bytes] = {}  # the static map of each site, drawn once for every format
     with atomic_dir(out) as tmp:
         for pid in ids:
             data = result.project(pid)
@@ -281,6 +289,7 @@ def write_screening(
             page_map = _site_map(result, pid, units, layers, lang) if maps else None
             png = _static_map(result, pid, units, layers, lang) if maps and static_maps else None
             if png is not None:
+                pngs[pid] = png
                 (tmp / folder / "site_map.png").write_bytes(png)
                 paths["site_map" if single else f"site_map:{pid}"] = out / folder / "site_map.png"
             page = _render(data, lang, page_map, meta, labels, print_png=png)
@@ -292,8 +301,15 @@ def write_screening(
         _summary(result, records, lang, single, write_pages, folders).to_csv(
             tmp / "summary.csv", index=False, encoding="utf-8-sig"
         )
-    paths["result"] = out / "result.json"
-    paths["summary"] = out / "summary.csv"
+        paths["result"] = out / "result.json"
+        paths["summary"] = out / "summary.csv"
+        printed = [f for f in formats if f in ("pdf", "docx")]
+        if printed and write_pages:
+            from zoning.export.printed import write_printed_reports
+
+            staged = {k: tmp / Path(v).relative_to(out) for k, v in paths.items()}
+            written = write_printed_reports(staged, lang=lang, formats=printed, site_png=pngs.get)
+            paths.update({k: out / Path(v).relative_to(tmp) for k, v in written.items()})
     return paths
 
 

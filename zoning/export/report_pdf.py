@@ -1,9 +1,13 @@
 """Screening reports and the batch summary as PDF (A4, reportlab).
 
-Chinese text is set in reportlab's built-in CID font ``STSong-Light`` (Adobe's Song
-font, referenced by name, not embedded: PDF viewers supply it from their Asian font
-pack or substitute a system CJK font); English in Helvetica, with any Chinese run in an
-English report (unit names, place names) set in STSong-Light.  No font file is needed.
+Chinese text is set in a CJK TrueType font found on the system by the static maps' finder
+(:func:`zoning.export._fonts.cjk_font`, e.g. WenQuanYi Micro Hei; a ``.ttc`` collection's
+face of that family), embedded as a subset, so the PDF shows the same glyphs everywhere
+and can be filed.  When none is found (or it cannot be embedded: reportlab takes
+TrueType outlines, not CFF), Chinese falls back to reportlab's built-in CID font
+``STSong-Light`` (referenced by name, not embedded: a viewer substitutes a font), with a
+warning on stderr and a line in the report's colophon.  English is set in Helvetica, with
+any Chinese run in an English report (unit names, place names) in the CJK font.
 
 Every page has a header with the project id, the title and the date, and a footer
 ``第 n 页 / 共 N 页`` (``Page n of N``).  Tables repeat their header row on every page
@@ -12,9 +16,11 @@ and long cells wrap.  The content is that of ``report.html`` (:mod:`zoning.expor
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import re
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Literal
@@ -26,33 +32,111 @@ from zoning.export._print import Block, Cell, Printed, report_blocks, summary_bl
 
 log = logging.getLogger(__name__)
 
+#: The CID font Chinese falls back to when no CJK TrueType font is found (not embedded).
 CJK_FONT = "STSong-Light"
+#: The reportlab name of the embedded CJK TrueType font.
+EMBEDDED_FONT = "ZoningCJK"
 _CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+")
 _LONG = re.compile(r"\S{28,}")
 _LATIN1 = re.compile(r"[\u00a0-\u00ff]+")
 _SPLIT_IN_ROW = [0]  # rows split across pages only when one is taller than a page
 
 
-def _fonts():
+@dataclass(frozen=True)
+class PdfFont:
+    """The font Chinese is set in: its reportlab name, whether it is embedded, which."""
+
+    name: str
+    embedded: bool
+    description: str
+
+    def colophon(self, lang: str) -> str:
+        if self.embedded:
+            if lang == "zh":
+                return f"中文字体：{self.description}，已嵌入（子集）。"
+            return f"Chinese text is set in {self.description}, embedded (subset)."
+        if lang == "zh":
+            return (
+                f"中文字体：{self.description}，未嵌入（未找到可嵌入的中文 TrueType 字体），"
+                "阅读器将以本机字体替代显示。"
+            )
+        return (
+            f"Chinese text is set in {self.description}, not embedded (no CJK TrueType font "
+            "found to embed); "
+            "a PDF viewer substitutes a font of its own."
+        )
+
+
+def _ttf(path: str, family: str):
+    """The reportlab TTFont of ``family`` in ``path`` (the matching face of a .ttc)."""
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+    if not path.lower().endswith((".ttc", ".otc")):
+        return TTFont(EMBEDDED_FONT, path)
+    first = None
+    for index in range(16):
+        try:
+            font = TTFont(EMBEDDED_FONT, path, subfontIndex=index)
+        except TTFError:
+            if first is None:
+                raise
+            break
+        first = first or font
+        if font.face.familyName.decode("utf-8", "replace") == family:
+            return font
+    return first
+
+
+@functools.lru_cache(maxsize=1)
+def pdf_font() -> PdfFont:
+    """The CJK font of PDF reports, registered with reportlab (found once per process)."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFError
 
+    from zoning.export import _fonts
+
+    found = _fonts.cjk_font()
+    why = "no CJK font found on the system"
+    if found is not None:
+        try:
+            ttf = _ttf(found.path, found.family)
+            pdfmetrics.registerFont(ttf)
+            log.info("PDF reports: CJK font %s, embedded as a subset", found.describe())
+            return PdfFont(EMBEDDED_FONT, True, found.describe())
+        except (TTFError, OSError, ValueError) as exc:
+            why = f"{found.describe()} cannot be embedded ({exc})"
     if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+    log.warning(
+        "PDF reports: %s, so Chinese is set in reportlab's CID font %s, which is not "
+        "embedded (a viewer substitutes a font; filing may need embedded fonts). Fix: "
+        "install a CJK TrueType font, e.g. apt-get install fonts-wqy-microhei",
+        why,
+        CJK_FONT,
+    )
+    return PdfFont(CJK_FONT, False, f"{CJK_FONT} (reportlab CID)")
+
+
+def _fonts() -> PdfFont:
+    return pdf_font()
 
 
 class _Styles:
     """Paragraph styles of one language."""
 
-    def __init__(self, lang: str):
+    def __init__(self, lang: str, cjk: PdfFont | None = None):
         from reportlab.lib import colors
         from reportlab.lib.enums import TA_RIGHT
         from reportlab.lib.styles import ParagraphStyle
 
         self.zh = lang == "zh"
-        self.font = CJK_FONT if self.zh else "Helvetica"
-        self.bold = CJK_FONT if self.zh else "Helvetica-Bold"
-        self.italic = CJK_FONT if self.zh else "Helvetica-Oblique"
+        self.cjk = cjk or pdf_font()
+        self.lang = lang
+        cjk = self.cjk.name
+        self.font = cjk if self.zh else "Helvetica"
+        self.bold = cjk if self.zh else "Helvetica-Bold"
+        self.italic = cjk if self.zh else "Helvetica-Oblique"
         wrap = "CJK" if self.zh else None
         base = dict(fontName=self.font, fontSize=9.5, leading=13, wordWrap=wrap)
         self.body = ParagraphStyle("body", **base)
@@ -89,10 +173,10 @@ class _Styles:
         """Escaped text; Chinese runs in an English report set in the CJK font."""
         s = escape(str(text)).replace("\n", "<br/>")
         if not self.zh:
-            s = _CJK.sub(lambda m: f'<font name="{CJK_FONT}">{m.group(0)}</font>', s)
-        else:  # ², µ, · … are not in the CID font's GB 2312 set
+            s = _CJK.sub(lambda m: f'<font name="{self.cjk.name}">{m.group(0)}</font>', s)
+        elif not self.cjk.embedded:  # ², µ, · … are not in the CID font's GB 2312 set
             s = _LATIN1.sub(lambda m: f'<font name="Helvetica">{m.group(0)}</font>', s)
-        if style == "b" and not self.zh:  # the CID font has no bold: rows are tinted instead
+        if style == "b" and not self.zh:  # the CJK font has no bold: rows are tinted instead
             s = f'<font name="{self.bold}">{s}</font>'
         elif style == "i":
             s = f'<font name="{self.italic}">{s}</font>' if not self.zh else s
@@ -254,8 +338,7 @@ def _build(doc: Printed, path) -> Path:
     from reportlab.pdfgen import canvas as _canvas
     from reportlab.platypus.doctemplate import LayoutError
 
-    _fonts()
-    st = _Styles(doc.lang)
+    st = _Styles(doc.lang, _fonts())
     size = landscape(A4) if doc.landscape else A4
 
     class _Numbered(_canvas.Canvas):
@@ -281,7 +364,7 @@ def _build(doc: Printed, path) -> Path:
             w, h = size
             self.setFont(st.font, 8)
             self.setFillGray(0.35)
-            self.setFont(CJK_FONT if _CJK.search(doc.header) else st.font, 8)
+            self.setFont(st.cjk.name if _CJK.search(doc.header) else st.font, 8)
             self.drawString(14 * mm, h - 10 * mm, doc.header)
             self.setFont(st.font, 8)
             self.drawRightString(w - 14 * mm, h - 10 * mm, doc.date)
@@ -289,7 +372,7 @@ def _build(doc: Printed, path) -> Path:
             self.setLineWidth(0.5)
             self.line(14 * mm, h - 11.5 * mm, w - 14 * mm, h - 11.5 * mm)
             label = doc.page_label(n, total)
-            self.setFont(CJK_FONT if st.zh else st.font, 8)
+            self.setFont(st.cjk.name if st.zh else st.font, 8)
             self.drawCentredString(w / 2, 8 * mm, label)
 
     path = Path(path)
@@ -321,7 +404,12 @@ def _layout(doc: Printed, st: _Styles, size, tmp, canvasmaker) -> None:
         author="zoning",
         lang="zh-CN" if st.zh else "en",
     )
-    tpl.build(_flowables(doc, st, tpl.width), canvasmaker=canvasmaker)
+    from reportlab.platypus import Paragraph, Spacer
+
+    flow = _flowables(doc, st, tpl.width)
+    # the colophon: which font Chinese is set in, embedded or not
+    flow += [Spacer(1, 8 * mm), Paragraph(st.markup(st.cjk.colophon(doc.lang)), st.small)]
+    tpl.build(flow, canvasmaker=canvasmaker)
 
 
 def _png_bytes(site_png) -> bytes | None:

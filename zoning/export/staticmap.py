@@ -12,7 +12,10 @@ Ready-made maps for the writers are in :mod:`zoning.export.mapfigures`: ``site_m
 ``hotspots_png`` and ``afforest_png``.
 
 Chinese labels need a CJK font (:mod:`zoning.export._fonts`); without one the map is
-drawn in English and a warning says so, never with empty boxes.
+drawn in English and a warning says so, never with empty boxes.  Where the map is drawn
+(CRS, bounds, reprojection) is in :mod:`zoning.export._mapgeo`; the pieces (features as
+matplotlib collections, swatches, scale bar, north arrow, labels) in
+:mod:`zoning.export._mapparts`.
 """
 
 from __future__ import annotations
@@ -20,24 +23,40 @@ from __future__ import annotations
 import dataclasses
 import io
 import logging
-import math
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import geopandas as gpd
-import numpy as np
 import shapely
 
 from zoning.errors import CRSError, InputError
 from zoning.export._atomic import atomic_file
 from zoning.export._fonts import map_language
+from zoning.export._mapgeo import (  # noqa: F401  (public names kept importable here)
+    _bounds,
+    _convergence_deg,
+    _map_crs,
+    nice_length,
+    to_map_crs,
+)
+from zoning.export._mapparts import (  # noqa: F401
+    Text,
+    _draw_part,
+    _drawable,
+    _figure_class,
+    _handle,
+    _has_cjk,
+    _kind,
+    _north_arrow,
+    _pick,
+    _scale_bar,
+    _wrap,
+)
 
 log = logging.getLogger(__name__)
 
-Text = str | tuple[str, str]
 
 #: Outcome colours of static maps: none of them is a unit-class fill (green, red, yellow)
 #: nor a water blue; sites and facilities are also drawn over a white halo.
@@ -207,221 +226,6 @@ class Layer:
         return cls(frame, **look)
 
 
-# --------------------------------------------------------------------------------------
-# geometry helpers
-
-
-def _map_crs(crs, frames: Sequence[gpd.GeoDataFrame], extent):
-    from pyproj import CRS
-
-    from zoning.geo import local_crs
-
-    if crs is not None:
-        crs = CRS.from_user_input(crs)
-        if not crs.is_projected or crs.axis_info[0].unit_name not in ("metre", "meter"):
-            raise CRSError(
-                f"`crs` was {crs.to_string()} but a static map is drawn in metres",
-                fix="give a projected CRS in metres (or none: the local Gauss-Krüger/UTM zone)",
-            )
-        return crs
-    ref = _extent_geoseries(extent) if extent is not None else None
-    if ref is None:
-        ref = next((f.geometry for f in frames if f.crs is not None and len(f)), None)
-    if ref is None:
-        raise InputError("a static map needs a layer with features and a CRS, or an extent")
-    c = shapely.envelope(shapely.union_all(np.asarray(ref.to_crs("EPSG:4326").values)))
-    c = c.centroid
-    return local_crs(c.x, c.y)
-
-
-def _extent_geoseries(extent):
-    if isinstance(extent, gpd.GeoDataFrame | gpd.GeoSeries):
-        if extent.crs is None:
-            raise CRSError("the extent has no CRS", fix="set one")
-        return extent.geometry if isinstance(extent, gpd.GeoDataFrame) else extent
-    return None
-
-
-def _bounds(extent, crs, frames) -> tuple[float, float, float, float]:
-    ser = _extent_geoseries(extent)
-    if ser is not None:
-        return tuple(float(v) for v in ser.to_crs(crs).total_bounds)
-    if extent is not None:
-        x0, y0, x1, y1 = (float(v) for v in extent)
-        if not (x1 > x0 and y1 > y0):
-            raise InputError(
-                f"`extent` was {extent!r} but must be (xmin, ymin, xmax, ymax) with xmax > xmin "
-                "and ymax > ymin, in the map CRS (metres)"
-            )
-        return x0, y0, x1, y1
-    boxes = [f.to_crs(crs).total_bounds for f in frames if len(f) and f.crs is not None]
-    if not boxes:
-        raise InputError("a static map needs a layer with features or an extent")
-    b = np.array(boxes)
-    return float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())
-
-
-def nice_length(max_m: float) -> int:
-    """The largest round length (1, 2 or 5 × 10^k metres) not above ``max_m``."""
-    if not max_m > 0:
-        raise ValueError(f"`max_m` was {max_m} but must be positive")
-    k = math.floor(math.log10(max_m))
-    for m in (5, 2, 1):
-        if m * 10**k <= max_m:
-            return int(m * 10**k) if k >= 0 else m * 10**k
-    return int(10**k)  # pragma: no cover
-
-
-def _length_label(m: float) -> str:
-    return f"{m / 1000:g} km" if m >= 1000 else f"{m:g} m"
-
-
-def _convergence_deg(crs, x: float, y: float) -> float:
-    """Angle (degrees, counter-clockwise) from grid north to true north at (x, y)."""
-    from pyproj import Transformer
-
-    from zoning.geo import lonlat_to_local
-
-    code = crs.to_epsg()
-    if code is not None and (4534 <= code <= 4554 or 32601 <= code <= 32760):
-        tr = lonlat_to_local(code)  # the projection's own pipeline: no database look-up
-    else:
-        tr = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    lon, lat = tr.transform(x, y, direction="INVERSE")
-    x2, y2 = tr.transform(lon, min(lat + 0.01, 89.99))
-    return math.degrees(math.atan2(-(x2 - x), y2 - y))
-
-
-# --------------------------------------------------------------------------------------
-# drawing
-
-
-def _pick(text: Text | None, lang: str) -> str:
-    if text is None:
-        return ""
-    if isinstance(text, tuple):
-        return text[0] if lang == "zh" else text[1]
-    return str(text)
-
-
-def _has_cjk(s: str) -> bool:
-    return any(
-        "\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef"
-        for ch in s
-    )
-
-
-def _drawable(s: str, font) -> str:
-    """``s`` as drawn: CJK characters need a font; without one they are left out."""
-    if font is not None or not _has_cjk(s):
-        return s
-    kept = "".join(ch for ch in s if not _has_cjk(ch)).strip(" ：:()（）")
-    log.warning("no CJK font: %r drawn as %r", s, kept)
-    return kept
-
-
-_TOKENS = re.compile(
-    r"\s+|[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+"
-)
-
-
-def _wrap(s: str, width: int = 26) -> str:
-    """``s`` broken into lines of about ``width`` columns (a CJK character is two)."""
-    lines, line, cols = [], "", 0
-    for tok in _TOKENS.findall(s):
-        w = 2 if _has_cjk(tok) else len(tok)
-        if line and cols + w > width and not tok.isspace() and tok not in "）)、，。：；":
-            lines.append(line.rstrip())
-            line, cols = "", 0
-        if tok.isspace() and not line:
-            continue
-        line += tok
-        cols += w
-    lines.append(line.rstrip())
-    return "\n".join(lines)
-
-
-def _kind(geom_type: str) -> str:
-    return {"Polygon": "fill", "LineString": "line", "Point": "point"}.get(
-        geom_type.replace("Multi", ""), "fill"
-    )
-
-
-def _draw_part(ax, geoms: gpd.GeoSeries, layer: Layer, color: str, kind: str, z: float):
-    if kind != "fill" and color == "none":  # an outline look: lines and points in its colour
-        color = layer.edgecolor or "#636363"
-    if kind == "fill":
-        geoms.plot(
-            ax=ax,
-            facecolor=color,
-            edgecolor=layer.edgecolor or "#ffffff",
-            linewidth=layer.linewidth,
-            hatch=layer.hatch,
-            alpha=layer.alpha,
-            linestyle=layer.linestyle,
-            zorder=z,
-        )
-    elif kind == "line":
-        if layer.halo:
-            geoms.plot(ax=ax, color="#ffffff", linewidth=layer.linewidth + 3, zorder=z)
-        geoms.plot(
-            ax=ax,
-            color=color,
-            linewidth=layer.linewidth,
-            linestyle=layer.linestyle,
-            alpha=layer.alpha,
-            zorder=z + 0.01,
-        )
-    else:
-        edge = layer.edgecolor or ("#000000" if color in ("#ffffff", "none") else "#ffffff")
-        if layer.halo:
-            geoms.plot(
-                ax=ax, marker=layer.marker, markersize=layer.markersize * 2.2, color="#ffffff",
-                zorder=z,
-            )  # fmt: skip
-        geoms.plot(
-            ax=ax,
-            marker=layer.marker,
-            markersize=layer.markersize,
-            color=color,
-            edgecolor=edge,
-            linewidth=0.8,
-            alpha=layer.alpha,
-            zorder=z + 0.01,
-        )
-
-
-def _handle(layer: Layer, color: str, kinds: set[str]):
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    if "fill" in kinds:
-        return Patch(
-            facecolor=color,
-            edgecolor=layer.edgecolor or ("#000000" if color == "none" else color),
-            hatch=layer.hatch,
-            alpha=layer.alpha,
-            linewidth=max(layer.linewidth, 0.8),
-            linestyle=layer.linestyle,
-        )
-    if color == "none":
-        color = layer.edgecolor or "#636363"
-    if "line" in kinds:
-        return Line2D(
-            [0], [0], color=color, linewidth=max(layer.linewidth, 1.5), ls=layer.linestyle
-        )
-    edge = layer.edgecolor or ("#000000" if color in ("#ffffff", "none") else "#ffffff")
-    return Line2D(
-        [0],
-        [0],
-        marker=layer.marker,
-        linestyle="None",
-        markerfacecolor=color,
-        markeredgecolor="#000000" if edge == "#ffffff" else edge,
-        markersize=8,
-    )
-
-
 def _draw_layer(ax, layer: Layer, crs, view, lang: str, font, z: float) -> list:
     frame = layer.frame
     if frame is None or not len(frame):
@@ -429,7 +233,7 @@ def _draw_layer(ax, layer: Layer, crs, view, lang: str, font, z: float) -> list:
     if frame.crs is None:
         raise CRSError(f"layer {_pick(layer.label, 'en')!r} has no CRS", fix="set one")
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
-    frame = frame.to_crs(crs)
+    frame = to_map_crs(frame, crs)
     frame = frame.iloc[frame.sindex.query(view, predicate="intersects")].sort_index()
     if not len(frame):
         return []
@@ -460,63 +264,6 @@ def _draw_layer(ax, layer: Layer, crs, view, lang: str, font, z: float) -> list:
             text = _drawable(_pick(label, lang), font)
             handles.append((_handle(look, color, kinds), text))
     return handles
-
-
-def _scale_bar(ax, x0, y0, x1, y1, lang) -> int:
-    from matplotlib.patches import Rectangle
-
-    w, h = x1 - x0, y1 - y0
-    length = nice_length(w / 4)
-    bx, by, bh = x0 + 0.04 * w, y0 + 0.05 * h, 0.012 * h
-    ax.add_patch(
-        Rectangle(
-            (bx - 0.035 * w, by - 0.03 * h),
-            length + 0.08 * w,
-            bh + 0.085 * h,
-            facecolor="#ffffff",
-            edgecolor="none",
-            alpha=0.8,
-            zorder=9,
-        )
-    )
-    for i in range(4):
-        ax.add_patch(
-            Rectangle(
-                (bx + i * length / 4, by),
-                length / 4,
-                bh,
-                facecolor="#000000" if i % 2 == 0 else "#ffffff",
-                edgecolor="#000000",
-                linewidth=1.0,
-                antialiased=False,
-                zorder=10,
-            )
-        )
-    kw = {"fontsize": 8, "va": "bottom", "zorder": 11}
-    ax.text(bx, by + bh * 1.6, "0", ha="center", **kw)
-    ax.text(bx + length, by + bh * 1.6, _length_label(length), ha="center", **kw)
-    return length
-
-
-def _north_arrow(ax, crs, x0, y0, x1, y1, lang):
-    angle = _convergence_deg(crs, (x0 + x1) / 2, (y0 + y1) / 2)
-    a = math.radians(angle)
-    cx, cy, r = 0.93, 0.86, 0.06
-    dx, dy = -math.sin(a) * r, math.cos(a) * r
-    ax.annotate(
-        "",
-        xy=(cx + dx, cy + dy),
-        xytext=(cx - dx, cy - dy),
-        xycoords="axes fraction",
-        arrowprops={"arrowstyle": "-|>,head_width=0.5,head_length=1", "color": "#000000", "lw": 2},
-        zorder=11,
-    )
-    ax.text(
-        cx + dx * 1.55, cy + dy * 1.55, _T[lang]["north"], transform=ax.transAxes,
-        ha="center", va="center", fontsize=11, zorder=11,
-        bbox={"boxstyle": "round,pad=0.15", "fc": "#ffffff", "ec": "none", "alpha": 0.8},
-    )  # fmt: skip
-    return angle
 
 
 def static_map(
@@ -605,8 +352,7 @@ def _figure(
     layers, crs, extent, frames, title, subtitle, lang, font, legend, legend_title, notes,
     annotations, pad, size, dpi,
 ):  # fmt: skip
-    from matplotlib.figure import Figure
-
+    Figure = _figure_class()
     fig = Figure(figsize=size, dpi=dpi, facecolor="#ffffff")
     map_w = 0.68 if legend else 0.96
     ax = fig.add_axes((0.02, 0.04, map_w, 0.84))
@@ -630,6 +376,7 @@ def _figure(
             x, y, _drawable(_pick(text, lang), font), fontsize=7, ha=ha, va=va,
             zorder=7.5, bbox={"boxstyle": "round,pad=0.2", "fc": "#ffffff", "ec": "none", "alpha": 0.8},
         )  # fmt: skip
+    ax.set_aspect("equal")
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_xticks([])
@@ -639,8 +386,8 @@ def _figure(
     for spine in ax.spines.values():
         spine.set_linewidth(0.8)
         spine.set_edgecolor("#333333")
-    length = _scale_bar(ax, x0, y0, x1, y1, lang)
-    north = _north_arrow(ax, crs, x0, y0, x1, y1, lang)
+    length = _scale_bar(ax, x0, y0, x1, y1)
+    north = _north_arrow(ax, crs, x0, y0, x1, y1, _T[lang]["north"])
     t = _drawable(_pick(title, lang), font)
     fig.text(0.02, 0.955, t, fontsize=14, va="center")
     if subtitle:
@@ -662,7 +409,7 @@ def _figure(
                 handleheight=1.4,
                 borderaxespad=0,
             )
-        lines = [_wrap(_drawable(_pick(n, lang), font), 44) for n in notes]
+        lines = [_wrap(_drawable(_pick(n, lang), font), 36) for n in notes]  # the column's width
         lines.append(f"{_T[lang]['crs']}: {crs_name} ({_drawable(crs.name, font)})")
         lax.text(0, 0, "\n".join(lines), fontsize=7, va="bottom", ha="left", wrap=True)
     meta = {

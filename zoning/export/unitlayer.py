@@ -33,11 +33,12 @@ def add_units(
     elements: bool = True,
 ) -> None:
     """Add control units to the map ``m``: one layer per class, and element zones."""
+    from zoning.export._mapgeo import to_map_crs
     from zoning.model import normalise_units
 
     t = _I18N[m.lang]
     frame = normalise_units(units)  # class labels such as 优先保护单元 → 1
-    area = frame.to_crs(EQUAL_AREA).area / 1e6 if len(frame) else pd.Series(dtype=float)
+    area = to_map_crs(frame, EQUAL_AREA).area / 1e6 if len(frame) else pd.Series(dtype=float)
     frame["_area_km2"] = np.round(np.asarray(area, dtype=float), 3)
     en = m.lang == "en"
     frame["_name"] = frame.get("name_en" if en else "name", frame.get("name"))
@@ -85,6 +86,8 @@ def add_units(
         groups.append(("units:other", "?", "#bbbbbb", ~known))
     layers = []
     for key, label, color, mask in groups:
+        if len(prepared) and not mask.any():  # no unit of this class here: no empty layer
+            continue
         part = prepared[mask]
         payload, n = m._payload(
             part,
