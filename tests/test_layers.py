@@ -246,7 +246,6 @@ COMMAND_LINES = 200
 #: shrinks.
 OVERSIZE: dict[str, str] = {
     "zoning.export.report_page": "the reports engineer's (page texts apart from sections)",
-    "zoning.export.staticmap": "the reports engineer's (issue 11: split the figure parts)",
 }
 
 
