@@ -145,9 +145,39 @@ def write_geojson(
             default=_json_default,
             allow_nan=False,
         )
+    out = _writable(out)
+    arrow = _for_arrow(out)
     with atomic_file(path) as tmp:
-        pyogrio.write_dataframe(_writable(out), tmp, driver="GeoJSON", layer_options=options)
+        pyogrio.write_dataframe(
+            out if arrow is None else arrow,
+            tmp,
+            driver="GeoJSON",
+            layer_options=options,
+            use_arrow=arrow is not None,
+        )
     return Path(path)
+
+
+def _for_arrow(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """The frame for GDAL's Arrow path when that writes what the feature path writes
+    (numbers, booleans, text; an object column of nulls as text, as that path types it),
+    with less conversion per value; else None."""
+    names = [str(c).lower() for c in frame.columns]
+    if len(set(names)) < len(names):  # GDAL's names are case-blind; the paths differ there
+        return None
+    empty = {}
+    for col, dtype in frame.dtypes.items():
+        if col == frame.geometry.name or isinstance(dtype, pd.StringDtype):
+            continue
+        if dtype == object:
+            kind = pd.api.types.infer_dtype(frame[col], skipna=True)
+            if kind == "empty":
+                empty[col] = pd.Series(pd.NA, index=frame.index, dtype="string")
+            elif kind != "string":
+                return None
+        elif not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
+            return None
+    return frame.assign(**empty) if empty else frame
 
 
 def _writable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
