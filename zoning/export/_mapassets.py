@@ -222,7 +222,9 @@ def _encode_geometries(geoms, scale: float) -> tuple[list, list]:
         nonempty = counts > 0
         d[starts[nonempty]] = q[starts[nonempty]]
         flat = d.ravel().tolist()
-        seq_lists = [flat[2 * a : 2 * b] for a, b in zip(starts.tolist(), ends.tolist())]
+        seq_lists = [
+            flat[2 * a : 2 * b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+        ]
         # a part without rings (an empty polygon) goes through the one-by-one path
         has_seq = np.zeros(len(parts), dtype=bool)
         has_seq[seq_part] = True

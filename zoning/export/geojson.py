@@ -169,7 +169,7 @@ def _for_arrow(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
     for col, dtype in frame.dtypes.items():
         if col == frame.geometry.name or isinstance(dtype, pd.StringDtype):
             continue
-        if dtype == object:
+        if pd.api.types.is_object_dtype(dtype):
             kind = pd.api.types.infer_dtype(frame[col], skipna=True)
             if kind == "empty":
                 empty[col] = pd.Series(pd.NA, index=frame.index, dtype="string")

@@ -298,13 +298,13 @@ class WebMap:
             raise InputError(
                 f"a layer mixes {kind} and {other} geometries; draw them as separate layers"
             )
-        rows = zip(*col_values) if col_values else ((),) * len(geoms)
+        rows = zip(*col_values, strict=True) if col_values else ((),) * len(geoms)
         idx = np.asarray(color_idx, dtype=np.int64).tolist()
         if extra_idx is None:
-            feats = [[g, c, list(r)] for g, c, r in zip(geoms, idx, rows)]
+            feats = [[g, c, list(r)] for g, c, r in zip(geoms, idx, rows, strict=True)]
         else:
             extra = np.asarray(extra_idx, dtype=np.int64).tolist()
-            feats = [[g, c, list(r), e] for g, c, r, e in zip(geoms, idx, rows, extra)]
+            feats = [[g, c, list(r), e] for g, c, r, e in zip(geoms, idx, rows, extra, strict=True)]
         self._z += 1
         payload = {
             "s": self.scale,
