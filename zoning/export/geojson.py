@@ -258,8 +258,19 @@ def write_csv_wkt(geo: gpd.GeoDataFrame, path: str | PathLike, /, *, precision: 
 
 def _csv_wkt(geo: gpd.GeoDataFrame, path, precision: int) -> None:
     table = pd.DataFrame(geo.drop(columns=[geo.geometry.name]))
+    for col in table.columns:  # the text to_csv writes, in half the time of numpy's
+        if table[col].dtype == np.float64:
+            table[col] = _float_text(table[col].to_numpy())
     table["wkt_wgs84"] = shapely.to_wkt(geo.geometry.values, rounding_precision=precision)
     table.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def _float_text(values: np.ndarray) -> np.ndarray:
+    """Floats as ``to_csv`` writes them: the shortest repr (numpy's ``astype(str)`` is the
+    same text), NaN as an empty field."""
+    out = np.array(list(map(repr, values.tolist())), dtype=object)
+    out[np.isnan(values)] = ""
+    return out
 
 
 def _json_default(value):
