@@ -221,7 +221,9 @@ def _numeric_columns(frame: pd.DataFrame) -> pd.DataFrame:
             "two_high",
         ):
             continue
-        conv = pd.to_numeric(frame[col], errors="coerce")
+        from zoning.io._csv import to_numbers
+
+        conv = to_numbers(frame[col])  # pd.to_numeric(errors="coerce"), in Arrow where it can
         if conv.notna().sum() == frame[col].notna().sum() and frame[col].notna().any():
             frame[col] = conv
     return frame
