@@ -94,7 +94,10 @@ def test_numbers_from_text_as_pandas_reads_them(values):
     assert np.array_equal(np.signbit(got.to_numpy(float)), np.signbit(expected.to_numpy(float)))
 
 
-def test_csv_floats_are_the_text_to_csv_writes(tmp_path):
+def test_csv_floats_are_the_text_to_csv_writes(tmp_path, monkeypatch):
+    import zoning.export.geojson as geojson
+
+    monkeypatch.setattr(geojson, "_CSV_ROWS", 1000)  # several chunks
     rng = np.random.default_rng(0)
     x = np.concatenate(
         [

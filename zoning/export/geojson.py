@@ -258,11 +258,20 @@ def write_csv_wkt(geo: gpd.GeoDataFrame, path: str | PathLike, /, *, precision: 
 
 def _csv_wkt(geo: gpd.GeoDataFrame, path, precision: int) -> None:
     table = pd.DataFrame(geo.drop(columns=[geo.geometry.name]))
-    for col in table.columns:  # the text to_csv writes, in half the time of numpy's
-        if table[col].dtype == np.float64:
-            table[col] = _float_text(table[col].to_numpy())
     table["wkt_wgs84"] = shapely.to_wkt(geo.geometry.values, rounding_precision=precision)
-    table.to_csv(path, index=False, encoding="utf-8-sig")
+    floats = [i for i, dtype in enumerate(table.dtypes) if dtype == np.float64]
+    # in row chunks, as to_csv formats them, so the text of the numbers is never all held
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        for start in range(0, max(len(table), 1), _CSV_ROWS):
+            part = table.iloc[start : start + _CSV_ROWS]
+            if floats:  # the text to_csv writes, in half the time of numpy's
+                part = part.copy(deep=False)
+                for i in floats:
+                    part.isetitem(i, _float_text(part.iloc[:, i].to_numpy()))
+            part.to_csv(fh, index=False, header=start == 0)
+
+
+_CSV_ROWS = 100_000
 
 
 def _float_text(values: np.ndarray) -> np.ndarray:
