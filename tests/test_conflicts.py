@@ -636,3 +636,22 @@ def test_distances_are_true_whatever_the_facilities_crs_and_target_size():
             units.to_crs(crs), fac.to_crs(crs), rules, layers={"red_line": target, "big": huge}
         )
         assert out.rule_ids.tolist() == ["RL-01;BIG-01"], crs
+
+
+def test_library_errors_name_parameters_and_the_command_line_its_flags(units, facilities, rules):
+    from zoning.cli import _flags_of
+    from zoning.errors import InputError
+
+    flags = _flags_of(main.commands["conflicts"])
+    with pytest.raises(InputError) as err:
+        conflicts(units, facilities.set_crs(None, allow_override=True), rules)
+    text = str(err.value)
+    assert "parameter 'facilities'" in text and "`crs`" in text and "--" not in text
+    text = str(err.value.with_flags(flags))
+    assert "option '--facilities'" in text and "--facilities-crs" in text
+    with pytest.raises(InputError) as err:
+        conflicts(units, facilities, rules)  # the rules' red_line layer not given
+    text = str(err.value)
+    assert "parameter 'layers'" in text and "`layers`" in text and "--" not in text
+    text = str(err.value.with_flags(flags))
+    assert "option '--named-layer'" in text and "'red_line' in --named-layer" in text

@@ -76,7 +76,11 @@ def check_inputs(units, facilities, rules) -> None:
             "zoning.io.rulefile.read_rules",
         )
     if facilities.crs is None:
-        raise InputError("the facilities have no CRS", fix="set one (e.g. --crs EPSG:4490)")
+        raise InputError(
+            "the facilities have no CRS",
+            param="facilities",
+            fix="read them with `crs` (e.g. EPSG:4490), or set one with GeoDataFrame.set_crs",
+        )
 
 
 _check = check_inputs  # the older name
@@ -347,7 +351,7 @@ def _warn_unseen_tags(fac: pd.DataFrame, rules: RuleSet) -> list[str]:
         log.warning(
             "rule tag '%s' (%s) matches no facility's tag, so the rule never fires on it; "
             "tag values seen: %s. Fix: %suse the data's tag in the rule file, or map the "
-            "column with --facility-field tags=COLUMN",
+            "column to the tags with read_facilities(fields={'tags': COLUMN})",
             t,
             ", ".join(wanted[t]),
             listed or "none",

@@ -39,7 +39,11 @@ def _check_crs(units: gpd.GeoDataFrame, other: gpd.GeoDataFrame, what: str) -> N
     if units.crs is None:
         raise CRSError("the unit layer has no CRS", fix="set the CRS of the units")
     if other.crs is None:
-        raise CRSError(f"the {what} have no CRS", fix=f"set the CRS of the {what} (--crs)")
+        raise CRSError(
+            f"the {what} have no CRS",
+            param=what,
+            fix=f"set the CRS of the {what} (read them with `crs`, or GeoDataFrame.set_crs)",
+        )
 
 
 def class_digits(values, /, missing: int = 0) -> np.ndarray:

@@ -49,7 +49,12 @@ def run(units, facilities, rules, *, lang: str = "zh", **kw) -> dict[str, Path]:
 
 
 @click.command("conflicts")
-@param_flags(facts="--facility-fact", crs="--facilities-crs", fields="--facilities-field")
+@param_flags(
+    facts="--facility-fact",
+    crs="--facilities-crs",
+    fields="--facilities-field",
+    layers="--named-layer",
+)
 @units_option()
 @unit_source_options(aliases=("layer", "field"))
 @repair_units_option

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import math
 import re
 from pathlib import Path
 
@@ -193,6 +194,88 @@ def _encode_geometry(geom, scale: float):
         if polys:
             return _encode_geometry(shapely.union_all(polys), scale)
     raise InputError(f"cannot draw a {t} geometry")
+
+
+#: shapely type ids drawn without a per-geometry step: Point, LineString, Polygon,
+#: MultiPoint, MultiLineString, MultiPolygon (LinearRing and collections go one by one)
+_KIND_OF_TYPE = {0: "pt", 1: "ln", 3: "pg", 4: "pt", 5: "ln", 6: "pg"}
+
+
+def _encode_geometries(geoms, scale: float) -> tuple[list, list]:
+    """:func:`_encode_geometry` of each geometry (kinds, encodings), in whole arrays."""
+    geoms = np.asarray(geoms, dtype=object)
+    n = len(geoms)
+    kinds: list = [None] * n
+    encoded: list = [None] * n
+    types = shapely.get_type_id(geoms)
+    points = np.flatnonzero((types == 0) | (types == 4))
+    if len(points):
+        first = shapely.get_geometry(geoms[points], 0)  # a multipoint is drawn at its first
+        q = np.round(shapely.get_coordinates(first) * scale).astype(np.int64).tolist()
+        if len(q) == len(points):  # no empty point among them
+            for i, xy in zip(points.tolist(), q, strict=True):
+                kinds[i], encoded[i] = "pt", xy
+    shaped = np.flatnonzero(np.isin(types, (1, 3, 5, 6)))
+    if len(shaped):
+        parts, owner = shapely.get_parts(geoms[shaped], return_index=True)
+        is_poly = shapely.get_type_id(parts) == 3
+        rings, ring_part = shapely.get_rings(parts[is_poly], return_index=True)
+        ring_part = np.flatnonzero(is_poly)[ring_part]
+        # each polygon's rings (exterior first) or each line, in the order of the parts
+        seqs = np.concatenate([rings, parts[~is_poly]])
+        seq_part = np.concatenate([ring_part, np.flatnonzero(~is_poly)])
+        order = np.argsort(seq_part, kind="stable")
+        seqs, seq_part = seqs[order], seq_part[order]
+        coords, cidx = shapely.get_coordinates(seqs, return_index=True)
+        q = np.round(coords * scale).astype(np.int64)
+        d = q.copy()
+        d[1:] -= q[:-1]
+        counts = np.bincount(cidx, minlength=len(seqs))
+        ends = np.cumsum(counts)
+        starts = ends - counts
+        nonempty = counts > 0
+        d[starts[nonempty]] = q[starts[nonempty]]
+        flat = d.ravel().tolist()
+        seq_lists = [
+            flat[2 * a : 2 * b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+        ]
+        # a part without rings (an empty polygon) goes through the one-by-one path
+        has_seq = np.zeros(len(parts), dtype=bool)
+        has_seq[seq_part] = True
+        odd = np.zeros(len(shaped), dtype=bool)
+        odd[owner[~has_seq]] = True
+        per_part: list[list] = [[] for _ in range(len(parts))]
+        for p, lst in zip(seq_part.tolist(), seq_lists, strict=True):
+            per_part[p].append(lst)
+        rows, poly_part, odd = shaped.tolist(), is_poly.tolist(), odd.tolist()
+        for p, o in enumerate(owner.tolist()):
+            if odd[o]:
+                continue
+            i = rows[o]
+            if encoded[i] is None:
+                kinds[i], encoded[i] = _KIND_OF_TYPE[int(types[i])], []
+            encoded[i].append(per_part[p] if poly_part[p] else per_part[p][0])
+    for i in range(n):
+        if kinds[i] is None:
+            kinds[i], encoded[i] = _encode_geometry(geoms[i], scale)
+    return kinds, encoded
+
+
+def _jsvals(values) -> list:
+    """:func:`_jsval` of each value of a column (array or Series), typed columns at once."""
+    dtype = getattr(values, "dtype", None)
+    kind = getattr(dtype, "kind", None)
+    if kind == "f" and isinstance(dtype, np.dtype):
+        return [round(v, 4) if math.isfinite(v) else None for v in values.tolist()]
+    if kind == "b" and isinstance(dtype, np.dtype):
+        return values.tolist()
+    if kind in ("i", "u") and isinstance(dtype, np.dtype):  # as _jsval has them: text
+        return [str(v) for v in values.tolist()]
+    if isinstance(dtype, pd.StringDtype) or (
+        kind == "O" and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+    ):
+        return [v if isinstance(v, str) else None for v in values.tolist()]
+    return [_jsval(v) for v in (values.tolist() if hasattr(values, "tolist") else values)]
 
 
 def _leaflet_assets() -> tuple[str, str]:

@@ -34,9 +34,11 @@ from zoning.export._mapassets import (  # noqa: F401  (importable from here, as 
     _JS,
     CANVAS_THRESHOLD,
     _DataLayer,
+    _encode_geometries,
     _encode_geometry,
     _Fit,
     _jsval,
+    _jsvals,
     _leaflet_assets,
     _safe_json,
 )
@@ -270,8 +272,7 @@ class WebMap:
         col_specs = []
         col_values = []
         for col, label in cols:
-            values = frame[col].tolist() if col in frame.columns else [None] * len(frame)
-            values = [_jsval(v) for v in values]
+            values = _jsvals(frame[col]) if col in frame.columns else [None] * len(frame)
             strings = [v for v in values if isinstance(v, str)]
             # long or repeated text is stored once per layer and looked up
             is_text = bool(strings) and (
@@ -290,20 +291,20 @@ class WebMap:
                 values = enc
             col_specs.append({"l": label, "t": is_text})
             col_values.append(values)
-        kind = None
-        feats = []
-        for i, geom in enumerate(frame.geometry.values):
-            k, g = _encode_geometry(geom, self.scale)
-            if kind is None:
-                kind = k
-            elif k != kind:
-                raise InputError(
-                    f"a layer mixes {kind} and {k} geometries; draw them as separate layers"
-                )
-            feat = [g, int(color_idx[i]), [vals[i] for vals in col_values]]
-            if extra_idx is not None:
-                feat.append(int(extra_idx[i]))
-            feats.append(feat)
+        kinds, geoms = _encode_geometries(frame.geometry.values, self.scale)
+        kind = kinds[0] if kinds else None
+        other = next((k for k in kinds if k != kind), None)
+        if other is not None:
+            raise InputError(
+                f"a layer mixes {kind} and {other} geometries; draw them as separate layers"
+            )
+        rows = zip(*col_values, strict=True) if col_values else ((),) * len(geoms)
+        idx = np.asarray(color_idx, dtype=np.int64).tolist()
+        if extra_idx is None:
+            feats = [[g, c, list(r)] for g, c, r in zip(geoms, idx, rows, strict=True)]
+        else:
+            extra = np.asarray(extra_idx, dtype=np.int64).tolist()
+            feats = [[g, c, list(r), e] for g, c, r, e in zip(geoms, idx, rows, extra, strict=True)]
         self._z += 1
         payload = {
             "s": self.scale,

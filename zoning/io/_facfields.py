@@ -14,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from zoning.errors import SchemaError
+from zoning.io._csv import to_numbers
 from zoning.model import FACILITY_COLUMNS
 
 #: Logged under the reader's name, so a filter set on it still applies.
@@ -192,7 +193,7 @@ def _numeric_columns(frame: pd.DataFrame) -> pd.DataFrame:
             "two_high",
         ):
             continue
-        conv = pd.to_numeric(frame[col], errors="coerce")
+        conv = to_numbers(frame[col])  # pd.to_numeric(errors="coerce"), in Arrow where it can
         if conv.notna().sum() == frame[col].notna().sum() and frame[col].notna().any():
             frame[col] = conv
     return frame

@@ -154,7 +154,8 @@ def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
                 f"the rules need the layer '{c.layer}' but it was not given; "
                 f"given: {sorted(ctx.layers) or 'none'}",
                 field=c.layer,
-                fix=f"pass layers={{'{c.layer}': GeoDataFrame}} or --named-layer {c.layer}=PATH",
+                param="layers",
+                fix=f"give the layer '{c.layer}' in `layers`, or its path in the rule file",
             )
         target = ctx.layers[c.layer]
         ref = ctx.refs.get(c.layer)

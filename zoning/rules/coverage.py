@@ -109,14 +109,17 @@ def link(units: pd.DataFrame, rules: RuleSet, /, *, english: bool = True) -> Lin
     texts = _texts(units, english)
     scope_key = np.packbits(scope, axis=1) if scope.shape[1] else np.zeros((n, 0), np.uint8)
     scope_ids, _ = pd.factorize(pd.Series([row.tobytes() for row in scope_key], dtype=object))
-    keys = [
-        "\x1f".join(t[i] for pair in texts for t in pair)
-        + f"\x1e{scope_ids[i]}\x1e{codes[i] if codes[i] in id_codes else ''}"
-        for i in range(n)
+    # the group of a unit: its (texts…, scope, id-linked code) numbered in order of first
+    # appearance, column by column in integers (no joined string per unit)
+    columns = [t for pair in texts for t in pair] + [
+        [c if c in id_codes else "" for c in codes] if id_codes else [""] * n
     ]
-    group, firsts = pd.factorize(pd.Series(keys, dtype=object))
+    group = np.asarray(scope_ids, dtype=np.int64)
+    for col in columns:
+        values, cats = pd.factorize(pd.Series(col, dtype=object))
+        group, _ = pd.factorize(group * len(cats) + np.asarray(values, dtype=np.int64))
     group = np.asarray(group, dtype=np.int64)
-    first_of = np.full(len(firsts), -1, dtype=np.int64)
+    first_of = np.full(int(group.max()) + 1 if n else 0, -1, dtype=np.int64)
     first_of[group[::-1]] = np.arange(n - 1, -1, -1)
     cache: dict[tuple[str, str, str], list[Clause]] = {}
     norm: dict[str, str] = {}
