@@ -373,6 +373,34 @@ def test_pdf_embeds_the_cjk_font_found_on_the_system(tmp_path):
     assert "已嵌入" in text and found.family in text
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_font_of_every_pdf_is_embedded_when_a_cjk_font_is_found(tmp_path, lang):
+    import shutil
+    import subprocess
+
+    from zoning.export import _fonts, report_pdf
+
+    found = _fonts.cjk_font()
+    if found is None or not found.path.lower().endswith((".ttf", ".ttc")):
+        pytest.skip("no CJK TrueType font on this machine")
+    report_pdf.pdf_font.cache_clear()
+    pdfs = [
+        write_report_pdf(_doc(), tmp_path / "r.pdf", lang=lang, site_png=_png()),
+        write_summary_pdf([_doc(), _doc()], tmp_path / "s.pdf", lang=lang),
+    ]
+    for pdf in pdfs:
+        fonts = _font_objects(pdf)
+        assert fonts and all(emb for _, emb in fonts), (pdf.name, fonts)
+        assert not any("Helvetica" in name for name, _ in fonts)
+        if lang == "en":  # Latin text in matplotlib's DejaVu Sans, not the CJK font
+            assert any("DejaVuSans" in name for name, _ in fonts), fonts
+        if shutil.which("pdffonts"):
+            rows = subprocess.run(
+                ["pdffonts", str(pdf)], capture_output=True, text=True, check=True
+            ).stdout.splitlines()[2:]
+            assert rows and all(r.split()[-5] == "yes" for r in rows), rows
+
+
 def test_pdf_without_a_cjk_font_says_so_and_falls_back(tmp_path, monkeypatch, caplog):
     from zoning.export import _fonts, report_pdf
 

@@ -632,3 +632,22 @@ def test_cli_afforest_map_has_the_units_and_opens_on_the_county(tmp_path, files)
     assert "求解：" in headline and not re.search(
         r"[A-Za-z]{4,}", headline.replace("IPCC Tier", "")
     ), headline
+
+
+def test_demo_afforestation_finds_its_candidates_once(tmp_path, monkeypatch):
+    import zoning.afforest
+    import zoning.siting.pipeline
+    from zoning.demo import afforest_step
+
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return find_candidates(*args, **kwargs)
+
+    monkeypatch.setattr(zoning.afforest, "find_candidates", counted)
+    monkeypatch.setattr(zoning.siting.pipeline, "find_candidates", counted)
+    written = afforest_step(tmp_path, "en", lambda _: None)
+    assert len(calls) == 1
+    s = json.loads(written["summary"].read_text(encoding="utf-8"))
+    assert s["n_selected_patches"] > 0 and s["budget"]["area_ha"] >= 1.0

@@ -21,7 +21,7 @@ import geopandas as gpd
 from zoning.errors import InputError
 from zoning.export.afforest import write_afforestation
 from zoning.export.soil import write_soil
-from zoning.siting import find_candidates, removal_factors, site_afforestation
+from zoning.siting import Candidates, find_candidates, removal_factors, site_afforestation
 from zoning.soil import classify_soil
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,7 @@ def run_afforest(
     png: bool = False,
     units: gpd.GeoDataFrame | None = None,
     county: gpd.GeoDataFrame | None = None,
+    found: Candidates | None = None,
 ) -> dict[str, Path]:
     """Classify (when ``samples`` are given), site, select and write; returns name → path.
 
@@ -118,6 +119,10 @@ def run_afforest(
     units, county : GeoDataFrame, optional (default: None)
         Context on the map: the control units, and the county outline it opens on (the
         outline of ``units`` when no ``county`` is given).
+    found : Candidates, optional (default: None)
+        Candidates already found on these (classified) parcels with these ``candidates``,
+        ``dem`` and ``landcover`` (:func:`zoning.siting.find_candidates`); used as they
+        are instead of finding them again.
     """
     if ecozone is not None and ecozone_layer is not None:
         raise InputError("give `ecozone` or `ecozone_layer`, not both", param="ecozone_layer")
@@ -144,6 +149,7 @@ def run_afforest(
         ecozone_layer=ecozone_layer,
         ecozone_field=ecozone_field,
         factor_options=options,
+        found=found,
     )
     legend = result.summary["filters"].get("landcover_legend")
     if landcover_how and legend:
@@ -217,4 +223,5 @@ def demo_afforest(out_dir: str | Path, lang: str = "zh") -> dict[str, Path]:
         units=read_vector(demo_path("units.gpkg")),
         county=read_vector(demo_path("outline.geojson")),
         png=True,  # the static twin: the front page's thumbnail
+        found=found,  # found once: the budget above needs them first
     )

@@ -318,7 +318,7 @@ def report_blocks(doc: dict, lang: str, site_png: bytes | None = None) -> Printe
             head=[t["code"], t["uname"], t["class"], t["element"]]
             + [t["overlap_m" if line else "overlap"], t["share"]],
             rows=rows or [[t["none"], "", "", "", "", ""]],
-            widths=[0.17, 0.37, 0.14, 0.1, 0.12, 0.1],
+            widths=[0.17, 0.36, 0.14, 0.11, 0.12, 0.1],
             numeric={4, 5},
             key="units",
         )
@@ -414,7 +414,7 @@ def report_blocks(doc: dict, lang: str, site_png: bytes | None = None) -> Printe
             "table",
             head=[t["rule"], t["dimension"], t["outcome"], t["status"], t["clause"], t["where"]],
             rows=rows or [[t["none"], "", "", "", "", ""]],
-            widths=[0.1, 0.13, 0.09, 0.11, 0.42, 0.15],
+            widths=[0.1, 0.15, 0.11, 0.11, 0.365, 0.165],  # the words fit in DejaVu Sans Bold
             key="rules",
             tints=tints,
         )

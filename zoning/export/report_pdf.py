@@ -6,8 +6,13 @@ face of that family), embedded as a subset, so the PDF shows the same glyphs eve
 and can be filed.  When none is found (or it cannot be embedded: reportlab takes
 TrueType outlines, not CFF), Chinese falls back to reportlab's built-in CID font
 ``STSong-Light`` (referenced by name, not embedded: a viewer substitutes a font), with a
-warning on stderr and a line in the report's colophon.  English is set in Helvetica, with
-any Chinese run in an English report (unit names, place names) in the CJK font.
+warning on stderr and a line in the report's colophon.  Latin text (English reports, and
+Latin-1 signs in a Chinese report set in the CID font) is set in DejaVu Sans from
+matplotlib's own bundled fonts (``mpl-data/fonts/ttf``), embedded as a subset too, so every
+font of the PDF is embedded whenever a CJK TrueType font is found; any Chinese run in an
+English report (unit names, place names) is set in the CJK font.  Only when DejaVu Sans is
+missing (a broken matplotlib install) does Latin text fall back to Helvetica (not
+embedded), with a warning.
 
 Every page has a header with the project id, the title and the date, and a footer
 ``第 n 页 / 共 N 页`` (``Page n of N``).  Tables repeat their header row on every page
@@ -118,6 +123,40 @@ def pdf_font() -> PdfFont:
     return PdfFont(CJK_FONT, False, f"{CJK_FONT} (reportlab CID)")
 
 
+#: The reportlab names of the embedded Latin faces (DejaVu Sans): regular, bold, oblique.
+LATIN_FONTS = ("ZoningLatin", "ZoningLatin-Bold", "ZoningLatin-Oblique")
+_DEJAVU = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf")
+
+
+@functools.lru_cache(maxsize=1)
+def latin_fonts() -> tuple[str, str, str]:
+    """Regular, bold and oblique font names for Latin text, registered with reportlab:
+    DejaVu Sans from matplotlib's bundled fonts (embedded), else Helvetica (not embedded)."""
+    import importlib.util
+    import os
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+    spec = importlib.util.find_spec("matplotlib")
+    where = os.path.join(
+        (spec.submodule_search_locations or [""])[0] if spec else "", "mpl-data", "fonts", "ttf"
+    )
+    try:
+        for name, file in zip(LATIN_FONTS, _DEJAVU, strict=True):
+            if name not in pdfmetrics.getRegisteredFontNames():
+                pdfmetrics.registerFont(TTFont(name, os.path.join(where, file)))
+    except (TTFError, OSError, ValueError) as exc:
+        log.warning(
+            "PDF reports: DejaVu Sans not found in matplotlib's fonts (%s), so Latin text is "
+            "set in Helvetica, which is not embedded. Fix: reinstall matplotlib",
+            exc,
+        )
+        return ("Helvetica", "Helvetica-Bold", "Helvetica-Oblique")
+    log.info("PDF reports: Latin text in DejaVu Sans (%s), embedded as a subset", where)
+    return LATIN_FONTS
+
+
 def _fonts() -> PdfFont:
     return pdf_font()
 
@@ -134,9 +173,10 @@ class _Styles:
         self.cjk = cjk or pdf_font()
         self.lang = lang
         cjk = self.cjk.name
-        self.font = cjk if self.zh else "Helvetica"
-        self.bold = cjk if self.zh else "Helvetica-Bold"
-        self.italic = cjk if self.zh else "Helvetica-Oblique"
+        self.latin = latin_fonts()
+        self.font = cjk if self.zh else self.latin[0]
+        self.bold = cjk if self.zh else self.latin[1]
+        self.italic = cjk if self.zh else self.latin[2]
         wrap = "CJK" if self.zh else None
         base = dict(fontName=self.font, fontSize=9.5, leading=13, wordWrap=wrap)
         self.body = ParagraphStyle("body", **base)
@@ -175,7 +215,7 @@ class _Styles:
         if not self.zh:
             s = _CJK.sub(lambda m: f'<font name="{self.cjk.name}">{m.group(0)}</font>', s)
         elif not self.cjk.embedded:  # ², µ, · … are not in the CID font's GB 2312 set
-            s = _LATIN1.sub(lambda m: f'<font name="Helvetica">{m.group(0)}</font>', s)
+            s = _LATIN1.sub(lambda m: f'<font name="{self.latin[0]}">{m.group(0)}</font>', s)
         if style == "b" and not self.zh:  # the CJK font has no bold: rows are tinted instead
             s = f'<font name="{self.bold}">{s}</font>'
         elif style == "i":
@@ -214,6 +254,7 @@ def _table(st: _Styles, block: Block, width: float, *, header: bool = True):
     )
     style = [
         ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#999999")),
+        ("FONTNAME", (0, 0), (-1, -1), st.font),  # empty cells too: no Helvetica
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
@@ -268,6 +309,7 @@ def _flowables(doc: Printed, st: _Styles, width: float) -> list:
                 TableStyle(
                     [
                         ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(b.color)),
+                        ("FONTNAME", (0, 0), (-1, -1), st.font),
                         ("LEFTPADDING", (0, 0), (-1, -1), 10),
                         ("TOPPADDING", (0, 0), (-1, -1), 1),
                         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
@@ -297,6 +339,7 @@ def _flowables(doc: Printed, st: _Styles, width: float) -> list:
                 TableStyle(
                     [
                         ("BOX", (0, 0), (-1, -1), 2.5, amber),
+                        ("FONTNAME", (0, 0), (-1, -1), st.font),
                         ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fff8e1")),
                         ("LEFTPADDING", (0, 0), (-1, -1), 10),
                         ("TOPPADDING", (0, 0), (-1, -1), 1.5),
@@ -323,6 +366,7 @@ def _flowables(doc: Printed, st: _Styles, width: float) -> list:
                 TableStyle(
                     [
                         ("GRID", (0, 0), (-1, -1), 0.7, colors.HexColor("#666666")),
+                        ("FONTNAME", (0, 0), (-1, -1), st.font),
                         ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f2f2")),
                         ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ]
@@ -403,6 +447,7 @@ def _layout(doc: Printed, st: _Styles, size, tmp, canvasmaker) -> None:
         title=doc.header,
         author="zoning",
         lang="zh-CN" if st.zh else "en",
+        initialFontName=st.font,  # not reportlab's Helvetica, which is never embedded
     )
     from reportlab.platypus import Paragraph, Spacer
 

@@ -8,7 +8,7 @@ import geopandas as gpd
 
 from zoning.errors import InputError
 from zoning.optimize import Selection
-from zoning.siting.candidates import find_candidates
+from zoning.siting.candidates import Candidates, find_candidates
 from zoning.siting.selection import select_sites
 from zoning.siting.sink import assign_ecozones, estimate_sink, removal_factors
 
@@ -37,6 +37,7 @@ def site_afforestation(
     ecozone_layer: gpd.GeoDataFrame | None = None,
     ecozone_field: str = "ecozone",
     factor_options: dict | None = None,
+    found: Candidates | None = None,
 ) -> SitingResult:
     """Candidates, sink and selection in one call.
 
@@ -49,13 +50,16 @@ def site_afforestation(
     ``ecozone_layer`` each patch takes the zone covering most of it and the factors of
     that zone (``factor_options``: keyword arguments of :func:`removal_factors` besides
     the zone).  Without either (and without a user rate) the sink is refused.
+
+    ``found`` are candidates already found by :func:`find_candidates` on these parcels
+    (with these ``candidates`` options); given, they are used as they are, not found again.
     """
     if ecozone_layer is not None and factors is not None:
         raise InputError(
             "give one ecological zone (`factors`) or a zone layer (`ecozone_layer`), not both",
             param="ecozone_layer",
         )
-    cand = find_candidates(parcels, **(candidates or {}))
+    cand = found if found is not None else find_candidates(parcels, **(candidates or {}))
     if cand.patches.empty:
         raise InputError(
             "no candidate patch: every parcel was left out (see the reasons)",
