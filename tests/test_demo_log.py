@@ -65,7 +65,7 @@ def test_the_rule_tag_warning_template_is_the_one_the_library_logs():
     source = inspect.getsource(importlib.import_module("zoning.conflicts"))
     english = next(m for m in WARNINGS_ZH if m.startswith("rule tag"))
     # the template's first source line, and its fix, are the library's own
-    assert english[:70] in source and "column with --facility-field tags=COLUMN" in source
+    assert english[:70] in source and "read_facilities(fields={'tags': COLUMN})" in source
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from pathlib import Path
 WARNINGS_ZH: dict[str, str] = {
     "rule tag '%s' (%s) matches no facility's tag, so the rule never fires on it; "
     "tag values seen: %s. Fix: %suse the data's tag in the rule file, or map the "
-    "column with --facility-field tags=COLUMN": "规则标签 '%s'（%s）与任何设施的标签都不匹配，"
+    "column to the tags with read_facilities(fields={'tags': COLUMN})": "规则标签 '%s'（%s）与任何设施的标签都不匹配，"
     "这些规则不会对设施生效；数据中的标签值：「%s」。修正：%s在规则文件中改用数据中的标签，"
     "或用 --facility-field tags=列名 映射标签列",
     "demo grid '%s' is missing; rules on it stay undecided": "演示格网 '%s' 缺失，"

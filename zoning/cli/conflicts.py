@@ -31,12 +31,7 @@ from zoning.cli.options import (
     unit_source_options,
     units_option,
 )
-from zoning.export.conflicts import (  # noqa: F401 - importable from here as before
-    MAP_LIMIT,
-    STATUS_COLORS,
-    STATUS_LABELS,
-    summary_text,
-)
+from zoning.export.conflicts import MAP_LIMIT, STATUS_COLORS, STATUS_LABELS, summary_text  # noqa: F401
 from zoning.products.conflicts import run_conflicts
 
 
@@ -49,12 +44,8 @@ def run(units, facilities, rules, *, lang: str = "zh", **kw) -> dict[str, Path]:
 
 
 @click.command("conflicts")
-@param_flags(
-    facts="--facility-fact",
-    crs="--facilities-crs",
-    fields="--facilities-field",
-    layers="--named-layer",
-)
+@param_flags(facts="--facility-fact", crs="--facilities-crs")
+@param_flags(fields="--facilities-field", layers="--named-layer")
 @units_option()
 @unit_source_options(aliases=("layer", "field"))
 @repair_units_option

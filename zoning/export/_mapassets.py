@@ -266,7 +266,7 @@ def _jsvals(values) -> list:
     dtype = getattr(values, "dtype", None)
     kind = getattr(dtype, "kind", None)
     if kind == "f" and isinstance(dtype, np.dtype):
-        return [round(v, 4) if math.isfinite(v) else None for v in values.tolist()]
+        return [number_text(v) if math.isfinite(v) else None for v in values.tolist()]
     if kind == "b" and isinstance(dtype, np.dtype):
         return values.tolist()
     if kind in ("i", "u") and isinstance(dtype, np.dtype):  # as _jsval has them: text
