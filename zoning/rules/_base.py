@@ -223,3 +223,18 @@ def _missing(ctx: _Context, *facts: str):
     for fact in facts:
         ctx.known(fact, np.zeros(ctx.n, dtype=bool))
     return _unknown(ctx.n)
+
+
+def _absent_input(ctx: _Context, kind: str, name: str, given, param: str, fix: str):
+    """A layer or grid the rules need but the caller did not give: undecided on every row
+    (with a warning) when lenient, else refused."""
+    if ctx.lenient:
+        log.warning("%s '%s' not given: rules that need it are undecided", kind, name)
+        return _missing(ctx, f"{kind}:{name}")
+    raise InputError(
+        f"the rules need the {kind} '{name}' but it was not given; "
+        f"given: {sorted(given) or 'none'}",
+        field=name,
+        param=param,
+        fix=fix,
+    )

@@ -14,6 +14,7 @@ from zoning.rules._base import (  # noqa: F401
     _FALSE,
     _STAGE_ALIASES,
     _TRUE,
+    _absent_input,
     _by_codes,
     _Context,
     _missing,
@@ -145,18 +146,9 @@ def _leaf_share(c: Share, ctx: _Context):
 
 def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
     if c.layer is not None:
-        if c.layer not in ctx.layers and ctx.lenient:
-            log.warning("layer '%s' not given: rules that need it are undecided", c.layer)
-            ctx.known(f"layer:{c.layer}", np.zeros(ctx.n, dtype=bool))
-            return _unknown(ctx.n)
         if c.layer not in ctx.layers:
-            raise InputError(
-                f"the rules need the layer '{c.layer}' but it was not given; "
-                f"given: {sorted(ctx.layers) or 'none'}",
-                field=c.layer,
-                param="layers",
-                fix=f"give the layer '{c.layer}' in `layers`, or its path in the rule file",
-            )
+            fix = f"give the layer '{c.layer}' in `layers`, or its path in the rule file"
+            return _absent_input(ctx, "layer", c.layer, ctx.layers, "layers", fix)
         target = ctx.layers[c.layer]
         ref = ctx.refs.get(c.layer)
         for column, values in ref.where if ref is not None else ():

@@ -39,6 +39,7 @@ from zoning.rules._base import (  # noqa: F401 - importable from here as before
     _FALSE,
     _STAGE_ALIASES,
     _TRUE,
+    _absent_input,
     _affine,
     _by_codes,
     _Context,
@@ -151,18 +152,9 @@ def _grid_array(ctx: _Context, name: str) -> np.ndarray:
 
 
 def _leaf_grid(c: GridValue, ctx: _Context, need: np.ndarray):
-    if c.grid not in ctx.grids and ctx.lenient:
-        log.warning("grid '%s' not given: rules that need it are undecided", c.grid)
-        ctx.known(f"grid:{c.grid}", np.zeros(ctx.n, dtype=bool))
-        return _unknown(ctx.n)
     if c.grid not in ctx.grids:
-        raise InputError(
-            f"the rules need the grid '{c.grid}' but it was not given; given: "
-            f"{sorted(ctx.grids) or 'none'}",
-            field=c.grid,
-            param="grids",
-            fix=f"add '{c.grid}' to `grids` (a Grid, e.g. from zoning.io.raster.open_grid)",
-        )
+        fix = f"add '{c.grid}' to `grids` (a Grid, e.g. from zoning.io.raster.open_grid)"
+        return _absent_input(ctx, "grid", c.grid, ctx.grids, "grids", fix)
     grid = ctx.grids[c.grid]
     transform, crs = grid.transform, grid.crs
     if c.at == "site":
