@@ -88,3 +88,18 @@ def test_own_units_need_own_rules(tmp_path, args):
     assert res.exit_code == 2, res.output
     assert "--rules" in res.output and "demo county" in res.output and "Fix:" in res.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["conflicts", "screen", "rescreen"])
+def test_every_command_with_rule_layers_names_the_layers_parameter_by_its_flag(command):
+    """The rule engine's messages name its parameter `layers`; each command that passes rule
+    layers maps it to --named-layer, so a planner is told the flag."""
+    from zoning.cli import _flags_of, main
+    from zoning.errors import InputError
+
+    flags = _flags_of(main.commands[command])
+    assert flags["layers"] == "--named-layer"
+    err = InputError(
+        "the rules need the layer 'red_line'", param="layers", fix="give it in `layers`"
+    )
+    assert "--named-layer" in str(err.with_flags(flags))

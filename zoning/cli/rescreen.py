@@ -21,6 +21,7 @@ from zoning.cli.options import (
     load_units,
     named_layers_option,
     out_option,
+    param_flags,
     repair_units_option,
     rules_option,
     rules_path_for,
@@ -30,6 +31,7 @@ from zoning.cli.options import (
 
 
 @click.command("rescreen")
+@param_flags(layers="--named-layer")
 @click.argument("results", nargs=-1, required=True)
 @units_option()
 @units_coords_option

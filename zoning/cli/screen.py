@@ -31,7 +31,7 @@ from zoning.cli.options import (
 
 
 @click.command("screen")
-@param_flags(crs="--project-crs", encoding="--encoding")
+@param_flags(crs="--project-crs", encoding="--encoding", layers="--named-layer")
 @click.argument("project", required=False)
 @units_option()
 @unit_source_options(aliases=("layer", "field"))
