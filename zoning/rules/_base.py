@@ -144,6 +144,18 @@ class _Context:
             x, y = transformer(src, dst).transform(x, y)
         return np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
 
+    def ll_xy(self) -> tuple[np.ndarray, np.ndarray]:
+        """x, y (lon, lat) of every row's site in :attr:`ll_crs` (NaN: no geometry),
+        converted once."""
+        if "ll_xy" not in self.cache:
+            x = np.full(self.n, np.nan)
+            y = np.full(self.n, np.nan)
+            ok = np.flatnonzero(self.geom_ok())
+            if len(ok):
+                x[ok], y[ok] = self.site_xy(self.ll_crs, ok)
+            self.cache["ll_xy"] = (x, y)
+        return self.cache["ll_xy"]
+
     def zones(self) -> np.ndarray:
         """Per row, the EPSG code of the local metric CRS of its site (-1: no geometry)."""
         if "zones" not in self.cache:
@@ -152,8 +164,8 @@ class _Context:
             zones = np.full(self.n, -1, dtype=np.int64)
             ok = np.flatnonzero(self.geom_ok())
             if len(ok):
-                x, y = self.site_xy(self.ll_crs, ok)
-                zones[ok] = local_crs_codes(x, y)
+                x, y = self.ll_xy()
+                zones[ok] = local_crs_codes(x[ok], y[ok])
             self.cache["zones"] = zones
         return self.cache["zones"]
 
@@ -168,13 +180,36 @@ class _Context:
 
     def zone_geoms(self, zone: int) -> tuple[np.ndarray, np.ndarray]:
         """(rows, geometries in the zone's CRS) of every row whose site is in ``zone``,
-        projected once for all the conditions that measure distances."""
+        projected once for all the conditions that measure distances (points are built
+        from their projected coordinates: the same points, without copying geometries)."""
         key = ("zone_geoms", int(zone))
         if key not in self.cache:
             rows = np.flatnonzero(self.zones() == zone)
             to = self.to_zone(zone)
             geoms = self.ll_geoms()[rows]
-            self.cache[key] = (rows, shapely.transform(geoms, to.transform, interleaved=False))
+            point = shapely.get_type_id(geoms) == 0
+            out = np.empty(len(rows), dtype=object)
+            if point.any():
+                x, y = self.ll_xy()
+                px, py = to.transform(x[rows[point]], y[rows[point]])
+                out[point] = shapely.points(px, py)
+            if not point.all():
+                out[~point] = shapely.transform(geoms[~point], to.transform, interleaved=False)
+            self.cache[key] = (rows, out)
+        return self.cache[key]
+
+    def zone_bounds(self, zone: int) -> tuple[float, float, float, float]:
+        """Bounds (lon/lat) of the geometries of every row in ``zone``."""
+        key = ("zone_bounds", int(zone))
+        if key not in self.cache:
+            rows = self.zone_geoms(zone)[0]
+            geoms = self.ll_geoms()[rows]
+            if (shapely.get_type_id(geoms) == 0).all():
+                x, y = self.ll_xy()
+                b = (x[rows].min(), y[rows].min(), x[rows].max(), y[rows].max())
+            else:
+                b = tuple(shapely.total_bounds(geoms))
+            self.cache[key] = tuple(float(v) for v in b)
         return self.cache[key]
 
     def geom_ok(self) -> np.ndarray:
