@@ -35,11 +35,17 @@ def assign_xy(polys: np.ndarray, rank: np.ndarray, x, y) -> np.ndarray:
     """
     x = np.asarray(x, dtype="float64")
     y = np.asarray(y, dtype="float64")
-    out = np.full(len(x), -1, dtype=np.int64)
     if len(x) == 0 or len(polys) == 0:
-        return out
+        return np.full(len(x), -1, dtype=np.int64)
     tree = shapely.STRtree(shapely.points(x, y))
     u_idx, p_idx = tree.query(polys)
+    return _covering(polys, rank, u_idx, p_idx, x, y)
+
+
+def _covering(polys, rank, u_idx, p_idx, x, y) -> np.ndarray:
+    """Per point, the lowest-ranked polygon among its candidates (polygon ``u_idx``, point
+    ``p_idx`` pairs) that covers it (-1: none)."""
+    out = np.full(len(x), -1, dtype=np.int64)
     if len(p_idx) == 0:
         return out
     fresh = ~shapely.is_prepared(polys)
@@ -61,6 +67,48 @@ def assign_xy(polys: np.ndarray, rank: np.ndarray, x, y) -> np.ndarray:
         p_sorted = p_m[order]
         first = np.r_[True, p_sorted[1:] != p_sorted[:-1]]
         out[p_sorted[first]] = u_m[order][first]
+    return out
+
+
+def _ranges(start: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, value) of every value in ``start[i] .. start[i] + count[i] - 1``."""
+    owner = np.repeat(np.arange(len(count)), count)
+    value = start[owner] + (np.arange(len(owner)) - np.repeat(np.cumsum(count) - count, count))
+    return owner, value
+
+
+def _window_pairs(keys, width, r0, r1, c0, c1) -> tuple[np.ndarray, np.ndarray]:
+    """(polygon, position in ``keys``) of every sorted cell key (row * width + column) in
+    rows r0..r1-1 and columns c0..c1-1 of each polygon's window: candidates without a
+    tree."""
+    h = np.where(c1 > c0, np.maximum(r1 - r0, 0), 0)
+    poly, row = _ranges(r0, h)
+    lo = np.searchsorted(keys, row * width + c0[poly])
+    hi = np.searchsorted(keys, row * width + c1[poly])
+    which, pos = _ranges(lo, hi - lo)
+    return poly[which], pos
+
+
+def _cell_windows(polys, inv, shape, centres: bool):
+    """Per polygon, the rows r0..r1-1 and columns c0..c1-1 of the cells whose centre lies in
+    its box (``centres``) or that its box reaches (widened by eps); empty when missing."""
+    b = shapely.bounds(polys)
+    ok = np.isfinite(b).all(axis=1)
+    ca, ra = _apply(inv, b[:, 0], b[:, 1])
+    cb, rb = _apply(inv, b[:, 2], b[:, 3])
+    shift, pad = (0.5, 0.0) if centres else (0.0, _EPS)
+    with np.errstate(invalid="ignore"):
+        if centres:  # cells whose centre (index + 0.5) lies inside the box, edges included
+            c0 = np.ceil(np.minimum(ca, cb) - shift)
+            r0 = np.ceil(np.minimum(ra, rb) - shift)
+        else:
+            c0 = np.floor(np.minimum(ca, cb) - pad)
+            r0 = np.floor(np.minimum(ra, rb) - pad)
+        c1 = np.floor(np.maximum(ca, cb) - shift + pad) + 1
+        r1 = np.floor(np.maximum(ra, rb) - shift + pad) + 1
+    out = []
+    for v, n in ((r0, shape[0]), (r1, shape[0]), (c0, shape[1]), (c1, shape[1])):
+        out.append(np.where(ok, np.clip(v, 0, n), 0).astype(np.int64))
     return out
 
 
@@ -179,9 +227,12 @@ def cell_labels(
     (``boundary``: :func:`boundary_cells`, when already computed)."""
     tr = Affine(*tuple(transform)[:6])
     owner, boundary = clean_labels(polys, rank, shape, tr, boundary)
-    rows, cols = np.nonzero(boundary)
+    keys = np.flatnonzero(boundary.ravel())
+    cols, rows = keys % shape[1], keys // shape[1]
     x, y = _apply(tr, cols + 0.5, rows + 0.5)
-    owner[rows, cols] = assign_xy(polys, rank, x, y)
+    r0, r1, c0, c1 = _cell_windows(polys, ~tr, shape, centres=True)
+    u_idx, p_idx = _window_pairs(keys, shape[1], r0, r1, c0, c1)
+    owner.ravel()[keys] = _covering(polys, rank, u_idx, p_idx, x, y)
     owner += 1
     return owner
 
@@ -223,7 +274,13 @@ class PointIndex:
         ci = col[inside].astype(np.int64)
         out[inside] = self.owner[ri, ci]
         exact = np.flatnonzero(out == -2)
-        out[exact] = assign_xy(self.polys, self.rank, x[exact], y[exact])
+        if len(exact):
+            key = row[exact].astype(np.int64) * self.shape[1] + col[exact].astype(np.int64)
+            order = np.argsort(key, kind="stable")
+            exact, key = exact[order], key[order]
+            r0, r1, c0, c1 = _cell_windows(self.polys, inv, self.shape, centres=False)
+            u_idx, p_idx = _window_pairs(key, self.shape[1], r0, r1, c0, c1)
+            out[exact] = _covering(self.polys, self.rank, u_idx, p_idx, x[exact], y[exact])
         return out
 
 
