@@ -178,31 +178,33 @@ class _Context:
             self.cache[key] = lonlat_to_local(int(zone), self.ll_crs)
         return self.cache[key]
 
-    def zone_geoms(self, zone: int) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, geometries in the zone's CRS) of every row whose site is in ``zone``,
-        projected once for all the conditions that measure distances (points are built
-        from their projected coordinates: the same points, without copying geometries)."""
-        key = ("zone_geoms", int(zone))
+    def zone_rows(self, zone: int) -> np.ndarray:
+        """Rows whose site is in ``zone``."""
+        key = ("zone_rows", int(zone))
         if key not in self.cache:
-            rows = np.flatnonzero(self.zones() == zone)
-            to = self.to_zone(zone)
-            geoms = self.ll_geoms()[rows]
-            point = shapely.get_type_id(geoms) == 0
-            out = np.empty(len(rows), dtype=object)
-            if point.any():
-                x, y = self.ll_xy()
-                px, py = to.transform(x[rows[point]], y[rows[point]])
-                out[point] = shapely.points(px, py)
-            if not point.all():
-                out[~point] = shapely.transform(geoms[~point], to.transform, interleaved=False)
-            self.cache[key] = (rows, out)
+            self.cache[key] = np.flatnonzero(self.zones() == zone)
         return self.cache[key]
+
+    def zone_geoms(self, zone: int, rows: np.ndarray) -> np.ndarray:
+        """Geometries of ``rows`` (all in ``zone``) in the zone's CRS (points are built from
+        their projected coordinates: the same points, without copying geometries)."""
+        to = self.to_zone(zone)
+        geoms = self.ll_geoms()[rows]
+        point = shapely.get_type_id(geoms) == 0
+        out = np.empty(len(rows), dtype=object)
+        if point.any():
+            x, y = self.ll_xy()
+            px, py = to.transform(x[rows[point]], y[rows[point]])
+            out[point] = shapely.points(px, py)
+        if not point.all():
+            out[~point] = shapely.transform(geoms[~point], to.transform, interleaved=False)
+        return out
 
     def zone_bounds(self, zone: int) -> tuple[float, float, float, float]:
         """Bounds (lon/lat) of the geometries of every row in ``zone``."""
         key = ("zone_bounds", int(zone))
         if key not in self.cache:
-            rows = self.zone_geoms(zone)[0]
+            rows = self.zone_rows(zone)
             geoms = self.ll_geoms()[rows]
             if (shapely.get_type_id(geoms) == 0).all():
                 x, y = self.ll_xy()

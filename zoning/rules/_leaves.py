@@ -214,27 +214,41 @@ def _near_by_zone(ctx: _Context, rows, tree, targets, within_m: float, hit) -> N
     conformal CRS of its own site (CGCS2000 3-degree Gauss-Krüger zone in China, UTM
     elsewhere; :func:`zoning.geo.local_crs_codes`), with the targets near the zone's
     subjects projected into the same zone once per evaluation (cut to a window around all
-    the zone's subjects, whichever rows a rule asks about).  Distances within about 100 km
-    of a site keep a scale error under 0.03 %."""
+    the zone's subjects, whichever rows a rule asks about).  Candidates come from the
+    lon/lat tree within a generous pad; only they are measured in the zone.  Distances
+    within about 100 km of a site keep a scale error under 0.03 %."""
     zones = ctx.zones()
-    wanted = np.zeros(ctx.n, dtype=bool)
-    wanted[rows] = True
     for zone in np.unique(zones[rows]):
         if zone < 0:
             continue
-        zrows, zgeoms = ctx.zone_geoms(zone)
-        pick = wanted[zrows]
-        sub, g = zrows[pick], zgeoms[pick]
-        near_tree = _zone_targets(ctx, zone, tree, targets, within_m)
-        if near_tree is None:
+        zt = _zone_targets(ctx, zone, tree, targets, within_m)
+        if zt is None:
             continue
-        idx = _query_near(near_tree, g, within_m)
-        hit[sub[idx[0]]] = True
+        projected, pad = zt
+        sub = rows[zones[rows] == zone]
+        s_i, t_i = tree.query(
+            ctx.ll_geoms()[sub], predicate="dwithin", distance=pad * np.sqrt(2.0)
+        )
+        keep = ~shapely.is_missing(projected[t_i])  # beyond the window: none near
+        s_i, t_i = s_i[keep], t_i[keep]
+        if len(s_i) == 0:
+            continue
+        cand, inv = np.unique(s_i, return_inverse=True)
+        g = ctx.zone_geoms(zone, sub[cand])
+        if within_m == 0 and (shapely.get_type_id(g) == 0).all():
+            x, y = shapely.get_x(g), shapely.get_y(g)
+            ok = shapely.intersects_xy(projected[t_i], x[inv], y[inv])
+        elif within_m == 0:
+            ok = shapely.intersects(g[inv], projected[t_i])
+        else:
+            ok = shapely.dwithin(g[inv], projected[t_i], within_m)
+        hit[sub[s_i[ok]]] = True
 
 
 def _zone_targets(ctx: _Context, zone: int, tree, targets, within_m: float):
-    """An STR tree of the targets near the subjects of ``zone``, in the zone's CRS (built
-    once per target set, distance and zone); None when no target is near."""
+    """The targets near the subjects of ``zone`` in the zone's CRS (prepared; None for
+    the others, by position in ``targets``) and the pad of the window (degrees); built
+    once per target set, distance and zone.  None when no target is near."""
     key = ("zone_targets", id(targets), float(within_m), int(zone))
     if key in ctx.cache:
         return ctx.cache[key][1]
@@ -242,21 +256,24 @@ def _zone_targets(ctx: _Context, zone: int, tree, targets, within_m: float):
     coslat = max(np.cos(np.radians(min(max(abs(y0), abs(y1)) + 1.0, 89.0))), 0.01)
     pad = within_m / (111_000.0 * coslat) + 0.01  # degrees, generous
     if x0 - pad < -180 or x1 + pad > 180:  # across the antimeridian: no prefilter
-        near = targets
+        cand = np.arange(len(targets))
+        near = targets.copy()
     else:
-        cand = tree.query(shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad))
+        cand = np.sort(tree.query(shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad)))
         if len(cand) == 0:
             ctx.cache[key] = (targets, None)
             return None
         # targets reaching far beyond the window are cut to it: a continent-sized
         # polygon folds when projected far from the zone's meridian
-        near = targets[np.sort(cand)].copy()
+        near = targets[cand].copy()
         b = shapely.bounds(near)
         lo, hi = (x0 - pad, y0 - pad), (x1 + pad, y1 + pad)
         big = (b[:, 0] < lo[0]) | (b[:, 1] < lo[1]) | (b[:, 2] > hi[0]) | (b[:, 3] > hi[1])
         if big.any():  # rectangle clipping: fast; predicates need no strict validity
             near[big] = shapely.clip_by_rect(near[big], lo[0], lo[1], hi[0], hi[1])
     to = ctx.to_zone(zone)
-    near_tree = shapely.STRtree(shapely.transform(near, to.transform, interleaved=False))
-    ctx.cache[key] = (targets, near_tree)  # the targets are kept: their id stays theirs
-    return near_tree
+    projected = np.full(len(targets), None, dtype=object)
+    projected[cand] = shapely.transform(near, to.transform, interleaved=False)
+    shapely.prepare(projected[cand])
+    ctx.cache[key] = (targets, (projected, pad))  # the targets are kept: their id stays theirs
+    return projected, pad
