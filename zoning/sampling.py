@@ -105,9 +105,11 @@ def cell_labels(
     if not len(polys):
         return labels
     rank = np.arange(len(polys)) if rank is None else np.asarray(rank)
-    if cellindex.polygonal(polys):
+    # with fewer than ~8 x 8 cells per polygon most cells touch a boundary: then testing
+    # every centre in the boxes is cheaper
+    if shape[0] * shape[1] >= 64 * len(polys) and cellindex.polygonal(polys):
         boundary = cellindex.boundary_cells(polys, shape, tr)
-        if boundary.mean() < 0.5:  # else testing every centre in the boxes is cheaper
+        if boundary.mean() < 0.5:
             return cellindex.cell_labels(polys, shape, tr, rank, boundary=boundary)
     return _labels_in_boxes(polys, shape, tr, rank)
 

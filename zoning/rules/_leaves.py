@@ -218,6 +218,14 @@ def _near_by_zone(ctx: _Context, rows, tree, targets, within_m: float, hit) -> N
     lon/lat tree within a generous pad; only they are measured in the zone.  Distances
     within about 100 km of a site keep a scale error under 0.03 %."""
     zones = ctx.zones()
+    pairs = _ll_pairs(ctx, targets, within_m)
+    if pairs is not None:  # point subjects: candidates from bins of the sites
+        wanted = np.zeros(ctx.n, dtype=bool)
+        wanted[rows] = True
+        t_all, r_all = pairs
+        sel = wanted[r_all]
+        t_all, r_all = t_all[sel], r_all[sel]
+        z_all = zones[r_all]
     for zone in np.unique(zones[rows]):
         if zone < 0:
             continue
@@ -225,10 +233,15 @@ def _near_by_zone(ctx: _Context, rows, tree, targets, within_m: float, hit) -> N
         if zt is None:
             continue
         projected, pad = zt
-        sub = rows[zones[rows] == zone]
-        s_i, t_i = tree.query(
-            ctx.ll_geoms()[sub], predicate="dwithin", distance=pad * np.sqrt(2.0)
-        )
+        if pairs is None:
+            sub = rows[zones[rows] == zone]
+            s_i, t_i = tree.query(
+                ctx.ll_geoms()[sub], predicate="dwithin", distance=pad * np.sqrt(2.0)
+            )
+        else:
+            m = z_all == zone
+            t_i = t_all[m]
+            sub, s_i = np.unique(r_all[m], return_inverse=True)
         keep = ~shapely.is_missing(projected[t_i])  # beyond the window: none near
         s_i, t_i = s_i[keep], t_i[keep]
         if len(s_i) == 0:
@@ -245,6 +258,65 @@ def _near_by_zone(ctx: _Context, rows, tree, targets, within_m: float, hit) -> N
         hit[sub[s_i[ok]]] = True
 
 
+def _pad(within_m: float, max_abs_lat: float) -> float:
+    """The window pad (degrees) of ``within_m`` metres at latitudes up to ``max_abs_lat``:
+    generous (1° of latitude, the cosine of one degree further, and 0.01° more)."""
+    coslat = max(np.cos(np.radians(min(max_abs_lat + 1.0, 89.0))), 0.01)
+    return within_m / (111_000.0 * coslat) + 0.01
+
+
+def _ll_bins(ctx: _Context):
+    """The point sites binned on a lon/lat grid (origin, bin size, columns, sorted keys
+    and the rows in that order); None unless every subject with a geometry is a point."""
+    if "ll_bins" not in ctx.cache:
+        ok = np.flatnonzero(ctx.geom_ok())
+        out = None
+        if len(ok) and (shapely.get_type_id(ctx.ll_geoms()[ok]) == 0).all():
+            x, y = ctx.ll_xy()
+            x0, y0, x1, y1 = x[ok].min(), y[ok].min(), x[ok].max(), y[ok].max()
+            size = max(np.sqrt(max(x1 - x0, 1e-6) * max(y1 - y0, 1e-6) / max(len(ok), 1)), 1e-6)
+            width = int((x1 - x0) // size) + 1
+            key = ((y[ok] - y0) // size).astype(np.int64) * width + (
+                (x[ok] - x0) // size
+            ).astype(np.int64)
+            order = np.argsort(key, kind="stable")
+            out = (x0, y0, size, width, int((y1 - y0) // size) + 1, key[order], ok[order])
+        ctx.cache["ll_bins"] = out
+    return ctx.cache["ll_bins"]
+
+
+def _ll_pairs(ctx: _Context, targets, within_m: float):
+    """(target, row) pairs whose site lies within the pad of the target's box (lon/lat),
+    for every row (cached per target set and distance); None for non-point subjects."""
+    from zoning.cellindex import _window_pairs
+
+    key = ("ll_pairs", id(targets), float(within_m))
+    if key in ctx.cache:
+        return ctx.cache[key][1]
+    bins = _ll_bins(ctx)
+    if bins is None:
+        ctx.cache[key] = (targets, None)
+        return None
+    x0, y0, size, width, height, keys, rows = bins
+    x, y = ctx.ll_xy()
+    ok = ctx.geom_ok()
+    pad = _pad(within_m, float(np.nanmax(np.abs(y[ok]))))  # the most generous of every zone
+    b = shapely.bounds(targets)
+    b[:, :2] -= pad
+    b[:, 2:] += pad
+    c0 = np.clip((b[:, 0] - x0) // size, 0, width).astype(np.int64)
+    c1 = np.clip((b[:, 2] - x0) // size + 1, 0, width).astype(np.int64)
+    r0 = np.clip((b[:, 1] - y0) // size, 0, height).astype(np.int64)
+    r1 = np.clip((b[:, 3] - y0) // size + 1, 0, height).astype(np.int64)
+    t_i, pos = _window_pairs(keys, width, r0, r1, c0, c1)
+    r_i = rows[pos]
+    px, py = x[r_i], y[r_i]
+    inside = (px >= b[t_i, 0]) & (px <= b[t_i, 2]) & (py >= b[t_i, 1]) & (py <= b[t_i, 3])
+    out = (t_i[inside], r_i[inside])
+    ctx.cache[key] = (targets, out)
+    return out
+
+
 def _zone_targets(ctx: _Context, zone: int, tree, targets, within_m: float):
     """The targets near the subjects of ``zone`` in the zone's CRS (prepared; None for
     the others, by position in ``targets``) and the pad of the window (degrees); built
@@ -253,8 +325,7 @@ def _zone_targets(ctx: _Context, zone: int, tree, targets, within_m: float):
     if key in ctx.cache:
         return ctx.cache[key][1]
     x0, y0, x1, y1 = ctx.zone_bounds(zone)
-    coslat = max(np.cos(np.radians(min(max(abs(y0), abs(y1)) + 1.0, 89.0))), 0.01)
-    pad = within_m / (111_000.0 * coslat) + 0.01  # degrees, generous
+    pad = _pad(within_m, max(abs(y0), abs(y1)))
     if x0 - pad < -180 or x1 + pad > 180:  # across the antimeridian: no prefilter
         cand = np.arange(len(targets))
         near = targets.copy()
