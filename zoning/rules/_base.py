@@ -240,14 +240,15 @@ def _tests(vals: np.ndarray, tests) -> tuple[np.ndarray, np.ndarray]:
 
 def _by_codes(codes: np.ndarray, match: np.ndarray, known_u: np.ndarray | None = None):
     """Row masks from a per-unique match table; code -1 (missing) is unknown."""
-    present = codes >= 0
-    safe = np.where(present, codes, 0)
     if len(match) == 0:
         z = np.zeros(len(codes), dtype=bool)
         return z, z.copy()
-    m = match[safe]
-    k = present if known_u is None else present & known_u[safe]
-    return k & m, k & ~m
+    match = np.asarray(match, dtype=bool)
+    known = np.ones(len(match), dtype=bool) if known_u is None else np.asarray(known_u, bool)
+    # per unique value (and a last slot for code -1): one look-up per mask
+    true = np.append(known & match, False)
+    false = np.append(known & ~match, False)
+    return true[codes], false[codes]
 
 
 def _unknown(n: int):

@@ -179,8 +179,12 @@ def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
         rows = np.flatnonzero(need & ~done & ctx.geom_ok())
         if len(rows) and tree is not None:
             subj = ctx.metric_geoms(rows)
-            idx = _query_near(tree, subj, c.within_m)
-            hit[rows[idx[0]]] = True
+            index = _touch_index(ctx, key, tree, c.within_m, subj)
+            if index is not None:  # points touching polygons: the cell index, same answer
+                hit[rows[index.assign(shapely.get_x(subj), shapely.get_y(subj)) >= 0]] = True
+            else:
+                idx = _query_near(tree, subj, c.within_m)
+                hit[rows[idx[0]]] = True
     else:
         if key not in ctx.cache:
             geoms = np.asarray(target.to_crs(ctx.ll_crs).geometry.values) if len(target) else None
@@ -202,6 +206,29 @@ def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
     return t, fl
 
 
+def _touch_index(ctx: _Context, key, tree, within_m: float, subj: np.ndarray):
+    """A cell index of the target polygons (zoning.cellindex.PointIndex) when many point
+    subjects ask whether they touch one (``within_m`` 0); None otherwise."""
+    from zoning.cellindex import PointIndex, polygonal
+    from zoning.overlay import INDEX_MIN_POINTS
+
+    if within_m != 0 or len(subj) < INDEX_MIN_POINTS:
+        return None
+    ikey = ("touch_index", key)
+    if ikey not in ctx.cache:
+        targets = tree.geometries
+        ok = polygonal(targets)
+        ctx.cache[ikey] = (
+            PointIndex(targets, np.arange(len(targets)), int(np.clip(2 * ctx.n, 1e5, 4e6)))
+            if ok
+            else None
+        )
+    index = ctx.cache[ikey]
+    if index is None or not (shapely.get_type_id(subj) == 0).all():
+        return None
+    return index
+
+
 def _query_near(tree, geoms, within_m: float):
     """(geometry, tree item) index pairs within ``within_m`` metres (0: touching)."""
     if within_m == 0:
@@ -218,13 +245,9 @@ def _near_by_zone(ctx: _Context, rows, tree, targets, within_m: float, hit) -> N
     lon/lat tree within a generous pad; only they are measured in the zone.  Distances
     within about 100 km of a site keep a scale error under 0.03 %."""
     zones = ctx.zones()
-    pairs = _ll_pairs(ctx, targets, within_m)
+    pairs = _ll_pairs(ctx, targets, within_m, rows)
     if pairs is not None:  # point subjects: candidates from bins of the sites
-        wanted = np.zeros(ctx.n, dtype=bool)
-        wanted[rows] = True
         t_all, r_all = pairs
-        sel = wanted[r_all]
-        t_all, r_all = t_all[sel], r_all[sel]
         z_all = zones[r_all]
     for zone in np.unique(zones[rows]):
         if zone < 0:
@@ -265,37 +288,48 @@ def _pad(within_m: float, max_abs_lat: float) -> float:
     return within_m / (111_000.0 * coslat) + 0.01
 
 
-def _ll_bins(ctx: _Context):
-    """The point sites binned on a lon/lat grid (origin, bin size, columns, sorted keys
-    and the rows in that order); None unless every subject with a geometry is a point."""
-    if "ll_bins" not in ctx.cache:
-        ok = np.flatnonzero(ctx.geom_ok())
-        out = None
-        if len(ok) and (shapely.get_type_id(ctx.ll_geoms()[ok]) == 0).all():
-            x, y = ctx.ll_xy()
-            x0, y0, x1, y1 = x[ok].min(), y[ok].min(), x[ok].max(), y[ok].max()
-            size = max(np.sqrt(max(x1 - x0, 1e-6) * max(y1 - y0, 1e-6) / max(len(ok), 1)), 1e-6)
-            width = int((x1 - x0) // size) + 1
-            key = ((y[ok] - y0) // size).astype(np.int64) * width + (
-                (x[ok] - x0) // size
-            ).astype(np.int64)
-            order = np.argsort(key, kind="stable")
-            out = (x0, y0, size, width, int((y1 - y0) // size) + 1, key[order], ok[order])
-        ctx.cache["ll_bins"] = out
-    return ctx.cache["ll_bins"]
+def _ll_bins(ctx: _Context, rows: np.ndarray):
+    """The point sites of ``rows`` binned on a lon/lat grid (origin, bin size, columns,
+    rows of bins, sorted keys and the rows in that order); None unless every one is a
+    point."""
+    if not len(rows) or not (shapely.get_type_id(ctx.ll_geoms()[rows]) == 0).all():
+        return None
+    x, y = ctx.ll_xy()
+    x, y = x[rows], y[rows]
+    x0, y0, x1, y1 = x.min(), y.min(), x.max(), y.max()
+    size = max(np.sqrt(max(x1 - x0, 1e-6) * max(y1 - y0, 1e-6) / len(rows)), 1e-6)
+    width = int((x1 - x0) // size) + 1
+    key = ((y - y0) // size).astype(np.int64) * width + ((x - x0) // size).astype(np.int64)
+    order = np.argsort(key)
+    return (x0, y0, size, width, int((y1 - y0) // size) + 1, key[order], rows[order])
 
 
-def _ll_pairs(ctx: _Context, targets, within_m: float):
-    """(target, row) pairs whose site lies within the pad of the target's box (lon/lat),
-    for every row (cached per target set and distance); None for non-point subjects."""
+def _ll_pairs(ctx: _Context, targets, within_m: float, rows: np.ndarray):
+    """(target, row) pairs of ``rows`` whose site lies within the pad of the target's box
+    (lon/lat); None for non-point subjects.  Most rows asked: the pairs of every row,
+    found once per target set and distance, and those of ``rows`` picked."""
     from zoning.cellindex import _window_pairs
 
+    ok = np.flatnonzero(ctx.geom_ok())
+    if len(rows) < len(ok) // 4:  # few rows: bins of those rows only
+        return _pairs_in_bins(ctx, targets, within_m, _ll_bins(ctx, rows), _window_pairs)
     key = ("ll_pairs", id(targets), float(within_m))
-    if key in ctx.cache:
-        return ctx.cache[key][1]
-    bins = _ll_bins(ctx)
+    if key not in ctx.cache:
+        if "ll_bins" not in ctx.cache:
+            ctx.cache["ll_bins"] = _ll_bins(ctx, ok)
+        found = _pairs_in_bins(ctx, targets, within_m, ctx.cache["ll_bins"], _window_pairs)
+        ctx.cache[key] = (targets, found)
+    found = ctx.cache[key][1]
+    if found is None:
+        return None
+    wanted = np.zeros(ctx.n, dtype=bool)
+    wanted[rows] = True
+    sel = wanted[found[1]]
+    return found[0][sel], found[1][sel]
+
+
+def _pairs_in_bins(ctx: _Context, targets, within_m: float, bins, window_pairs):
     if bins is None:
-        ctx.cache[key] = (targets, None)
         return None
     x0, y0, size, width, height, keys, rows = bins
     x, y = ctx.ll_xy()
@@ -308,13 +342,11 @@ def _ll_pairs(ctx: _Context, targets, within_m: float):
     c1 = np.clip((b[:, 2] - x0) // size + 1, 0, width).astype(np.int64)
     r0 = np.clip((b[:, 1] - y0) // size, 0, height).astype(np.int64)
     r1 = np.clip((b[:, 3] - y0) // size + 1, 0, height).astype(np.int64)
-    t_i, pos = _window_pairs(keys, width, r0, r1, c0, c1)
+    t_i, pos = window_pairs(keys, width, r0, r1, c0, c1)
     r_i = rows[pos]
     px, py = x[r_i], y[r_i]
     inside = (px >= b[t_i, 0]) & (px <= b[t_i, 2]) & (py >= b[t_i, 1]) & (py <= b[t_i, 3])
-    out = (t_i[inside], r_i[inside])
-    ctx.cache[key] = (targets, out)
-    return out
+    return t_i[inside], r_i[inside]
 
 
 def _zone_targets(ctx: _Context, zone: int, tree, targets, within_m: float):

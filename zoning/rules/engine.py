@@ -173,10 +173,15 @@ def _leaf_grid(c: GridValue, ctx: _Context, need: np.ndarray):
         if key not in ctx.cache:
             labels = _unit_labels(ctx, arr.shape, transform, crs)
             nu = len(ctx.units)
-            finite = np.isfinite(arr)
-            sums = np.bincount(labels[finite], weights=arr[finite], minlength=nu + 1)
-            counts = np.bincount(labels[finite], minlength=nu + 1)
-            cells = np.bincount(labels.ravel(), minlength=nu + 1)
+            finite = np.isfinite(arr).ravel()
+            flat = labels.ravel()
+            # no-data cells weigh 0 (adding 0.0 leaves every sum as it was): no copies of
+            # the finite cells of a national grid
+            sums = np.bincount(
+                flat, weights=np.where(finite, arr.ravel(), 0.0), minlength=nu + 1
+            )
+            counts = np.bincount(flat, weights=finite, minlength=nu + 1).astype(np.int64)
+            cells = np.bincount(flat, minlength=nu + 1)
             with np.errstate(invalid="ignore", divide="ignore"):
                 per_unit = sums if c.at == "unit_sum" else sums / counts
             per_unit = np.where(counts > 0, per_unit, np.nan)[1:]
