@@ -117,7 +117,7 @@ def assign_points(units: gpd.GeoDataFrame, points: gpd.GeoDataFrame, /) -> np.nd
     if len(idx_ok) >= INDEX_MIN_POINTS and polygonal(polys):
         # a cell index: points in cells no boundary touches get their unit without an
         # exact test (the same answer; zoning.cellindex)
-        cells = int(np.clip(4 * len(idx_ok), 1_000_000, 8_000_000))
+        cells = int(np.clip(4 * len(idx_ok), 1_000_000, 16_000_000))
         out[idx_ok] = PointIndex(polys, rank, cells).assign(x, y)
     else:
         out[idx_ok] = assign_xy(polys, rank, x, y)

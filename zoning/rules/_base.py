@@ -131,8 +131,7 @@ class _Context:
     def site_xy(self, crs, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """x, y of the sites of ``rows`` (a point on the surface of non-points) in ``crs``."""
         pts = np.asarray(self.s.geometry.values)[rows]
-        types = shapely.get_type_id(pts)
-        other = (types > 0) & ~shapely.is_missing(pts)
+        other = self.types()[rows] > 0  # missing geometries: -1
         if other.any():
             pts = pts.copy()
             pts[other] = shapely.point_on_surface(pts[other])
@@ -190,7 +189,7 @@ class _Context:
         their projected coordinates: the same points, without copying geometries)."""
         to = self.to_zone(zone)
         geoms = self.ll_geoms()[rows]
-        point = shapely.get_type_id(geoms) == 0
+        point = self.types()[rows] == 0
         out = np.empty(len(rows), dtype=object)
         if point.any():
             x, y = self.ll_xy()
@@ -206,13 +205,19 @@ class _Context:
         if key not in self.cache:
             rows = self.zone_rows(zone)
             geoms = self.ll_geoms()[rows]
-            if (shapely.get_type_id(geoms) == 0).all():
+            if (self.types()[rows] == 0).all():
                 x, y = self.ll_xy()
                 b = (x[rows].min(), y[rows].min(), x[rows].max(), y[rows].max())
             else:
                 b = tuple(shapely.total_bounds(geoms))
             self.cache[key] = tuple(float(v) for v in b)
         return self.cache[key]
+
+    def types(self) -> np.ndarray:
+        """Per row, the shapely type id of the subject's geometry (-1: missing), read once."""
+        if "types" not in self.cache:
+            self.cache["types"] = shapely.get_type_id(np.asarray(self.s.geometry.values))
+        return self.cache["types"]
 
     def geom_ok(self) -> np.ndarray:
         if "geom_ok" not in self.cache:

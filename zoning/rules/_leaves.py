@@ -179,7 +179,7 @@ def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
         rows = np.flatnonzero(need & ~done & ctx.geom_ok())
         if len(rows) and tree is not None:
             subj = ctx.metric_geoms(rows)
-            index = _touch_index(ctx, key, tree, c.within_m, subj)
+            index = _touch_index(ctx, key, tree, c.within_m, rows)
             if index is not None:  # points touching polygons: the cell index, same answer
                 hit[rows[index.assign(shapely.get_x(subj), shapely.get_y(subj)) >= 0]] = True
             else:
@@ -206,13 +206,13 @@ def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
     return t, fl
 
 
-def _touch_index(ctx: _Context, key, tree, within_m: float, subj: np.ndarray):
+def _touch_index(ctx: _Context, key, tree, within_m: float, rows: np.ndarray):
     """A cell index of the target polygons (zoning.cellindex.PointIndex) when many point
     subjects ask whether they touch one (``within_m`` 0); None otherwise."""
     from zoning.cellindex import PointIndex, polygonal
     from zoning.overlay import INDEX_MIN_POINTS
 
-    if within_m != 0 or len(subj) < INDEX_MIN_POINTS:
+    if within_m != 0 or len(rows) < INDEX_MIN_POINTS:
         return None
     ikey = ("touch_index", key)
     if ikey not in ctx.cache:
@@ -224,7 +224,7 @@ def _touch_index(ctx: _Context, key, tree, within_m: float, subj: np.ndarray):
             else None
         )
     index = ctx.cache[ikey]
-    if index is None or not (shapely.get_type_id(subj) == 0).all():
+    if index is None or not (ctx.types()[rows] == 0).all():
         return None
     return index
 
@@ -292,7 +292,7 @@ def _ll_bins(ctx: _Context, rows: np.ndarray):
     """The point sites of ``rows`` binned on a lon/lat grid (origin, bin size, columns,
     rows of bins, sorted keys and the rows in that order); None unless every one is a
     point."""
-    if not len(rows) or not (shapely.get_type_id(ctx.ll_geoms()[rows]) == 0).all():
+    if not len(rows) or not (ctx.types()[rows] == 0).all():
         return None
     x, y = ctx.ll_xy()
     x, y = x[rows], y[rows]

@@ -197,7 +197,8 @@ def _leaf_grid(c: GridValue, ctx: _Context, need: np.ndarray):
         nkey = ("gridnonneg", c.grid)
         if nkey not in ctx.cache:
             arr = _grid_array(ctx, c.grid)
-            ctx.cache[nkey] = not bool((arr[np.isfinite(arr)] < 0).any())
+            neg = arr < 0  # NaN compares False; -inf is not a value
+            ctx.cache[nkey] = not (neg.any() and bool((neg & np.isfinite(arr)).any()))
         if c.at == "unit_sum" and ctx.cache[nkey]:
             # the sum over the part with data is a lower bound of the unit's sum
             pt, pf = _tests_lower_bound(vals[partial], c.tests)
