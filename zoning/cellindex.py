@@ -26,18 +26,18 @@ from affine import Affine
 _EPS = 1e-6
 
 
-def assign_xy(polys: np.ndarray, rank: np.ndarray, x, y) -> np.ndarray:
+def assign_xy(polys: np.ndarray, rank: np.ndarray, x, y, points=None) -> np.ndarray:
     """Per point, the position of the covering polygon of lowest ``rank`` (-1: none).
 
-    The exact path: an STR tree of the points gives candidates per polygon, each polygon
-    is prepared once and tests its candidates by coordinates (boundary included).
-    Points must have finite coordinates.
+    The exact path: an STR tree of the points (``points``: their geometries when at hand)
+    gives candidates per polygon, each polygon is prepared once and tests its candidates
+    by coordinates (boundary included).  Points must have finite coordinates.
     """
     x = np.asarray(x, dtype="float64")
     y = np.asarray(y, dtype="float64")
     if len(x) == 0 or len(polys) == 0:
         return np.full(len(x), -1, dtype=np.int64)
-    tree = shapely.STRtree(shapely.points(x, y))
+    tree = shapely.STRtree(shapely.points(x, y) if points is None else points)
     u_idx, p_idx = tree.query(polys)
     return _covering(polys, rank, u_idx, p_idx, x, y)
 

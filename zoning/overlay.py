@@ -120,7 +120,7 @@ def assign_points(units: gpd.GeoDataFrame, points: gpd.GeoDataFrame, /) -> np.nd
         cells = int(np.clip(4 * len(idx_ok), 1_000_000, 16_000_000))
         out[idx_ok] = PointIndex(polys, rank, cells).assign(x, y)
     else:
-        out[idx_ok] = assign_xy(polys, rank, x, y)
+        out[idx_ok] = assign_xy(polys, rank, x, y, points=pts[idx_ok])
     return out
 
 

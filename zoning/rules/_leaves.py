@@ -179,12 +179,8 @@ def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
         rows = np.flatnonzero(need & ~done & ctx.geom_ok())
         if len(rows) and tree is not None:
             subj = ctx.metric_geoms(rows)
-            index = _touch_index(ctx, key, tree, c.within_m, rows)
-            if index is not None:  # points touching polygons: the cell index, same answer
-                hit[rows[index.assign(shapely.get_x(subj), shapely.get_y(subj)) >= 0]] = True
-            else:
-                idx = _query_near(tree, subj, c.within_m)
-                hit[rows[idx[0]]] = True
+            idx = _query_near(tree, subj, c.within_m)
+            hit[rows[idx[0]]] = True
     else:
         if key not in ctx.cache:
             geoms = np.asarray(target.to_crs(ctx.ll_crs).geometry.values) if len(target) else None
@@ -204,29 +200,6 @@ def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
     t, fl = hit & done, ~hit & done
     ctx.known(fact, t | fl, evaluated=done | need)
     return t, fl
-
-
-def _touch_index(ctx: _Context, key, tree, within_m: float, rows: np.ndarray):
-    """A cell index of the target polygons (zoning.cellindex.PointIndex) when many point
-    subjects ask whether they touch one (``within_m`` 0); None otherwise."""
-    from zoning.cellindex import PointIndex, polygonal
-    from zoning.overlay import INDEX_MIN_POINTS
-
-    if within_m != 0 or len(rows) < INDEX_MIN_POINTS:
-        return None
-    ikey = ("touch_index", key)
-    if ikey not in ctx.cache:
-        targets = tree.geometries
-        ok = polygonal(targets)
-        ctx.cache[ikey] = (
-            PointIndex(targets, np.arange(len(targets)), int(np.clip(2 * ctx.n, 1e5, 4e6)))
-            if ok
-            else None
-        )
-    index = ctx.cache[ikey]
-    if index is None or not (ctx.types()[rows] == 0).all():
-        return None
-    return index
 
 
 def _query_near(tree, geoms, within_m: float):

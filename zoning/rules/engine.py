@@ -177,9 +177,7 @@ def _leaf_grid(c: GridValue, ctx: _Context, need: np.ndarray):
             flat = labels.ravel()
             # no-data cells weigh 0 (adding 0.0 leaves every sum as it was): no copies of
             # the finite cells of a national grid
-            sums = np.bincount(
-                flat, weights=np.where(finite, arr.ravel(), 0.0), minlength=nu + 1
-            )
+            sums = np.bincount(flat, weights=np.where(finite, arr.ravel(), 0.0), minlength=nu + 1)
             counts = np.bincount(flat, weights=finite, minlength=nu + 1).astype(np.int64)
             cells = np.bincount(flat, minlength=nu + 1)
             with np.errstate(invalid="ignore", divide="ignore"):
