@@ -287,7 +287,7 @@ def _evaluate(units, facilities, rules, grids, layers, lang, missing, first_row)
     idx = pd.RangeIndex(n)
 
     def obj(values) -> pd.Series:  # object columns: no costly conversion to Arrow strings
-        return pd.Series(values, index=idx, dtype=object)
+        return pd.Series(values, index=idx, dtype=object, copy=False)
 
     unit_class = pd.array(np.where(has_unit, digits[safe] if len(units) else 0, 0), dtype="Int64")
     unit_class[~has_unit] = pd.NA
