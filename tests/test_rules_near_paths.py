@@ -11,7 +11,7 @@ import shapely
 from shapely.geometry import box
 
 from zoning.geo import local_crs_codes
-from zoning.rules import evaluate, parse_rules
+from zoning.rules import _leaves, evaluate, parse_rules
 
 CRS = "EPSG:4549"  # CGCS2000 / 3-degree Gauss-Kruger CM 120E
 X0, Y0 = 400_000.0, 3_300_000.0
@@ -61,9 +61,11 @@ def _fired(units, fac, rules, layers):
     return ev.fired
 
 
-def test_projected_near_equals_brute_force(scene):
+@pytest.mark.parametrize("binned", [False, True])
+def test_projected_near_equals_brute_force(scene, binned, monkeypatch):
     units, fac, layers = scene
-    rules = _rules(("red_line", 0), ("red_line", 250), ("lines", 0))
+    rules = _rules(("red_line", 0), ("red_line", 250), ("lines", 0), ("lines", 300))
+    monkeypatch.setattr(_leaves, "BIN_MIN_ROWS", 1 if binned else 10**9)
     want = _fired(units, fac, rules, layers)
     assert want[:, 0].sum() > 100 and want[:, 0][-len(layers["red_line"]) :].any()
     # brute force: the site touches (or lies within 250 m of) a red-line polygon
@@ -72,6 +74,8 @@ def test_projected_near_equals_brute_force(scene):
     touch = shapely.intersects(pts[:, None], red[None, :]).any(axis=1)
     near = shapely.dwithin(pts[:, None], red[None, :], 250).any(axis=1)
     assert (want[:, 0] == touch).all() and (want[:, 1] == near).all()
+    line = np.asarray(layers["lines"].geometry.values)[0]
+    assert (want[:, 3] == shapely.dwithin(pts, line, 300)).all() and want[:, 3].sum() > 50
 
 
 @pytest.mark.parametrize("few", [False, True])

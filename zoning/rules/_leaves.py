@@ -178,9 +178,10 @@ def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
         tree, hit, done = ctx.cache[key]
         rows = np.flatnonzero(need & ~done & ctx.geom_ok())
         if len(rows) and tree is not None:
-            subj = ctx.metric_geoms(rows)
+            ask = _may_be_near(ctx, key, tree, c.within_m, rows)
+            subj = ctx.metric_geoms(ask)
             idx = _query_near(tree, subj, c.within_m)
-            hit[rows[idx[0]]] = True
+            hit[ask[idx[0]]] = True
     else:
         if key not in ctx.cache:
             geoms = np.asarray(target.to_crs(ctx.ll_crs).geometry.values) if len(target) else None
@@ -261,65 +262,102 @@ def _pad(within_m: float, max_abs_lat: float) -> float:
     return within_m / (111_000.0 * coslat) + 0.01
 
 
-def _ll_bins(ctx: _Context, rows: np.ndarray):
-    """The point sites of ``rows`` binned on a lon/lat grid (origin, bin size, columns,
-    rows of bins, sorted keys and the rows in that order); None unless every one is a
-    point."""
-    if not len(rows) or not (ctx.types()[rows] == 0).all():
-        return None
-    x, y = ctx.ll_xy()
+def _bins(x: np.ndarray, y: np.ndarray, rows: np.ndarray):
+    """The sites (x, y) of ``rows`` binned on a grid of about one site per bin: origin,
+    bin size, columns, rows of bins, sorted keys and the rows in that order."""
     x, y = x[rows], y[rows]
     x0, y0, x1, y1 = x.min(), y.min(), x.max(), y.max()
-    size = max(np.sqrt(max(x1 - x0, 1e-6) * max(y1 - y0, 1e-6) / len(rows)), 1e-6)
+    span = max(x1 - x0, y1 - y0, 1e-9)
+    size = max(np.sqrt(max(x1 - x0, span * 1e-3) * max(y1 - y0, span * 1e-3) / len(rows)), 1e-9)
     width = int((x1 - x0) // size) + 1
     key = ((y - y0) // size).astype(np.int64) * width + ((x - x0) // size).astype(np.int64)
     order = np.argsort(key)
     return (x0, y0, size, width, int((y1 - y0) // size) + 1, key[order], rows[order])
 
 
-def _ll_pairs(ctx: _Context, targets, within_m: float, rows: np.ndarray):
-    """(target, row) pairs of ``rows`` whose site lies within the pad of the target's box
-    (lon/lat); None for non-point subjects.  Most rows asked: the pairs of every row,
-    found once per target set and distance, and those of ``rows`` picked."""
+def _pairs_in_bins(x, y, bins, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(box, row) pairs of the binned sites inside each box ``b`` (n, 4), edges included."""
     from zoning.cellindex import _window_pairs
 
-    ok = np.flatnonzero(ctx.geom_ok())
-    if len(rows) < len(ok) // 4:  # few rows: bins of those rows only
-        return _pairs_in_bins(ctx, targets, within_m, _ll_bins(ctx, rows), _window_pairs)
-    key = ("ll_pairs", id(targets), float(within_m))
-    if key not in ctx.cache:
-        if "ll_bins" not in ctx.cache:
-            ctx.cache["ll_bins"] = _ll_bins(ctx, ok)
-        found = _pairs_in_bins(ctx, targets, within_m, ctx.cache["ll_bins"], _window_pairs)
-        ctx.cache[key] = (targets, found)
-    found = ctx.cache[key][1]
-    if found is None:
-        return None
-    wanted = np.zeros(ctx.n, dtype=bool)
-    wanted[rows] = True
-    sel = wanted[found[1]]
-    return found[0][sel], found[1][sel]
-
-
-def _pairs_in_bins(ctx: _Context, targets, within_m: float, bins, window_pairs):
-    if bins is None:
-        return None
     x0, y0, size, width, height, keys, rows = bins
-    x, y = ctx.ll_xy()
-    ok = ctx.geom_ok()
-    pad = _pad(within_m, float(np.nanmax(np.abs(y[ok]))))  # the most generous of every zone
-    b = shapely.bounds(targets)
-    b[:, :2] -= pad
-    b[:, 2:] += pad
     c0 = np.clip((b[:, 0] - x0) // size, 0, width).astype(np.int64)
     c1 = np.clip((b[:, 2] - x0) // size + 1, 0, width).astype(np.int64)
     r0 = np.clip((b[:, 1] - y0) // size, 0, height).astype(np.int64)
     r1 = np.clip((b[:, 3] - y0) // size + 1, 0, height).astype(np.int64)
-    t_i, pos = window_pairs(keys, width, r0, r1, c0, c1)
+    t_i, pos = _window_pairs(keys, width, r0, r1, c0, c1)
     r_i = rows[pos]
     px, py = x[r_i], y[r_i]
     inside = (px >= b[t_i, 0]) & (px <= b[t_i, 2]) & (py >= b[t_i, 1]) & (py <= b[t_i, 3])
     return t_i[inside], r_i[inside]
+
+
+def _padded_bounds(targets, pad: float) -> np.ndarray:
+    b = shapely.bounds(targets)
+    b[:, :2] -= pad
+    b[:, 2:] += pad
+    return b
+
+
+def _ll_pairs(ctx: _Context, targets, within_m: float, rows: np.ndarray):
+    """(target, row) pairs of ``rows`` whose site lies within the pad of the target's box
+    (lon/lat); None for non-point subjects.  Most rows asked: the pairs of every row,
+    found once per target set and distance, and those of ``rows`` picked."""
+    ok = np.flatnonzero(ctx.geom_ok())
+    if not len(rows) or not (ctx.types()[rows] == 0).all():
+        return None
+    x, y = ctx.ll_xy()
+    pad = _pad(within_m, float(np.nanmax(np.abs(y[ok]))))  # the most generous of every zone
+    if len(rows) < len(ok) // 4:  # few rows: bins of those rows only
+        return _pairs_in_bins(x, y, _bins(x, y, rows), _padded_bounds(targets, pad))
+    key = ("ll_pairs", id(targets), float(within_m))
+    if key not in ctx.cache:
+        if "ll_bins" not in ctx.cache:
+            ctx.cache["ll_bins"] = _bins(x, y, ok)
+        found = _pairs_in_bins(x, y, ctx.cache["ll_bins"], _padded_bounds(targets, pad))
+        ctx.cache[key] = (targets, found)
+    t_i, r_i = ctx.cache[key][1]
+    wanted = np.zeros(ctx.n, dtype=bool)
+    wanted[rows] = True
+    sel = wanted[r_i]
+    return t_i[sel], r_i[sel]
+
+
+#: From this many projected point rows on, ``near`` asks the tree only about the rows
+#: inside some target's widened box.
+BIN_MIN_ROWS = 20_000
+
+
+def _may_be_near(ctx: _Context, key, tree, within_m: float, rows: np.ndarray) -> np.ndarray:
+    """The ``rows`` (projected point sites) inside the box of some target widened by
+    ``within_m``: the others have no target in reach, so the tree need not be asked
+    about them (found once per condition from sites binned once per evaluation)."""
+    if len(rows) < BIN_MIN_ROWS or not (ctx.types()[rows] == 0).all():
+        return rows
+    mkey = ("may_be_near", key)
+    if mkey not in ctx.cache:
+        if "own_xy" not in ctx.cache:
+            x = np.full(ctx.n, np.nan)
+            y = np.full(ctx.n, np.nan)
+            ok = np.flatnonzero(ctx.geom_ok() & (ctx.types() == 0))
+            geoms = np.asarray(ctx.s.geometry.values)[ok]
+            x[ok], y[ok] = shapely.get_x(geoms), shapely.get_y(geoms)
+            fin = ok[np.isfinite(x[ok]) & np.isfinite(y[ok])]
+            ctx.cache["own_xy"] = (x, y, _bins(x, y, fin) if len(fin) else None)
+        x, y, bins = ctx.cache["own_xy"]
+        maybe = None
+        if bins is not None:
+            pad = within_m * (1 + 1e-9) + 1e-6  # metres; edges included
+            b = _padded_bounds(tree.geometries, pad)
+            x0, y0, size, width, height = bins[:5]
+            reach = ((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])).sum()
+            if reach < 0.25 * (width * height * size * size):  # targets cover little
+                maybe = np.zeros(ctx.n, dtype=bool)
+                maybe[_pairs_in_bins(x, y, bins, b)[1]] = True
+                maybe |= ~np.isfinite(x)  # no coordinates here: let the tree say
+        ctx.cache[mkey] = maybe
+    if ctx.cache[mkey] is None:
+        return rows
+    return rows[ctx.cache[mkey][rows]]
 
 
 def _zone_targets(ctx: _Context, zone: int, tree, targets, within_m: float):
