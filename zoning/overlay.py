@@ -11,6 +11,10 @@ units of unknown class come last), and among units of the same class the one wit
 the conservative reading of a boundary case, and the result does not depend on the order
 of the input rows.
 
+From :data:`INDEX_MIN_POINTS` points on, a cell index of the units
+(:class:`zoning.cellindex.PointIndex`) gives the points in cells no unit boundary touches
+their unit without an exact test; the assignment is the same.
+
 Footprints
 ----------
 Polygons and lines (a project site, a pipeline) touch several units; their share in each
