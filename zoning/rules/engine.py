@@ -136,11 +136,20 @@ def _unit_labels(ctx: _Context, shape, transform, crs) -> np.ndarray:
     key = ("labels", tuple(shape), tuple(transform)[:6], str(crs))
     if key in ctx.cache:
         return ctx.cache[key]
-    same = CRS.from_user_input(ctx.units.crs).equals(CRS.from_user_input(crs))
-    u = ctx.units if same else ctx.units.to_crs(crs)
-    labels = cell_labels(np.asarray(u.geometry.values), shape, transform, unit_rank(u))
+    polys = _units_in(ctx, crs)
+    labels = cell_labels(polys, shape, transform, unit_rank(ctx.units))
     ctx.cache[key] = labels
     return labels
+
+
+def _units_in(ctx: _Context, crs) -> np.ndarray:
+    """The unit geometries in ``crs``, reprojected once per evaluation."""
+    key = ("units_in", str(crs))
+    if key not in ctx.cache:
+        same = CRS.from_user_input(ctx.units.crs).equals(CRS.from_user_input(crs))
+        u = ctx.units if same else ctx.units.to_crs(crs)
+        ctx.cache[key] = np.asarray(u.geometry.values)
+    return ctx.cache[key]
 
 
 def _grid_array(ctx: _Context, name: str) -> np.ndarray:
@@ -232,8 +241,7 @@ def _extent_share(ctx: _Context, shape, transform, crs) -> np.ndarray:
     """Per unit, the share of its area inside the grid's extent (in the grid's CRS)."""
     key = ("extent", tuple(shape), tuple(transform)[:6], str(crs))
     if key not in ctx.cache:
-        same = CRS.from_user_input(ctx.units.crs).equals(CRS.from_user_input(crs))
-        polys = np.asarray((ctx.units if same else ctx.units.to_crs(crs)).geometry.values)
+        polys = _units_in(ctx, crs)
         tr = Affine(*tuple(transform)[:6])
         x0, y0 = tr.c, tr.f
         x1, y1 = tr.c + tr.a * shape[1], tr.f + tr.e * shape[0]
