@@ -28,6 +28,13 @@ CRS = "EPSG:4549"  # CGCS2000 / 3-degree Gauss-Kruger CM 120E
 X0, Y0, SIZE = 300_000.0, 3_000_000.0, 400_000.0  # a 400 km square
 
 
+def _load() -> str:
+    try:
+        return " ".join(open("/proc/loadavg").read().split()[:3])
+    except OSError:
+        return "n/a"
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -308,21 +315,23 @@ def main() -> None:
 
     # each contender runs twice, alternating, and its best time counts (the first call
     # also pays one-off costs such as lazy imports and PROJ database look-ups)
-    ours_times, bare_times = [], []
+    ours_times, bare_times, ours_cpu, bare_cpu = [], [], [], []
     for _ in range(2):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         result = conflicts(units, fac, rules, grids, layers=layers)
         ours_times.append(time.perf_counter() - t)
+        ours_cpu.append(time.process_time() - c)
         rss_ours = peak_rss_mb()
         counts = result["status"].value_counts().to_dict()
         assert len(result) == len(fac)
         del result
 
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         joined = gpd.sjoin(
             fac[["geometry"]], units[["code", "geometry"]], predicate="within", how="left"
         )
         bare_times.append(time.perf_counter() - t)
+        bare_cpu.append(time.process_time() - c)
         n_joined = int(joined["index_right"].notna().sum())
         del joined
     ours, bare = min(ours_times), min(bare_times)
@@ -338,6 +347,10 @@ def main() -> None:
         f"(best of {runs(bare_times)})"
     )
     print(f"ratio ours / sjoin: {ours / bare:.2f}x (target <= 1.0x, issue 11)")
+    print(
+        f"CPU seconds (best): ours {min(ours_cpu):.2f}, sjoin {min(bare_cpu):.2f}, "
+        f"ratio {min(ours_cpu) / min(bare_cpu):.2f}x (one thread each); load average {_load()}"
+    )
     print(
         f"peak RSS after our evaluation: {rss_ours:,.0f} MB; "
         f"after sjoin: {peak_rss_mb():,.0f} MB (target < 2048 MB)"

@@ -268,7 +268,9 @@ def _evaluate(units, facilities, rules, grids, layers, lang, missing, first_row)
     # allowed rules are listed in rule_ids but carry no message of a breach
     shown = np.array([r.outcome != "allowed" for r in rl], dtype=bool)
     fired_i, fired_c = _combos(ev.fired)
-    breach_i, breach_c = _combos(ev.fired & shown)
+    # the breaches of a row follow from its combination of fired rules
+    sub_i, breach_c = _combos(fired_c & shown)
+    breach_i = sub_i[fired_i]
     unknown_i, unknown_c = _combos(ev.unknown)
 
     codes = units["code"].astype("string").to_numpy(dtype=object)
@@ -285,7 +287,7 @@ def _evaluate(units, facilities, rules, grids, layers, lang, missing, first_row)
     idx = pd.RangeIndex(n)
 
     def obj(values) -> pd.Series:  # object columns: no costly conversion to Arrow strings
-        return pd.Series(values, index=idx, dtype=object)
+        return pd.Series(values, index=idx, dtype=object, copy=False)
 
     unit_class = pd.array(np.where(has_unit, digits[safe] if len(units) else 0, 0), dtype="Int64")
     unit_class[~has_unit] = pd.NA

@@ -11,6 +11,10 @@ units of unknown class come last), and among units of the same class the one wit
 the conservative reading of a boundary case, and the result does not depend on the order
 of the input rows.
 
+From :data:`INDEX_MIN_POINTS` points on, a cell index of the units
+(:class:`zoning.cellindex.PointIndex`) gives the points in cells no unit boundary touches
+their unit without an exact test; the assignment is the same.
+
 Footprints
 ----------
 Polygons and lines (a project site, a pipeline) touch several units; their share in each
@@ -26,6 +30,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from zoning.cellindex import PointIndex, assign_xy, polygonal
 from zoning.errors import CRSError
 from zoning.geo import EQUAL_AREA
 from zoning.model import normalise_class
@@ -33,6 +38,9 @@ from zoning.model import normalise_class
 #: Equal-area CRS for areas and shares (WGS 84 / NSIDC EASE-Grid 2.0 Global).
 
 __all__ = ["EQUAL_AREA", "assign_points", "footprint_shares"]
+
+#: From this many points on, :func:`assign_points` builds a cell index of the units.
+INDEX_MIN_POINTS = 50_000
 
 
 def _check_crs(units: gpd.GeoDataFrame, other: gpd.GeoDataFrame, what: str) -> None:
@@ -106,35 +114,17 @@ def assign_points(units: gpd.GeoDataFrame, points: gpd.GeoDataFrame, /) -> np.nd
     if len(units) == 0 or not ok.any():
         return out
     idx_ok = np.flatnonzero(ok)
-    # the tree holds the points and gives bounding-box candidates per unit; each unit is
-    # prepared once and tests its candidates by coordinates (boundary included: covers)
-    tree = shapely.STRtree(pts[idx_ok])
     polys = np.asarray(units.geometry.values)
-    u_idx, p_idx = tree.query(polys)
-    if len(p_idx) == 0:
-        return out
     x = shapely.get_x(pts[idx_ok])
     y = shapely.get_y(pts[idx_ok])
-    fresh = ~shapely.is_prepared(polys)
-    shapely.prepare(polys[fresh])
-    try:
-        hit = shapely.intersects_xy(polys[u_idx], x[p_idx], y[p_idx])
-    finally:
-        shapely.destroy_prepared(polys[fresh])  # leave the caller's geometries as they were
-    u_idx, p_idx = u_idx[hit], p_idx[hit]
-    if len(p_idx) == 0:
-        return out
-    # most points lie in exactly one unit: only those on a shared boundary need ranking
-    hits = np.bincount(p_idx, minlength=len(idx_ok))
-    single = hits[p_idx] == 1
-    out[idx_ok[p_idx[single]]] = u_idx[single]
-    if not single.all():
-        u_m, p_m = u_idx[~single], p_idx[~single]
-        rank = unit_rank(units)
-        order = np.lexsort((rank[u_m], p_m))
-        p_sorted = p_m[order]
-        first = np.r_[True, p_sorted[1:] != p_sorted[:-1]]
-        out[idx_ok[p_sorted[first]]] = u_m[order][first]
+    rank = unit_rank(units)
+    if len(idx_ok) >= INDEX_MIN_POINTS and polygonal(polys):
+        # a cell index: points in cells no boundary touches get their unit without an
+        # exact test (the same answer; zoning.cellindex)
+        cells = int(np.clip(4 * len(idx_ok), 1_000_000, 16_000_000))
+        out[idx_ok] = PointIndex(polys, rank, cells).assign(x, y)
+    else:
+        out[idx_ok] = assign_xy(polys, rank, x, y, points=pts[idx_ok])
     return out
 
 

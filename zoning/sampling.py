@@ -19,6 +19,7 @@ import numpy as np
 import shapely
 from affine import Affine
 
+import zoning.cellindex as cellindex
 from zoning.errors import InputError
 from zoning.grid import Grid
 
@@ -91,6 +92,10 @@ def cell_labels(
     Candidates come from each polygon's bounding box; a centre on a shared boundary (or
     under overlapping polygons) goes to the polygon of lowest ``rank`` (default: the first),
     so every cell counts for at most one polygon.  Missing geometries label nothing.
+
+    Polygons on a grid finer than they are go through the cell index
+    (:func:`zoning.cellindex.cell_labels`: the exact test only for the centres of the cells
+    a boundary touches); the labels are the same.
     """
     polys = np.asarray(polys)
     labels = np.zeros(shape, dtype=np.int64)
@@ -99,6 +104,19 @@ def cell_labels(
         raise InputError("rotated grids are not supported", fix="warp the grid to north-up")
     if not len(polys):
         return labels
+    rank = np.arange(len(polys)) if rank is None else np.asarray(rank)
+    # with fewer than ~8 x 8 cells per polygon most cells touch a boundary: then testing
+    # every centre in the boxes is cheaper
+    if shape[0] * shape[1] >= 64 * len(polys) and cellindex.polygonal(polys):
+        boundary = cellindex.boundary_cells(polys, shape, tr)
+        if boundary.mean() < 0.5:
+            return cellindex.cell_labels(polys, shape, tr, rank, boundary=boundary)
+    return _labels_in_boxes(polys, shape, tr, rank)
+
+
+def _labels_in_boxes(polys, shape, tr, rank) -> np.ndarray:
+    """:func:`cell_labels` testing every cell centre inside each polygon's box."""
+    labels = np.zeros(shape, dtype=np.int64)
     inv = ~tr
     b = shapely.bounds(polys)  # NaN for missing geometries
     ok = np.isfinite(b).all(axis=1)
@@ -128,7 +146,6 @@ def cell_labels(
     finally:
         shapely.destroy_prepared(polys[fresh])
     unit, cell = unit[hit], (row * shape[1] + col)[hit]
-    rank = np.arange(len(polys)) if rank is None else np.asarray(rank)
     order = np.lexsort((rank[unit], cell))
     cell, unit = cell[order], unit[order]
     first = np.r_[True, cell[1:] != cell[:-1]]

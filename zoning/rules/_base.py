@@ -131,8 +131,7 @@ class _Context:
     def site_xy(self, crs, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """x, y of the sites of ``rows`` (a point on the surface of non-points) in ``crs``."""
         pts = np.asarray(self.s.geometry.values)[rows]
-        types = shapely.get_type_id(pts)
-        other = (types > 0) & ~shapely.is_missing(pts)
+        other = self.types()[rows] > 0  # missing geometries: -1
         if other.any():
             pts = pts.copy()
             pts[other] = shapely.point_on_surface(pts[other])
@@ -144,6 +143,18 @@ class _Context:
             x, y = transformer(src, dst).transform(x, y)
         return np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
 
+    def ll_xy(self) -> tuple[np.ndarray, np.ndarray]:
+        """x, y (lon, lat) of every row's site in :attr:`ll_crs` (NaN: no geometry),
+        converted once."""
+        if "ll_xy" not in self.cache:
+            x = np.full(self.n, np.nan)
+            y = np.full(self.n, np.nan)
+            ok = np.flatnonzero(self.geom_ok())
+            if len(ok):
+                x[ok], y[ok] = self.site_xy(self.ll_crs, ok)
+            self.cache["ll_xy"] = (x, y)
+        return self.cache["ll_xy"]
+
     def zones(self) -> np.ndarray:
         """Per row, the EPSG code of the local metric CRS of its site (-1: no geometry)."""
         if "zones" not in self.cache:
@@ -152,8 +163,8 @@ class _Context:
             zones = np.full(self.n, -1, dtype=np.int64)
             ok = np.flatnonzero(self.geom_ok())
             if len(ok):
-                x, y = self.site_xy(self.ll_crs, ok)
-                zones[ok] = local_crs_codes(x, y)
+                x, y = self.ll_xy()
+                zones[ok] = local_crs_codes(x[ok], y[ok])
             self.cache["zones"] = zones
         return self.cache["zones"]
 
@@ -166,16 +177,47 @@ class _Context:
             self.cache[key] = lonlat_to_local(int(zone), self.ll_crs)
         return self.cache[key]
 
-    def zone_geoms(self, zone: int) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, geometries in the zone's CRS) of every row whose site is in ``zone``,
-        projected once for all the conditions that measure distances."""
-        key = ("zone_geoms", int(zone))
+    def zone_rows(self, zone: int) -> np.ndarray:
+        """Rows whose site is in ``zone``."""
+        key = ("zone_rows", int(zone))
         if key not in self.cache:
-            rows = np.flatnonzero(self.zones() == zone)
-            to = self.to_zone(zone)
-            geoms = self.ll_geoms()[rows]
-            self.cache[key] = (rows, shapely.transform(geoms, to.transform, interleaved=False))
+            self.cache[key] = np.flatnonzero(self.zones() == zone)
         return self.cache[key]
+
+    def zone_geoms(self, zone: int, rows: np.ndarray) -> np.ndarray:
+        """Geometries of ``rows`` (all in ``zone``) in the zone's CRS (points are built from
+        their projected coordinates: the same points, without copying geometries)."""
+        to = self.to_zone(zone)
+        geoms = self.ll_geoms()[rows]
+        point = self.types()[rows] == 0
+        out = np.empty(len(rows), dtype=object)
+        if point.any():
+            x, y = self.ll_xy()
+            px, py = to.transform(x[rows[point]], y[rows[point]])
+            out[point] = shapely.points(px, py)
+        if not point.all():
+            out[~point] = shapely.transform(geoms[~point], to.transform, interleaved=False)
+        return out
+
+    def zone_bounds(self, zone: int) -> tuple[float, float, float, float]:
+        """Bounds (lon/lat) of the geometries of every row in ``zone``."""
+        key = ("zone_bounds", int(zone))
+        if key not in self.cache:
+            rows = self.zone_rows(zone)
+            geoms = self.ll_geoms()[rows]
+            if (self.types()[rows] == 0).all():
+                x, y = self.ll_xy()
+                b = (x[rows].min(), y[rows].min(), x[rows].max(), y[rows].max())
+            else:
+                b = tuple(shapely.total_bounds(geoms))
+            self.cache[key] = tuple(float(v) for v in b)
+        return self.cache[key]
+
+    def types(self) -> np.ndarray:
+        """Per row, the shapely type id of the subject's geometry (-1: missing), read once."""
+        if "types" not in self.cache:
+            self.cache["types"] = shapely.get_type_id(np.asarray(self.s.geometry.values))
+        return self.cache["types"]
 
     def geom_ok(self) -> np.ndarray:
         if "geom_ok" not in self.cache:
@@ -203,14 +245,15 @@ def _tests(vals: np.ndarray, tests) -> tuple[np.ndarray, np.ndarray]:
 
 def _by_codes(codes: np.ndarray, match: np.ndarray, known_u: np.ndarray | None = None):
     """Row masks from a per-unique match table; code -1 (missing) is unknown."""
-    present = codes >= 0
-    safe = np.where(present, codes, 0)
     if len(match) == 0:
         z = np.zeros(len(codes), dtype=bool)
         return z, z.copy()
-    m = match[safe]
-    k = present if known_u is None else present & known_u[safe]
-    return k & m, k & ~m
+    match = np.asarray(match, dtype=bool)
+    known = np.ones(len(match), dtype=bool) if known_u is None else np.asarray(known_u, bool)
+    # per unique value (and a last slot for code -1): one look-up per mask
+    true = np.append(known & match, False)
+    false = np.append(known & ~match, False)
+    return true[codes], false[codes]
 
 
 def _unknown(n: int):

@@ -178,9 +178,10 @@ def _leaf_near(c: Near, ctx: _Context, need: np.ndarray):
         tree, hit, done = ctx.cache[key]
         rows = np.flatnonzero(need & ~done & ctx.geom_ok())
         if len(rows) and tree is not None:
-            subj = ctx.metric_geoms(rows)
+            ask = _may_be_near(ctx, key, tree, c.within_m, rows)
+            subj = ctx.metric_geoms(ask)
             idx = _query_near(tree, subj, c.within_m)
-            hit[rows[idx[0]]] = True
+            hit[ask[idx[0]]] = True
     else:
         if key not in ctx.cache:
             geoms = np.asarray(target.to_crs(ctx.ll_crs).geometry.values) if len(target) else None
@@ -212,37 +213,181 @@ def _query_near(tree, geoms, within_m: float):
 def _near_by_zone(ctx: _Context, rows, tree, targets, within_m: float, hit) -> None:
     """``near`` for subjects in longitude/latitude: each subject is measured in the local
     conformal CRS of its own site (CGCS2000 3-degree Gauss-Krüger zone in China, UTM
-    elsewhere; :func:`zoning.geo.local_crs_codes`), with the targets near it projected
-    into the same zone (cut to a window around the subjects).  The outcome of a row
-    depends on its own site only, whatever else is evaluated with it, and distances within
-    about 100 km of a site keep a scale error under 0.03 %."""
+    elsewhere; :func:`zoning.geo.local_crs_codes`), with the targets near the zone's
+    subjects projected into the same zone once per evaluation (cut to a window around all
+    the zone's subjects, whichever rows a rule asks about).  Candidates come from the
+    lon/lat tree within a generous pad; only they are measured in the zone.  Distances
+    within about 100 km of a site keep a scale error under 0.03 %."""
     zones = ctx.zones()
-    wanted = np.zeros(ctx.n, dtype=bool)
-    wanted[rows] = True
+    pairs = _ll_pairs(ctx, targets, within_m, rows)
+    if pairs is not None:  # point subjects: candidates from bins of the sites
+        t_all, r_all = pairs
+        z_all = zones[r_all]
     for zone in np.unique(zones[rows]):
         if zone < 0:
             continue
-        zrows, zgeoms = ctx.zone_geoms(zone)
-        pick = wanted[zrows]
-        sub, g = zrows[pick], zgeoms[pick]
-        x0, y0, x1, y1 = shapely.total_bounds(ctx.ll_geoms()[sub])
-        coslat = max(np.cos(np.radians(min(max(abs(y0), abs(y1)) + 1.0, 89.0))), 0.01)
-        pad = within_m / (111_000.0 * coslat) + 0.01  # degrees, generous
-        if x0 - pad < -180 or x1 + pad > 180:  # across the antimeridian: no prefilter
-            near = targets
+        zt = _zone_targets(ctx, zone, tree, targets, within_m)
+        if zt is None:
+            continue
+        projected, pad = zt
+        if pairs is None:
+            sub = rows[zones[rows] == zone]
+            s_i, t_i = tree.query(
+                ctx.ll_geoms()[sub], predicate="dwithin", distance=pad * np.sqrt(2.0)
+            )
         else:
-            cand = tree.query(shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad))
-            if len(cand) == 0:
-                continue
-            # targets reaching far beyond the window are cut to it: a continent-sized
-            # polygon folds when projected far from the zone's meridian
-            near = targets[cand].copy()
-            b = shapely.bounds(near)
-            lo, hi = (x0 - pad, y0 - pad), (x1 + pad, y1 + pad)
-            big = (b[:, 0] < lo[0]) | (b[:, 1] < lo[1]) | (b[:, 2] > hi[0]) | (b[:, 3] > hi[1])
-            if big.any():  # rectangle clipping: fast; predicates need no strict validity
-                near[big] = shapely.clip_by_rect(near[big], lo[0], lo[1], hi[0], hi[1])
-        to = ctx.to_zone(zone)
-        near_tree = shapely.STRtree(shapely.transform(near, to.transform, interleaved=False))
-        idx = _query_near(near_tree, g, within_m)
-        hit[sub[idx[0]]] = True
+            m = z_all == zone
+            t_i = t_all[m]
+            sub, s_i = np.unique(r_all[m], return_inverse=True)
+        keep = ~shapely.is_missing(projected[t_i])  # beyond the window: none near
+        s_i, t_i = s_i[keep], t_i[keep]
+        if len(s_i) == 0:
+            continue
+        cand, inv = np.unique(s_i, return_inverse=True)
+        g = ctx.zone_geoms(zone, sub[cand])
+        if within_m == 0 and (shapely.get_type_id(g) == 0).all():
+            x, y = shapely.get_x(g), shapely.get_y(g)
+            ok = shapely.intersects_xy(projected[t_i], x[inv], y[inv])
+        elif within_m == 0:
+            ok = shapely.intersects(g[inv], projected[t_i])
+        else:
+            ok = shapely.dwithin(g[inv], projected[t_i], within_m)
+        hit[sub[s_i[ok]]] = True
+
+
+def _pad(within_m: float, max_abs_lat: float) -> float:
+    """The window pad (degrees) of ``within_m`` metres at latitudes up to ``max_abs_lat``:
+    generous (1° of latitude, the cosine of one degree further, and 0.01° more)."""
+    coslat = max(np.cos(np.radians(min(max_abs_lat + 1.0, 89.0))), 0.01)
+    return within_m / (111_000.0 * coslat) + 0.01
+
+
+def _bins(x: np.ndarray, y: np.ndarray, rows: np.ndarray):
+    """The sites (x, y) of ``rows`` binned on a grid of about one site per bin: origin,
+    bin size, columns, rows of bins, sorted keys and the rows in that order."""
+    x, y = x[rows], y[rows]
+    x0, y0, x1, y1 = x.min(), y.min(), x.max(), y.max()
+    span = max(x1 - x0, y1 - y0, 1e-9)
+    size = max(np.sqrt(max(x1 - x0, span * 1e-3) * max(y1 - y0, span * 1e-3) / len(rows)), 1e-9)
+    width = int((x1 - x0) // size) + 1
+    key = ((y - y0) // size).astype(np.int64) * width + ((x - x0) // size).astype(np.int64)
+    order = np.argsort(key)
+    return (x0, y0, size, width, int((y1 - y0) // size) + 1, key[order], rows[order])
+
+
+def _pairs_in_bins(x, y, bins, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(box, row) pairs of the binned sites inside each box ``b`` (n, 4), edges included."""
+    from zoning.cellindex import _window_pairs
+
+    x0, y0, size, width, height, keys, rows = bins
+    c0 = np.clip((b[:, 0] - x0) // size, 0, width).astype(np.int64)
+    c1 = np.clip((b[:, 2] - x0) // size + 1, 0, width).astype(np.int64)
+    r0 = np.clip((b[:, 1] - y0) // size, 0, height).astype(np.int64)
+    r1 = np.clip((b[:, 3] - y0) // size + 1, 0, height).astype(np.int64)
+    t_i, pos = _window_pairs(keys, width, r0, r1, c0, c1)
+    r_i = rows[pos]
+    px, py = x[r_i], y[r_i]
+    inside = (px >= b[t_i, 0]) & (px <= b[t_i, 2]) & (py >= b[t_i, 1]) & (py <= b[t_i, 3])
+    return t_i[inside], r_i[inside]
+
+
+def _padded_bounds(targets, pad: float) -> np.ndarray:
+    b = shapely.bounds(targets)
+    b[:, :2] -= pad
+    b[:, 2:] += pad
+    return b
+
+
+def _ll_pairs(ctx: _Context, targets, within_m: float, rows: np.ndarray):
+    """(target, row) pairs of ``rows`` whose site lies within the pad of the target's box
+    (lon/lat); None for non-point subjects.  Most rows asked: the pairs of every row,
+    found once per target set and distance, and those of ``rows`` picked."""
+    ok = np.flatnonzero(ctx.geom_ok())
+    if not len(rows) or not (ctx.types()[rows] == 0).all():
+        return None
+    x, y = ctx.ll_xy()
+    pad = _pad(within_m, float(np.nanmax(np.abs(y[ok]))))  # the most generous of every zone
+    if len(rows) < len(ok) // 4:  # few rows: bins of those rows only
+        return _pairs_in_bins(x, y, _bins(x, y, rows), _padded_bounds(targets, pad))
+    key = ("ll_pairs", id(targets), float(within_m))
+    if key not in ctx.cache:
+        if "ll_bins" not in ctx.cache:
+            ctx.cache["ll_bins"] = _bins(x, y, ok)
+        found = _pairs_in_bins(x, y, ctx.cache["ll_bins"], _padded_bounds(targets, pad))
+        ctx.cache[key] = (targets, found)
+    t_i, r_i = ctx.cache[key][1]
+    wanted = np.zeros(ctx.n, dtype=bool)
+    wanted[rows] = True
+    sel = wanted[r_i]
+    return t_i[sel], r_i[sel]
+
+
+#: From this many projected point rows on, ``near`` asks the tree only about the rows
+#: inside some target's widened box.
+BIN_MIN_ROWS = 20_000
+
+
+def _may_be_near(ctx: _Context, key, tree, within_m: float, rows: np.ndarray) -> np.ndarray:
+    """The ``rows`` (projected point sites) inside the box of some target widened by
+    ``within_m``: the others have no target in reach, so the tree need not be asked
+    about them (found once per condition from sites binned once per evaluation)."""
+    if len(rows) < BIN_MIN_ROWS or not (ctx.types()[rows] == 0).all():
+        return rows
+    mkey = ("may_be_near", key)
+    if mkey not in ctx.cache:
+        if "own_xy" not in ctx.cache:
+            x = np.full(ctx.n, np.nan)
+            y = np.full(ctx.n, np.nan)
+            ok = np.flatnonzero(ctx.geom_ok() & (ctx.types() == 0))
+            geoms = np.asarray(ctx.s.geometry.values)[ok]
+            x[ok], y[ok] = shapely.get_x(geoms), shapely.get_y(geoms)
+            fin = ok[np.isfinite(x[ok]) & np.isfinite(y[ok])]
+            ctx.cache["own_xy"] = (x, y, _bins(x, y, fin) if len(fin) else None)
+        x, y, bins = ctx.cache["own_xy"]
+        maybe = None
+        if bins is not None:
+            pad = within_m * (1 + 1e-9) + 1e-6  # metres; edges included
+            b = _padded_bounds(tree.geometries, pad)
+            x0, y0, size, width, height = bins[:5]
+            reach = ((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])).sum()
+            if reach < 0.25 * (width * height * size * size):  # targets cover little
+                maybe = np.zeros(ctx.n, dtype=bool)
+                maybe[_pairs_in_bins(x, y, bins, b)[1]] = True
+                maybe |= ~np.isfinite(x)  # no coordinates here: let the tree say
+        ctx.cache[mkey] = maybe
+    if ctx.cache[mkey] is None:
+        return rows
+    return rows[ctx.cache[mkey][rows]]
+
+
+def _zone_targets(ctx: _Context, zone: int, tree, targets, within_m: float):
+    """The targets near the subjects of ``zone`` in the zone's CRS (prepared; None for
+    the others, by position in ``targets``) and the pad of the window (degrees); built
+    once per target set, distance and zone.  None when no target is near."""
+    key = ("zone_targets", id(targets), float(within_m), int(zone))
+    if key in ctx.cache:
+        return ctx.cache[key][1]
+    x0, y0, x1, y1 = ctx.zone_bounds(zone)
+    pad = _pad(within_m, max(abs(y0), abs(y1)))
+    if x0 - pad < -180 or x1 + pad > 180:  # across the antimeridian: no prefilter
+        cand = np.arange(len(targets))
+        near = targets.copy()
+    else:
+        cand = np.sort(tree.query(shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad)))
+        if len(cand) == 0:
+            ctx.cache[key] = (targets, None)
+            return None
+        # targets reaching far beyond the window are cut to it: a continent-sized
+        # polygon folds when projected far from the zone's meridian
+        near = targets[cand].copy()
+        b = shapely.bounds(near)
+        lo, hi = (x0 - pad, y0 - pad), (x1 + pad, y1 + pad)
+        big = (b[:, 0] < lo[0]) | (b[:, 1] < lo[1]) | (b[:, 2] > hi[0]) | (b[:, 3] > hi[1])
+        if big.any():  # rectangle clipping: fast; predicates need no strict validity
+            near[big] = shapely.clip_by_rect(near[big], lo[0], lo[1], hi[0], hi[1])
+    to = ctx.to_zone(zone)
+    projected = np.full(len(targets), None, dtype=object)
+    projected[cand] = shapely.transform(near, to.transform, interleaved=False)
+    shapely.prepare(projected[cand])
+    ctx.cache[key] = (targets, (projected, pad))  # the targets are kept: their id stays theirs
+    return projected, pad

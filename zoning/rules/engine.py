@@ -136,11 +136,20 @@ def _unit_labels(ctx: _Context, shape, transform, crs) -> np.ndarray:
     key = ("labels", tuple(shape), tuple(transform)[:6], str(crs))
     if key in ctx.cache:
         return ctx.cache[key]
-    same = CRS.from_user_input(ctx.units.crs).equals(CRS.from_user_input(crs))
-    u = ctx.units if same else ctx.units.to_crs(crs)
-    labels = cell_labels(np.asarray(u.geometry.values), shape, transform, unit_rank(u))
+    polys = _units_in(ctx, crs)
+    labels = cell_labels(polys, shape, transform, unit_rank(ctx.units))
     ctx.cache[key] = labels
     return labels
+
+
+def _units_in(ctx: _Context, crs) -> np.ndarray:
+    """The unit geometries in ``crs``, reprojected once per evaluation."""
+    key = ("units_in", str(crs))
+    if key not in ctx.cache:
+        same = CRS.from_user_input(ctx.units.crs).equals(CRS.from_user_input(crs))
+        u = ctx.units if same else ctx.units.to_crs(crs)
+        ctx.cache[key] = np.asarray(u.geometry.values)
+    return ctx.cache[key]
 
 
 def _grid_array(ctx: _Context, name: str) -> np.ndarray:
@@ -173,10 +182,13 @@ def _leaf_grid(c: GridValue, ctx: _Context, need: np.ndarray):
         if key not in ctx.cache:
             labels = _unit_labels(ctx, arr.shape, transform, crs)
             nu = len(ctx.units)
-            finite = np.isfinite(arr)
-            sums = np.bincount(labels[finite], weights=arr[finite], minlength=nu + 1)
-            counts = np.bincount(labels[finite], minlength=nu + 1)
-            cells = np.bincount(labels.ravel(), minlength=nu + 1)
+            finite = np.isfinite(arr).ravel()
+            flat = labels.ravel()
+            # no-data cells weigh 0 (adding 0.0 leaves every sum as it was): no copies of
+            # the finite cells of a national grid
+            sums = np.bincount(flat, weights=np.where(finite, arr.ravel(), 0.0), minlength=nu + 1)
+            counts = np.bincount(flat, weights=finite, minlength=nu + 1).astype(np.int64)
+            cells = np.bincount(flat, minlength=nu + 1)
             with np.errstate(invalid="ignore", divide="ignore"):
                 per_unit = sums if c.at == "unit_sum" else sums / counts
             per_unit = np.where(counts > 0, per_unit, np.nan)[1:]
@@ -192,7 +204,8 @@ def _leaf_grid(c: GridValue, ctx: _Context, need: np.ndarray):
         nkey = ("gridnonneg", c.grid)
         if nkey not in ctx.cache:
             arr = _grid_array(ctx, c.grid)
-            ctx.cache[nkey] = not bool((arr[np.isfinite(arr)] < 0).any())
+            neg = arr < 0  # NaN compares False; -inf is not a value
+            ctx.cache[nkey] = not (neg.any() and bool((neg & np.isfinite(arr)).any()))
         if c.at == "unit_sum" and ctx.cache[nkey]:
             # the sum over the part with data is a lower bound of the unit's sum
             pt, pf = _tests_lower_bound(vals[partial], c.tests)
@@ -228,8 +241,7 @@ def _extent_share(ctx: _Context, shape, transform, crs) -> np.ndarray:
     """Per unit, the share of its area inside the grid's extent (in the grid's CRS)."""
     key = ("extent", tuple(shape), tuple(transform)[:6], str(crs))
     if key not in ctx.cache:
-        same = CRS.from_user_input(ctx.units.crs).equals(CRS.from_user_input(crs))
-        polys = np.asarray((ctx.units if same else ctx.units.to_crs(crs)).geometry.values)
+        polys = _units_in(ctx, crs)
         tr = Affine(*tuple(transform)[:6])
         x0, y0 = tr.c, tr.f
         x1, y1 = tr.c + tr.a * shape[1], tr.f + tr.e * shape[0]
