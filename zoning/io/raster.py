@@ -22,7 +22,14 @@ from affine import Affine
 from pyproj import CRS
 
 from zoning.errors import DataSourceError, InputError
-from zoning.grid import Grid, _authalic_integral, _check_crs, _check_transform, cell_areas_m2
+from zoning.grid import (
+    Grid,
+    _authalic_integral,
+    _check_crs,
+    _check_transform,
+    cell_areas_m2,
+    file_identity,
+)
 from zoning.quantities import (
     EXTENSIVE,
     OUTPUT_UNITS,
@@ -257,6 +264,9 @@ def open_grid(
             _dataset=ds,
             _flip=flip,
             _mask_band=mask_band,
+            # what the cached statistics of zoning.exact are keyed on (None: not a plain
+            # file, e.g. NETCDF:"f.nc":var or /vsicurl/, never cached)
+            _file_id=file_identity(path),
         )
         grid._open_args = {
             "opener": open_grid,
