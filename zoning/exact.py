@@ -8,7 +8,8 @@ Two things keep large and repeated runs fast; neither changes a single value:
   file and a set of unit geometries are kept (the most recent, up to
   :data:`CACHE_MAX_BYTES`), keyed on the file's identity (device, inode, size,
   modification and change times, taken when it was opened and checked again at each
-  call: a file rewritten since is not looked up), how it is read (band, nodata, scale,
+  call: a file rewritten since is not looked up; files up to 32 MB also on a digest of
+  their bytes), how it is read (band, nodata, scale,
   offset, quantity, units, cell grid, CRS), the exact geometries (a BLAKE2 digest of
   their WKB in the grid's CRS), the strategy, ``max_cells_in_memory`` and the
   operation.  So :func:`zoning.hotspots.co_hotspots` after :func:`zoning.stats.zonal_stats`
@@ -34,6 +35,7 @@ import pickle
 import subprocess
 import sys
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -47,13 +49,15 @@ log = logging.getLogger(__name__)
 
 #: Bytes of results kept in memory (see the module's docstring).
 CACHE_MAX_BYTES = 256 * 2**20
+#: Files up to this size are also keyed on their content (see :func:`_small_file_digest`).
+DIGEST_MAX_BYTES = 32 * 2**20
 #: Estimated seconds of work (one process) from which a run uses worker processes.
 MIN_PARALLEL_SECONDS = 2.0
 #: Processes used by default for a large run (fewer when fewer CPUs are available).
 DEFAULT_WORKERS = 2
 # the estimate: seconds per unit, per cell under the units, and per cell and grid read;
 # and the start of a worker (measured on the national benchmark, 2 cores)
-_S_PER_UNIT, _S_PER_CELL, _S_PER_CELL_READ, _S_WORKER_START = 1e-4, 9e-8, 3e-8, 0.8
+_S_PER_UNIT, _S_PER_CELL, _S_PER_CELL_READ, _S_WORKER_START = 5e-5, 1e-7, 5e-8, 0.8
 
 # --- the exactextract adapters ------------------------------------------------------------
 
@@ -68,20 +72,23 @@ def _engine():
 
 
 def _records_writer():
-    """An exactextract writer keeping each feature's results (one dict per feature, a
-    dict of float64 columns at the end): the pandas writer's per-field Python loop and
-    per-feature objects left out, and no pandas needed in a worker process."""
+    """An exactextract writer keeping the results as columns (one list per field, float64
+    arrays at the end): the pandas writer's per-feature objects left out, and no pandas
+    needed in a worker process.  A field exactextract leaves unset for a feature (the
+    min and max of a unit without valid cells) is NaN."""
     from exactextract.writer import Writer
 
     Feature = _engine()[1]
 
     class Values(Feature):
-        def __init__(self):
+        def __init__(self, columns: dict):
             Feature.__init__(self)
-            self.values = {}
+            self.columns = columns
+            self.count = 0
 
         def set(self, name, value):
-            self.values[name] = value
+            self.columns[name].append(value)
+            self.count += 1
 
         def set_geometry(self, wkb):
             pass  # the results only: the units keep their own geometry
@@ -89,12 +96,12 @@ def _records_writer():
         def set_geometry_format(self):
             return "wkb"
 
-    class RecordsWriter(Writer):
+    class ColumnsWriter(Writer):
         def __init__(self):
             super().__init__()
             self.fields: list[str] = []
-            self.rows: list[dict] = []
-            self.target = Values()
+            self.n = 0
+            self.target = None
 
         def add_operation(self, op):
             self.fields.append(op.name)
@@ -106,36 +113,38 @@ def _records_writer():
             raise NotImplementedError("no geometry is written back")
 
         def write(self, feature):
-            self.target.values = {}
-            feature.copy_to(self.target)
-            self.rows.append(self.target.values)
+            target = self.target
+            if target is None:
+                target = self.target = Values({f: [] for f in self.fields})
+            feature.copy_to(target)
+            self.n += 1
+            if target.count != self.n * len(self.fields):  # some field left unset
+                for values in target.columns.values():
+                    if len(values) < self.n:
+                        values.append(math.nan)
+                target.count = self.n * len(self.fields)
 
         def features(self):
-            nan = float("nan")
-            return {
-                f: np.array([r.get(f, nan) for r in self.rows], dtype="float64")
-                for f in self.fields
-            }
+            columns = self.target.columns if self.target is not None else {}
+            return {f: np.array(columns.get(f, []), dtype="float64") for f in self.fields}
 
-    return RecordsWriter()
+    return ColumnsWriter()
 
 
 def _make_sources(grid: Grid, window: tuple[int, int, int, int] | None = None):
     """exactextract raster sources for a grid's values and its true cell areas.
 
     ``window`` (row0, col0, row1, col1): the only cells any unit of the call touches; a
-    read outside it is not made (its cells are filled with nodata, and no unit's
-    statistics ever see them), so a process given the units of one part of a grid reads
+    read outside it is not made (exactextract reads the values of each unit's bounding
+    box only: no unit's statistics see those cells), so a process given the units of one part of a grid reads
     only that part.  The grid's extent, and so every value, is the same with or without.
     """
     _, _, _, _, RasterSource = _engine()
     plain = grid.raw_is_output
     integer = np.issubdtype(grid.raw_dtype, np.integer)
-    if plain:
-        dtype = grid.raw_dtype
-        fill = grid.nodata if grid.nodata is not None else 0
-    else:
-        dtype, fill = np.dtype("float64"), np.nan
+    # cells outside the window are never under a unit: zeros (pages the system gives
+    # zeroed, so an untouched part costs nothing) stand for them
+    dtype = grid.raw_dtype if plain else np.dtype("float64")
 
     def values(r0, c0, nr, nc):
         if plain:  # exactextract masks the nodata value itself
@@ -169,7 +178,7 @@ def _make_sources(grid: Grid, window: tuple[int, int, int, int] | None = None):
             r1, c1 = min(y0 + ny, window[2]), min(x0 + nx, window[3])
             if (r0, c0, r1, c1) == (y0, x0, y0 + ny, x0 + nx):
                 return values(y0, x0, ny, nx)
-            out = np.full((ny, nx), fill, dtype=dtype)
+            out = np.zeros((ny, nx), dtype=dtype)
             if r1 > r0 and c1 > c0:
                 out[r0 - y0 : r1 - y0, c0 - x0 : c1 - x0] = values(r0, c0, r1 - r0, c1 - c0)
             return out
@@ -378,9 +387,19 @@ def _compute(geoms, wkbs, crs, grids: dict, specs: dict, strategy, max_cells, wo
     jobs = [job(p) for p in parts]
     children = [_Worker(j) for j in jobs[1:]]
     try:
+        t0 = time.perf_counter()
         results = [_run(**jobs[0])]
+        if children:
+            log.debug(
+                "exact statistics: %d units here in %.1f s", len(parts[0]), time.perf_counter() - t0
+            )
         for child, j in zip(children, jobs[1:], strict=True):
             got = child.result()
+            log.debug(
+                "exact statistics: %d units by a worker, done after %.1f s",
+                child.n,
+                time.perf_counter() - t0,
+            )
             results.append(got if got is not None else _run(**j))
     finally:
         for child in children:
@@ -544,6 +563,7 @@ def _grid_key(grid: Grid) -> tuple | None:
         return None
     return (
         grid._file_id,
+        _small_file_digest(grid.source, grid._file_id[2]),
         str(grid._open_args.get("source")),
         grid.band,
         None if grid.nodata is None else repr(float(grid.nodata)),
@@ -558,6 +578,19 @@ def _grid_key(grid: Grid) -> tuple | None:
         grid.height,
         grid.crs.to_wkt(),
     )
+
+
+def _small_file_digest(path, size: int) -> str | None:
+    """The BLAKE2 digest of a file of at most :data:`DIGEST_MAX_BYTES` (a small file can be
+    rewritten within one tick of the file system's clock, same size, same times), else
+    None (a larger one takes longer to write than a tick)."""
+    if size > DIGEST_MAX_BYTES:
+        return None
+    h = hashlib.blake2b(digest_size=20)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def _cache_keys(grids: dict, specs: dict, wkbs, crs, strategy, max_cells) -> dict:
