@@ -148,10 +148,13 @@ def grid_from_array(
 def _open(path: str):
     """``rasterio.open`` with GDAL's multi-threaded decoding (``GDAL_NUM_THREADS``, read
     when a GeoTIFF is opened): a window of many compressed tiles is decoded on every
-    core, the same values, about twice as fast on 2 cores."""
+    core, the same values, about twice as fast on 2 cores.  A ``GDAL_NUM_THREADS`` set
+    in the environment wins (e.g. 1 where other work has the cores)."""
+    import os
+
     import rasterio
 
-    with rasterio.Env(GDAL_NUM_THREADS="ALL_CPUS"):
+    with rasterio.Env(GDAL_NUM_THREADS=os.environ.get("GDAL_NUM_THREADS") or "ALL_CPUS"):
         return rasterio.open(path)
 
 
