@@ -515,11 +515,13 @@ def main() -> None:
         f"{of}; peak {peak / 1024:.1f} GiB\n"
         f"load average (1, 5, 15 min) before the steps {load_before}, after {load()}"
     )
-    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
-    if worker_mb:
+    if children_cpu_s():
+        from zoning.exact import worker_peaks_mb
+
+        peaks = ", ".join(f"{m:,.0f}" for m in worker_peaks_mb) or "?"
         print(
-            f"(CPU s include worker processes: {children_cpu_s():.1f} s in all; peak RSS "
-            f"of the largest {worker_mb:,.0f} MB, beside the peak of this process above)"
+            f"(CPU s include zoning.exact's worker processes: {children_cpu_s():.1f} s in "
+            f"all; peak RSS of the latest run's workers {peaks} MB, beside this process's)"
         )
     if report is not None:
         print(f"\nvalidation: {report.counts or 'no problems'}")

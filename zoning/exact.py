@@ -393,11 +393,16 @@ def _compute(geoms, wkbs, crs, grids: dict, specs: dict, strategy, max_cells, wo
             log.debug(
                 "exact statistics: %d units here in %.1f s", len(parts[0]), time.perf_counter() - t0
             )
+        worker_peaks_mb.clear()
         for child, j in zip(children, jobs[1:], strict=True):
             got = child.result()
+            peak = got.pop("_peak_rss_mb", None) if got is not None else None
+            if peak is not None:
+                worker_peaks_mb.append(peak)
             log.debug(
-                "exact statistics: %d units by a worker, done after %.1f s",
+                "exact statistics: %d units by a worker (peak RSS %s MB), done after %.1f s",
                 child.n,
+                "?" if peak is None else f"{peak:,.0f}",
                 time.perf_counter() - t0,
             )
             results.append(got if got is not None else _run(**j))
@@ -522,6 +527,23 @@ class _Worker:
             self.thread.join()
 
 
+def _peak_rss_mb() -> float | None:
+    """This process's peak resident memory since it started its program (``VmHWM``; not
+    ``ru_maxrss``, which also counts the parent's pages before the fork's ``exec``)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+#: Peak RSS (MB) of the worker processes of the latest run, for benchmarks.
+worker_peaks_mb: list[float] = []
+
+
 def _worker_main() -> None:
     """A worker process: one job from stdin, its columns to stdout (both pickled)."""
     import zoning.io.raster  # noqa: F401  (the readers that reopen the grids, loaded first)
@@ -533,6 +555,7 @@ def _worker_main() -> None:
     finally:
         for g in job["grids"].values():
             g.close()
+    out["_peak_rss_mb"] = _peak_rss_mb()
     sys.stdout.buffer.write(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
     sys.stdout.buffer.flush()
 
