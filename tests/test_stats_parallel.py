@@ -14,6 +14,8 @@ from rasterio.transform import from_origin
 from shapely.geometry import box
 
 import zoning.exact as exact
+import zoning.exact_cache as cache
+import zoning.exact_workers as workers
 from zoning.errors import InputError
 from zoning.hotspots import co_hotspots
 from zoning.io.raster import open_grid
@@ -98,7 +100,7 @@ def test_worker_processes_give_the_very_values_of_one_process(units, grids, capl
 def test_a_failing_worker_is_logged_and_its_part_computed_here(units, grids, monkeypatch, caplog):
     one = zonal_stats(units, _open(grids), stats=["sum", "max"], workers=1)
     clear_cache()
-    monkeypatch.setattr(exact, "_BOOT", "import sys; sys.stderr.write('no luck\\n'); sys.exit(3)")
+    monkeypatch.setattr(workers, "_BOOT", "import sys; sys.stderr.write('no luck\\n'); sys.exit(3)")
     with caplog.at_level(logging.WARNING, logger="zoning.exact"):
         two = zonal_stats(units, _open(grids), stats=["sum", "max"], workers=2)
     (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
@@ -155,7 +157,7 @@ def test_a_rewritten_file_is_computed_again(units, grids):
     # a grid opened before its file was rewritten is not looked up, nor kept
     g = open_grid(grids["nox"], quantity="amount")
     _write(grids["nox"], arr)
-    assert exact._grid_key(g) is None
+    assert cache._grid_key(g) is None
 
 
 def test_arrays_are_never_kept(units, monkeypatch):
@@ -171,10 +173,10 @@ def test_arrays_are_never_kept(units, monkeypatch):
 
 
 def test_the_cache_stays_under_its_bound(units, grids, monkeypatch):
-    monkeypatch.setattr(exact, "CACHE_MAX_BYTES", 3 * len(units) * 8)
+    monkeypatch.setattr(cache, "CACHE_MAX_BYTES", 3 * len(units) * 8)
     zonal_stats(units, _open(grids), stats=STATS, workers=1)
-    assert exact._cache_bytes <= 3 * len(units) * 8
-    assert 0 < len(exact._cache) <= 3
+    assert cache._cache_bytes <= 3 * len(units) * 8
+    assert 0 < len(cache._cache) <= 3
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, "2", True])
@@ -187,8 +189,8 @@ def test_workers_must_be_a_whole_number(units, grids, bad):
 def test_parts_cut_the_work_along_the_longer_side(units, grids):
     g = _open(grids)
     geoms = np.asarray(units.geometry.values)
-    parts = exact._parts(geoms, g, 2)
+    parts = workers._parts(geoms, g, 2)
     assert len(parts) == 2 and sum(len(p) for p in parts) == len(geoms)
     assert np.array_equal(np.sort(np.concatenate(parts)), np.arange(len(geoms)))
     # small runs stay in this process unless asked
-    assert len(exact._parts(geoms, g, None)) == 1
+    assert len(workers._parts(geoms, g, None)) == 1

@@ -8,56 +8,65 @@ Two things keep large and repeated runs fast; neither changes a single value:
   file and a set of unit geometries are kept (the most recent, up to
   :data:`CACHE_MAX_BYTES`), keyed on the file's identity (device, inode, size,
   modification and change times, taken when it was opened and checked again at each
-  call: a file rewritten since is not looked up; files up to 32 MB also on a digest of
-  their bytes), how it is read (band, nodata, scale,
-  offset, quantity, units, cell grid, CRS), the exact geometries (a BLAKE2 digest of
-  their WKB in the grid's CRS), the strategy, ``max_cells_in_memory`` and the
-  operation.  So :func:`zoning.hotspots.co_hotspots` after :func:`zoning.stats.zonal_stats`
-  on the same files and units takes the sums already computed.  Grids made from arrays
-  are never kept (an array can change in place).  :func:`clear_cache` empties it.
+  call: a file rewritten since is neither looked up nor kept; a file of up to 32 MB
+  also on a digest of its bytes, :func:`zoning.io.raster.file_fingerprint`), how it is
+  read (band, nodata,
+  scale, offset, quantity, units, cell grid, CRS), the exact geometries (a BLAKE2 digest
+  of their WKB in the grid's CRS), the strategy, ``max_cells_in_memory`` and the
+  operation.  So :func:`zoning.hotspots.co_hotspots` after
+  :func:`zoning.stats.zonal_stats` on the same files and units takes the sums already
+  computed.  Grids made from arrays are never kept (an array can change in place).
+  :func:`clear_cache` empties it.
 - **Processes.**  exactextract holds the GIL, so threads do not help: a large run
-  (:data:`MIN_PARALLEL_SECONDS` of work by estimate) is cut along the longer side of the
-  units' extent into parts of about equal work, one computed here and the others by
-  worker processes (``python -c``, the zoning package loaded without its ``__init__``),
-  each reading only the window of the grids under its own units.  exactextract computes
-  a unit's statistics from its own polygon and the cells under it alone, so the parts
-  give the very values of one run; a worker that fails is logged and its part computed
-  here.  ``workers=1`` keeps everything in this process.
+  (:data:`MIN_PARALLEL_SECONDS` of work by estimate) is cut along the longer side of
+  the units' extent into parts of about equal work, one computed here and the others by
+  worker processes (``python -c``, the zoning package loaded without its
+  ``__init__``), each reading only the window of the grids under its own units.
+  exactextract computes a unit's statistics from its own polygon and the cells under it
+  alone, so the parts give the very values of one run; a worker that fails is logged
+  and its part computed here.  ``workers=1`` keeps everything in this process.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
-import os
 import pickle
-import subprocess
 import sys
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
 import shapely
 
 from zoning.errors import InputError
+from zoning.exact_cache import (
+    CACHE_MAX_BYTES,
+    _cache_get,
+    _cache_keys,
+    _cache_put,
+    clear_cache,
+)
+from zoning.exact_workers import (
+    DEFAULT_WORKERS,
+    MIN_PARALLEL_SECONDS,
+    _parts,
+    _peak_rss_mb,
+    _Worker,
+    worker_peaks_mb,
+)
 from zoning.grid import Grid
 
 log = logging.getLogger(__name__)
 
-#: Bytes of results kept in memory (see the module's docstring).
-CACHE_MAX_BYTES = 256 * 2**20
-#: Files up to this size are also keyed on their content (see :func:`_small_file_digest`).
-DIGEST_MAX_BYTES = 32 * 2**20
-#: Estimated seconds of work (one process) from which a run uses worker processes.
-MIN_PARALLEL_SECONDS = 2.0
-#: Processes used by default for a large run (fewer when fewer CPUs are available).
-DEFAULT_WORKERS = 2
-# the estimate: seconds per unit, per cell under the units, and per cell and grid read;
-# and the start of a worker (measured on the national benchmark, 2 cores)
-_S_PER_UNIT, _S_PER_CELL, _S_PER_CELL_READ, _S_WORKER_START = 5e-5, 1e-7, 5e-8, 0.8
+__all__ = [
+    "CACHE_MAX_BYTES",
+    "DEFAULT_WORKERS",
+    "MIN_PARALLEL_SECONDS",
+    "clear_cache",
+    "worker_peaks_mb",
+]
+
 
 # --- the exactextract adapters ------------------------------------------------------------
 
@@ -417,133 +426,6 @@ def _compute(geoms, wkbs, crs, grids: dict, specs: dict, strategy, max_cells, wo
     return out
 
 
-# --- worker processes ---------------------------------------------------------------------
-
-
-def _cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-def _parts(geoms: np.ndarray, grids: dict, workers: int | None) -> list[np.ndarray]:
-    """The features cut into parts of about equal work (the first for this process,
-    which starts at once), along the longer side of their extent; one part when the run
-    is small, the grids are arrays, or ``workers`` is 1."""
-    n = len(geoms)
-    whole = [np.arange(n)]
-    files = all(g._dataset is not None and g._open_args is not None for g in grids.values())
-    if workers == 1 or n < 2 or not files:
-        return whole
-    first = next(iter(grids.values()))
-    cell_area = abs(first.transform.a * first.transform.e)
-    per_cell = _S_PER_CELL + len(grids) * _S_PER_CELL_READ
-    cost = _S_PER_UNIT + np.nan_to_num(shapely.area(geoms)) / cell_area * per_cell
-    total = float(cost.sum())
-    if workers is None:
-        k = min(DEFAULT_WORKERS, _cpus())
-        if k < 2 or total < MIN_PARALLEL_SECONDS:
-            return whole
-    else:
-        k = min(int(workers), n)
-    # this process starts at once, a worker after its start-up: give each worker that
-    # much less (shares of the work: this process s + c, each worker c, in all 1)
-    start = min(_S_WORKER_START / total, 0.5) if total > 0 else 0.0
-    c = max((1.0 - start) / k, 0.1 / k)
-    shares = np.r_[c + start, np.full(k - 1, c)]
-    b = shapely.bounds(geoms)
-    wide = np.nanmax(b[:, 2]) - np.nanmin(b[:, 0]) >= np.nanmax(b[:, 3]) - np.nanmin(b[:, 1])
-    centre = (b[:, 0] + b[:, 2]) if wide else (b[:, 1] + b[:, 3])
-    order = np.argsort(np.nan_to_num(centre), kind="stable")
-    cum = np.cumsum(cost[order]) / total if total > 0 else np.linspace(0, 1, n)
-    cuts = np.searchsorted(cum, np.cumsum(shares)[:-1] / shares.sum())
-    parts = [np.sort(p) for p in np.split(order, cuts) if len(p)]
-    return parts
-
-
-_BOOT = (
-    "import sys, types\n"
-    "pkg = types.ModuleType('zoning')\n"
-    "pkg.__path__ = [sys.argv[1]]\n"
-    "sys.modules['zoning'] = pkg\n"
-    "from zoning.exact import _worker_main\n"
-    "_worker_main()\n"
-)
-
-
-class _Worker:
-    """A worker process computing one part (:func:`_run`): started at once, fed its job
-    (pickled; grids open on files travel as how to open them) from a thread."""
-
-    def __init__(self, job: dict):
-        self.n = len(job["ids"])
-        self.out = self.err = None
-        self.proc = None
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-        try:
-            payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
-            self.proc = subprocess.Popen(
-                [sys.executable, "-c", _BOOT, os.path.dirname(__file__)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=env,
-            )
-        except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
-            self.err = str(exc).encode()
-            return
-        self.thread = threading.Thread(target=self._talk, args=(payload,), daemon=True)
-        self.thread.start()
-
-    def _talk(self, payload: bytes) -> None:
-        try:
-            self.out, self.err = self.proc.communicate(payload)
-        except (OSError, ValueError) as exc:
-            self.err = str(exc).encode()
-
-    def result(self) -> dict | None:
-        """The part's columns, or None (logged) when the worker failed."""
-        if self.proc is not None:
-            self.thread.join()
-            if self.proc.returncode == 0 and self.out:
-                try:
-                    return pickle.loads(self.out)
-                except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-                    pass
-        lines = (self.err or b"").decode("utf-8", "replace").strip().splitlines()
-        log.warning(
-            "a worker process of the exact statistics failed (%s); its %d units are "
-            "computed in this process",
-            lines[-1] if lines else f"exit code {getattr(self.proc, 'returncode', None)}",
-            self.n,
-        )
-        return None
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            if self.proc.poll() is None:
-                self.proc.kill()
-            self.thread.join()
-
-
-def _peak_rss_mb() -> float | None:
-    """This process's peak resident memory since it started its program (``VmHWM``; not
-    ``ru_maxrss``, which also counts the parent's pages before the fork's ``exec``)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
-#: Peak RSS (MB) of the worker processes of the latest run, for benchmarks.
-worker_peaks_mb: list[float] = []
-
-
 def _worker_main() -> None:
     """A worker process: one job from stdin, its columns to stdout (both pickled)."""
     import zoning.io.raster  # noqa: F401  (the readers that reopen the grids, loaded first)
@@ -558,105 +440,6 @@ def _worker_main() -> None:
     out["_peak_rss_mb"] = _peak_rss_mb()
     sys.stdout.buffer.write(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
     sys.stdout.buffer.flush()
-
-
-# --- results kept in memory ---------------------------------------------------------------
-
-_cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
-_cache_lock = threading.Lock()
-_cache_bytes = 0
-
-
-def clear_cache() -> None:
-    """Forget every result kept in memory (see the module's docstring)."""
-    global _cache_bytes
-    with _cache_lock:
-        _cache.clear()
-        _cache_bytes = 0
-
-
-def _grid_key(grid: Grid) -> tuple | None:
-    """How a grid open on a file is read, or None (arrays, files not plain, or a file
-    changed since it was opened)."""
-    from zoning.grid import file_identity
-
-    if grid._dataset is None or grid._open_args is None or grid._file_id is None:
-        return None
-    if file_identity(grid.source) != grid._file_id:
-        return None
-    return (
-        grid._file_id,
-        _small_file_digest(grid.source, grid._file_id[2]),
-        str(grid._open_args.get("source")),
-        grid.band,
-        None if grid.nodata is None else repr(float(grid.nodata)),
-        grid.scale,
-        grid.offset,
-        grid.quantity,
-        grid.units,
-        grid._flip,
-        grid._mask_band,
-        tuple(grid.transform)[:6],
-        grid.width,
-        grid.height,
-        grid.crs.to_wkt(),
-    )
-
-
-def _small_file_digest(path, size: int) -> str | None:
-    """The BLAKE2 digest of a file of at most :data:`DIGEST_MAX_BYTES` (a small file can be
-    rewritten within one tick of the file system's clock, same size, same times), else
-    None (a larger one takes longer to write than a tick)."""
-    if size > DIGEST_MAX_BYTES:
-        return None
-    h = hashlib.blake2b(digest_size=20)
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _cache_keys(grids: dict, specs: dict, wkbs, crs, strategy, max_cells) -> dict:
-    gkeys = {name: _grid_key(g) for name, g in grids.items()}
-    if all(k is None for k in gkeys.values()):
-        return dict.fromkeys(specs)
-    h = hashlib.blake2b(digest_size=20)
-    h.update(crs.to_wkt().encode())
-    h.update(len(wkbs).to_bytes(8, "little"))
-    h.update(b"".join(wkbs))
-    geom = h.hexdigest()
-    return {
-        k: None
-        if gkeys[name] is None
-        else (gkeys[name], geom, strategy, int(max_cells), stat, weighted, args)
-        for k, (stat, name, weighted, args) in specs.items()
-    }
-
-
-def _cache_get(key) -> np.ndarray | None:
-    if key is None:
-        return None
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit is not None:
-            _cache.move_to_end(key)
-        return hit
-
-
-def _cache_put(key, values: np.ndarray) -> None:
-    global _cache_bytes
-    if key is None or values.nbytes > CACHE_MAX_BYTES:
-        return
-    values = values.copy()
-    values.flags.writeable = False
-    with _cache_lock:
-        if key in _cache:
-            return
-        _cache[key] = values
-        _cache_bytes += values.nbytes
-        while _cache_bytes > CACHE_MAX_BYTES:
-            _, old = _cache.popitem(last=False)
-            _cache_bytes -= old.nbytes
 
 
 def _engine_error(grids: Sequence[Grid], exc: Exception) -> InputError:

@@ -57,21 +57,6 @@ def cell_areas_m2(
     return np.full(rows.shape, abs(transform.a * transform.e) * unit * unit, dtype="float64")
 
 
-def file_identity(path) -> tuple | None:
-    """(device, inode, size, mtime_ns, ctime_ns) of a regular file, or None: a file
-    rewritten or replaced gets another identity (its ctime changes on any write)."""
-    import os
-    import stat
-
-    try:
-        st = os.stat(path)
-    except (OSError, ValueError, TypeError):
-        return None
-    if not stat.S_ISREG(st.st_mode):
-        return None
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
 # --- the grid ---------------------------------------------------------------------------
 
 
@@ -110,7 +95,8 @@ class Grid:
     _flip: bool = field(default=False, repr=False)
     _mask_band: bool = field(default=False, repr=False)
     _open_args: dict | None = field(default=None, repr=False)
-    #: the file's identity when it was opened (device, inode, size, mtime, ctime), or None
+    #: the file's identity when it was opened (device, inode, size, mtime, ctime, and for
+    #: a small file a digest of its bytes; zoning.io.raster.file_fingerprint), or None
     _file_id: tuple | None = field(default=None, repr=False)
 
     def __reduce_ex__(self, protocol):
