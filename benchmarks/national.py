@@ -515,10 +515,10 @@ def main() -> None:
         f"{of}; peak {peak / 1024:.1f} GiB\n"
         f"load average (1, 5, 15 min) before the steps {load_before}, after {load()}"
     )
-    if children_cpu_s():
-        from zoning.exact import worker_peaks_mb
+    from zoning.exact import worker_peaks_mb
 
-        peaks = ", ".join(f"{m:,.0f}" for m in worker_peaks_mb) or "?"
+    if worker_peaks_mb:
+        peaks = ", ".join(f"{m:,.0f}" for m in worker_peaks_mb)
         print(
             f"(CPU s include zoning.exact's worker processes: {children_cpu_s():.1f} s in "
             f"all; peak RSS of the latest run's workers {peaks} MB, beside this process's)"
