@@ -134,6 +134,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def children_cpu_s() -> float:
+    """CPU seconds of the finished child processes (zoning.exact's worker processes)."""
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ch.ru_utime + ch.ru_stime
+
+
 def reset_peak_rss() -> bool:
     """Reset the process's peak RSS (Linux >= 4.0), so ru_maxrss measures what follows."""
     try:
@@ -452,9 +458,11 @@ def main() -> None:
     def timed(label: str, fn):
         nonlocal per_step
         per_step &= reset_peak_rss()
-        t, c = time.perf_counter(), time.process_time()
+        t, c = time.perf_counter(), time.process_time() + children_cpu_s()
         out = fn()
-        steps.append((label, time.perf_counter() - t, time.process_time() - c, peak_rss_mb()))
+        # CPU seconds of this process and of the worker processes it started
+        c = time.process_time() + children_cpu_s() - c
+        steps.append((label, time.perf_counter() - t, c, peak_rss_mb()))
         print(f"  done: {label} in {steps[-1][1]:.1f} s", file=sys.stderr, flush=True)
         return out
 
@@ -507,6 +515,14 @@ def main() -> None:
         f"{of}; peak {peak / 1024:.1f} GiB\n"
         f"load average (1, 5, 15 min) before the steps {load_before}, after {load()}"
     )
+    from zoning.exact import worker_peaks_mb
+
+    if worker_peaks_mb:
+        peaks = ", ".join(f"{m:,.0f}" for m in worker_peaks_mb)
+        print(
+            f"(CPU s include zoning.exact's worker processes: {children_cpu_s():.1f} s in "
+            f"all; peak RSS of the latest run's workers {peaks} MB, beside this process's)"
+        )
     if report is not None:
         print(f"\nvalidation: {report.counts or 'no problems'}")
     if "conflicts" in only:

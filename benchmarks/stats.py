@@ -2,8 +2,9 @@
 
 40,000 synthetic Voronoi units over a 10,000 x 10,000 float32 GeoTIFF (tiled 512 x 512,
 DEFLATE), both created once in ``/tmp/zoning_bench_stats`` (about 400 MB of cells; kept
-for reruns).  Each contender runs in its own child process, so its time and peak memory
-(``ru_maxrss`` of that process, imports included) are its own:
+for reruns).  Each contender runs in its own child process, so its time, CPU seconds (of the call,
+with those of the worker processes zoning starts for a large run) and peak memory
+(``ru_maxrss`` of that process, imports included; a worker's peak beside it) are its own:
 
 - ``zoning``: :func:`zoning.stats.zonal_stats` (sum and mean, default strategy);
 - ``exactextract default``: ``exact_extract(path, units, ["sum", "mean"], output="pandas")``;
@@ -100,10 +101,10 @@ def run_zoning(grid: Path, units, out: Path) -> dict:
     from zoning.io.raster import open_grid
     from zoning.stats import zonal_stats
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), _cpu_s()
     with open_grid(grid, name="g", quantity="amount") as g:
         res = zonal_stats(units, {"g": g}, stats=["sum", "mean"])
-    dt = time.perf_counter() - t
+    dt, cpu = time.perf_counter() - t, _cpu_s() - c
     np.save(out, np.c_[res["g_sum"].to_numpy(), res["g_mean"].to_numpy()])
     # conservation (after timing): the units tile the grid, so their sums add up to its total
     total = 0.0
@@ -111,18 +112,18 @@ def run_zoning(grid: Path, units, out: Path) -> dict:
         for r0 in range(0, g.height, 1024):
             total += float(np.nansum(g.read(r0, 0, min(1024, g.height - r0), g.width)))
     conservation = abs(res["g_sum"].sum() - total) / total
-    return {"seconds": dt, "units": len(units), "conservation": conservation}
+    return {"seconds": dt, "cpu_s": cpu, "units": len(units), "conservation": conservation}
 
 
 def _run_ee(grid: Path, units, out: Path, strategy: str | None) -> dict:
     from exactextract import exact_extract
 
     kw = {} if strategy is None else {"strategy": strategy}
-    t = time.perf_counter()
+    t, c = time.perf_counter(), _cpu_s()
     res = exact_extract(str(grid), units, ["sum", "mean"], output="pandas", **kw)
-    dt = time.perf_counter() - t
+    dt, cpu = time.perf_counter() - t, _cpu_s() - c
     np.save(out, np.c_[res["sum"].to_numpy(), res["mean"].to_numpy()])
-    return {"seconds": dt, "units": len(units)}
+    return {"seconds": dt, "cpu_s": cpu, "units": len(units)}
 
 
 def run_ee_default(grid, units, out):
@@ -138,11 +139,12 @@ def run_rasterstats(grid: Path, units, out: Path, sample: int = 400) -> dict:
 
     idx = np.random.default_rng(3).choice(len(units), size=min(sample, len(units)), replace=False)
     part = units.iloc[np.sort(idx)]
-    t = time.perf_counter()
+    t, c = time.perf_counter(), _cpu_s()
     rs_zonal_stats(list(part.geometry), str(grid), stats=["sum", "mean"])
-    dt = time.perf_counter() - t
+    dt, cpu = time.perf_counter() - t, _cpu_s() - c
     return {
         "seconds": dt * len(units) / len(part),
+        "cpu_s": cpu * len(units) / len(part),
         "sample": len(part),
         "sample_seconds": dt,
         "units": len(units),
@@ -158,6 +160,13 @@ CONTENDERS = {
 }
 
 
+def _cpu_s() -> float:
+    """CPU seconds of this process and of its finished children (zoning's workers)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + ch.ru_utime + ch.ru_stime
+
+
 def _child(name: str, size: int, n_units: int) -> None:
     import geopandas as gpd
 
@@ -166,6 +175,10 @@ def _child(name: str, size: int, n_units: int) -> None:
     out = WORK / f"result_{name.replace(' ', '_')}.npy"
     info = CONTENDERS[name](grid, units, out)
     info["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if name == "zoning":
+        from zoning.exact import worker_peaks_mb
+
+        info["worker_peak_rss_mb"] = max(worker_peaks_mb, default=0.0)
     print(json.dumps(info))
 
 
@@ -225,9 +238,12 @@ def main() -> None:
             if r.get("extrapolated")
             else ""
         )
+        workers = (
+            f" + worker {r['worker_peak_rss_mb']:.0f} MB" if r.get("worker_peak_rss_mb") else ""
+        )
         print(
-            f"  {name:32s} {r['seconds']:8.1f} s  peak RSS {r['peak_rss_mb']:7.0f} MB  "
-            f"{ratio}{extra}"
+            f"  {name:32s} {r['seconds']:8.1f} s  CPU {r['cpu_s']:6.1f} s  peak RSS "
+            f"{r['peak_rss_mb']:7.0f} MB{workers}  {ratio}{extra}"
         )
     if "conservation" in results.get("zoning", {}):
         print(

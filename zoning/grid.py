@@ -95,6 +95,9 @@ class Grid:
     _flip: bool = field(default=False, repr=False)
     _mask_band: bool = field(default=False, repr=False)
     _open_args: dict | None = field(default=None, repr=False)
+    #: the file's identity when it was opened (device, inode, size, mtime, ctime, and for
+    #: a small file a digest of its bytes; zoning.io.raster.file_fingerprint), or None
+    _file_id: tuple | None = field(default=None, repr=False)
 
     def __reduce_ex__(self, protocol):
         # a grid open on a file travels (to a Dask worker) as how to open it again there

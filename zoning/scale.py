@@ -118,13 +118,18 @@ def conflicts_distributed(
             "layers": dict(layers or {}),
         },
         broadcast=True,
+        hash=False,
     )
+    slices = chunk_slices(len(fac), chunk_size)
+    # the chunks go to the workers as data, once each, not inside the task graph (which
+    # passes through the scheduler); no hashing of their contents to name them
+    chunks = client.scatter([fac.iloc[part] for part in slices], hash=False)
     # each task is one chunk of gen_conflicts, its rows numbered as in the whole table
     futures = [
         client.submit(
             _one_chunk,
             shared["units"],
-            fac.iloc[part],
+            chunk,
             shared["rules"],
             shared["grids"],
             layers=shared["layers"],
@@ -133,7 +138,7 @@ def conflicts_distributed(
             first_row=part.start + 1,
             pure=False,
         )
-        for part in chunk_slices(len(fac), chunk_size)
+        for part, chunk in zip(slices, chunks, strict=True)
     ]
     parts = _gather_in_order(client, futures, "conflicts")
     out = pd.concat(parts, ignore_index=True)
@@ -184,14 +189,18 @@ def zonal_stats_distributed(
         if isinstance(v, (str, Path))
     }
     try:
+        # the cluster is the parallelism: no worker processes of zoning.exact in its workers
+        options.setdefault("workers", 1)
         plan = plan_stats(units, {**dict(grids or {}), **opened}, **options)
-        shared = client.scatter(plan, broadcast=True)
+        shared = client.scatter(plan, broadcast=True, hash=False)
         frame = units.reset_index(drop=True)
         # a chunk of units may lie outside a regional grid: the "no data under any unit"
         # check is made once, on the whole table
         futures = [
-            client.submit(stats_of_units, frame.iloc[part], shared, pure=False)
-            for part in chunk_slices(len(frame), chunk_size)
+            client.submit(stats_of_units, chunk, shared, pure=False)
+            for chunk in client.scatter(
+                [frame.iloc[part] for part in chunk_slices(len(frame), chunk_size)], hash=False
+            )
         ]
         parts = _gather_in_order(client, futures, "stats")
         return combine_stats(units, parts, require_data=require_data)

@@ -38,6 +38,7 @@ from __future__ import annotations
 import copy
 import logging
 import math
+import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
@@ -50,7 +51,7 @@ import shapely
 from affine import Affine
 
 from zoning.errors import CRSError, InputError
-from zoning.exact import _extract_group
+from zoning.exact import DEFAULT_WORKERS, _extract_group, clear_cache
 from zoning.grid import Grid
 from zoning.io.raster import grid_from_array
 from zoning.progress import step
@@ -182,6 +183,7 @@ class Plan:
     stats_by_grid: dict[str, tuple[str, ...]]
     strategy: str = "raster-sequential"
     max_cells_in_memory: int = 30_000_000
+    workers: int | None = None
 
 
 def plan_stats(
@@ -194,6 +196,7 @@ def plan_stats(
     grid_units: Mapping[str, str] | None = None,
     strategy: Strategy = "raster-sequential",
     max_cells_in_memory: int = 30_000_000,
+    workers: int | None = None,
 ) -> Plan:
     """Check the inputs of :func:`zonal_stats` once (same parameters) and say what to compute."""
     _check_units(units)
@@ -205,6 +208,15 @@ def plan_stats(
             "('raster-sequential', 'feature-sequential')",
             field="strategy",
             param="strategy",
+        )
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or workers < 1
+    ):
+        raise InputError(
+            f"workers was {workers!r} but is expected to be a whole number of 1 or more",
+            param="workers",
+            fix="give 1 to compute in this process only, or leave it out (None: up to "
+            f"{DEFAULT_WORKERS} processes for large runs)",
         )
     resolved: list[Grid] = []
     for name, value in grids.items():
@@ -221,7 +233,7 @@ def plan_stats(
                 g.name,
                 "" if "sum" in stats_by_grid[g.name] else ", sums only when asked for",
             )
-    return Plan(tuple(resolved), stats_by_grid, strategy, max_cells_in_memory)
+    return Plan(tuple(resolved), stats_by_grid, strategy, max_cells_in_memory, workers)
 
 
 def stats_of_units(units: gpd.GeoDataFrame, /, plan: Plan) -> gpd.GeoDataFrame:
@@ -230,7 +242,12 @@ def stats_of_units(units: gpd.GeoDataFrame, /, plan: Plan) -> gpd.GeoDataFrame:
     under any unit" check left to :func:`combine_stats`.  The function
     :func:`gen_zonal_stats` applies to each chunk (and the Dask scale-out maps)."""
     return _assemble(
-        units, list(plan.grids), plan.stats_by_grid, plan.strategy, plan.max_cells_in_memory
+        units,
+        list(plan.grids),
+        plan.stats_by_grid,
+        plan.strategy,
+        plan.max_cells_in_memory,
+        plan.workers,
     )
 
 
@@ -245,6 +262,7 @@ def gen_zonal_stats(
     strategy: Strategy = "raster-sequential",
     max_cells_in_memory: int = 30_000_000,
     chunk_size: int | None = None,
+    workers: int | None = None,
 ) -> Iterator[gpd.GeoDataFrame]:
     """The statistics of :func:`zonal_stats`, chunk by chunk of units in input order.
 
@@ -261,6 +279,7 @@ def gen_zonal_stats(
         grid_units=grid_units,
         strategy=strategy,
         max_cells_in_memory=max_cells_in_memory,
+        workers=workers,
     )
     for part in chunk_slices(len(units), chunk_size or max(1, len(units))):
         yield stats_of_units(units.iloc[part], plan)
@@ -311,6 +330,7 @@ def zonal_stats(
     max_cells_in_memory: int = 30_000_000,
     require_data: bool = True,
     chunk_size: int | None = None,
+    workers: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Exact, coverage-weighted statistics of grids per unit.
 
@@ -341,6 +361,17 @@ def zonal_stats(
         ``attrs["grids"][name]["valid_cells_under_units"]``).
     chunk_size : int, optional (default: None, all units at once)
         Units per exactextract run (see :func:`gen_zonal_stats`); the table is the same.
+    workers : int, optional (default: None, up to 2 processes for a large run)
+        Processes computing a run of grid files (exactextract holds the GIL): ``None``
+        cuts a run of about 2 s or more of work into parts for up to
+        :data:`zoning.exact.DEFAULT_WORKERS` processes (as the CPUs allow), each reading
+        only the part of the grids under its units; ``1`` computes in this process
+        only; ``n`` always uses ``n``.  Arrays are computed in this process.  The values
+        are the same either way (see :mod:`zoning.exact`).
+
+    Results of grid files are kept in memory for a later call on the same files and
+    units (e.g. :func:`zoning.hotspots.co_hotspots`), keyed on the file's identity and
+    the exact geometries; :func:`clear_cache` forgets them (see :mod:`zoning.exact`).
 
     Returns
     -------
@@ -363,6 +394,7 @@ def zonal_stats(
         strategy=strategy,
         max_cells_in_memory=max_cells_in_memory,
         chunk_size=chunk_size,
+        workers=workers,
     )
     return combine_stats(units, parts, require_data=require_data)
 
@@ -371,7 +403,7 @@ def _renamed(grid: Grid, name: str) -> Grid:
     return grid.renamed(name)
 
 
-def _assemble(units, grids, stats_by_grid, strategy, max_cells):
+def _assemble(units, grids, stats_by_grid, strategy, max_cells, workers=None):
     geoms_all = units.geometry.values
     usable = ~(shapely.is_missing(geoms_all) | shapely.is_empty(geoms_all))
     poly = np.isin(shapely.get_type_id(geoms_all), [3, 6, 7])
@@ -419,7 +451,7 @@ def _assemble(units, grids, stats_by_grid, strategy, max_cells):
                 f"exact statistics of {', '.join(g.name for g in group)}", total=len(rows)
             ) as s:
                 df, recipes = _extract_group(
-                    geoms, rows, crs, group, stats_by_grid, strategy, max_cells
+                    geoms, rows, crs, group, stats_by_grid, strategy, max_cells, workers
                 )
                 s.advance(len(rows))
             _collect(out, col_units, valid, rows, df, recipes, group, areas)
@@ -515,6 +547,7 @@ __all__ = [
     "STATS",
     "Plan",
     "chunk_slices",
+    "clear_cache",
     "combine_stats",
     "crs_label",
     "gen_zonal_stats",

@@ -22,7 +22,13 @@ from affine import Affine
 from pyproj import CRS
 
 from zoning.errors import DataSourceError, InputError
-from zoning.grid import Grid, _authalic_integral, _check_crs, _check_transform, cell_areas_m2
+from zoning.grid import (
+    Grid,
+    _authalic_integral,
+    _check_crs,
+    _check_transform,
+    cell_areas_m2,
+)
 from zoning.quantities import (
     EXTENSIVE,
     OUTPUT_UNITS,
@@ -138,13 +144,55 @@ def grid_from_array(
     )
 
 
+#: Files up to this size are also identified by their bytes (see :func:`file_fingerprint`).
+DIGEST_MAX_BYTES = 32 * 2**20
+
+
+def file_identity(path) -> tuple | None:
+    """(device, inode, size, mtime_ns, ctime_ns) of a regular file, or None: a file
+    rewritten or replaced gets another identity (its ctime changes on any write)."""
+    import os
+    import stat
+
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError, TypeError):
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def file_fingerprint(path) -> tuple | None:
+    """:func:`file_identity` and, for a file of at most :data:`DIGEST_MAX_BYTES`, the
+    BLAKE2 digest of its bytes (a small file can be rewritten within one tick of the
+    file system's clock, same size, same times; a larger one takes longer to write than
+    a tick), or None (not a regular file)."""
+    import hashlib
+
+    ident = file_identity(path)
+    if ident is None:
+        return None
+    digest = None
+    if ident[2] <= DIGEST_MAX_BYTES:
+        h = hashlib.blake2b(digest_size=20)
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        digest = h.hexdigest()
+    return (*ident, digest)
+
+
 def _open(path: str):
     """``rasterio.open`` with GDAL's multi-threaded decoding (``GDAL_NUM_THREADS``, read
     when a GeoTIFF is opened): a window of many compressed tiles is decoded on every
-    core, the same values, about twice as fast on 2 cores."""
+    core, the same values, about twice as fast on 2 cores.  A ``GDAL_NUM_THREADS`` set
+    in the environment wins (e.g. 1 where other work has the cores)."""
+    import os
+
     import rasterio
 
-    with rasterio.Env(GDAL_NUM_THREADS="ALL_CPUS"):
+    with rasterio.Env(GDAL_NUM_THREADS=os.environ.get("GDAL_NUM_THREADS") or "ALL_CPUS"):
         return rasterio.open(path)
 
 
@@ -257,6 +305,9 @@ def open_grid(
             _dataset=ds,
             _flip=flip,
             _mask_band=mask_band,
+            # what the cached statistics of zoning.exact are keyed on (None: not a plain
+            # file, e.g. NETCDF:"f.nc":var or /vsicurl/, never cached)
+            _file_id=file_fingerprint(path),
         )
         grid._open_args = {
             "opener": open_grid,
