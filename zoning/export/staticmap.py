@@ -38,6 +38,7 @@ from zoning.export._mapgeo import (  # noqa: F401  (public names kept importable
     _bounds,
     _convergence_deg,
     _map_crs,
+    _transformer_for,
     nice_length,
     to_map_crs,
 )
@@ -226,12 +227,48 @@ class Layer:
         return cls(frame, **look)
 
 
+def _near_view(frame: gpd.GeoDataFrame, crs, view, /, *, least: int = 256) -> gpd.GeoDataFrame:
+    """The rows of ``frame`` that may meet ``view`` (a box in the map CRS ``crs``), found
+    in the frame's own CRS through its spatial index: every row that meets the view and
+    a few that do not (the view's outline, sampled and taken back to the frame's CRS,
+    is boxed with a margin), in the frame's order.  Reprojecting only these rows is what
+    keeps a site map in a national layer cheap; the exact test stays with the caller.
+    Frames under ``least`` rows or without a CRS are returned whole."""
+    if frame is None or frame.crs is None or len(frame) < least:
+        return frame
+    import numpy as np
+
+    tr, _ = _transformer_for(frame.crs, crs)
+    if tr is None:
+        back = view
+    else:
+        x0, y0, x1, y1 = view.bounds
+        t = np.linspace(0.0, 1.0, 33)
+        xs = np.concatenate(
+            [x0 + (x1 - x0) * t, np.full(33, x1), x1 - (x1 - x0) * t, np.full(33, x0)]
+        )
+        ys = np.concatenate(
+            [np.full(33, y0), y0 + (y1 - y0) * t, np.full(33, y1), y1 - (y1 - y0) * t]
+        )
+        bx, by = tr.transform(xs, ys, direction="INVERSE")
+        bx, by = np.asarray(bx), np.asarray(by)
+        if not (np.isfinite(bx).all() and np.isfinite(by).all()):
+            return frame
+        mx, my = 0.05 * (bx.max() - bx.min()), 0.05 * (by.max() - by.min())
+        back = shapely.box(bx.min() - mx, by.min() - my, bx.max() + mx, by.max() + my)
+    rows = np.sort(frame.sindex.query(back, predicate="intersects"))
+    return frame.iloc[rows]
+
+
 def _draw_layer(ax, layer: Layer, crs, view, lang: str, font, z: float) -> list:
     frame = layer.frame
     if frame is None or not len(frame):
         return []
     if frame.crs is None:
         raise CRSError(f"layer {_pick(layer.label, 'en')!r} has no CRS", fix="set one")
+    frame = _near_view(frame, crs, view)
+    if not len(frame):
+        return []
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
     frame = to_map_crs(frame, crs)
     frame = frame.iloc[frame.sindex.query(view, predicate="intersects")].sort_index()
