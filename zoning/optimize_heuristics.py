@@ -39,7 +39,16 @@ def _adjacency(model: _Model) -> sparse.csr_matrix:
 
 
 def _fill(model: _Model, adj, cost: np.ndarray, left: float, x: np.ndarray) -> np.ndarray:
-    """Add items by marginal benefit per cost (a pair's bonus counts once its partner is in)."""
+    """Add items by marginal benefit per cost (a pair's bonus counts once its partner is in).
+
+    Repeatedly the candidate with the highest gain per cost (ties: the lower index) is
+    taken when it fits the budget left, else dropped for good (the budget only shrinks).
+    Candidates are the unselected items with a positive gain, and any item whose gain a
+    selected partner raised.  The candidates as they start are one sorted array walked
+    in blocks (a block of items that cannot fit is skipped in one step); only items whose
+    gain grew go through a heap.  The choices are those of a single heap over every
+    candidate, float for float (tests/test_optimize_fill.py).
+    """
     x = x.copy()
     nx = model.n_x
     gain = model.obj[:nx].copy()
@@ -47,30 +56,67 @@ def _fill(model: _Model, adj, cost: np.ndarray, left: float, x: np.ndarray) -> n
         gain += adj @ x.astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(cost > 0, gain / cost, np.where(gain > 0, np.inf, -np.inf))
-    heap = [
-        (-r, i, g) for i, (r, g) in enumerate(zip(ratio, gain, strict=True)) if not x[i] and g > 0
-    ]
-    heapq.heapify(heap)
-    indptr, indices, data = adj.indptr, adj.indices, adj.data
-    while heap:
-        _, i, g = heapq.heappop(heap)
-        if x[i]:
+    cand = np.flatnonzero(~x & (gain > 0))
+    order = cand[np.argsort(-ratio[cand], kind="stable")]  # stable: ties by index
+    okey, oitem = (-ratio[order]).tolist(), order.tolist()
+    c_of = cost.tolist()
+    live = ~x  # start entry still valid: not selected, not dropped, gain as at the start
+    sel = bytearray(x.tobytes())
+    dropped = bytearray(nx)
+    heap: list = []  # (-ratio, item, gain) of items whose gain grew
+    paired = adj.nnz > 0
+    if paired:
+        g_of = gain.tolist()
+        indptr, indices, data = adj.indptr.tolist(), adj.indices.tolist(), adj.data.tolist()
+    pos, n_order, block = 0, len(order), 64
+    while True:
+        # the next start candidate that is live and fits (what does not fit never will)
+        while pos < n_order:
+            i = oitem[pos]
+            if live[i] and c_of[i] <= left + 1e-9:
+                break
+            sl = order[pos : pos + block]
+            was = live[sl]
+            ok = was & (cost[sl] <= left + 1e-9)
+            hit = np.flatnonzero(ok)
+            skip = int(hit[0]) if len(hit) else len(sl)
+            gone = sl[:skip]
+            for j in gone[was[:skip]].tolist():
+                dropped[j] = 1
+            live[gone] = False
+            pos += skip
+            if len(hit):
+                break
+        while heap:
+            top = heap[0]
+            j = top[1]
+            if not (sel[j] or dropped[j] or top[2] != g_of[j]):
+                break
+            heapq.heappop(heap)  # selected, dropped or stale (a newer entry exists)
+        if pos < n_order and (not heap or (okey[pos], oitem[pos]) < heap[0][:2]):
+            i = oitem[pos]
+            pos += 1
+        elif heap:
+            i = heapq.heappop(heap)[1]
+        else:
+            break
+        live[i] = False
+        ci = c_of[i]
+        if ci > left + 1e-9:
+            dropped[i] = 1
             continue
-        if g != gain[i]:  # stale entry: its gain grew since it was pushed
-            r = gain[i] / cost[i] if cost[i] > 0 else np.inf
-            heapq.heappush(heap, (-r, i, gain[i]))
+        sel[i] = 1
+        left -= ci
+        if not paired:
             continue
-        if cost[i] > left + 1e-9:
-            continue
-        x[i] = True
-        left -= cost[i]
         for k in range(indptr[i], indptr[i + 1]):
             j = indices[k]
-            if not x[j]:
-                gain[j] += data[k]
-                r = gain[j] / cost[j] if cost[j] > 0 else np.inf
-                heapq.heappush(heap, (-r, j, gain[j]))
-    return x
+            if not sel[j] and not dropped[j]:
+                live[j] = False  # its start entry is stale now
+                g = g_of[j] = g_of[j] + data[k]
+                cj = c_of[j]
+                heapq.heappush(heap, (-(g / cj) if cj > 0 else -np.inf, j, g))
+    return np.frombuffer(bytes(sel), dtype=bool).copy()
 
 
 def _greedy(model: _Model, cost_free: np.ndarray, rest: float) -> np.ndarray:

@@ -219,9 +219,9 @@ def screen(
     n = len(proj)
     ucrs = CRS.from_user_input(units.crs)
     fp, dims, lcrs_of = _footprints(proj, ucrs)
-    ov, total_area, total_len = _overlaps(
-        fp, dims, units, ucrs, lcrs_of, shapely.STRtree(np.asarray(units.geometry.values))
-    )
+    # the units' own spatial index (geopandas keeps it with the caller's frame: built once
+    # for every project screened against the same units, and shared with the site maps)
+    ov, total_area, total_len = _overlaps(fp, dims, units, ucrs, lcrs_of, units.sindex)
     log.debug("screen: %d (project, unit) pairs", len(ov))
     pr, ui, share = _pairs(ov)
     ev = _evaluate(proj, units, rules, pr, ui, share, layers, grids, missing)
@@ -271,6 +271,7 @@ def screen(
 def _prepare(projects, units):
     """Projects and units with a plain index; the project ids (unique, else an error)."""
     proj = projects.reset_index(drop=True)
+    units.sindex  # noqa: B018 - built (once) on the caller's frame; the copy below shares it
     units = units.reset_index(drop=True)
     ids = _ids(proj)
     dup = pd.Series(ids).duplicated()

@@ -123,9 +123,29 @@ def _overlaps(fp: np.ndarray, dims: np.ndarray, units: gpd.GeoDataFrame, ucrs, l
     return out, total_area, total_len
 
 
+def _class_digits(values) -> np.ndarray:
+    """``normalise_class(v) or 0`` for each value (int64), worked out once per distinct
+    value (a unit layer holds a few spellings of three classes)."""
+    if isinstance(values, pd.Series) and (
+        values.dtype.kind in "iuf" or isinstance(values.dtype, pd.StringDtype)
+    ):  # one type per column: factorize keeps the values apart; missing ones are 0
+        codes, uniques = pd.factorize(values)
+        lut = np.array([normalise_class(u) or 0 for u in uniques.tolist()] + [0], np.int64)
+        return lut[codes]
+    seen: dict = {}
+    out = []
+    for v in values:
+        key = (v.__class__, v)
+        d = seen.get(key)
+        if d is None:
+            d = seen[key] = normalise_class(v) or 0
+        out.append(d)
+    return np.array(out, dtype=np.int64)
+
+
 def _targets(units: gpd.GeoDataFrame, layers: dict, rules: RuleSet) -> list[tuple]:
     """Distance targets: (key, zh, en, geometries in the units' CRS, labels)."""
-    digits = np.array([normalise_class(v) or 0 for v in units["unit_class"]])
+    digits = _class_digits(units["unit_class"])
     codes = units["code"].astype("string").fillna("").to_numpy(dtype=object)
     out = [
         (

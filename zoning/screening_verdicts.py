@@ -86,11 +86,13 @@ def _overlap_table(ids, units, ov, pr, ui, share, codes) -> pd.DataFrame:
         ("subtype", "subtype"),
     ):
         ov_out[col] = (
-            units[src].astype("string").to_numpy(dtype=object)[ui] if src in units.columns else None
+            units[src].iloc[ui].astype("string").to_numpy(dtype=object)
+            if src in units.columns
+            else None
         )
     ov_out["unit_class"] = np.array(
-        [normalise_class(v) or 0 for v in units["unit_class"]], dtype=np.int64
-    )[ui]
+        [normalise_class(v) or 0 for v in units["unit_class"].iloc[ui]], dtype=np.int64
+    )
     ov_out["overlap_m2"] = ov["overlap_m2"].to_numpy() if len(ov) else []
     ov_out["overlap_m"] = ov["overlap_m"].to_numpy() if len(ov) else []
     ov_out["share_pct"] = share * 100.0
@@ -98,7 +100,7 @@ def _overlap_table(ids, units, ov, pr, ui, share, codes) -> pd.DataFrame:
     for d in DIMENSIONS:
         for col in (d.column, d.column + "_en"):
             ov_out[col] = (
-                units[col].astype("string").to_numpy(dtype=object)[ui]
+                units[col].iloc[ui].astype("string").to_numpy(dtype=object)
                 if col in units.columns
                 else None
             )

@@ -27,6 +27,7 @@ from zoning.export.staticmap import (
     Text,
     _kind,
     _lang,
+    _near_view,
     _out,
     static_map,
     to_map_crs,
@@ -336,6 +337,13 @@ def site_map(
     annotations: list = []
     notes: list = list(kw.pop("notes", ()))
     if units is not None and len(units):
+        # the units around the site only (a box holding the view: the extent padded and
+        # widened to the map frame), so a national layer is not copied and reprojected
+        cx, cy = (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2
+        (fw, fh), pad = kw.get("size", (8.0, 5.6)), kw.get("pad", 0.06)
+        widen = max(fw * 0.96 / (fh * 0.84), fh * 0.84 / (fw * 0.68))
+        r = 1.05 * (0.5 + pad) * widen * max(extent[2] - extent[0], extent[3] - extent[1])
+        units = _near_view(units, crs, shapely.box(cx - r, cy - r, cx + r, cy + r))
         layers_out += _unit_layers(units, alpha=0.55)
         codes = units["code"].astype(str)
         touched = units[codes.isin(touched_codes).to_numpy()]
