@@ -95,9 +95,9 @@ def test_numbers_from_text_as_pandas_reads_them(values):
 
 
 def test_csv_floats_are_the_text_to_csv_writes(tmp_path, monkeypatch):
-    import zoning.export.geojson as geojson
+    import zoning.export._csvtext as csvtext
 
-    monkeypatch.setattr(geojson, "_CSV_ROWS", 1000)  # several chunks
+    monkeypatch.setattr(csvtext, "CHUNK_ROWS", 1000)  # several chunks
     rng = np.random.default_rng(0)
     x = np.concatenate(
         [
@@ -148,3 +148,74 @@ def test_geojson_through_arrow_is_the_same_bytes(tmp_path):
         layer_options=options,
     )
     assert filecmp.cmp(tmp_path / "a.geojson", tmp_path / "b.geojson", shallow=False)
+
+
+def _csv_as_pandas(frame: pd.DataFrame, tmp_path) -> tuple[bytes, bytes]:
+    from zoning.export._csvtext import write_csv_text
+
+    with open(tmp_path / "a.csv", "w", encoding="utf-8-sig", newline="") as fh:
+        write_csv_text(frame, fh)
+    frame.to_csv(tmp_path / "b.csv", index=False, encoding="utf-8-sig")
+    return (tmp_path / "a.csv").read_bytes(), (tmp_path / "b.csv").read_bytes()
+
+
+@pytest.mark.parametrize("rows", [0, 1, 7, 2500])
+def test_csv_text_is_the_bytes_to_csv_writes(tmp_path, monkeypatch, rows):
+    import zoning.export._csvtext as csvtext
+
+    monkeypatch.setattr(csvtext, "CHUNK_ROWS", 1000)  # several chunks
+    rng = np.random.default_rng(rows)
+    words = np.array(
+        ["a", "", 'say "no"', "x,y", "line\nbreak", "cr\rhere", "中文，全角", " pad ", "a\tb"],
+        dtype=object,
+    )
+    text = words[rng.integers(0, len(words), rows)]
+    text[::3] = None
+    frame = pd.DataFrame(
+        {
+            "f": rng.lognormal(0, 9, rows) * np.where(rng.random(rows) < 0.5, -1, 1),
+            "round": np.round(rng.normal(0, 1e6, rows)),
+            "i": rng.integers(-5, 5, rows),
+            "n": pd.Series(rng.integers(0, 9, rows), dtype="Int64").where(
+                rng.random(rows) < 0.7, pd.NA
+            ),
+            "b": rng.random(rows) < 0.5,
+            "o": text,
+            "e": pd.Series([None] * rows, dtype=object),
+            "s": pd.Series(text, dtype="str"),
+            "t": pd.Series(text, dtype="string"),
+            "q,uoted": "v",
+        }
+    )
+    if rows:
+        frame.loc[0, "f"] = np.nan
+    a, b = _csv_as_pandas(frame, tmp_path)
+    assert a == b
+    assert a.startswith(b"\xef\xbb\xbff,round,")
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Series(["x", 1, 2.5], dtype=object),  # mixed objects
+        pd.Series(pd.to_datetime(["2020-01-01", None, "2021-05-06"])),
+        pd.Series([True, None, False], dtype="boolean"),
+        pd.Series([1.5, 2.5, None], dtype="float32"),
+        pd.Series(["a", "\ud800", "b"], dtype=object),  # a lone surrogate: to_csv's error
+    ],
+)
+def test_csv_text_of_other_columns_is_to_csv_s(tmp_path, column):
+    frame = pd.DataFrame({"k": ["p", "q", "r"], "v": column})
+    try:
+        a, b = _csv_as_pandas(frame, tmp_path)
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            frame.to_csv(tmp_path / "c.csv", index=False, encoding="utf-8-sig")
+        return
+    assert a == b
+
+
+def test_csv_text_of_one_column_is_to_csv_s(tmp_path):
+    a, b = _csv_as_pandas(pd.DataFrame({"only": ["", "x", None]}), tmp_path)
+    assert a == b
+    assert b'\n""\n' in a  # csv quotes a row of one empty field

@@ -257,27 +257,21 @@ def write_csv_wkt(geo: gpd.GeoDataFrame, path: str | PathLike, /, *, precision: 
 
 
 def _csv_wkt(geo: gpd.GeoDataFrame, path, precision: int) -> None:
+    from zoning.export._csvtext import write_csv_text
+
     table = pd.DataFrame(geo.drop(columns=[geo.geometry.name]))
     table["wkt_wgs84"] = shapely.to_wkt(geo.geometry.values, rounding_precision=precision)
-    floats = [i for i, dtype in enumerate(table.dtypes) if dtype == np.float64]
-    # in row chunks, as to_csv formats them, so the text of the numbers is never all held
+    # the bytes to_csv writes, in whole Arrow arrays a chunk of rows at a time
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        for start in range(0, max(len(table), 1), _CSV_ROWS):
-            part = table.iloc[start : start + _CSV_ROWS]
-            if floats:  # the text to_csv writes, in half the time of numpy's
-                part = part.copy(deep=False)
-                for i in floats:
-                    part.isetitem(i, _float_text(part.iloc[:, i].to_numpy()))
-            part.to_csv(fh, index=False, header=start == 0)
-
-
-_CSV_ROWS = 100_000
+        write_csv_text(table, fh)
 
 
 def _float_text(values: np.ndarray) -> np.ndarray:
     """Floats as ``to_csv`` writes them: the shortest repr (numpy's ``astype(str)`` is the
     same text), NaN as an empty field."""
-    out = np.array(list(map(repr, values.tolist())), dtype=object)
+    from zoning.export._csvtext import _float_strings
+
+    out = np.array(_float_strings(values).to_pylist(), dtype=object)
     out[np.isnan(values)] = ""
     return out
 
