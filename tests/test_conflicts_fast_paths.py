@@ -83,6 +83,17 @@ def test_map_values_of_a_column_as_one_by_one(column):
         ["1,5"],
         ["０x10"],
         [None, None],
+        ["", "1"],
+        ["1e5e5", "1"],
+        ["+-1", "2"],
+        ["1.5.", "2"],
+        ["e5", "."],
+        ["-", "1"],
+        ["1-2", "3"],
+        ["+5", "3"],
+        ["0x1F", "2"],
+        ["1E+05", ".5e-3", "5.", "+.5"],
+        ["123456789012345678901234567890.5", "0.1"],
     ],
 )
 def test_numbers_from_text_as_pandas_reads_them(values):
@@ -219,3 +230,62 @@ def test_csv_text_of_one_column_is_to_csv_s(tmp_path):
     a, b = _csv_as_pandas(pd.DataFrame({"only": ["", "x", None]}), tmp_path)
     assert a == b
     assert b'\n""\n' in a  # csv quotes a row of one empty field
+
+
+_CSVS = {
+    "plain": b"a,b\n1,2\n3,4\n",
+    "bom": b"\xef\xbb\xbfa,b\n1,2\n",
+    "crlf": b"a,b\r\n1,2\r\n",
+    "cr": b"a,b\r1,2\r3,4",
+    "blank line": b"a,b\n1,2\n\n3,4\n",
+    "line of spaces": b"a,b\n1,2\n   \n3,4\n",
+    "fields of spaces": b"a, b\n 1 ,2 \n , \n",
+    "longer row": b"a,b\n1,2,3\n",
+    "shorter row": b"a,b\n1\n",
+    "index column": b"a,b\nx,1,2\n",
+    "quoted newline": b'a,b\n"x\ny",2\n',
+    "quoted empty": b'a,b\n"",2\n',
+    "quotes": b'a,b\n"x,""q""",2\nx"y,3\n',
+    "unterminated quote": b'a,b\n"x,2\n',
+    "header only": b"a,b\n",
+    "repeated names": b"a,a\n1,2\n",
+    "empty name": b"a,\n1,2\n",
+    "trailing delimiter": b"a,b,\n1,2,\n",
+    "quoted header": b'"a","b"\n1,2\n',
+    "no final newline": b"a,b\n1,2",
+    "na words": b"a,b\nNA,null\nNaN,N/A\n",
+    "leading zeros": b"a,b\n00123,1e5\n",
+    "one column": b"a\n1\n   \n2\n",
+    "not utf-8": b"a,b\n\xff\xfe,2\n",
+    "chinese": "经度,纬度,名称\n120.1,30.2,化工厂\n".encode(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_CSVS))
+def test_csv_read_by_arrow_is_the_frame_pandas_reads(tmp_path, name):
+    from zoning.io._csv import _read_csv_arrow
+
+    path = tmp_path / "f.csv"
+    path.write_bytes(_CSVS[name])
+    got = _read_csv_arrow(path, ",", "utf-8-sig")
+    if got is None:  # pandas reads it (or words the error)
+        return
+    expected = pd.read_csv(
+        path, sep=",", encoding="utf-8-sig", dtype=str, keep_default_na=False, na_values=[""]
+    )
+    pd.testing.assert_frame_equal(got, expected)
+    assert list(got.columns) == list(expected.columns)
+
+
+def test_csv_read_by_arrow_in_gbk_and_with_semicolons(tmp_path):
+    from zoning.io._csv import _read_csv_arrow
+
+    path = tmp_path / "f.csv"
+    path.write_bytes("经度;纬度;名称\n120.1;30.2;化工厂\n121;31;\n".encode("gbk"))
+    got = _read_csv_arrow(path, ";", "gbk")
+    expected = pd.read_csv(
+        path, sep=";", encoding="gbk", dtype=str, keep_default_na=False, na_values=[""]
+    )
+    pd.testing.assert_frame_equal(got, expected)
+    assert got["名称"].tolist()[0] == "化工厂"
+    assert _read_csv_arrow(path, ";", "utf-8-sig") is None  # not UTF-8: pandas says where

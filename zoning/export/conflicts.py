@@ -19,9 +19,9 @@ from zoning.export.geojson import (
     WGS84,
     to_rfc7946,
     write_csv_wkt,
-    write_geojson,
     write_json,
     write_vector,
+    writing_geojson,
 )
 from zoning.export.webmap import WebMap, natural_order
 from zoning.i18n import STATUS_COLORS as STATUS_COLORS  # re-exported
@@ -41,6 +41,9 @@ FILES = {
 
 #: Above this many facilities the map shows only those that are not ``ok``.
 MAP_LIMIT = 50_000
+#: The share of a large GeoJSON this process writes before the CSV and the map (a second
+#: process writes the rest meanwhile), so that both end at about the same time.
+GEOJSON_SHARE = 0.35
 
 
 def summary_text(summary: dict, lang: str) -> str:
@@ -266,18 +269,25 @@ def write_conflicts(
             # once: the map takes the WGS 84 frame, GeoJSON and CSV its rounded copy
             wgs = result.to_crs(WGS84) if not result.crs.equals(WGS84) else result
             geo = to_rfc7946(wgs, precision=precision)
-        with step(f"write {FILES['geojson']}", total=len(geo)):
-            write_geojson(
+        # GDAL writes the GeoJSON's last rows in a second process meanwhile (large results)
+        with (
+            step(f"write {FILES['geojson']}", total=len(geo)) as s,
+            writing_geojson(
                 geo,
                 tmp / FILES["geojson"],
                 precision=precision,
                 metadata={"summary": {k: summary[k] for k in ("facilities", "by_status")}},
                 rfc7946=True,
-            )
-        with step(f"write {FILES['csv']}", total=len(geo)):
-            write_csv_wkt(geo, tmp / FILES["csv"], precision=precision)
-        with step(f"write {FILES['html']}"):
-            write_conflicts_map(wgs, units, layers or {}, rules, lang, tmp / FILES["html"], title)
+                share=GEOJSON_SHARE,
+                advance=s.advance,
+            ),
+        ):
+            with step(f"write {FILES['csv']}", total=len(geo)):
+                write_csv_wkt(geo, tmp / FILES["csv"], precision=precision)
+            with step(f"write {FILES['html']}"):
+                write_conflicts_map(
+                    wgs, units, layers or {}, rules, lang, tmp / FILES["html"], title
+                )
         write_json(summary, tmp / FILES["summary"])
         if baseline_changes is not None:
             changed = baseline_changes[baseline_changes["change"] != "unchanged"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from os import PathLike
 from pathlib import Path
 
@@ -124,7 +126,30 @@ def write_geojson(
     ``precision`` above 7 is passed to GDAL (``COORDINATE_PRECISION``), which then adds
     that member (a foreign member RFC 7946 section 6.1 allows; readers ignore it).
     """
+    with writing_geojson(frame, path, precision=precision, metadata=metadata, rfc7946=rfc7946):
+        pass
+    return Path(path)
+
+
+@contextmanager
+def writing_geojson(
+    frame: gpd.GeoDataFrame,
+    path: str | PathLike,
+    /,
+    *,
+    precision: int = 6,
+    metadata: dict | None = None,
+    rfc7946: bool = False,
+    share: float = 0.5,
+    advance: Callable[[int], None] | None = None,
+) -> Iterator[Path]:
+    """:func:`write_geojson` around a ``with`` block: the file is complete (and in place)
+    when the block ends, and a large frame's rows after the first ``share`` of them are
+    written by GDAL in a second process while the block runs (the same bytes, see
+    :mod:`zoning.export._gdaljson`); ``advance(n)`` counts the rows written."""
     import pyogrio
+
+    from zoning.export._gdaljson import writing_arrow_geojson
 
     if not 0 <= precision <= 15:
         raise InputError(
@@ -148,14 +173,12 @@ def write_geojson(
     out = _writable(out)
     arrow = _for_arrow(out)
     with atomic_file(path) as tmp:
-        pyogrio.write_dataframe(
-            out if arrow is None else arrow,
-            tmp,
-            driver="GeoJSON",
-            layer_options=options,
-            use_arrow=arrow is not None,
-        )
-    return Path(path)
+        if arrow is None:  # GDAL's feature path types these columns
+            pyogrio.write_dataframe(out, tmp, driver="GeoJSON", layer_options=options)
+            yield Path(path)
+        else:
+            with writing_arrow_geojson(arrow, tmp, options, share=share, advance=advance):
+                yield Path(path)
 
 
 def _for_arrow(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
