@@ -50,6 +50,11 @@ with pa.memory_map(source) as mm:
     f = pa.ipc.open_file(mm)
     batches = (f.get_batch(i) for i in range(f.num_record_batches))
     write_arrow(pa.RecordBatchReader.from_batches(f.schema, batches), target, **kwargs)
+try:  # its peak memory, for the log (Linux)
+    with open("/proc/self/status") as status:
+        print(*[ln.split()[1] for ln in status if ln.startswith("VmHWM")], file=sys.stderr)
+except OSError:
+    pass
 """
 
 
@@ -139,13 +144,20 @@ class _Tail:
         """Wait for the child, then append its features to ``head`` (written by GDAL
         with the same options); the tail is written here if the child failed."""
         code = self.proc.wait()
+        said = self.err.read_text(errors="replace").strip().splitlines()
         if code == 0:
             with open(self.out, "rb") as fh:
                 start = fh.read(len(_HEADER))
         if code != 0 or start != _HEADER:
-            why = self.err.read_text(errors="replace").strip().splitlines()[-1:] or [f"exit {code}"]
-            log.warning("GeoJSON tail written in this process (the second one: %s)", why[0])
+            why = said[-1] if said else f"exit {code}"
+            log.warning("GeoJSON tail written in this process (the second one: %s)", why)
             _write(self.frame, self.out, self.schema, self.kwargs)
+        else:
+            peak = int(said[-1]) if said and said[-1].isdigit() else None
+            log.debug(
+                "GeoJSON: %d rows written by process %d (peak memory %s kB)",
+                len(self.frame), self.proc.pid, peak, extra={"zoning_child_peak_kb": peak},
+            )  # fmt: skip
         with open(head, "r+b") as fh:
             fh.seek(-len(_FOOTER), os.SEEK_END)
             if fh.read() != _FOOTER:

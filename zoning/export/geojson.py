@@ -21,6 +21,7 @@ import shapely
 
 from zoning.errors import InputError
 from zoning.export._atomic import atomic_file
+from zoning.io._gcpause import paused_gc
 
 WGS84 = "EPSG:4326"
 FORMATS = {
@@ -46,15 +47,33 @@ def to_rfc7946(frame: gpd.GeoDataFrame, /, *, precision: int = 6) -> gpd.GeoData
         check_coordinates(frame.geometry.values, frame.crs), source=frame.attrs.get("source")
     )
     out = frame.to_crs(WGS84) if not frame.crs.equals(WGS84) else frame.copy(deep=False)
-    geoms = out.geometry.values
-    geoms = shapely.transform(geoms, lambda xy: np.round(xy, precision))
-    # rounding can create invalid or reversed rings: repair, then orient
-    bad = ~shapely.is_valid(geoms) & ~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)
-    if bad.any():
-        geoms[bad] = shapely.make_valid(geoms[bad])
-    geoms = shapely.orient_polygons(geoms, exterior_cw=False)
+    geoms = np.asarray(out.geometry.values)
+    with paused_gc():  # a million new geometries: the cycle collector once, afterwards
+        geoms = _rounded(geoms, precision)
+        # rounding can create invalid or reversed rings: repair, then orient
+        bad = ~shapely.is_valid(geoms) & ~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)
+        if bad.any():
+            geoms[bad] = shapely.make_valid(geoms[bad])
+        rings = np.isin(shapely.get_type_id(geoms), _WITH_RINGS)  # points stay as they are
+        if rings.any():
+            geoms = geoms.copy()
+            geoms[rings] = shapely.orient_polygons(geoms[rings], exterior_cw=False)
     out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=WGS84))
     return out
+
+
+#: Shapely type ids of geometries that may have rings: polygons, multipolygons,
+#: collections.
+_WITH_RINGS = (3, 6, 7)
+
+
+def _rounded(geoms: np.ndarray, precision: int) -> np.ndarray:
+    """The geometries with coordinates rounded to ``precision`` decimals, in 2D (as
+    ``shapely.transform`` gives them); the same objects where that changes nothing."""
+    xy = shapely.get_coordinates(geoms)
+    if not shapely.has_z(geoms).any() and np.array_equal(np.round(xy, precision), xy):
+        return geoms
+    return shapely.transform(geoms, lambda xy: np.round(xy, precision))
 
 
 def _jsonable(value):

@@ -41,6 +41,7 @@ from zoning.export._mapassets import (  # noqa: F401  (importable from here, as 
     _jsvals,
     _leaflet_assets,
     _safe_json,
+    static_element,
 )
 from zoning.export.unitlayer import ELEMENT_COLORS  # noqa: F401
 
@@ -571,10 +572,10 @@ class WebMap:
         root.title = html.escape(self.title)  # folium's template does not escape it
         js, css = _leaflet_assets()
         root.header.add_child(
-            folium.Element(f"<style>{css}</style><style>{_CSS}</style>"), name="zoning_css"
+            static_element(f"<style>{css}</style><style>{_CSS}</style>"), name="zoning_css"
         )
         root.header.add_child(
-            folium.Element(f"<script>{js}</script><script>{_JS}</script>"), name="zoning_js"
+            static_element(f"<script>{js}</script><script>{_JS}</script>"), name="zoning_js"
         )
         legend = "".join(self._legends)
         root.html.add_child(
