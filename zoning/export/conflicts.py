@@ -46,8 +46,12 @@ MAP_LIMIT = 50_000
 GEOJSON_SHARE = 0.35
 
 
-def summary_text(summary: dict, lang: str) -> str:
-    """The summary of a conflicts run in words (by status, class, rule; undecided rules)."""
+def summary_text(summary: dict, lang: str, *, field_option: str | None = None) -> str:
+    """The summary of a conflicts run in words (by status, class, rule; undecided rules).
+
+    ``field_option`` (e.g. the command line's ``--facilities-field``) is how a caller maps
+    a fact onto a column: a rule undecided for want of a column then says to map one with
+    it (``OPTION nox_t=COLUMN``); without it the line names the missing column only."""
     labels = STATUS_LABELS[lang]
     lines = [("设施" if lang == "zh" else "facilities") + f": {summary['facilities']}"]
     lines.append("  " + ", ".join(f"{labels[s]} {n}" for s, n in summary["by_status"].items()))
@@ -65,7 +69,7 @@ def summary_text(summary: dict, lang: str) -> str:
         cols = und.get("missing_columns", {}).get(rid)
         if lang == "zh":
             why = f"设施数据缺少字段 {', '.join(cols)}" if cols else "部分设施缺少所需信息"
-            hint = f"（可用 --facility-field {cols[0]}=列名 映射）" if cols else ""
+            hint = f"（可用 {field_option} {cols[0]}=列名 映射）" if cols and field_option else ""
             lines.append(f"警告: 规则 {rid} 对 {n} 个设施无法判定：{why}{hint}")
         else:
             why = (
@@ -73,7 +77,9 @@ def summary_text(summary: dict, lang: str) -> str:
                 if cols
                 else "some facilities lack a fact it needs"
             )
-            hint = f" (map one with --facility-field {cols[0]}=COLUMN)" if cols else ""
+            hint = (
+                f" (map one with {field_option} {cols[0]}=COLUMN)" if cols and field_option else ""
+            )
             lines.append(
                 f"warning: rule {rid} could not be decided for {n} facilities: {why}{hint}"
             )
