@@ -289,3 +289,76 @@ def test_csv_read_by_arrow_in_gbk_and_with_semicolons(tmp_path):
     pd.testing.assert_frame_equal(got, expected)
     assert got["名称"].tolist()[0] == "化工厂"
     assert _read_csv_arrow(path, ";", "utf-8-sig") is None  # not UTF-8: pandas says where
+
+
+def _mixed_frame(n: int) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(n)
+    geoms = shapely.points(np.round(rng.random((n, 2)) * [5, 4] + [118, 27], 6))
+    geoms[::97] = None
+    text = np.array(["a", "中文", 'q"uote', "x,y"], dtype=object)[rng.integers(0, 4, n)]
+    text[::5] = None
+    return gpd.GeoDataFrame(
+        {
+            "f": rng.lognormal(0, 5, n),
+            "i": rng.integers(0, 9, n),
+            "n": pd.Series(rng.integers(0, 9, n), dtype="Int64").where(rng.random(n) < 0.8),
+            "s": text,
+            "u": pd.Series(text, dtype="str"),
+            "b": rng.random(n) < 0.5,
+        },
+        geometry=geoms,
+        crs="EPSG:4326",
+    )
+
+
+@pytest.fixture
+def two_processes(monkeypatch):
+    import zoning.export._gdaljson as gdaljson
+
+    monkeypatch.setattr(gdaljson, "PARALLEL_ROWS", 100)
+    monkeypatch.setattr(gdaljson, "BATCH_ROWS", 64)
+    monkeypatch.setattr(gdaljson, "_two_cores", lambda: True)
+    return gdaljson
+
+
+@pytest.mark.parametrize("share", [0.01, 0.35, 0.5, 0.99])
+def test_geojson_in_two_processes_is_the_bytes_of_one(tmp_path, two_processes, share, caplog):
+    import logging
+
+    from zoning.export.geojson import writing_geojson
+
+    caplog.set_level(logging.DEBUG, logger="zoning.export._gdaljson")
+
+    frame = _mixed_frame(1000)
+    meta = {"summary": {"facilities": 1000}}
+    with writing_geojson(frame, tmp_path / "a.geojson", metadata=meta, share=share) as path:
+        assert not path.exists()  # complete (and in place) when the block ends
+    assert path.exists()
+    assert "rows written by process" in caplog.text  # by the second one, not here
+    assert "written in this process" not in caplog.text
+    two_processes.PARALLEL_ROWS = 10**9
+    write_geojson(frame, tmp_path / "b.geojson", metadata=meta)
+    assert (tmp_path / "a.geojson").read_bytes() == (tmp_path / "b.geojson").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.geojson", "b.geojson"]
+
+
+def test_geojson_tail_is_written_here_when_the_second_process_fails(
+    tmp_path, two_processes, monkeypatch, caplog
+):
+    frame = _mixed_frame(500)
+    write_geojson(frame, tmp_path / "b.geojson")
+    monkeypatch.setattr(two_processes, "_CHILD", "import sys; sys.exit('no GDAL here')")
+    write_geojson(frame, tmp_path / "a.geojson")
+    assert "second one: no GDAL here" in caplog.text
+    assert (tmp_path / "a.geojson").read_bytes() == (tmp_path / "b.geojson").read_bytes()
+
+
+def test_geojson_second_process_ends_with_an_error_in_the_block(tmp_path, two_processes):
+    from zoning.export.geojson import writing_geojson
+
+    with (
+        pytest.raises(RuntimeError, match="the CSV failed"),
+        writing_geojson(_mixed_frame(500), tmp_path / "a.geojson"),
+    ):
+        raise RuntimeError("the CSV failed")
+    assert list(tmp_path.iterdir()) == []  # nothing partial, no scratch left

@@ -165,9 +165,27 @@ class _Tail:
             fh.seek(-len(_FOOTER), os.SEEK_END)
             fh.truncate()
             fh.write(b",\n")
+            fh.flush()
             with open(self.out, "rb") as src:
-                src.seek(len(_HEADER))
-                shutil.copyfileobj(src, fh, 1 << 24)
+                _append(src, fh, len(_HEADER))
+
+
+def _append(src, dst, start: int) -> None:
+    """Copy ``src`` from byte ``start`` to the end of ``dst`` (in the kernel where it can)."""
+    left = os.fstat(src.fileno()).st_size - start
+    copy = getattr(os, "copy_file_range", None)
+    try:
+        while copy is not None and left > 0:
+            n = copy(src.fileno(), dst.fileno(), min(left, 1 << 30), start)
+            if n == 0:
+                break
+            start, left = start + n, left - n
+    except OSError:  # another file system, an old kernel: through this process
+        pass
+    if left > 0:
+        dst.seek(0, os.SEEK_END)
+        src.seek(start)
+        shutil.copyfileobj(src, dst, 1 << 24)
 
 
 @contextmanager
