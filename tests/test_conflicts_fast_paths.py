@@ -362,3 +362,14 @@ def test_geojson_second_process_ends_with_an_error_in_the_block(tmp_path, two_pr
     ):
         raise RuntimeError("the CSV failed")
     assert list(tmp_path.iterdir()) == []  # nothing partial, no scratch left
+
+
+def test_geojson_in_one_process_when_no_second_one_starts(
+    tmp_path, two_processes, monkeypatch, caplog
+):
+    frame = _mixed_frame(500)
+    write_geojson(frame, tmp_path / "b.geojson")
+    monkeypatch.setattr(two_processes.sys, "executable", str(tmp_path / "no-python"))
+    write_geojson(frame, tmp_path / "a.geojson")
+    assert "GeoJSON written in this process only" in caplog.text
+    assert (tmp_path / "a.geojson").read_bytes() == (tmp_path / "b.geojson").read_bytes()

@@ -223,8 +223,14 @@ def writing_arrow_geojson(
     at = max(1, min(len(frame) - 1, round(len(frame) * share)))
     tail_options = {k: v for k, v in layer_options.items() if k != "FOREIGN_MEMBERS_COLLECTION"}
     with tempfile.TemporaryDirectory(prefix=".geojson.", dir=path.parent) as scratch:
-        tail = _Tail(frame.iloc[at:], schema, {**kwargs, "layer_options": tail_options},
-                     Path(scratch))  # fmt: skip
+        try:
+            tail = _Tail(frame.iloc[at:], schema, {**kwargs, "layer_options": tail_options},
+                         Path(scratch))  # fmt: skip
+        except OSError as exc:  # no second process to be had: all rows here
+            log.warning("GeoJSON written in this process only (%s)", exc)
+            _write(frame, path, schema, kwargs, advance)
+            yield
+            return
         try:
             _write(frame.iloc[:at], path, schema, kwargs, advance)
             yield
