@@ -164,6 +164,17 @@ def static_element(text: str) -> Element:
     return _Static(text[:-1] if text.endswith("\n") else text)
 
 
+def add_page_assets(root) -> None:
+    """Leaflet and the layer decoder (JS, CSS) inlined in the page's header."""
+    js, css = _leaflet_assets()
+    root.header.add_child(
+        static_element(f"<style>{css}</style><style>{_CSS}</style>"), name="zoning_css"
+    )
+    root.header.add_child(
+        static_element(f"<script>{js}</script><script>{_JS}</script>"), name="zoning_js"
+    )
+
+
 def _safe_json(obj) -> str:
     """JSON that can sit inside a <script> element."""
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
