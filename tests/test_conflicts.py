@@ -500,6 +500,7 @@ rules:
     res = CliRunner().invoke(main, [*args, "--out", str(files / "a")])
     assert res.exit_code == 0, res.output
     assert "CO-01 could not be decided for 3 facilities" in res.output  # no tags, no capacity
+    assert "(map one with --facilities-field " in res.output  # the command's own flag
     mapped = [
         "--facility-field",
         "tags=Fuel",
@@ -655,3 +656,20 @@ def test_library_errors_name_parameters_and_the_command_line_its_flags(units, fa
     assert "parameter 'layers'" in text and "`layers`" in text and "--" not in text
     text = str(err.value.with_flags(flags))
     assert "option '--named-layer'" in text and "'red_line' in --named-layer" in text
+
+
+def test_summary_text_names_the_mapping_option_only_when_given():
+    from zoning.export.conflicts import summary_text
+
+    summary = {
+        "facilities": 3,
+        "by_status": {"ok": 3},
+        "by_unit_class": {"1": {"ok": 3}},
+        "by_rule": {},
+        "undecided": {"by_rule": {"EMI-02": 3}, "missing_columns": {"EMI-02": ["nox_t"]}},
+    }
+    for lang, missing in (("en", "no 'nox_t' column"), ("zh", "缺少字段 nox_t")):
+        plain = summary_text(summary, lang)
+        assert missing in plain and "--" not in plain  # the library names no flag
+        hinted = summary_text(summary, lang, field_option="--facilities-field")
+        assert "--facilities-field nox_t=" in hinted

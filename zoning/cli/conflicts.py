@@ -34,12 +34,15 @@ from zoning.cli.options import (
 from zoning.export.conflicts import MAP_LIMIT, STATUS_COLORS, STATUS_LABELS, summary_text  # noqa: F401
 from zoning.products.conflicts import run_conflicts
 
+#: The option that maps a fact onto a column of the facilities (named in the summary).
+FIELD_OPTION = "--facilities-field"
+
 
 def run(units, facilities, rules, *, lang: str = "zh", **kw) -> dict[str, Path]:
     """:func:`zoning.products.conflicts.run_conflicts` (same keywords), its summary
     printed on stderr."""
     paths, summary = run_conflicts(units, facilities, rules, lang=lang, **kw)
-    click.echo(summary_text(summary, lang), err=True)
+    click.echo(summary_text(summary, lang, field_option=FIELD_OPTION), err=True)
     return paths
 
 
@@ -191,5 +194,5 @@ def demo_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
     from zoning.products.conflicts import demo_conflicts
 
     paths, summary = demo_conflicts(out_dir, lang)
-    click.echo(summary_text(summary, lang), err=True)
+    click.echo(summary_text(summary, lang, field_option=FIELD_OPTION), err=True)
     return paths

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.map import Layer
 from jinja2 import Template
 
@@ -129,6 +129,50 @@ class _DataLayer(Layer):
         super().__init__(name=html.escape(name), overlay=True, control=True, show=show)
         self._name = "ZoningLayer"
         self.payload = payload  # JSON, or a JS expression deriving data from other layers
+
+    def render(self, **kwargs):
+        """As folium renders a layer, but the script with the data goes into the page as it
+        is (:func:`static_element`): folium compiles it as a Jinja template, seconds for
+        the megabytes of a large layer."""
+        payload, self.payload = self.payload, "null"
+        try:
+            super().render(**kwargs)  # the script (with a stand-in), the add-to-map code
+        finally:
+            self.payload = payload
+        script = self._template.module.__dict__["script"](self, kwargs)
+        self.get_root().script.add_child(static_element(script), name=self.get_name())
+
+
+class _Static(Element):
+    """Text put into the page as it is: what ``folium.Element(text)`` renders for text
+    without Jinja syntax, without compiling the text as a template first (over a second
+    for Leaflet's 150 kB)."""
+
+    _template = Template("{{ this.text }}")
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "ZoningStatic"
+        self.text = text
+
+
+def static_element(text: str) -> Element:
+    """An element rendering as ``folium.Element(text)`` does (a Jinja template drops one
+    final newline); text with Jinja syntax or carriage returns is compiled as before."""
+    if any(mark in text for mark in ("{{", "{%", "{#", "\r")):
+        return Element(text)
+    return _Static(text[:-1] if text.endswith("\n") else text)
+
+
+def add_page_assets(root) -> None:
+    """Leaflet and the layer decoder (JS, CSS) inlined in the page's header."""
+    js, css = _leaflet_assets()
+    root.header.add_child(
+        static_element(f"<style>{css}</style><style>{_CSS}</style>"), name="zoning_css"
+    )
+    root.header.add_child(
+        static_element(f"<script>{js}</script><script>{_JS}</script>"), name="zoning_js"
+    )
 
 
 def _safe_json(obj) -> str:

@@ -19,9 +19,9 @@ from zoning.export.geojson import (
     WGS84,
     to_rfc7946,
     write_csv_wkt,
-    write_geojson,
     write_json,
     write_vector,
+    writing_geojson,
 )
 from zoning.export.webmap import WebMap, natural_order
 from zoning.i18n import STATUS_COLORS as STATUS_COLORS  # re-exported
@@ -41,10 +41,17 @@ FILES = {
 
 #: Above this many facilities the map shows only those that are not ``ok``.
 MAP_LIMIT = 50_000
+#: The share of a large GeoJSON this process writes before the CSV and the map (a second
+#: process writes the rest meanwhile), so that both end at about the same time.
+GEOJSON_SHARE = 0.35
 
 
-def summary_text(summary: dict, lang: str) -> str:
-    """The summary of a conflicts run in words (by status, class, rule; undecided rules)."""
+def summary_text(summary: dict, lang: str, *, field_option: str | None = None) -> str:
+    """The summary of a conflicts run in words (by status, class, rule; undecided rules).
+
+    ``field_option`` (e.g. the command line's ``--facilities-field``) is how a caller maps
+    a fact onto a column: a rule undecided for want of a column then says to map one with
+    it (``OPTION nox_t=COLUMN``); without it the line names the missing column only."""
     labels = STATUS_LABELS[lang]
     lines = [("设施" if lang == "zh" else "facilities") + f": {summary['facilities']}"]
     lines.append("  " + ", ".join(f"{labels[s]} {n}" for s, n in summary["by_status"].items()))
@@ -62,7 +69,7 @@ def summary_text(summary: dict, lang: str) -> str:
         cols = und.get("missing_columns", {}).get(rid)
         if lang == "zh":
             why = f"设施数据缺少字段 {', '.join(cols)}" if cols else "部分设施缺少所需信息"
-            hint = f"（可用 --facility-field {cols[0]}=列名 映射）" if cols else ""
+            hint = f"（可用 {field_option} {cols[0]}=列名 映射）" if cols and field_option else ""
             lines.append(f"警告: 规则 {rid} 对 {n} 个设施无法判定：{why}{hint}")
         else:
             why = (
@@ -70,7 +77,9 @@ def summary_text(summary: dict, lang: str) -> str:
                 if cols
                 else "some facilities lack a fact it needs"
             )
-            hint = f" (map one with --facility-field {cols[0]}=COLUMN)" if cols else ""
+            hint = (
+                f" (map one with {field_option} {cols[0]}=COLUMN)" if cols and field_option else ""
+            )
             lines.append(
                 f"warning: rule {rid} could not be decided for {n} facilities: {why}{hint}"
             )
@@ -266,18 +275,25 @@ def write_conflicts(
             # once: the map takes the WGS 84 frame, GeoJSON and CSV its rounded copy
             wgs = result.to_crs(WGS84) if not result.crs.equals(WGS84) else result
             geo = to_rfc7946(wgs, precision=precision)
-        with step(f"write {FILES['geojson']}", total=len(geo)):
-            write_geojson(
+        # GDAL writes the GeoJSON's last rows in a second process meanwhile (large results)
+        with (
+            step(f"write {FILES['geojson']}", total=len(geo)) as s,
+            writing_geojson(
                 geo,
                 tmp / FILES["geojson"],
                 precision=precision,
                 metadata={"summary": {k: summary[k] for k in ("facilities", "by_status")}},
                 rfc7946=True,
-            )
-        with step(f"write {FILES['csv']}", total=len(geo)):
-            write_csv_wkt(geo, tmp / FILES["csv"], precision=precision)
-        with step(f"write {FILES['html']}"):
-            write_conflicts_map(wgs, units, layers or {}, rules, lang, tmp / FILES["html"], title)
+                share=GEOJSON_SHARE,
+                advance=s.advance,
+            ),
+        ):
+            with step(f"write {FILES['csv']}", total=len(geo)):
+                write_csv_wkt(geo, tmp / FILES["csv"], precision=precision)
+            with step(f"write {FILES['html']}"):
+                write_conflicts_map(
+                    wgs, units, layers or {}, rules, lang, tmp / FILES["html"], title
+                )
         write_json(summary, tmp / FILES["summary"])
         if baseline_changes is not None:
             changed = baseline_changes[baseline_changes["change"] != "unchanged"]

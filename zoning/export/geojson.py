@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from os import PathLike
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import shapely
 
 from zoning.errors import InputError
 from zoning.export._atomic import atomic_file
+from zoning.io._gcpause import paused_gc
 
 WGS84 = "EPSG:4326"
 FORMATS = {
@@ -44,15 +47,33 @@ def to_rfc7946(frame: gpd.GeoDataFrame, /, *, precision: int = 6) -> gpd.GeoData
         check_coordinates(frame.geometry.values, frame.crs), source=frame.attrs.get("source")
     )
     out = frame.to_crs(WGS84) if not frame.crs.equals(WGS84) else frame.copy(deep=False)
-    geoms = out.geometry.values
-    geoms = shapely.transform(geoms, lambda xy: np.round(xy, precision))
-    # rounding can create invalid or reversed rings: repair, then orient
-    bad = ~shapely.is_valid(geoms) & ~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)
-    if bad.any():
-        geoms[bad] = shapely.make_valid(geoms[bad])
-    geoms = shapely.orient_polygons(geoms, exterior_cw=False)
+    geoms = np.asarray(out.geometry.values)
+    with paused_gc():  # a million new geometries: the cycle collector once, afterwards
+        geoms = _rounded(geoms, precision)
+        # rounding can create invalid or reversed rings: repair, then orient
+        bad = ~shapely.is_valid(geoms) & ~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)
+        if bad.any():
+            geoms[bad] = shapely.make_valid(geoms[bad])
+        rings = np.isin(shapely.get_type_id(geoms), _WITH_RINGS)  # points stay as they are
+        if rings.any():
+            geoms = geoms.copy()
+            geoms[rings] = shapely.orient_polygons(geoms[rings], exterior_cw=False)
     out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=WGS84))
     return out
+
+
+#: Shapely type ids of geometries that may have rings: polygons, multipolygons,
+#: collections.
+_WITH_RINGS = (3, 6, 7)
+
+
+def _rounded(geoms: np.ndarray, precision: int) -> np.ndarray:
+    """The geometries with coordinates rounded to ``precision`` decimals, in 2D (as
+    ``shapely.transform`` gives them); the same objects where that changes nothing."""
+    xy = shapely.get_coordinates(geoms)
+    if not shapely.has_z(geoms).any() and np.array_equal(np.round(xy, precision), xy):
+        return geoms
+    return shapely.transform(geoms, lambda xy: np.round(xy, precision))
 
 
 def _jsonable(value):
@@ -124,7 +145,30 @@ def write_geojson(
     ``precision`` above 7 is passed to GDAL (``COORDINATE_PRECISION``), which then adds
     that member (a foreign member RFC 7946 section 6.1 allows; readers ignore it).
     """
+    with writing_geojson(frame, path, precision=precision, metadata=metadata, rfc7946=rfc7946):
+        pass
+    return Path(path)
+
+
+@contextmanager
+def writing_geojson(
+    frame: gpd.GeoDataFrame,
+    path: str | PathLike,
+    /,
+    *,
+    precision: int = 6,
+    metadata: dict | None = None,
+    rfc7946: bool = False,
+    share: float = 0.5,
+    advance: Callable[[int], None] | None = None,
+) -> Iterator[Path]:
+    """:func:`write_geojson` around a ``with`` block: the file is complete (and in place)
+    when the block ends, and a large frame's rows after the first ``share`` of them are
+    written by GDAL in a second process while the block runs (the same bytes, see
+    :mod:`zoning.export._gdaljson`); ``advance(n)`` counts the rows written."""
     import pyogrio
+
+    from zoning.export._gdaljson import writing_arrow_geojson
 
     if not 0 <= precision <= 15:
         raise InputError(
@@ -148,14 +192,12 @@ def write_geojson(
     out = _writable(out)
     arrow = _for_arrow(out)
     with atomic_file(path) as tmp:
-        pyogrio.write_dataframe(
-            out if arrow is None else arrow,
-            tmp,
-            driver="GeoJSON",
-            layer_options=options,
-            use_arrow=arrow is not None,
-        )
-    return Path(path)
+        if arrow is None:  # GDAL's feature path types these columns
+            pyogrio.write_dataframe(out, tmp, driver="GeoJSON", layer_options=options)
+            yield Path(path)
+        else:
+            with writing_arrow_geojson(arrow, tmp, options, share=share, advance=advance):
+                yield Path(path)
 
 
 def _for_arrow(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
@@ -257,27 +299,21 @@ def write_csv_wkt(geo: gpd.GeoDataFrame, path: str | PathLike, /, *, precision: 
 
 
 def _csv_wkt(geo: gpd.GeoDataFrame, path, precision: int) -> None:
+    from zoning.export._csvtext import write_csv_text
+
     table = pd.DataFrame(geo.drop(columns=[geo.geometry.name]))
     table["wkt_wgs84"] = shapely.to_wkt(geo.geometry.values, rounding_precision=precision)
-    floats = [i for i, dtype in enumerate(table.dtypes) if dtype == np.float64]
-    # in row chunks, as to_csv formats them, so the text of the numbers is never all held
+    # the bytes to_csv writes, in whole Arrow arrays a chunk of rows at a time
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        for start in range(0, max(len(table), 1), _CSV_ROWS):
-            part = table.iloc[start : start + _CSV_ROWS]
-            if floats:  # the text to_csv writes, in half the time of numpy's
-                part = part.copy(deep=False)
-                for i in floats:
-                    part.isetitem(i, _float_text(part.iloc[:, i].to_numpy()))
-            part.to_csv(fh, index=False, header=start == 0)
-
-
-_CSV_ROWS = 100_000
+        write_csv_text(table, fh)
 
 
 def _float_text(values: np.ndarray) -> np.ndarray:
     """Floats as ``to_csv`` writes them: the shortest repr (numpy's ``astype(str)`` is the
     same text), NaN as an empty field."""
-    out = np.array(list(map(repr, values.tolist())), dtype=object)
+    from zoning.export._csvtext import _float_strings
+
+    out = np.array(_float_strings(values).to_pylist(), dtype=object)
     out[np.isnan(values)] = ""
     return out
 

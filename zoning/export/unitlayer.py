@@ -66,10 +66,12 @@ def add_units(
         col = d.column + "_en" if en and d.column + "_en" in frame else d.column
         cols.append((col, f"{d.label(m.lang)}"))
     prepared = m._prepare(frame, simplify=True)
-    keys = [k for k in ELEMENTS if k in set(prepared.get("element", pd.Series()).dropna())]
+    present = set(prepared.get("element", pd.Series()).dropna())
+    keys = [k for k in ELEMENTS if k in present]
     lookup = {k: i for i, k in enumerate(keys)}
+    element = prepared["element"].to_numpy(dtype=object) if "element" in prepared else None
     elem_idx = np.array(
-        [lookup.get(e, 0) for e in prepared.get("element", [None] * len(prepared))],
+        [lookup.get(e, 0) for e in ([None] * len(prepared) if element is None else element)],
         dtype=int,
     )
     groups = [

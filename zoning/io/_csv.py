@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from zoning.errors import DataSourceError
@@ -134,6 +135,9 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
                     path,
                     _DELIMITER_NAMES[sep],
                 )
+            frame = _read_csv_arrow(path, sep, enc)
+            if frame is not None:
+                return frame
             return pd.read_csv(
                 path, sep=sep, encoding=enc, dtype=str, keep_default_na=False, na_values=[""]
             )
@@ -160,27 +164,96 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
     raise _encoding_problem(path, tried)
 
 
-_INTEGER = r"^[+-]?[0-9]+$"
-_DECIMAL = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+def _header_names(path: Path, sep: str, enc: str) -> list[str] | None:
+    """The names of a plain header line (no quotes), or None."""
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    end = min((i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0), default=-1)
+    if end < 0 or b'"' in head[:end]:
+        return None
+    try:
+        return head[:end].decode(enc).split(sep)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _read_csv_arrow(path: Path, sep: str, enc: str) -> pd.DataFrame | None:
+    """The frame ``pd.read_csv(path, sep=sep, encoding=enc, dtype=str,
+    keep_default_na=False, na_values=[""])`` reads, parsed by Arrow (on every core,
+    without a Python string per field); None where pandas could read it otherwise:
+    header names empty, repeated (pandas renames them) or quoted, one column (pandas
+    skips lines of spaces), rows of another width (an index column, pandas pads), bad
+    text (pandas says where), … — then pandas reads it."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = _header_names(path, sep, enc)
+    if not names or len(names) < 2 or "" in names or len(set(names)) < len(names):
+        return None
+    codec = "utf8" if enc.replace("_", "-").lower() in ("utf-8", "utf-8-sig", "utf8") else enc
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, encoding=codec),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowException, UnicodeError, LookupError, OSError):
+        return None
+    if table.num_rows == 0:  # pandas words a header without rows its own way
+        return None
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    return table.to_pandas(types_mapper=lambda t: text if t == pa.string() else None)
+
+
+#: Bytes of plain decimal text (digits, sign, point, exponent), and of integers.
+_DECIMAL_BYTES = np.zeros(256, dtype=bool)
+_DECIMAL_BYTES[list(b"0123456789+-.eE")] = True
+_INTEGER_BYTES = np.zeros(256, dtype=bool)
+_INTEGER_BYTES[list(b"0123456789+-")] = True
+
+
+def _text_bytes(arr) -> np.ndarray:
+    """The UTF-8 bytes of every value of an Arrow text array (chunks joined)."""
+    import pyarrow as pa
+
+    parts = []
+    for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
+        if len(chunk) == 0 or chunk.buffers()[2] is None:
+            continue
+        wide = pa.types.is_large_string(chunk.type)
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32)
+        lo, hi = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
+        parts.append(np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[lo:hi])
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint8)
 
 
 def to_numbers(values: pd.Series) -> pd.Series:
     """``pd.to_numeric(values, errors="coerce")`` of a text column, parsed by Arrow when
     every value is plain decimal text (the same numbers and dtype, without a Python step
-    per value); any other column goes to pandas."""
+    per value); any other column goes to pandas.
+
+    Arrow parses exactly the plain decimal forms (``[+-]?(digits[.digits]|.digits)
+    ([eE][+-]?digits)?``): text made of those bytes that is not of that form fails the
+    cast and goes to pandas too."""
     arr = getattr(values.array, "_pa_array", None)
     if arr is not None and len(arr) > 0 and arr.null_count < len(arr):
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        def every(pattern: str) -> bool:
-            return bool(pc.all(pc.match_substring_regex(arr, pattern)).as_py())
-
+        raw = _text_bytes(arr)
         out = None
         try:
-            if arr.null_count == 0 and every(_INTEGER):
+            if not _DECIMAL_BYTES[raw].all():
+                out = None
+            elif arr.null_count == 0 and _INTEGER_BYTES[raw].all():
                 out = pc.cast(arr, pa.int64()).to_numpy()
-            elif every(_DECIMAL):
+            else:
                 out = pc.cast(arr, pa.float64()).to_numpy()
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             out = None

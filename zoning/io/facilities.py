@@ -41,6 +41,7 @@ from zoning.io._facfields import (  # noqa: F401 - LON_NAMES, LAT_NAMES, ID_COLU
     _map_fields,
     _numeric_columns,
 )
+from zoning.io._gcpause import paused_gc
 from zoning.io.coords import (
     CoordSystem,
     check_coordinates,
@@ -105,7 +106,8 @@ def _points(frame, xcol, ycol, crs, coords, source) -> gpd.GeoDataFrame:
         x[good], y[good] = cx, cy
         crs = CRS.from_user_input(WGS84)
     geoms = np.full(len(frame), None, dtype=object)
-    geoms[good] = shapely.points(x[good], y[good])
+    with paused_gc():
+        geoms[good] = shapely.points(x[good], y[good])
     out = gpd.GeoDataFrame(
         frame.copy(), geometry=gpd.GeoSeries(geoms, index=frame.index, crs=crs), crs=crs
     )
