@@ -215,7 +215,8 @@ def conflicts_step(out_dir: Path, lang: str, say: Callable[[str], None]) -> dict
     from zoning.products.conflicts import demo_conflicts
 
     paths, summary = demo_conflicts(out_dir, lang=lang)
-    _say_all(say, summary_text(summary, lang).splitlines())
+    # the demo is run from the command line: a missing column is mapped with its flag
+    _say_all(say, summary_text(summary, lang, field_option="--facilities-field").splitlines())
     return paths
 
 
