@@ -100,3 +100,38 @@ def test_lonlat_near_is_measured_in_each_sites_zone(scene, few):
     near = shapely.dwithin(pts_z[:, None], red_z[None, :], 400).any(axis=1)
     assert (touch & asked).sum() > 10
     assert (got[:, 0] == touch & asked).all() and (got[:, 1] == near & asked).all()
+
+
+def _near_lonlat(sites, red, within_m: int):
+    units = gpd.GeoDataFrame(
+        {"code": ["ZH33990120001"], "unit_class": [3]},
+        geometry=[box(-180, -89, 180, 89)],
+        crs="EPSG:4326",
+    )
+    fac = gpd.GeoDataFrame({"stage": ["existing"] * len(sites)}, geometry=sites, crs="EPSG:4326")
+    layers = {"red_line": gpd.GeoDataFrame(geometry=red, crs="EPSG:4326")}
+    ev = evaluate(
+        fac,
+        _rules(("red_line", within_m)),
+        units=units,
+        unit_index=np.zeros(len(fac), dtype=int),
+        layers=layers,
+    )
+    return ev.fired[:, 0].tolist()
+
+
+def test_lonlat_near_finds_a_target_across_the_antimeridian():
+    """A site at 179.999°E and a target at 179.999°W are about 220 m apart: lon/lat boxes do
+    not wrap at ±180°, so the candidates of such a zone are found in the zone itself."""
+    red = [shapely.Point(-179.999, 10.0).buffer(0.0001)]
+    points = list(shapely.points([[179.999, 10.0], [179.0, 10.0]]))
+    assert _near_lonlat(points, red, 1000) == [True, False]
+    line = [shapely.LineString([(179.99, 10), (179.999, 10)]), shapely.Point(179, 10)]
+    assert _near_lonlat(line, red, 1000) == [True, False]
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_lonlat_near_with_a_site_without_finite_coordinates_answers_for_the_others(bad):
+    red = [shapely.Point(120.0, 30.0).buffer(0.001)]
+    sites = list(shapely.points([[120.0, 30.0], [bad, 30.0], [120.001, 30.0]]))
+    assert _near_lonlat(sites, red, 100) == [True, False, True]

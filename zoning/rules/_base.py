@@ -156,14 +156,15 @@ class _Context:
         return self.cache["ll_xy"]
 
     def zones(self) -> np.ndarray:
-        """Per row, the EPSG code of the local metric CRS of its site (-1: no geometry)."""
+        """Per row, the EPSG code of the local metric CRS of its site (-1: no geometry or
+        no finite coordinates)."""
         if "zones" not in self.cache:
             from zoning.geo import local_crs_codes
 
             zones = np.full(self.n, -1, dtype=np.int64)
-            ok = np.flatnonzero(self.geom_ok())
+            x, y = self.ll_xy()
+            ok = np.flatnonzero(self.geom_ok() & np.isfinite(x) & np.isfinite(y))
             if len(ok):
-                x, y = self.ll_xy()
                 zones[ok] = local_crs_codes(x[ok], y[ok])
             self.cache["zones"] = zones
         return self.cache["zones"]

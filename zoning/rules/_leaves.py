@@ -230,6 +230,14 @@ def _near_by_zone(ctx: _Context, rows, tree, targets, within_m: float, hit) -> N
         if zt is None:
             continue
         projected, pad = zt
+        if _across_antimeridian(ctx, zone, pad):  # lon/lat boxes do not wrap: ask in the zone
+            sub = rows[zones[rows] == zone]
+            have = np.flatnonzero(~shapely.is_missing(projected))
+            s_i, _ = _query_near(
+                shapely.STRtree(projected[have]), ctx.zone_geoms(zone, sub), within_m
+            )
+            hit[sub[s_i]] = True
+            continue
         if pairs is None:
             sub = rows[zones[rows] == zone]
             s_i, t_i = tree.query(
@@ -253,6 +261,13 @@ def _near_by_zone(ctx: _Context, rows, tree, targets, within_m: float, hit) -> N
         else:
             ok = shapely.dwithin(g[inv], projected[t_i], within_m)
         hit[sub[s_i[ok]]] = True
+
+
+def _across_antimeridian(ctx: _Context, zone: int, pad: float) -> bool:
+    """Whether the window of ``zone``'s subjects, widened by ``pad`` degrees, crosses
+    ±180° (where candidates from lon/lat boxes would miss targets on the other side)."""
+    x0, _, x1, _ = ctx.zone_bounds(zone)
+    return bool(x0 - pad < -180 or x1 + pad > 180)
 
 
 def _pad(within_m: float, max_abs_lat: float) -> float:
@@ -302,10 +317,14 @@ def _ll_pairs(ctx: _Context, targets, within_m: float, rows: np.ndarray):
     """(target, row) pairs of ``rows`` whose site lies within the pad of the target's box
     (lon/lat); None for non-point subjects.  Most rows asked: the pairs of every row,
     found once per target set and distance, and those of ``rows`` picked."""
-    ok = np.flatnonzero(ctx.geom_ok())
     if not len(rows) or not (ctx.types()[rows] == 0).all():
         return None
     x, y = ctx.ll_xy()
+    finite = np.isfinite(x) & np.isfinite(y)  # a site without coordinates is near nothing
+    ok = np.flatnonzero(ctx.geom_ok() & finite)
+    rows = rows[finite[rows]]
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     pad = _pad(within_m, float(np.nanmax(np.abs(y[ok]))))  # the most generous of every zone
     if len(rows) < len(ok) // 4:  # few rows: bins of those rows only
         return _pairs_in_bins(x, y, _bins(x, y, rows), _padded_bounds(targets, pad))
@@ -369,7 +388,7 @@ def _zone_targets(ctx: _Context, zone: int, tree, targets, within_m: float):
         return ctx.cache[key][1]
     x0, y0, x1, y1 = ctx.zone_bounds(zone)
     pad = _pad(within_m, max(abs(y0), abs(y1)))
-    if x0 - pad < -180 or x1 + pad > 180:  # across the antimeridian: no prefilter
+    if _across_antimeridian(ctx, zone, pad):  # no prefilter
         cand = np.arange(len(targets))
         near = targets.copy()
     else:
