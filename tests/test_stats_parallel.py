@@ -160,6 +160,28 @@ def test_a_rewritten_file_is_computed_again(units, grids):
     assert cache._grid_key(g) is None
 
 
+def test_a_vrt_is_never_kept_its_source_may_change(units, grids, tmp_path):
+    """A VRT reads other files: its own fingerprint does not say whether their values
+    changed, so its statistics are computed every time."""
+    with rasterio.open(grids["nox"]) as ds:
+        arr, width, height = ds.read(1), ds.width, ds.height
+    vrt = tmp_path / "nox.vrt"
+    vrt.write_text(
+        f'<VRTDataset rasterXSize="{width}" rasterYSize="{height}"><SRS>EPSG:4549</SRS>'
+        f"<GeoTransform>{X0}, {CELL}, 0, {Y0}, 0, -{CELL}</GeoTransform>"
+        '<VRTRasterBand dataType="Float32" band="1"><NoDataValue>-9999</NoDataValue>'
+        '<Metadata><MDI key="units">t/cell/yr</MDI></Metadata><SimpleSource>'
+        '<SourceFilename relativeToVRT="1">nox.tif</SourceFilename><SourceBand>1</SourceBand>'
+        "</SimpleSource></VRTRasterBand></VRTDataset>"
+    )
+    first = zonal_stats(units, {"nox": open_grid(str(vrt), quantity="amount")})
+    assert cache._grid_key(open_grid(str(vrt), quantity="amount")) is None
+    assert cache._grid_key(open_grid(grids["nox"], quantity="amount")) is not None
+    _write(grids["nox"], np.where(arr == -9999.0, arr, arr * 2))
+    second = zonal_stats(units, {"nox": open_grid(str(vrt), quantity="amount")})
+    np.testing.assert_allclose(second["nox_sum"], 2 * first["nox_sum"], rtol=1e-6)
+
+
 def test_arrays_are_never_kept(units, monkeypatch):
     arr = np.ones((SIZE, SIZE))
     calls = []

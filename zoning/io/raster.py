@@ -163,6 +163,21 @@ def file_identity(path) -> tuple | None:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
+def _single_file(ds, path) -> bool:
+    """Whether the dataset ``ds`` opened at ``path`` reads that one file and no other (not
+    a VRT, no sidecar mask or metadata file): only then does the file's fingerprint say
+    whether its values changed."""
+    import os
+
+    if ds.driver == "VRT":
+        return False
+    try:
+        files = [os.path.realpath(f) for f in (ds.files or [])]
+    except Exception:  # noqa: BLE001 - a driver that cannot list its files: not plain
+        return False
+    return files == [os.path.realpath(path)]
+
+
 def file_fingerprint(path) -> tuple | None:
     """:func:`file_identity` and, for a file of at most :data:`DIGEST_MAX_BYTES`, the
     BLAKE2 digest of its bytes (a small file can be rewritten within one tick of the
@@ -306,8 +321,9 @@ def open_grid(
             _flip=flip,
             _mask_band=mask_band,
             # what the cached statistics of zoning.exact are keyed on (None: not a plain
-            # file, e.g. NETCDF:"f.nc":var or /vsicurl/, never cached)
-            _file_id=file_fingerprint(path),
+            # file, e.g. NETCDF:"f.nc":var or /vsicurl/, or a dataset that reads other
+            # files too, e.g. a VRT or a .msk / .aux.xml beside it: never cached)
+            _file_id=file_fingerprint(path) if _single_file(ds, path) else None,
         )
         grid._open_args = {
             "opener": open_grid,
