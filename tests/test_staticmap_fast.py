@@ -124,3 +124,21 @@ def test_class_digits_as_normalise_class(values):
     expected = np.array([normalise_class(v) or 0 for v in values], dtype=np.int64)
     got = _class_digits(values)
     assert got.dtype == np.int64 and got.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("length", [4.0, 2.0, 0.5])
+def test_a_long_lonlat_segment_drawn_as_a_chord_in_view_is_kept(length):
+    """A segment of a few degrees is drawn as the chord between its projected vertices,
+    far from where it runs in lon/lat: the rows near the view still include it."""
+    from zoning.export._mapgeo import to_map_crs
+    from zoning.export.staticmap import _near_view
+
+    line = shapely.LineString([(112 - length / 2, 30), (112 + length / 2, 30)])
+    fill = [shapely.Point(80 + i * 0.01, 45).buffer(0.001) for i in range(300)]
+    frame = gpd.GeoDataFrame({"k": range(301)}, geometry=[line, *fill], crs="EPSG:4490")
+    drawn = to_map_crs(frame, "EPSG:4546").geometry.iloc[0]
+    mx, my = np.asarray(shapely.get_coordinates(drawn)).mean(axis=0)
+    view = shapely.box(mx - 500, my - 350, mx + 500, my + 350)
+    assert drawn.intersects(view)
+    kept = set(_near_view(frame, "EPSG:4546", view)["k"])
+    assert 0 in kept and 150 not in kept

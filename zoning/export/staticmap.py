@@ -256,8 +256,51 @@ def _near_view(frame: gpd.GeoDataFrame, crs, view, /, *, least: int = 256) -> gp
             return frame
         mx, my = 0.05 * (bx.max() - bx.min()), 0.05 * (by.max() - by.min())
         back = shapely.box(bx.min() - mx, by.min() - my, bx.max() + mx, by.max() + my)
-    rows = np.sort(frame.sindex.query(back, predicate="intersects"))
-    return frame.iloc[rows]
+    rows = frame.sindex.query(back, predicate="intersects")
+    if tr is not None:
+        rows = np.union1d(rows, _long_rows_in_view(frame, tr, view))
+    return frame.iloc[np.sort(rows)]
+
+
+def _long_rows_in_view(frame: gpd.GeoDataFrame, tr, view, span: float = 0.05) -> np.ndarray:
+    """The rows of ``frame`` whose box spans more than ``span`` (in the frame's units)
+    and whose drawing may meet ``view``: a long segment is drawn as the chord between its
+    projected vertices, which can lie far from where the segment runs in the frame's CRS
+    (and so outside the box taken back from the view).  The drawing lies inside the
+    box's image, bounded here through 9 points per edge with a 1 % margin."""
+    b = shapely.bounds(np.asarray(frame.geometry.values))
+    big = np.flatnonzero(
+        np.isfinite(b).all(axis=1) & (((b[:, 2] - b[:, 0]) > span) | ((b[:, 3] - b[:, 1]) > span))
+    )
+    if not len(big):
+        return big
+    t = np.linspace(0.0, 1.0, 9)
+    x0, y0, x1, y1 = (b[big, i][:, None] for i in range(4))
+    xs = np.hstack(
+        [
+            x0 + (x1 - x0) * t,
+            np.broadcast_to(x1, (len(big), 9)),
+            x0 + (x1 - x0) * t,
+            np.broadcast_to(x0, (len(big), 9)),
+        ]
+    )
+    ys = np.hstack(
+        [
+            np.broadcast_to(y0, (len(big), 9)),
+            y0 + (y1 - y0) * t,
+            np.broadcast_to(y1, (len(big), 9)),
+            y0 + (y1 - y0) * t,
+        ]
+    )
+    px, py = (np.asarray(v).reshape(xs.shape) for v in tr.transform(xs.ravel(), ys.ravel()))
+    with np.errstate(invalid="ignore"):
+        lo_x, hi_x = np.nanmin(px, axis=1), np.nanmax(px, axis=1)
+        lo_y, hi_y = np.nanmin(py, axis=1), np.nanmax(py, axis=1)
+    mx, my = 0.01 * (hi_x - lo_x), 0.01 * (hi_y - lo_y)
+    vx0, vy0, vx1, vy1 = view.bounds
+    unknown = ~(np.isfinite(px).all(axis=1) & np.isfinite(py).all(axis=1))  # keep: undecided
+    meets = (lo_x - mx <= vx1) & (hi_x + mx >= vx0) & (lo_y - my <= vy1) & (hi_y + my >= vy0)
+    return big[meets | unknown]
 
 
 def _draw_layer(ax, layer: Layer, crs, view, lang: str, font, z: float) -> list:
