@@ -41,6 +41,7 @@ from zoning.progress import step
 from zoning.rules.coverage import clause_label, review_text, unchecked_by_group
 from zoning.rules.engine import Grid, evaluate, split_tags
 from zoning.rules.schema import RuleSet, Tags
+from zoning.sites import Sites
 
 log = logging.getLogger(__name__)
 
@@ -86,19 +87,23 @@ def check_inputs(units, facilities, rules) -> None:
 _check = check_inputs  # the older name
 
 
-def _invalid_mask(facilities: gpd.GeoDataFrame) -> np.ndarray:
+def _invalid_mask(facilities: gpd.GeoDataFrame, sites: Sites | None = None) -> np.ndarray:
     g = np.asarray(facilities.geometry.values)
-    bad = shapely.is_missing(g) | shapely.is_empty(g)
-    ok = ~bad
-    if ok.any():
-        coords_ok = np.ones(len(g), dtype=bool)
-        # every coordinate must be finite; bounds give the extremes per geometry
-        b = shapely.bounds(g[ok])
+    if sites is None or not sites.belongs_to(g):
+        sites = Sites.of(g)
+    bad = ~sites.present
+    ok = np.flatnonzero(sites.present)
+    if len(ok):
+        # every coordinate must be finite; bounds give the extremes per geometry (a
+        # point's bounds are its site)
+        b = np.column_stack([sites.x[ok], sites.y[ok], sites.x[ok], sites.y[ok]])
+        other = sites.types[ok] != 0
+        if other.any():
+            b[other] = shapely.bounds(g[ok[other]])
         fin = np.isfinite(b).all(axis=1)
         if CRS.from_user_input(facilities.crs).is_geographic:
             fin &= (b[:, 0] >= -180) & (b[:, 2] <= 180) & (b[:, 1] >= -90) & (b[:, 3] <= 90)
-        coords_ok[ok] = fin
-        bad |= ~coords_ok
+        bad[ok] = ~fin
     if "coord_problem" in facilities.columns:
         bad |= (
             facilities["coord_problem"].notna().to_numpy()
@@ -239,17 +244,20 @@ def _evaluate(units, facilities, rules, grids, layers, lang, missing, first_row)
     """The result of one chunk of facilities (see :func:`conflicts`)."""
     n = len(facilities)
     fac = with_facility_ids(facilities, first_row)
-    invalid = _invalid_mask(fac)
+    sites = Sites.of(fac.geometry.values)  # read once, shared by every step below
+    invalid = _invalid_mask(fac, sites)
     if invalid.any():
         geoms = np.asarray(fac.geometry.values).copy()
         geoms[invalid] = None
         fac = fac.set_geometry(gpd.GeoSeries(geoms, index=fac.index, crs=fac.crs))
-    ui = assign_points(units, fac)
+        sites = sites.without(invalid, np.asarray(fac.geometry.values))
+    ui = assign_points(units, fac, sites=sites)
     ui[invalid] = -1
     _warn_unseen_tags(fac, rules)
     ev = evaluate(
-        fac, rules, units=units, unit_index=ui, layers=layers, grids=grids, missing=missing
-    )
+        fac, rules, units=units, unit_index=ui, layers=layers, grids=grids, missing=missing,
+        sites=sites,
+    )  # fmt: skip
     # status as small integer codes (index into STATUSES), strings only at the end
     to_ours = np.array([STATUSES.index(label) for label in ev.STATUS_LABELS], dtype=np.int8)
     code = to_ours[ev.status_codes()]
@@ -292,7 +300,7 @@ def _evaluate(units, facilities, rules, grids, layers, lang, missing, first_row)
     unit_class = pd.array(np.where(has_unit, digits[safe] if len(units) else 0, 0), dtype="Int64")
     unit_class[~has_unit] = pd.NA
     lead = {
-        "facility_id": obj(fac["facility_id"].to_numpy(dtype=object)),
+        "facility_id": _as_text_or_object(fac["facility_id"], idx),
         "unit_code": obj(np.where(has_unit, codes[safe] if len(units) else None, None)),
         "unit_class": pd.Series(unit_class, index=idx),
         "status": obj(status),
@@ -313,6 +321,14 @@ def _evaluate(units, facilities, rules, grids, layers, lang, missing, first_row)
     counts = np.bincount(code, minlength=len(STATUSES))
     log.info("conflicts: %s", dict(zip(STATUSES, counts.tolist(), strict=True)))
     return out
+
+
+def _as_text_or_object(column: pd.Series, idx: pd.RangeIndex) -> pd.Series:
+    """The ids as they are when they are text (no conversion of a million Arrow strings to
+    Python objects), else as Python objects (numbers stay numbers)."""
+    if pd.api.types.is_string_dtype(column.dtype):
+        return pd.Series(column.array, index=idx, copy=False)
+    return pd.Series(column.to_numpy(dtype=object), index=idx, dtype=object, copy=False)
 
 
 def _rule_tags(rules: RuleSet) -> dict[str, list[str]]:

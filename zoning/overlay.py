@@ -34,6 +34,7 @@ from zoning.cellindex import PointIndex, assign_xy, polygonal
 from zoning.errors import CRSError
 from zoning.geo import EQUAL_AREA
 from zoning.model import normalise_class
+from zoning.sites import Sites
 
 #: Equal-area CRS for areas and shares (WGS 84 / NSIDC EASE-Grid 2.0 Global).
 
@@ -71,17 +72,9 @@ def unit_rank(units: gpd.GeoDataFrame, /) -> np.ndarray:
     return rank
 
 
-def _site_points(geoms: np.ndarray) -> np.ndarray:
-    types = shapely.get_type_id(geoms)
-    other = (types != 0) & ~shapely.is_missing(geoms)
-    if not other.any():
-        return geoms
-    out = geoms.copy()
-    out[other] = shapely.point_on_surface(geoms[other])
-    return out
-
-
-def assign_points(units: gpd.GeoDataFrame, points: gpd.GeoDataFrame, /) -> np.ndarray:
+def assign_points(
+    units: gpd.GeoDataFrame, points: gpd.GeoDataFrame, /, *, sites: Sites | None = None
+) -> np.ndarray:
     """The unit each point lies in, by position in ``units``; -1 for none.
 
     Parameters
@@ -91,6 +84,9 @@ def assign_points(units: gpd.GeoDataFrame, points: gpd.GeoDataFrame, /) -> np.nd
     points : GeoDataFrame
         Points (other geometries are reduced to a point on their surface).  Missing or
         empty geometries get -1.
+    sites : Sites, optional (default: read from ``points``)
+        The sites of ``points``' geometry array (:class:`zoning.sites.Sites`), when the
+        caller has read them already; used when the points are in the units' CRS.
 
     Returns
     -------
@@ -103,28 +99,25 @@ def assign_points(units: gpd.GeoDataFrame, points: gpd.GeoDataFrame, /) -> np.nd
     """
     _check_crs(units, points, "points")
     if not CRS.from_user_input(points.crs).equals(CRS.from_user_input(units.crs)):
-        points = points.to_crs(units.crs)
-    pts = _site_points(np.asarray(points.geometry.values))
-    out = np.full(len(pts), -1, dtype=np.int64)
-    ok = ~(shapely.is_missing(pts) | shapely.is_empty(pts))
-    if not ok.all():
-        xy_ok = np.zeros(len(pts), dtype=bool)
-        xy_ok[ok] = np.isfinite(shapely.get_x(pts[ok])) & np.isfinite(shapely.get_y(pts[ok]))
-        ok = xy_ok
+        points, sites = points.to_crs(units.crs), None
+    geoms = np.asarray(points.geometry.values)
+    if sites is None or not sites.belongs_to(geoms):
+        sites = Sites.of(geoms)
+    out = np.full(len(sites), -1, dtype=np.int64)
+    ok = sites.finite()
     if len(units) == 0 or not ok.any():
         return out
     idx_ok = np.flatnonzero(ok)
     polys = np.asarray(units.geometry.values)
-    x = shapely.get_x(pts[idx_ok])
-    y = shapely.get_y(pts[idx_ok])
+    x, y = sites.x[idx_ok], sites.y[idx_ok]
     rank = unit_rank(units)
     if len(idx_ok) >= INDEX_MIN_POINTS and polygonal(polys):
         # a cell index: points in cells no boundary touches get their unit without an
         # exact test (the same answer; zoning.cellindex)
-        cells = int(np.clip(4 * len(idx_ok), 1_000_000, 16_000_000))
+        cells = int(np.clip(3 * len(idx_ok), 1_000_000, 16_000_000))
         out[idx_ok] = PointIndex(polys, rank, cells).assign(x, y)
     else:
-        out[idx_ok] = assign_xy(polys, rank, x, y, points=pts[idx_ok])
+        out[idx_ok] = assign_xy(polys, rank, x, y, points=sites.points()[idx_ok])
     return out
 
 

@@ -80,6 +80,7 @@ from zoning.rules.schema import (
     Tags,
 )
 from zoning.sampling import as_grid, sample_points
+from zoning.sites import Sites
 
 log = logging.getLogger(__name__)
 
@@ -245,14 +246,19 @@ def _extent_share(ctx: _Context, shape, transform, crs) -> np.ndarray:
         tr = Affine(*tuple(transform)[:6])
         x0, y0 = tr.c, tr.f
         x1, y1 = tr.c + tr.a * shape[1], tr.f + tr.e * shape[0]
-        area = shapely.area(polys)
-        inside = shapely.area(
-            shapely.clip_by_rect(polys, min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
-        )
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(area > 0, inside / area, 0.0)
-        share = np.nan_to_num(share)
-        ctx.cache[key] = np.where(share > 1 - 1e-9, 1.0, share)
+        lo_x, lo_y, hi_x, hi_y = min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+        b = shapely.bounds(polys)
+        # a unit whose box lies within the extent lies within it wholly: no clipping
+        within = (b[:, 0] >= lo_x) & (b[:, 1] >= lo_y) & (b[:, 2] <= hi_x) & (b[:, 3] <= hi_y)
+        share = np.where(within, 1.0, 0.0)
+        cut = np.flatnonzero(~within & ~shapely.is_missing(polys))
+        if len(cut):
+            area = shapely.area(polys[cut])
+            inside = shapely.area(shapely.clip_by_rect(polys[cut], lo_x, lo_y, hi_x, hi_y))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                part = np.nan_to_num(np.where(area > 0, inside / area, 0.0))
+            share[cut] = np.where(part > 1 - 1e-9, 1.0, part)
+        ctx.cache[key] = share
     return ctx.cache[key]
 
 
@@ -367,6 +373,7 @@ def evaluate(
     layers: dict[str, gpd.GeoDataFrame] | None = None,
     grids: dict[str, Grid] | None = None,
     missing: Literal["error", "unknown"] = "error",
+    sites: Sites | None = None,
 ) -> Evaluation:
     """Evaluate every rule on every subject row, vectorised.
 
@@ -394,6 +401,9 @@ def evaluate(
     missing : {"error", "unknown"}, optional (default: "error")
         What a layer or grid the rules need but that was not given does: raise an
         :class:`~zoning.errors.InputError`, or leave the conditions on it undecided.
+    sites : Sites, optional (default: read from ``subjects``)
+        The sites of the subjects' geometry array (:class:`zoning.sites.Sites`), when the
+        caller has read them already (``conflicts`` shares one with the overlay).
 
     Returns
     -------
@@ -409,7 +419,7 @@ def evaluate(
     if missing not in ("error", "unknown"):
         raise InputError(f"`missing` was '{missing}' but is expected to be 'error' or 'unknown'")
     grids = {k: as_grid(v, str(k)) for k, v in (grids or {}).items()}
-    ctx = _Context(subjects, u, ui, share, layers or {}, grids, rules.layers)
+    ctx = _Context(subjects, u, ui, share, layers or {}, grids, rules.layers, sites)
     ctx.lenient = missing == "unknown"
     n, r = len(subjects), len(rules.rules)
     in_scope = np.zeros((n, r), dtype=bool)
