@@ -39,7 +39,7 @@ from zoning.i18n import STATUSES as STATUSES  # re-exported
 from zoning.overlay import assign_points, class_digits
 from zoning.progress import step
 from zoning.rules.coverage import clause_label, review_text, unchecked_by_group
-from zoning.rules.engine import Grid, evaluate, split_tags
+from zoning.rules.engine import Grid, evaluate, row_groups, split_tags
 from zoning.rules.schema import RuleSet, Tags
 from zoning.sites import Sites
 
@@ -112,24 +112,7 @@ def _invalid_mask(facilities: gpd.GeoDataFrame, sites: Sites | None = None) -> n
     return bad
 
 
-def _combos(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows grouped by their combination of true columns: (inverse, unique combinations)."""
-    if mask.shape[1] == 0:
-        return np.zeros(mask.shape[0], dtype=np.int64), np.zeros((1, 0), dtype=bool)
-    packed = np.packbits(mask, axis=1)
-    if packed.shape[1] <= 8:
-        key = np.zeros(mask.shape[0], dtype=np.uint64)
-        for b in range(packed.shape[1]):
-            key = (key << np.uint64(8)) | packed[:, b].astype(np.uint64)
-    else:
-        key = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
-    if key.dtype == np.uint64:  # hashing beats sorting a million keys
-        inverse, uniques = pd.factorize(key, sort=False)
-        first = np.empty(len(uniques), dtype=np.int64)
-        first[inverse[::-1]] = np.arange(len(key) - 1, -1, -1)
-        return inverse.astype(np.int64), mask[first]
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return inverse.ravel(), mask[first]
+_combos = row_groups  # rows grouped by their combination of true columns
 
 
 def _texts(combos: np.ndarray, inverse: np.ndarray, labels: np.ndarray, sep: str) -> np.ndarray:
@@ -311,7 +294,7 @@ def _evaluate(units, facilities, rules, grids, layers, lang, missing, first_row)
         "clauses": obj(_texts(breach_c, breach_i, cla, " | ")),
         "requirements": obj(_texts(breach_c, breach_i, req, " | ")),
         "unknown_rule_ids": obj(_texts(unknown_c, unknown_i, ids, ";")),
-        **_review(units, rules, ui, lang),
+        **_review(units, rules, ui, lang, ev.unit_scope),
     }
     # the input columns (and geometry) are shared, not copied (pandas copy-on-write); new
     # columns are inserted one by one, so pandas does not stack them into one 2-D block
@@ -378,15 +361,19 @@ def _warn_unseen_tags(fac: pd.DataFrame, rules: RuleSet) -> list[str]:
     return unseen
 
 
-def _review(units: gpd.GeoDataFrame, rules: RuleSet, ui: np.ndarray, lang: str) -> dict:
+def _review(
+    units: gpd.GeoDataFrame, rules: RuleSet, ui: np.ndarray, lang: str, unit_scope=None
+) -> dict:
     """``review_count``, ``review``, ``review_clauses`` per facility, from its unit (each
-    unit with facilities split once)."""
+    unit with facilities split once; ``unit_scope``: the engine's rules in scope per
+    unit)."""
     n = len(ui)
     seen = np.zeros(len(units) + 1, dtype=bool)
     seen[ui] = True  # index -1 (no unit) marks the last slot
     used = np.flatnonzero(seen[:-1])
     if len(used):
-        group, left = unchecked_by_group(units.iloc[used], rules, english=lang == "en")
+        scope = None if unit_scope is None else unit_scope[used]
+        group, left = unchecked_by_group(units.iloc[used], rules, english=lang == "en", scope=scope)
     else:
         group, left = np.zeros(0, np.int64), []
     count = np.full(len(left) + 1, -1, dtype=np.int64)  # last: no unit

@@ -281,3 +281,30 @@ def _absent_input(ctx: _Context, kind: str, name: str, given, param: str, fix: s
         param=param,
         fix=fix,
     )
+
+
+def row_groups(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of a boolean matrix grouped by their combination of true columns: (group of
+    each row, the combinations in order of first appearance).  Up to 64 columns a row is
+    one 64-bit key (built column by column when the matrix is column-major), hashed."""
+    n, r = mask.shape
+    if r == 0:
+        return np.zeros(n, dtype=np.int64), np.zeros((1, 0), dtype=bool)
+    if r <= 64:
+        if mask.flags.f_contiguous and not mask.flags.c_contiguous:
+            key = np.zeros(n, dtype=np.uint64)
+            for j in range(r):
+                key |= mask[:, j].astype(np.uint64) << np.uint64(j)
+        else:
+            packed = np.packbits(mask, axis=1)
+            key = np.zeros(n, dtype=np.uint64)
+            for b in range(packed.shape[1]):
+                key = (key << np.uint64(8)) | packed[:, b].astype(np.uint64)
+        inverse, uniques = pd.factorize(key, sort=False)
+        first = np.empty(len(uniques), dtype=np.int64)
+        first[inverse[::-1]] = np.arange(n - 1, -1, -1)
+        return inverse.astype(np.int64), mask[first]
+    packed = np.ascontiguousarray(np.packbits(mask, axis=1))
+    key = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return inverse.ravel(), mask[first]

@@ -46,6 +46,7 @@ from zoning.rules._base import (  # noqa: F401 - importable from here as before
     _missing,
     _tests,
     _unknown,
+    row_groups,
     split_tags,
 )
 from zoning.rules._leaves import (  # noqa: F401 - importable from here as before
@@ -87,10 +88,15 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Evaluation:
-    """The result of :func:`evaluate`: masks of shape (rows, rules)."""
+    """The result of :func:`evaluate`: masks of shape (rows, rules), column-major (one
+    rule's column is contiguous).
+
+    ``unit_scope`` (units + 1, rules) says which rules apply in each unit (the last row:
+    no unit, in no rule's scope); ``in_scope`` is it per row, computed when asked."""
 
     rules: tuple[Rule, ...]
-    in_scope: np.ndarray
+    unit_scope: np.ndarray
+    unit_index: np.ndarray
     fired: np.ndarray
     unknown: np.ndarray
     fact_known: dict[str, np.ndarray] = field(default_factory=dict)
@@ -98,13 +104,20 @@ class Evaluation:
     #: Labels of :meth:`status_codes`.
     STATUS_LABELS = ("ok", "restricted", "conflict")
 
+    @property
+    def in_scope(self) -> np.ndarray:
+        """Per row and rule, whether the row's unit is in the rule's scope."""
+        return self.unit_scope[self.unit_index]
+
     def status_codes(self) -> np.ndarray:
         """Per row, an index into :attr:`STATUS_LABELS` (int8): a prohibition wins."""
         out = np.zeros(self.fired.shape[0], dtype=np.int8)
         for code, outcome in ((1, "restricted"), (2, "prohibited")):
-            cols = [j for j, r in enumerate(self.rules) if r.outcome == outcome]
-            if cols:
-                out[self.fired[:, cols].any(axis=1)] = code
+            hit = np.zeros(self.fired.shape[0], dtype=bool)
+            for j, r in enumerate(self.rules):
+                if r.outcome == outcome:
+                    hit |= self.fired[:, j]
+            out[hit] = code
         return out
 
     def status(self) -> np.ndarray:
@@ -422,20 +435,20 @@ def evaluate(
     ctx = _Context(subjects, u, ui, share, layers or {}, grids, rules.layers, sites)
     ctx.lenient = missing == "unknown"
     n, r = len(subjects), len(rules.rules)
-    in_scope = np.zeros((n, r), dtype=bool)
-    fired = np.zeros((n, r), dtype=bool)
-    unknown = np.zeros((n, r), dtype=bool)
+    unit_scope = np.zeros((len(u) + 1, r), dtype=bool, order="F")
+    fired = np.zeros((n, r), dtype=bool, order="F")  # a rule's column is contiguous
+    unknown = np.zeros((n, r), dtype=bool, order="F")
     for j, rule in enumerate(rules.rules):
-        scope = _scope_mask(rule, u)[ui]
-        in_scope[:, j] = scope
+        unit_scope[:, j] = _scope_mask(rule, u)
+        scope = unit_scope[ui, j]
         if not scope.any():
             continue
         if rule.when is None:
             fired[:, j] = scope
             continue
         t, fl = _eval(rule.when, ctx, scope)
-        fired[:, j] = scope & t
-        unknown[:, j] = scope & ~t & ~fl
+        np.logical_and(scope, t, out=fired[:, j])
+        np.logical_and(scope, ~(t | fl), out=unknown[:, j])
     ids = {rule.id: j for j, rule in enumerate(rules.rules)}
     for j, rule in enumerate(rules.rules):
         for other in rule.overrides:
@@ -444,4 +457,4 @@ def evaluate(
             unknown[:, k] &= ~fired[:, j]
     log.debug("evaluated %d rules on %d rows", r, n)
     fact_known = {f: ~m for f, m in ctx.missing.items()}
-    return Evaluation(rules.rules, in_scope, fired, unknown, fact_known)
+    return Evaluation(rules.rules, unit_scope, ui, fired, unknown, fact_known)
