@@ -100,7 +100,8 @@ def _invalid_mask(facilities: gpd.GeoDataFrame, sites: Sites | None = None) -> n
         other = sites.types[ok] != 0
         if other.any():
             b[other] = shapely.bounds(g[ok[other]])
-        fin = np.isfinite(b).all(axis=1)
+        # bounds skip a NaN vertex; a line or polygon with one has no site (NaN)
+        fin = np.isfinite(b).all(axis=1) & np.isfinite(sites.x[ok])
         if CRS.from_user_input(facilities.crs).is_geographic:
             fin &= (b[:, 0] >= -180) & (b[:, 2] <= 180) & (b[:, 1] >= -90) & (b[:, 3] <= 90)
         bad[ok] = ~fin

@@ -43,7 +43,9 @@ class Sites:
             x[point], y[point] = shapely.get_x(geoms[point]), shapely.get_y(geoms[point])
         other = np.flatnonzero(present & (types != 0))
         if len(other):  # a geometry with a non-finite coordinate has no site (NaN)
-            other = other[np.isfinite(shapely.bounds(geoms[other])).all(axis=1)]
+            coords, which = shapely.get_coordinates(geoms[other], return_index=True)
+            bad = np.bincount(which[~np.isfinite(coords).all(axis=1)], minlength=len(other))
+            other = other[bad == 0]  # (bounds would skip a NaN vertex)
             pts = shapely.point_on_surface(geoms[other])
             x[other], y[other] = shapely.get_x(pts), shapely.get_y(pts)
         return cls(geoms, types, present, x, y)

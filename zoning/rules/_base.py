@@ -307,4 +307,7 @@ def row_groups(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     packed = np.ascontiguousarray(np.packbits(mask, axis=1))
     key = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return inverse.ravel(), mask[first]
+    order = np.argsort(first)  # renumbered in order of first appearance
+    renumber = np.empty(len(first), dtype=np.int64)
+    renumber[order] = np.arange(len(first))
+    return renumber[inverse.ravel()], mask[first[order]]
