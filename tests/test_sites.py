@@ -146,3 +146,70 @@ def test_a_polygon_with_a_nan_vertex_is_invalid_in_conflicts():
 
     fac = gpd.GeoDataFrame(geometry=_geoms(), crs="EPSG:4549")
     assert _invalid_mask(fac).tolist() == [False, True, True, False, False, True, True]
+
+
+def _voronoi_units(n: int, seed: int = 5) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    seeds = shapely.multipoints(rng.random((n, 2)) * 10_000)
+    frame = box(0, 0, 10_000, 10_000)
+    cells = shapely.intersection(
+        shapely.get_parts(shapely.voronoi_polygons(seeds, extend_to=frame)), frame
+    )
+    return gpd.GeoDataFrame(
+        {"code": [f"ZH33990{i % 3 + 1}{i:05d}" for i in range(len(cells))]},
+        geometry=cells,
+        crs="EPSG:4549",
+    ).assign(unit_class=2)
+
+
+def test_grid_labels_through_the_locator_equal_the_box_tests():
+    from affine import Affine
+
+    from zoning.overlay import UnitLocator
+    from zoning.sampling import cell_labels
+
+    units = _voronoi_units(300)
+    loc = UnitLocator(units, expected=200_000)
+    # 250 m cells over units ~580 m across: most cells touch a boundary (the box tests'
+    # case), with centres on the frame's edge and beyond it
+    tr = Affine(250.0, 0, -500.0, 0, -250.0, 10_500.0)
+    want = cell_labels(loc.polys, (46, 46), tr, loc.rank)
+    exact = cell_labels(loc.polys, (46, 46), tr, loc.rank, locate=loc.locate)
+    xy = np.random.default_rng(7).random((60_000, 2)) * 10_000
+    loc.locate(xy[:, 0], xy[:, 1])  # many points: the cell index is built, and kept
+    assert loc._index is not None
+    indexed = cell_labels(loc.polys, (46, 46), tr, loc.rank, locate=loc.locate)
+    assert (want == 0).any() and len(np.unique(want)) > 250
+    assert (exact == want).all() and (indexed == want).all()
+
+
+def test_conflict_chunks_share_one_cell_index(monkeypatch):
+    import zoning.overlay as overlay
+    from zoning.conflicts import conflicts, gen_conflicts
+    from zoning.rules import parse_rules
+
+    units = _voronoi_units(200)
+    rng = np.random.default_rng(6)
+    xy = rng.random((120_000, 2)) * 10_000
+    fac = gpd.GeoDataFrame(geometry=shapely.points(xy), crs="EPSG:4549")
+    fac = fac.assign(sector="2614", stage="existing")
+    rules = parse_rules(
+        "version: 1\nrules:\n  - id: R1\n    dimension: spatial\n"
+        "    clause: {zh: 条款, en: clause}\n    message: {zh: 消息, en: message}\n"
+        "    outcome: prohibited\n    when: {sector: ['26']}\n",
+        source="r.yaml",
+    )
+    built = []
+    real = overlay.PointIndex
+
+    def counting(*a, **k):
+        built.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(overlay, "PointIndex", counting)
+    parts = list(gen_conflicts(units, fac, rules, chunk_size=60_000))
+    assert len(parts) == 2 and len(built) == 1
+    whole = conflicts(units, fac, rules)
+    joined = np.concatenate([p["unit_code"].to_numpy(dtype=object) for p in parts])
+    assert (joined == whole["unit_code"].to_numpy(dtype=object)).all()
+    assert whole["status"].eq("conflict").all()

@@ -36,7 +36,7 @@ from pyproj import CRS
 
 from zoning.errors import InputError, SchemaError
 from zoning.i18n import STATUSES as STATUSES  # re-exported
-from zoning.overlay import assign_points, class_digits
+from zoning.overlay import UnitLocator, assign_points, class_digits
 from zoning.progress import step
 from zoning.rules.coverage import clause_label, review_text, unchecked_by_group
 from zoning.rules.engine import Grid, evaluate, row_groups, split_tags
@@ -91,20 +91,20 @@ def _invalid_mask(facilities: gpd.GeoDataFrame, sites: Sites | None = None) -> n
     g = np.asarray(facilities.geometry.values)
     if sites is None or not sites.belongs_to(g):
         sites = Sites.of(g)
-    bad = ~sites.present
-    ok = np.flatnonzero(sites.present)
-    if len(ok):
-        # every coordinate must be finite; bounds give the extremes per geometry (a
-        # point's bounds are its site)
-        b = np.column_stack([sites.x[ok], sites.y[ok], sites.x[ok], sites.y[ok]])
-        other = sites.types[ok] != 0
-        if other.any():
-            b[other] = shapely.bounds(g[ok[other]])
-        # bounds skip a NaN vertex; a line or polygon with one has no site (NaN)
-        fin = np.isfinite(b).all(axis=1) & np.isfinite(sites.x[ok])
-        if CRS.from_user_input(facilities.crs).is_geographic:
+    # every coordinate must be finite (a line or polygon with a non-finite one has no
+    # site: GEOS bounds would skip a NaN vertex), and lon/lat within range
+    bad = ~sites.finite()
+    lonlat = CRS.from_user_input(facilities.crs).is_geographic
+    if lonlat:
+        with np.errstate(invalid="ignore"):
+            bad |= (np.abs(sites.x) > 180) | (np.abs(sites.y) > 90)
+    other = np.flatnonzero(~bad & (sites.types != 0))
+    if len(other):  # the extremes of a line or polygon, not only its site
+        b = shapely.bounds(g[other])
+        fin = np.isfinite(b).all(axis=1)
+        if lonlat:
             fin &= (b[:, 0] >= -180) & (b[:, 2] <= 180) & (b[:, 1] >= -90) & (b[:, 3] <= 90)
-        bad[ok] = ~fin
+        bad[other] = ~fin
     if "coord_problem" in facilities.columns:
         bad |= (
             facilities["coord_problem"].notna().to_numpy()
@@ -167,10 +167,13 @@ def gen_conflicts(
         raise InputError(f"`chunk_size` was {chunk_size}", param="chunk_size", fix="give 1 or more")
     n = len(facilities)
     units = units.reset_index(drop=True)
+    locator = UnitLocator(units, expected=min(n, chunk_size))  # one cell index for all chunks
     with step("evaluate conflicts", total=n) as s:
         for start in range(0, max(n, 1), chunk_size):
             part = facilities.iloc[start : start + chunk_size]
-            yield _evaluate(units, part, rules, grids, layers, lang, missing, first_row + start)
+            yield _evaluate(
+                units, part, rules, grids, layers, lang, missing, first_row + start, locator
+            )
             s.advance(len(part))
 
 
@@ -224,7 +227,7 @@ def conflicts(
     return parts[0]
 
 
-def _evaluate(units, facilities, rules, grids, layers, lang, missing, first_row):
+def _evaluate(units, facilities, rules, grids, layers, lang, missing, first_row, locator=None):
     """The result of one chunk of facilities (see :func:`conflicts`)."""
     n = len(facilities)
     fac = with_facility_ids(facilities, first_row)
@@ -235,12 +238,12 @@ def _evaluate(units, facilities, rules, grids, layers, lang, missing, first_row)
         geoms[invalid] = None
         fac = fac.set_geometry(gpd.GeoSeries(geoms, index=fac.index, crs=fac.crs))
         sites = sites.without(invalid, np.asarray(fac.geometry.values))
-    ui = assign_points(units, fac, sites=sites)
+    ui = assign_points(units, fac, sites=sites, locator=locator)
     ui[invalid] = -1
     _warn_unseen_tags(fac, rules)
     ev = evaluate(
         fac, rules, units=units, unit_index=ui, layers=layers, grids=grids, missing=missing,
-        sites=sites,
+        sites=sites, locator=locator,
     )  # fmt: skip
     # status as small integer codes (index into STATUSES), strings only at the end
     to_ours = np.array([STATUSES.index(label) for label in ev.STATUS_LABELS], dtype=np.int8)

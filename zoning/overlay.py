@@ -38,7 +38,7 @@ from zoning.sites import Sites
 
 #: Equal-area CRS for areas and shares (WGS 84 / NSIDC EASE-Grid 2.0 Global).
 
-__all__ = ["EQUAL_AREA", "assign_points", "footprint_shares"]
+__all__ = ["EQUAL_AREA", "UnitLocator", "assign_points", "footprint_shares"]
 
 #: From this many points on, :func:`assign_points` builds a cell index of the units.
 INDEX_MIN_POINTS = 50_000
@@ -72,8 +72,51 @@ def unit_rank(units: gpd.GeoDataFrame, /) -> np.ndarray:
     return rank
 
 
+class UnitLocator:
+    """Where points fall among the units: the position of the covering unit of lowest rank
+    (the boundary rule above; -1: none), asked as often as needed.
+
+    From :data:`INDEX_MIN_POINTS` points on, a cell index of the units is built on first
+    use (for ``expected`` points, or the first call's) and kept: the overlay of the
+    facilities and the labels of a grid's cells by their centres share it.
+    """
+
+    def __init__(self, units: gpd.GeoDataFrame, expected: int = 0) -> None:
+        self.crs = CRS.from_user_input(units.crs) if units.crs is not None else None
+        self.polys = np.asarray(units.geometry.values)
+        self.rank = unit_rank(units) if len(units) else np.zeros(0, dtype=np.int64)
+        self.expected = int(expected)
+        self._index: PointIndex | None = None
+        self._polygonal: bool | None = None
+
+    def locate(self, x, y, points=None) -> np.ndarray:
+        """Per point (finite x, y in the units' CRS), the position of its unit (-1: none);
+        ``points``: the point geometries, when at hand (the exact path's tree)."""
+        x = np.asarray(x, dtype="float64")
+        y = np.asarray(y, dtype="float64")
+        if not len(self.polys):
+            return np.full(len(x), -1, dtype=np.int64)
+        if self._index is None and len(x) >= INDEX_MIN_POINTS:
+            if self._polygonal is None:
+                self._polygonal = polygonal(self.polys)
+            if self._polygonal:
+                # a cell index: points in cells no boundary touches get their unit without
+                # an exact test (the same answer; zoning.cellindex)
+                n = max(self.expected, len(x))
+                cells = int(np.clip(3 * n, 1_000_000, 16_000_000))
+                self._index = PointIndex(self.polys, self.rank, cells)
+        if self._index is not None:
+            return self._index.assign(x, y)
+        return assign_xy(self.polys, self.rank, x, y, points=points)
+
+
 def assign_points(
-    units: gpd.GeoDataFrame, points: gpd.GeoDataFrame, /, *, sites: Sites | None = None
+    units: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame,
+    /,
+    *,
+    sites: Sites | None = None,
+    locator: UnitLocator | None = None,
 ) -> np.ndarray:
     """The unit each point lies in, by position in ``units``; -1 for none.
 
@@ -87,6 +130,8 @@ def assign_points(
     sites : Sites, optional (default: read from ``points``)
         The sites of ``points``' geometry array (:class:`zoning.sites.Sites`), when the
         caller has read them already; used when the points are in the units' CRS.
+    locator : UnitLocator, optional (default: one for these units)
+        The locator of ``units`` to ask (its cell index is kept for other questions).
 
     Returns
     -------
@@ -108,16 +153,11 @@ def assign_points(
     if len(units) == 0 or not ok.any():
         return out
     idx_ok = np.flatnonzero(ok)
-    polys = np.asarray(units.geometry.values)
+    if locator is None:
+        locator = UnitLocator(units)
     x, y = sites.x[idx_ok], sites.y[idx_ok]
-    rank = unit_rank(units)
-    if len(idx_ok) >= INDEX_MIN_POINTS and polygonal(polys):
-        # a cell index: points in cells no boundary touches get their unit without an
-        # exact test (the same answer; zoning.cellindex)
-        cells = int(np.clip(3 * len(idx_ok), 1_000_000, 16_000_000))
-        out[idx_ok] = PointIndex(polys, rank, cells).assign(x, y)
-    else:
-        out[idx_ok] = assign_xy(polys, rank, x, y, points=sites.points()[idx_ok])
+    few = len(idx_ok) < INDEX_MIN_POINTS  # the exact path: a tree of the points themselves
+    out[idx_ok] = locator.locate(x, y, points=sites.points()[idx_ok] if few else None)
     return out
 
 

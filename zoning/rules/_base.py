@@ -40,6 +40,7 @@ class _Context:
     def __init__(self, subjects, units, unit_index, share, layers, grids, refs=None, sites=None):
         self.refs = refs or {}
         self._sites = sites
+        self.locator = None  # the overlay's UnitLocator of the units, when given
         self.lenient = False
         self.s = subjects
         self.n = len(subjects)
