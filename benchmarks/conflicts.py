@@ -4,7 +4,7 @@
 kind: sector, tags, stage, capacity, emissions, CO2, energy, and/or/not, inside the unit,
 within a distance of a named layer, grid value at the site and summed over the unit).
 Prints our time beside ``geopandas.sjoin(points, units, predicate="within")`` of the same
-points and units in the same run (each twice, alternating; the best time of each counts),
+points and units in the same run (each twice by default, alternating; the best time of each counts),
 the ratio, and the peak RSS of the process.
 
 Run:  python benchmarks/conflicts.py [--facilities 1000000] [--units 40000]
@@ -298,6 +298,9 @@ def main() -> None:
         help="facilities and units in WGS 84 lon/lat (as CSV inputs are): distances are "
         "then measured in each site's local Gauss-Kruger zone",
     )
+    ap.add_argument(
+        "--repeat", type=int, default=2, help="runs of each contender, alternating (best counts)"
+    )
     args = ap.parse_args()
     rng = np.random.default_rng(42)
     t = time.perf_counter()
@@ -316,7 +319,7 @@ def main() -> None:
     # each contender runs twice, alternating, and its best time counts (the first call
     # also pays one-off costs such as lazy imports and PROJ database look-ups)
     ours_times, bare_times, ours_cpu, bare_cpu = [], [], [], []
-    for _ in range(2):
+    for _ in range(max(args.repeat, 1)):
         t, c = time.perf_counter(), time.process_time()
         result = conflicts(units, fac, rules, grids, layers=layers)
         ours_times.append(time.perf_counter() - t)

@@ -31,6 +31,7 @@ GROUND = (
     "zoning.grid",  # the one Grid type (cell areas, windows)
     "zoning.sampling",  # point sampling and cell-centre labels on a Grid
     "zoning.cellindex",  # the cell index of polygons (point-in-polygon, cell labels)
+    "zoning.sites",  # the site of each geometry (type, presence, x, y), read once
 )
 #: Modules that still break a rule, each with the reason and who removes the entry.
 PENDING: dict[str, str] = {}

@@ -24,6 +24,9 @@ from affine import Affine
 
 #: Widening of each boundary piece, in cells (coordinates carry ~1e-12 cells of error).
 _EPS = 1e-6
+#: Up to this many cells, candidates are looked up in a table of one offset per cell
+#: (8 bytes a cell) instead of searched for.
+TABLE_MAX_CELLS = 20_000_000
 
 
 def assign_xy(polys: np.ndarray, rank: np.ndarray, x, y, points=None) -> np.ndarray:
@@ -77,14 +80,21 @@ def _ranges(start: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return owner, value
 
 
-def _window_pairs(keys, width, r0, r1, c0, c1) -> tuple[np.ndarray, np.ndarray]:
+def _window_pairs(keys, width, r0, r1, c0, c1, cells=None) -> tuple[np.ndarray, np.ndarray]:
     """(polygon, position in ``keys``) of every sorted cell key (row * width + column) in
     rows r0..r1-1 and columns c0..c1-1 of each polygon's window: candidates without a
-    tree."""
+    tree.  ``cells``, the number of cells of the grid, when the grid is small enough for
+    a table of the first key position per cell (a look-up instead of a search)."""
     h = np.where(c1 > c0, np.maximum(r1 - r0, 0), 0)
     poly, row = _ranges(r0, h)
-    lo = np.searchsorted(keys, row * width + c0[poly])
-    hi = np.searchsorted(keys, row * width + c1[poly])
+    if cells is not None:
+        first = np.zeros(cells + 1, dtype=np.int64)
+        np.cumsum(np.bincount(keys, minlength=cells), out=first[1:])
+        lo = first[row * width + c0[poly]]
+        hi = first[row * width + c1[poly]]
+    else:
+        lo = np.searchsorted(keys, row * width + c0[poly])
+        hi = np.searchsorted(keys, row * width + c1[poly])
     which, pos = _ranges(lo, hi - lo)
     return poly[which], pos
 
@@ -233,7 +243,9 @@ def cell_labels(
     cols, rows = keys % shape[1], keys // shape[1]
     x, y = _apply(tr, cols + 0.5, rows + 0.5)
     r0, r1, c0, c1 = _cell_windows(polys, ~tr, shape, centres=True)
-    u_idx, p_idx = _window_pairs(keys, shape[1], r0, r1, c0, c1)
+    size = shape[0] * shape[1]
+    table = size if size <= TABLE_MAX_CELLS else None
+    u_idx, p_idx = _window_pairs(keys, shape[1], r0, r1, c0, c1, cells=table)
     owner.ravel()[keys] = _covering(polys, rank, u_idx, p_idx, x, y)
     owner += 1
     return owner
@@ -281,7 +293,9 @@ class PointIndex:
             order = np.argsort(key, kind="stable")
             exact, key = exact[order], key[order]
             r0, r1, c0, c1 = _cell_windows(self.polys, inv, self.shape, centres=False)
-            u_idx, p_idx = _window_pairs(key, self.shape[1], r0, r1, c0, c1)
+            size = self.shape[0] * self.shape[1]
+            table = size if size <= TABLE_MAX_CELLS else None
+            u_idx, p_idx = _window_pairs(key, self.shape[1], r0, r1, c0, c1, cells=table)
             out[exact] = _covering(self.polys, self.rank, u_idx, p_idx, x[exact], y[exact])
         return out
 

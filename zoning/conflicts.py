@@ -36,11 +36,12 @@ from pyproj import CRS
 
 from zoning.errors import InputError, SchemaError
 from zoning.i18n import STATUSES as STATUSES  # re-exported
-from zoning.overlay import assign_points, class_digits
+from zoning.overlay import UnitLocator, assign_points, class_digits
 from zoning.progress import step
 from zoning.rules.coverage import clause_label, review_text, unchecked_by_group
-from zoning.rules.engine import Grid, evaluate, split_tags
+from zoning.rules.engine import Grid, evaluate, row_groups, split_tags
 from zoning.rules.schema import RuleSet, Tags
+from zoning.sites import Sites
 
 log = logging.getLogger(__name__)
 
@@ -86,19 +87,24 @@ def check_inputs(units, facilities, rules) -> None:
 _check = check_inputs  # the older name
 
 
-def _invalid_mask(facilities: gpd.GeoDataFrame) -> np.ndarray:
+def _invalid_mask(facilities: gpd.GeoDataFrame, sites: Sites | None = None) -> np.ndarray:
     g = np.asarray(facilities.geometry.values)
-    bad = shapely.is_missing(g) | shapely.is_empty(g)
-    ok = ~bad
-    if ok.any():
-        coords_ok = np.ones(len(g), dtype=bool)
-        # every coordinate must be finite; bounds give the extremes per geometry
-        b = shapely.bounds(g[ok])
+    if sites is None or not sites.belongs_to(g):
+        sites = Sites.of(g)
+    # every coordinate must be finite (a line or polygon with a non-finite one has no
+    # site: GEOS bounds would skip a NaN vertex), and lon/lat within range
+    bad = ~sites.finite()
+    lonlat = CRS.from_user_input(facilities.crs).is_geographic
+    if lonlat:
+        with np.errstate(invalid="ignore"):
+            bad |= (np.abs(sites.x) > 180) | (np.abs(sites.y) > 90)
+    other = np.flatnonzero(~bad & (sites.types != 0))
+    if len(other):  # the extremes of a line or polygon, not only its site
+        b = shapely.bounds(g[other])
         fin = np.isfinite(b).all(axis=1)
-        if CRS.from_user_input(facilities.crs).is_geographic:
+        if lonlat:
             fin &= (b[:, 0] >= -180) & (b[:, 2] <= 180) & (b[:, 1] >= -90) & (b[:, 3] <= 90)
-        coords_ok[ok] = fin
-        bad |= ~coords_ok
+        bad[other] = ~fin
     if "coord_problem" in facilities.columns:
         bad |= (
             facilities["coord_problem"].notna().to_numpy()
@@ -107,24 +113,7 @@ def _invalid_mask(facilities: gpd.GeoDataFrame) -> np.ndarray:
     return bad
 
 
-def _combos(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows grouped by their combination of true columns: (inverse, unique combinations)."""
-    if mask.shape[1] == 0:
-        return np.zeros(mask.shape[0], dtype=np.int64), np.zeros((1, 0), dtype=bool)
-    packed = np.packbits(mask, axis=1)
-    if packed.shape[1] <= 8:
-        key = np.zeros(mask.shape[0], dtype=np.uint64)
-        for b in range(packed.shape[1]):
-            key = (key << np.uint64(8)) | packed[:, b].astype(np.uint64)
-    else:
-        key = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
-    if key.dtype == np.uint64:  # hashing beats sorting a million keys
-        inverse, uniques = pd.factorize(key, sort=False)
-        first = np.empty(len(uniques), dtype=np.int64)
-        first[inverse[::-1]] = np.arange(len(key) - 1, -1, -1)
-        return inverse.astype(np.int64), mask[first]
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return inverse.ravel(), mask[first]
+_combos = row_groups  # rows grouped by their combination of true columns
 
 
 def _texts(combos: np.ndarray, inverse: np.ndarray, labels: np.ndarray, sep: str) -> np.ndarray:
@@ -178,10 +167,13 @@ def gen_conflicts(
         raise InputError(f"`chunk_size` was {chunk_size}", param="chunk_size", fix="give 1 or more")
     n = len(facilities)
     units = units.reset_index(drop=True)
+    locator = UnitLocator(units, expected=min(n, chunk_size))  # one cell index for all chunks
     with step("evaluate conflicts", total=n) as s:
         for start in range(0, max(n, 1), chunk_size):
             part = facilities.iloc[start : start + chunk_size]
-            yield _evaluate(units, part, rules, grids, layers, lang, missing, first_row + start)
+            yield _evaluate(
+                units, part, rules, grids, layers, lang, missing, first_row + start, locator
+            )
             s.advance(len(part))
 
 
@@ -235,21 +227,24 @@ def conflicts(
     return parts[0]
 
 
-def _evaluate(units, facilities, rules, grids, layers, lang, missing, first_row):
+def _evaluate(units, facilities, rules, grids, layers, lang, missing, first_row, locator=None):
     """The result of one chunk of facilities (see :func:`conflicts`)."""
     n = len(facilities)
     fac = with_facility_ids(facilities, first_row)
-    invalid = _invalid_mask(fac)
+    sites = Sites.of(fac.geometry.values)  # read once, shared by every step below
+    invalid = _invalid_mask(fac, sites)
     if invalid.any():
         geoms = np.asarray(fac.geometry.values).copy()
         geoms[invalid] = None
         fac = fac.set_geometry(gpd.GeoSeries(geoms, index=fac.index, crs=fac.crs))
-    ui = assign_points(units, fac)
+        sites = sites.without(invalid, np.asarray(fac.geometry.values))
+    ui = assign_points(units, fac, sites=sites, locator=locator)
     ui[invalid] = -1
     _warn_unseen_tags(fac, rules)
     ev = evaluate(
-        fac, rules, units=units, unit_index=ui, layers=layers, grids=grids, missing=missing
-    )
+        fac, rules, units=units, unit_index=ui, layers=layers, grids=grids, missing=missing,
+        sites=sites, locator=locator,
+    )  # fmt: skip
     # status as small integer codes (index into STATUSES), strings only at the end
     to_ours = np.array([STATUSES.index(label) for label in ev.STATUS_LABELS], dtype=np.int8)
     code = to_ours[ev.status_codes()]
@@ -292,7 +287,7 @@ def _evaluate(units, facilities, rules, grids, layers, lang, missing, first_row)
     unit_class = pd.array(np.where(has_unit, digits[safe] if len(units) else 0, 0), dtype="Int64")
     unit_class[~has_unit] = pd.NA
     lead = {
-        "facility_id": obj(fac["facility_id"].to_numpy(dtype=object)),
+        "facility_id": _as_text_or_object(fac["facility_id"], idx),
         "unit_code": obj(np.where(has_unit, codes[safe] if len(units) else None, None)),
         "unit_class": pd.Series(unit_class, index=idx),
         "status": obj(status),
@@ -303,7 +298,7 @@ def _evaluate(units, facilities, rules, grids, layers, lang, missing, first_row)
         "clauses": obj(_texts(breach_c, breach_i, cla, " | ")),
         "requirements": obj(_texts(breach_c, breach_i, req, " | ")),
         "unknown_rule_ids": obj(_texts(unknown_c, unknown_i, ids, ";")),
-        **_review(units, rules, ui, lang),
+        **_review(units, rules, ui, lang, ev.unit_scope),
     }
     # the input columns (and geometry) are shared, not copied (pandas copy-on-write); new
     # columns are inserted one by one, so pandas does not stack them into one 2-D block
@@ -313,6 +308,14 @@ def _evaluate(units, facilities, rules, grids, layers, lang, missing, first_row)
     counts = np.bincount(code, minlength=len(STATUSES))
     log.info("conflicts: %s", dict(zip(STATUSES, counts.tolist(), strict=True)))
     return out
+
+
+def _as_text_or_object(column: pd.Series, idx: pd.RangeIndex) -> pd.Series:
+    """The ids as they are when they are text (no conversion of a million Arrow strings to
+    Python objects), else as Python objects (numbers stay numbers)."""
+    if pd.api.types.is_string_dtype(column.dtype):
+        return pd.Series(column.array, index=idx, copy=False)
+    return pd.Series(column.to_numpy(dtype=object), index=idx, dtype=object, copy=False)
 
 
 def _rule_tags(rules: RuleSet) -> dict[str, list[str]]:
@@ -362,15 +365,19 @@ def _warn_unseen_tags(fac: pd.DataFrame, rules: RuleSet) -> list[str]:
     return unseen
 
 
-def _review(units: gpd.GeoDataFrame, rules: RuleSet, ui: np.ndarray, lang: str) -> dict:
+def _review(
+    units: gpd.GeoDataFrame, rules: RuleSet, ui: np.ndarray, lang: str, unit_scope=None
+) -> dict:
     """``review_count``, ``review``, ``review_clauses`` per facility, from its unit (each
-    unit with facilities split once)."""
+    unit with facilities split once; ``unit_scope``: the engine's rules in scope per
+    unit)."""
     n = len(ui)
     seen = np.zeros(len(units) + 1, dtype=bool)
     seen[ui] = True  # index -1 (no unit) marks the last slot
     used = np.flatnonzero(seen[:-1])
     if len(used):
-        group, left = unchecked_by_group(units.iloc[used], rules, english=lang == "en")
+        scope = None if unit_scope is None else unit_scope[used]
+        group, left = unchecked_by_group(units.iloc[used], rules, english=lang == "en", scope=scope)
     else:
         group, left = np.zeros(0, np.int64), []
     count = np.full(len(left) + 1, -1, dtype=np.int64)  # last: no unit

@@ -34,10 +34,11 @@ from zoning.cellindex import PointIndex, assign_xy, polygonal
 from zoning.errors import CRSError
 from zoning.geo import EQUAL_AREA
 from zoning.model import normalise_class
+from zoning.sites import Sites
 
 #: Equal-area CRS for areas and shares (WGS 84 / NSIDC EASE-Grid 2.0 Global).
 
-__all__ = ["EQUAL_AREA", "assign_points", "footprint_shares"]
+__all__ = ["EQUAL_AREA", "UnitLocator", "assign_points", "footprint_shares"]
 
 #: From this many points on, :func:`assign_points` builds a cell index of the units.
 INDEX_MIN_POINTS = 50_000
@@ -71,17 +72,52 @@ def unit_rank(units: gpd.GeoDataFrame, /) -> np.ndarray:
     return rank
 
 
-def _site_points(geoms: np.ndarray) -> np.ndarray:
-    types = shapely.get_type_id(geoms)
-    other = (types != 0) & ~shapely.is_missing(geoms)
-    if not other.any():
-        return geoms
-    out = geoms.copy()
-    out[other] = shapely.point_on_surface(geoms[other])
-    return out
+class UnitLocator:
+    """Where points fall among the units: the position of the covering unit of lowest rank
+    (the boundary rule above; -1: none), asked as often as needed.
+
+    From :data:`INDEX_MIN_POINTS` points on, a cell index of the units is built on first
+    use (for ``expected`` points, or the first call's) and kept: the overlay of the
+    facilities and the labels of a grid's cells by their centres share it.
+    """
+
+    def __init__(self, units: gpd.GeoDataFrame, expected: int = 0) -> None:
+        self.crs = CRS.from_user_input(units.crs) if units.crs is not None else None
+        self.polys = np.asarray(units.geometry.values)
+        self.rank = unit_rank(units) if len(units) else np.zeros(0, dtype=np.int64)
+        self.expected = int(expected)
+        self._index: PointIndex | None = None
+        self._polygonal: bool | None = None
+
+    def locate(self, x, y, points=None) -> np.ndarray:
+        """Per point (finite x, y in the units' CRS), the position of its unit (-1: none);
+        ``points``: the point geometries, when at hand (the exact path's tree)."""
+        x = np.asarray(x, dtype="float64")
+        y = np.asarray(y, dtype="float64")
+        if not len(self.polys):
+            return np.full(len(x), -1, dtype=np.int64)
+        if self._index is None and len(x) >= INDEX_MIN_POINTS:
+            if self._polygonal is None:
+                self._polygonal = polygonal(self.polys)
+            if self._polygonal:
+                # a cell index: points in cells no boundary touches get their unit without
+                # an exact test (the same answer; zoning.cellindex)
+                n = max(self.expected, len(x))
+                cells = int(np.clip(3 * n, 1_000_000, 16_000_000))
+                self._index = PointIndex(self.polys, self.rank, cells)
+        if self._index is not None:
+            return self._index.assign(x, y)
+        return assign_xy(self.polys, self.rank, x, y, points=points)
 
 
-def assign_points(units: gpd.GeoDataFrame, points: gpd.GeoDataFrame, /) -> np.ndarray:
+def assign_points(
+    units: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame,
+    /,
+    *,
+    sites: Sites | None = None,
+    locator: UnitLocator | None = None,
+) -> np.ndarray:
     """The unit each point lies in, by position in ``units``; -1 for none.
 
     Parameters
@@ -91,6 +127,11 @@ def assign_points(units: gpd.GeoDataFrame, points: gpd.GeoDataFrame, /) -> np.nd
     points : GeoDataFrame
         Points (other geometries are reduced to a point on their surface).  Missing or
         empty geometries get -1.
+    sites : Sites, optional (default: read from ``points``)
+        The sites of ``points``' geometry array (:class:`zoning.sites.Sites`), when the
+        caller has read them already; used when the points are in the units' CRS.
+    locator : UnitLocator, optional (default: one for these units)
+        The locator of ``units`` to ask (its cell index is kept for other questions).
 
     Returns
     -------
@@ -103,28 +144,20 @@ def assign_points(units: gpd.GeoDataFrame, points: gpd.GeoDataFrame, /) -> np.nd
     """
     _check_crs(units, points, "points")
     if not CRS.from_user_input(points.crs).equals(CRS.from_user_input(units.crs)):
-        points = points.to_crs(units.crs)
-    pts = _site_points(np.asarray(points.geometry.values))
-    out = np.full(len(pts), -1, dtype=np.int64)
-    ok = ~(shapely.is_missing(pts) | shapely.is_empty(pts))
-    if not ok.all():
-        xy_ok = np.zeros(len(pts), dtype=bool)
-        xy_ok[ok] = np.isfinite(shapely.get_x(pts[ok])) & np.isfinite(shapely.get_y(pts[ok]))
-        ok = xy_ok
+        points, sites = points.to_crs(units.crs), None
+    geoms = np.asarray(points.geometry.values)
+    if sites is None or not sites.belongs_to(geoms):
+        sites = Sites.of(geoms)
+    out = np.full(len(sites), -1, dtype=np.int64)
+    ok = sites.finite()
     if len(units) == 0 or not ok.any():
         return out
     idx_ok = np.flatnonzero(ok)
-    polys = np.asarray(units.geometry.values)
-    x = shapely.get_x(pts[idx_ok])
-    y = shapely.get_y(pts[idx_ok])
-    rank = unit_rank(units)
-    if len(idx_ok) >= INDEX_MIN_POINTS and polygonal(polys):
-        # a cell index: points in cells no boundary touches get their unit without an
-        # exact test (the same answer; zoning.cellindex)
-        cells = int(np.clip(4 * len(idx_ok), 1_000_000, 16_000_000))
-        out[idx_ok] = PointIndex(polys, rank, cells).assign(x, y)
-    else:
-        out[idx_ok] = assign_xy(polys, rank, x, y, points=pts[idx_ok])
+    if locator is None:
+        locator = UnitLocator(units)
+    x, y = sites.x[idx_ok], sites.y[idx_ok]
+    few = len(idx_ok) < INDEX_MIN_POINTS  # the exact path: a tree of the points themselves
+    out[idx_ok] = locator.locate(x, y, points=sites.points()[idx_ok] if few else None)
     return out
 
 

@@ -84,10 +84,19 @@ def sample_points(grid: Grid | tuple, x, y, /) -> np.ndarray:
 
 
 def cell_labels(
-    polys: np.ndarray, shape: tuple[int, int], transform: Affine, rank: np.ndarray | None = None
+    polys: np.ndarray,
+    shape: tuple[int, int],
+    transform: Affine,
+    rank: np.ndarray | None = None,
+    locate=None,
 ) -> np.ndarray:
     """Per cell of a grid of ``shape``, 1 + the position of the polygon covering the cell
     centre (0: none).
+
+    ``locate``, when given, is a function of cell centres (x, y) giving the position of the
+    covering polygon of lowest rank (-1: none), e.g. a :class:`zoning.overlay.UnitLocator`'s
+    ``locate`` whose cell index is built already; a grid coarser than the polygons (most
+    cells touch a boundary) asks it about every centre.
 
     Candidates come from each polygon's bounding box; a centre on a shared boundary (or
     under overlapping polygons) goes to the polygon of lowest ``rank`` (default: the first),
@@ -111,7 +120,16 @@ def cell_labels(
         boundary = cellindex.boundary_cells(polys, shape, tr)
         if boundary.mean() < 0.5:
             return cellindex.cell_labels(polys, shape, tr, rank, boundary=boundary)
+    if locate is not None and shape[0] * shape[1] <= LOCATE_MAX_CELLS:
+        rows, cols = np.divmod(np.arange(shape[0] * shape[1], dtype=np.int64), shape[1])
+        x, y = _apply(tr, cols + 0.5, rows + 0.5)
+        return (np.asarray(locate(x, y), dtype=np.int64) + 1).reshape(shape)
     return _labels_in_boxes(polys, shape, tr, rank)
+
+
+#: Grids of up to this many cells may be labelled by ``locate`` (a centre's coordinates
+#: take 16 bytes).
+LOCATE_MAX_CELLS = 16_000_000
 
 
 def _labels_in_boxes(polys, shape, tr, rank) -> np.ndarray:

@@ -14,6 +14,7 @@ from zoning.errors import InputError
 from zoning.geo import transformer
 from zoning.model.facts import FALSE_WORDS, STAGE_ALIASES, TRUE_WORDS
 from zoning.model.facts import split_tags as split_tags  # re-exported
+from zoning.sites import Sites
 
 log = logging.getLogger("zoning.rules.engine")
 
@@ -36,8 +37,10 @@ _CMP = {
 class _Context:
     """Caches of one evaluation: factorised columns, metric geometry, leaf results."""
 
-    def __init__(self, subjects, units, unit_index, share, layers, grids, refs=None):
+    def __init__(self, subjects, units, unit_index, share, layers, grids, refs=None, sites=None):
         self.refs = refs or {}
+        self._sites = sites
+        self.locator = None  # the overlay's UnitLocator of the units, when given
         self.lenient = False
         self.s = subjects
         self.n = len(subjects)
@@ -128,15 +131,16 @@ class _Context:
             return geoms
         return np.asarray(gpd.GeoSeries(geoms, crs=self.s.crs).to_crs(crs).values)
 
+    def sites(self) -> Sites:
+        """The subjects' sites (:class:`zoning.sites.Sites`), given or read once."""
+        geoms = np.asarray(self.s.geometry.values)
+        if self._sites is None or not self._sites.belongs_to(geoms):
+            self._sites = Sites.of(geoms)
+        return self._sites
+
     def site_xy(self, crs, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """x, y of the sites of ``rows`` (a point on the surface of non-points) in ``crs``."""
-        pts = np.asarray(self.s.geometry.values)[rows]
-        other = self.types()[rows] > 0  # missing geometries: -1
-        if other.any():
-            pts = pts.copy()
-            pts[other] = shapely.point_on_surface(pts[other])
-        x = shapely.get_x(pts)
-        y = shapely.get_y(pts)
+        x, y = self.sites().x[rows], self.sites().y[rows]
         src = CRS.from_user_input(self.s.crs)
         dst = CRS.from_user_input(crs)
         if not src.equals(dst):
@@ -216,15 +220,11 @@ class _Context:
 
     def types(self) -> np.ndarray:
         """Per row, the shapely type id of the subject's geometry (-1: missing), read once."""
-        if "types" not in self.cache:
-            self.cache["types"] = shapely.get_type_id(np.asarray(self.s.geometry.values))
-        return self.cache["types"]
+        return self.sites().types
 
     def geom_ok(self) -> np.ndarray:
-        if "geom_ok" not in self.cache:
-            g = np.asarray(self.s.geometry.values)
-            self.cache["geom_ok"] = ~(shapely.is_missing(g) | shapely.is_empty(g))
-        return self.cache["geom_ok"]
+        """Per row, whether the geometry is present (not missing, not empty)."""
+        return self.sites().present
 
 
 def _affine(tr, x, y) -> tuple[np.ndarray, np.ndarray]:
@@ -282,3 +282,33 @@ def _absent_input(ctx: _Context, kind: str, name: str, given, param: str, fix: s
         param=param,
         fix=fix,
     )
+
+
+def row_groups(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of a boolean matrix grouped by their combination of true columns: (group of
+    each row, the combinations in order of first appearance).  Up to 64 columns a row is
+    one 64-bit key (built column by column when the matrix is column-major), hashed."""
+    n, r = mask.shape
+    if r == 0:
+        return np.zeros(n, dtype=np.int64), np.zeros((1, 0), dtype=bool)
+    if r <= 64:
+        if mask.flags.f_contiguous and not mask.flags.c_contiguous:
+            key = np.zeros(n, dtype=np.uint64)
+            for j in range(r):
+                key |= mask[:, j].astype(np.uint64) << np.uint64(j)
+        else:
+            packed = np.packbits(mask, axis=1)
+            key = np.zeros(n, dtype=np.uint64)
+            for b in range(packed.shape[1]):
+                key = (key << np.uint64(8)) | packed[:, b].astype(np.uint64)
+        inverse, uniques = pd.factorize(key, sort=False)
+        first = np.empty(len(uniques), dtype=np.int64)
+        first[inverse[::-1]] = np.arange(n - 1, -1, -1)
+        return inverse.astype(np.int64), mask[first]
+    packed = np.ascontiguousarray(np.packbits(mask, axis=1))
+    key = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    order = np.argsort(first)  # renumbered in order of first appearance
+    renumber = np.empty(len(first), dtype=np.int64)
+    renumber[order] = np.arange(len(first))
+    return renumber[inverse.ravel()], mask[first[order]]

@@ -347,36 +347,75 @@ BIN_MIN_ROWS = 20_000
 
 
 def _may_be_near(ctx: _Context, key, tree, within_m: float, rows: np.ndarray) -> np.ndarray:
-    """The ``rows`` (projected point sites) inside the box of some target widened by
-    ``within_m``: the others have no target in reach, so the tree need not be asked
-    about them (found once per condition from sites binned once per evaluation)."""
+    """The ``rows`` (projected point sites) in a cell of a coarse raster that the box of
+    some target widened by ``within_m`` reaches: the others have no target in reach, so
+    the tree need not be asked about them (a raster of about one site per cell, laid once
+    per evaluation; its cells reached are found per condition by summed-area counts)."""
     if len(rows) < BIN_MIN_ROWS or not (ctx.types()[rows] == 0).all():
         return rows
     mkey = ("may_be_near", key)
     if mkey not in ctx.cache:
-        if "own_xy" not in ctx.cache:
-            x = np.full(ctx.n, np.nan)
-            y = np.full(ctx.n, np.nan)
-            ok = np.flatnonzero(ctx.geom_ok() & (ctx.types() == 0))
-            geoms = np.asarray(ctx.s.geometry.values)[ok]
-            x[ok], y[ok] = shapely.get_x(geoms), shapely.get_y(geoms)
-            fin = ok[np.isfinite(x[ok]) & np.isfinite(y[ok])]
-            ctx.cache["own_xy"] = (x, y, _bins(x, y, fin) if len(fin) else None)
-        x, y, bins = ctx.cache["own_xy"]
+        raster = _site_raster(ctx)
         maybe = None
-        if bins is not None:
+        if raster is not None:
+            x0, y0, size, width, height, cell = raster
             pad = within_m * (1 + 1e-9) + 1e-6  # metres; edges included
             b = _padded_bounds(tree.geometries, pad)
-            x0, y0, size, width, height = bins[:5]
             reach = ((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])).sum()
             if reach < 0.25 * (width * height * size * size):  # targets cover little
-                maybe = np.zeros(ctx.n, dtype=bool)
-                maybe[_pairs_in_bins(x, y, bins, b)[1]] = True
-                maybe |= ~np.isfinite(x)  # no coordinates here: let the tree say
+                reached = _cells_reached(b, x0, y0, size, width, height)
+                maybe = np.ones(ctx.n, dtype=bool)  # no coordinates here: let the tree say
+                have = cell >= 0
+                maybe[have] = reached[cell[have]]
         ctx.cache[mkey] = maybe
     if ctx.cache[mkey] is None:
         return rows
     return rows[ctx.cache[mkey][rows]]
+
+
+def _site_raster(ctx: _Context):
+    """Origin, cell size, columns, rows of a raster of about one site per cell over the
+    finite point sites, and per row the flat index of its cell (-1: no finite point)."""
+    if "site_raster" not in ctx.cache:
+        cell = np.full(ctx.n, -1, dtype=np.int64)
+        sites = ctx.sites()
+        ok = np.flatnonzero(sites.finite() & (sites.types == 0))
+        x, y = sites.x[ok], sites.y[ok]
+        out = None
+        if len(ok):
+            x0, y0, x1, y1 = x.min(), y.min(), x.max(), y.max()
+            span = max(x1 - x0, y1 - y0, 1e-9)
+            size = max(
+                np.sqrt(max(x1 - x0, span * 1e-3) * max(y1 - y0, span * 1e-3) / len(ok)), 1e-9
+            )
+            # the same floor((v - origin) / size) as _cells_reached: monotone, so a site
+            # inside a box is in a cell the box reaches
+            width = int(np.floor((x1 - x0) / size)) + 1
+            height = int(np.floor((y1 - y0) / size)) + 1
+            col = np.minimum(np.floor((x - x0) / size).astype(np.int64), width - 1)
+            row = np.minimum(np.floor((y - y0) / size).astype(np.int64), height - 1)
+            cell[ok] = row * width + col
+            out = (x0, y0, size, width, height, cell)
+        ctx.cache["site_raster"] = out
+    return ctx.cache["site_raster"]
+
+
+def _cells_reached(b: np.ndarray, x0, y0, size, width: int, height: int) -> np.ndarray:
+    """Per cell (flat) of the site raster, whether some box ``b`` (n, 4) reaches the
+    closed cell: boxes counted into a summed-area table (no loop per box)."""
+    with np.errstate(invalid="ignore"):
+        c0 = np.clip(np.floor((b[:, 0] - x0) / size), 0, width).astype(np.int64)
+        c1 = np.clip(np.floor((b[:, 2] - x0) / size) + 1, 0, width).astype(np.int64)
+        r0 = np.clip(np.floor((b[:, 1] - y0) / size), 0, height).astype(np.int64)
+        r1 = np.clip(np.floor((b[:, 3] - y0) / size) + 1, 0, height).astype(np.int64)
+    keep = (c1 > c0) & (r1 > r0) & np.isfinite(b).all(axis=1)
+    c0, c1, r0, r1 = c0[keep], c1[keep], r0[keep], r1[keep]
+    w = width + 1
+    corners = np.concatenate([r0 * w + c0, r0 * w + c1, r1 * w + c0, r1 * w + c1])
+    signs = np.repeat(np.array([1, -1, -1, 1], dtype=np.int64), len(c0))
+    d = np.bincount(corners, weights=signs, minlength=(height + 1) * w).astype(np.int64)
+    d = d.reshape(height + 1, w).cumsum(axis=0).cumsum(axis=1)
+    return (d[:height, :width] > 0).ravel()
 
 
 def _zone_targets(ctx: _Context, zone: int, tree, targets, within_m: float):

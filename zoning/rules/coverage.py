@@ -27,7 +27,7 @@ import pandas as pd
 from zoning.i18n import item_label as item_label  # re-exported
 from zoning.model import DIMENSIONS
 from zoning.model.clauses import CLAUSE_ID, Clause, has_access_text, normalise, split_text
-from zoning.rules.engine import _scope_mask, _unit_attrs
+from zoning.rules.engine import _scope_mask, _unit_attrs, row_groups
 from zoning.rules.schema import RuleSet
 
 log = logging.getLogger(__name__)
@@ -81,18 +81,25 @@ def _texts(units: pd.DataFrame, english: bool) -> list[tuple[str, str]]:
     return out
 
 
-def link(units: pd.DataFrame, rules: RuleSet, /, *, english: bool = True) -> Links:
+def link(
+    units: pd.DataFrame, rules: RuleSet, /, *, english: bool = True, scope: np.ndarray | None = None
+) -> Links:
     """Split every unit's access list and link each clause to the rules that check it
-    (``english=False``: without the English twins of the clauses)."""
+    (``english=False``: without the English twins of the clauses).  ``scope`` (units,
+    rules): which rules apply in each unit, when known already (the engine's
+    ``Evaluation.unit_scope`` of these units)."""
     units = units.reset_index(drop=True)
     n = len(units)
     codes = units["code"].astype("string").fillna("").tolist() if "code" in units else [""] * n
     has = has_access_text(units).to_numpy(dtype=bool)
-    scope = np.zeros((n, len(rules.rules)), dtype=bool)
-    if n and len(rules.rules) and "unit_class" in units.columns:
-        u = _unit_attrs(units)
-        for j, r in enumerate(rules.rules):
-            scope[:, j] = _scope_mask(r, u)[:-1]
+    if scope is not None and np.shape(scope) == (n, len(rules.rules)):
+        scope = np.asarray(scope, dtype=bool)
+    else:
+        scope = np.zeros((n, len(rules.rules)), dtype=bool)
+        if n and len(rules.rules) and "unit_class" in units.columns:
+            u = _unit_attrs(units)
+            for j, r in enumerate(rules.rules):
+                scope[:, j] = _scope_mask(r, u)[:-1]
     by_text: dict[str, list[int]] = {}
     by_key: dict[str, list[tuple[int, str | None, str]]] = {}
     for j, r in enumerate(rules.rules):
@@ -107,8 +114,7 @@ def link(units: pd.DataFrame, rules: RuleSet, /, *, english: bool = True) -> Lin
     id_codes = {k.split(":", 1)[0] for k in by_key}
     # groups: same texts, same rules in scope; a unit named by an id link is its own group
     texts = _texts(units, english)
-    scope_key = np.packbits(scope, axis=1) if scope.shape[1] else np.zeros((n, 0), np.uint8)
-    scope_ids, _ = pd.factorize(pd.Series([row.tobytes() for row in scope_key], dtype=object))
+    scope_ids, _ = row_groups(scope)
     # the group of a unit: its (texts…, scope, id-linked code) numbered in order of first
     # appearance, column by column in integers (no joined string per unit)
     columns = [t for pair in texts for t in pair] + [
@@ -281,11 +287,17 @@ def coverage_counts(frame: pd.DataFrame) -> dict:
 
 
 def unchecked_by_group(
-    units: pd.DataFrame, rules: RuleSet, /, *, english: bool = True
+    units: pd.DataFrame,
+    rules: RuleSet,
+    /,
+    *,
+    english: bool = True,
+    scope: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[list[Clause] | None]]:
     """(group of each unit, per group the clauses no rule checks): see
-    :func:`unchecked_clauses`; the clauses carry the code of the group's first unit."""
-    ln = link(units, rules, english=english)
+    :func:`unchecked_clauses`; the clauses carry the code of the group's first unit
+    (``scope``: as for :func:`link`)."""
+    ln = link(units, rules, english=english, scope=scope)
     first = np.full(len(ln.clauses), -1, dtype=np.int64)
     first[ln.group[::-1]] = np.arange(len(ln.group) - 1, -1, -1)
     out: list[list[Clause] | None] = []

@@ -46,6 +46,7 @@ from zoning.rules._base import (  # noqa: F401 - importable from here as before
     _missing,
     _tests,
     _unknown,
+    row_groups,
     split_tags,
 )
 from zoning.rules._leaves import (  # noqa: F401 - importable from here as before
@@ -80,16 +81,22 @@ from zoning.rules.schema import (
     Tags,
 )
 from zoning.sampling import as_grid, sample_points
+from zoning.sites import Sites
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Evaluation:
-    """The result of :func:`evaluate`: masks of shape (rows, rules)."""
+    """The result of :func:`evaluate`: masks of shape (rows, rules), column-major (one
+    rule's column is contiguous).
+
+    ``unit_scope`` (units + 1, rules) says which rules apply in each unit (the last row:
+    no unit, in no rule's scope); ``in_scope`` is it per row, computed when asked."""
 
     rules: tuple[Rule, ...]
-    in_scope: np.ndarray
+    unit_scope: np.ndarray
+    unit_index: np.ndarray
     fired: np.ndarray
     unknown: np.ndarray
     fact_known: dict[str, np.ndarray] = field(default_factory=dict)
@@ -97,13 +104,20 @@ class Evaluation:
     #: Labels of :meth:`status_codes`.
     STATUS_LABELS = ("ok", "restricted", "conflict")
 
+    @property
+    def in_scope(self) -> np.ndarray:
+        """Per row and rule, whether the row's unit is in the rule's scope."""
+        return self.unit_scope[self.unit_index]
+
     def status_codes(self) -> np.ndarray:
         """Per row, an index into :attr:`STATUS_LABELS` (int8): a prohibition wins."""
         out = np.zeros(self.fired.shape[0], dtype=np.int8)
         for code, outcome in ((1, "restricted"), (2, "prohibited")):
-            cols = [j for j, r in enumerate(self.rules) if r.outcome == outcome]
-            if cols:
-                out[self.fired[:, cols].any(axis=1)] = code
+            hit = np.zeros(self.fired.shape[0], dtype=bool)
+            for j, r in enumerate(self.rules):
+                if r.outcome == outcome:
+                    hit |= self.fired[:, j]
+            out[hit] = code
         return out
 
     def status(self) -> np.ndarray:
@@ -137,7 +151,10 @@ def _unit_labels(ctx: _Context, shape, transform, crs) -> np.ndarray:
     if key in ctx.cache:
         return ctx.cache[key]
     polys = _units_in(ctx, crs)
-    labels = cell_labels(polys, shape, transform, unit_rank(ctx.units))
+    loc = ctx.locator
+    same = loc is not None and loc.crs is not None and crs is not None and loc.crs.equals(crs)
+    rank = loc.rank if same else unit_rank(ctx.units)
+    labels = cell_labels(polys, shape, transform, rank, locate=loc.locate if same else None)
     ctx.cache[key] = labels
     return labels
 
@@ -245,14 +262,19 @@ def _extent_share(ctx: _Context, shape, transform, crs) -> np.ndarray:
         tr = Affine(*tuple(transform)[:6])
         x0, y0 = tr.c, tr.f
         x1, y1 = tr.c + tr.a * shape[1], tr.f + tr.e * shape[0]
-        area = shapely.area(polys)
-        inside = shapely.area(
-            shapely.clip_by_rect(polys, min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
-        )
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(area > 0, inside / area, 0.0)
-        share = np.nan_to_num(share)
-        ctx.cache[key] = np.where(share > 1 - 1e-9, 1.0, share)
+        lo_x, lo_y, hi_x, hi_y = min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+        b = shapely.bounds(polys)
+        # a unit whose box lies within the extent lies within it wholly: no clipping
+        within = (b[:, 0] >= lo_x) & (b[:, 1] >= lo_y) & (b[:, 2] <= hi_x) & (b[:, 3] <= hi_y)
+        share = np.where(within, 1.0, 0.0)
+        cut = np.flatnonzero(~within & ~shapely.is_missing(polys))
+        if len(cut):
+            area = shapely.area(polys[cut])
+            inside = shapely.area(shapely.clip_by_rect(polys[cut], lo_x, lo_y, hi_x, hi_y))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                part = np.nan_to_num(np.where(area > 0, inside / area, 0.0))
+            share[cut] = np.where(part > 1 - 1e-9, 1.0, part)
+        ctx.cache[key] = share
     return ctx.cache[key]
 
 
@@ -367,6 +389,8 @@ def evaluate(
     layers: dict[str, gpd.GeoDataFrame] | None = None,
     grids: dict[str, Grid] | None = None,
     missing: Literal["error", "unknown"] = "error",
+    sites: Sites | None = None,
+    locator=None,
 ) -> Evaluation:
     """Evaluate every rule on every subject row, vectorised.
 
@@ -394,6 +418,12 @@ def evaluate(
     missing : {"error", "unknown"}, optional (default: "error")
         What a layer or grid the rules need but that was not given does: raise an
         :class:`~zoning.errors.InputError`, or leave the conditions on it undecided.
+    sites : Sites, optional (default: read from ``subjects``)
+        The sites of the subjects' geometry array (:class:`zoning.sites.Sites`), when the
+        caller has read them already (``conflicts`` shares one with the overlay).
+    locator : UnitLocator, optional (default: None)
+        The overlay's :class:`zoning.overlay.UnitLocator` of ``units``: grid cells are then
+        labelled with their unit through its cell index (the same answer, faster).
 
     Returns
     -------
@@ -409,23 +439,24 @@ def evaluate(
     if missing not in ("error", "unknown"):
         raise InputError(f"`missing` was '{missing}' but is expected to be 'error' or 'unknown'")
     grids = {k: as_grid(v, str(k)) for k, v in (grids or {}).items()}
-    ctx = _Context(subjects, u, ui, share, layers or {}, grids, rules.layers)
+    ctx = _Context(subjects, u, ui, share, layers or {}, grids, rules.layers, sites)
     ctx.lenient = missing == "unknown"
+    ctx.locator = locator
     n, r = len(subjects), len(rules.rules)
-    in_scope = np.zeros((n, r), dtype=bool)
-    fired = np.zeros((n, r), dtype=bool)
-    unknown = np.zeros((n, r), dtype=bool)
+    unit_scope = np.zeros((len(u) + 1, r), dtype=bool, order="F")
+    fired = np.zeros((n, r), dtype=bool, order="F")  # a rule's column is contiguous
+    unknown = np.zeros((n, r), dtype=bool, order="F")
     for j, rule in enumerate(rules.rules):
-        scope = _scope_mask(rule, u)[ui]
-        in_scope[:, j] = scope
+        unit_scope[:, j] = _scope_mask(rule, u)
+        scope = unit_scope[ui, j]
         if not scope.any():
             continue
         if rule.when is None:
             fired[:, j] = scope
             continue
         t, fl = _eval(rule.when, ctx, scope)
-        fired[:, j] = scope & t
-        unknown[:, j] = scope & ~t & ~fl
+        np.logical_and(scope, t, out=fired[:, j])
+        np.logical_and(scope, ~(t | fl), out=unknown[:, j])
     ids = {rule.id: j for j, rule in enumerate(rules.rules)}
     for j, rule in enumerate(rules.rules):
         for other in rule.overrides:
@@ -434,4 +465,4 @@ def evaluate(
             unknown[:, k] &= ~fired[:, j]
     log.debug("evaluated %d rules on %d rows", r, n)
     fact_known = {f: ~m for f, m in ctx.missing.items()}
-    return Evaluation(rules.rules, in_scope, fired, unknown, fact_known)
+    return Evaluation(rules.rules, unit_scope, ui, fired, unknown, fact_known)
