@@ -12,7 +12,14 @@ from pathlib import Path
 
 import click
 
-from zoning.cli.options import lang_option, out_option, param_flags, parse_pairs
+from zoning.cli.options import (
+    lang_option,
+    out_option,
+    param_flags,
+    parse_pairs,
+    repair_units_option,
+    unit_source_options,
+)
 
 #: Library parameters (zoning.pv) whose flag is not their name.
 PV_FLAGS = {
@@ -106,10 +113,36 @@ def pv_options(f):
             help="national, a regional grid (华北, 华东, ...) or a province.",
         ),
         lang_option,
+        click.option(
+            "--units",
+            default=None,
+            help="Control units: drawn on the map beneath the plots (context only).",
+        ),
+        unit_source_options(aliases=()),
+        repair_units_option,
     ]
     for o in reversed(opts):
         f = o(f)
     return param_flags(**PV_FLAGS)(f)
+
+
+def map_units(kw: dict):
+    """The control units of ``--units`` (map context), or None; ``kw`` loses their keys."""
+    from zoning.cli.options import given_units_coords, load_units
+    from zoning.errors import InputError
+
+    units, how = kw.pop("units"), {k: kw.pop(k) for k in ("layer", "fields", "encoding")}
+    how["assume_crs"] = kw.pop("assume_crs")
+    if units is None:
+        given = [k for k, v in how.items() if v] + (["coords"] * (given_units_coords() != "wgs84"))
+        if given:
+            raise InputError(
+                f"options of the units ({', '.join(given)}) were given without --units",
+                field="--units",
+                fix="give --units (control units, drawn on the map) or leave them out",
+            )
+        return None
+    return load_units(units, **how)
 
 
 def assess(kw: dict, lang: str):
@@ -154,6 +187,8 @@ def command(out: Path, lang: str, **kw):
     """Photovoltaics alone on polluted plots (the 2023 PV land-use notice as data)."""
     from zoning.export.allocate import write_pv
 
+    units = map_units(kw)
     res = assess(kw, lang)
-    for path in write_pv(res.plots, res.meta, out, lang=lang).values():
+    context = {**res.layers, "units": units}
+    for path in write_pv(res.plots, res.meta, out, lang=lang, context=context).values():
         click.echo(f"wrote {path}", err=True)
