@@ -2,7 +2,7 @@
 
 Writes ``selected.geojson``, ``rejected.geojson`` (with ``use_reason``), ``summary.json``
 (totals by use, factors with their sources and year, solver status, bound and gap),
-``map.html`` (a legend per use) and ``tradeoff.png`` (sink vs avoided, weighted solves).
+``map.html`` (a legend per use; the layers used and ``--units`` beneath) and ``tradeoff.png`` (sink vs avoided, weighted solves).
 """
 
 from __future__ import annotations

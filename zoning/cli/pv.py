@@ -1,7 +1,8 @@
 """``zoning pv``: photovoltaics on polluted plots (land rules, terrain, grid, yield, CO2).
 
 Writes ``pv_plots.geojson`` (every plot: ``pv_status`` candidate / forest_pv / rejected,
-``pv_reasons``, MW, MWh/yr, t CO2/yr avoided), ``summary.json`` and ``map.html``.
+``pv_reasons``, MW, MWh/yr, t CO2/yr avoided), ``summary.json`` and ``map.html`` (the
+plots over the layers the run used and the ``--units``, each a switchable layer).
 The PV options are shared with ``zoning allocate`` (:func:`pv_options`, :func:`assess`).
 """
 
@@ -134,11 +135,13 @@ def map_units(kw: dict):
     units, how = kw.pop("units"), {k: kw.pop(k) for k in ("layer", "fields", "encoding")}
     how["assume_crs"] = kw.pop("assume_crs")
     if units is None:
-        given = [k for k, v in how.items() if v] + (["coords"] * (given_units_coords() != "wgs84"))
+        flags = {"layer": "layer", "fields": "field", "encoding": "encoding", "assume_crs": "crs"}
+        given = [f"--units-{flags[k]}" for k, v in how.items() if v]
+        given += ["--units-coords"] * (given_units_coords() != "wgs84")
         if given:
             raise InputError(
-                f"options of the units ({', '.join(given)}) were given without --units",
-                field="--units",
+                f"{', '.join(given)} {'were' if len(given) > 1 else 'was'} given without --units",
+                field=given[0],
                 fix="give --units (control units, drawn on the map) or leave them out",
             )
         return None

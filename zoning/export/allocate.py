@@ -284,7 +284,7 @@ def _map(
         color_by=by,
         colors={v: USE_COLORS[v] for v in shown},
         popup=popup,
-        fill_opacity=0.6,
+        fill_opacity=0.8 if "units" in layers else 0.6,  # true to the legend over unit fills
         weight=1.5,
         stroke="#212121",  # outlined: legible over the units' fills
     )
