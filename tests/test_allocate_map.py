@@ -113,14 +113,15 @@ def test_writer_without_context_draws_the_plots_alone(tmp_path):
 
 def test_writer_labels_in_chinese_and_splits_mixed_geometry(tmp_path):
     res = _assessed()
-    mixed = _frame([Point(X0 + 200, Y0 + 200), box(X0, Y0, X0 + 100, Y0 + 100)])
+    mixed = _frame([Point(X0 + 200, Y0 + 200), box(X0, Y0, X0 + 100, Y0 + 100), None])
     ctx = {**res.layers, "exclusions": {"red_line": res.layers["exclusions"]["red_line"]}}
     ctx["exclusions"]["mines"] = mixed
     write_pv(res.plots, res.meta, tmp_path / "zh", lang="zh", context=ctx)
     page = (tmp_path / "zh" / "map.html").read_text(encoding="utf-8")
     for text in ("排除：生态保护红线 (red_line)", "电网设施 · 距离上限 5,000 m"):
         assert text in page, text
-    # layer switcher names are JSON (ASCII-escaped): one layer per kind of geometry
+    # layer switcher names are JSON (ASCII-escaped): one layer per kind of geometry; a
+    # feature without geometry is not counted as one left out
     names = [json.dumps(n) for n in ("生态保护红线 (1)", "mines (2) · 面", "mines (2) · 点")]
     assert all(n in page for n in names), names
     assert "排除：mines · 面" in page and "排除：mines · 点" in page

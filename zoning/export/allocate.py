@@ -202,9 +202,8 @@ def _add_context(m, frame, layers: dict, facts: dict, lang: str):
     for i, key in enumerate(sorted(excluded, key=lambda k: k != "x:red_line")):
         colors[key] = EXCLUSION_COLORS[i % len(EXCLUSION_COLORS)]
     for key in excluded + [k for k in ("roads", "grid") if k in layers]:
-        given = layers[key]
+        given = layers[key][~(layers[key].geometry.isna() | layers[key].geometry.is_empty)]
         shown = given if win is None else _near(given, crs, win)
-        shown = shown[~(shown.geometry.isna() | shown.geometry.is_empty)]
         limit = None if key.startswith("x:") else facts.get(f"max_{key.rstrip('s')}_distance_m")
         if limit is not None and win is not None and len(shown):
             reached.append(_reached(frame.to_crs(crs), shown.to_crs(crs), limit))
