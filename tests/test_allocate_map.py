@@ -122,9 +122,20 @@ def test_writer_labels_in_chinese_and_splits_mixed_geometry(tmp_path):
         assert text in page, text
     # layer switcher names are JSON (ASCII-escaped): one layer per kind of geometry; a
     # feature without geometry is not counted as one left out
-    names = [json.dumps(n) for n in ("生态保护红线 (1)", "mines (2) · 面", "mines (2) · 点")]
+    names = [json.dumps(n) for n in ("生态保护红线 (1)", "mines · 面 (1)", "mines · 点 (1)")]
     assert all(n in page for n in names), names
     assert "排除：mines · 面" in page and "排除：mines · 点" in page
+
+
+def test_writer_names_each_layer_once(tmp_path):
+    res = _assessed()
+    ctx = {"exclusions": {"grid": res.layers["exclusions"]["red_line"]}}
+    ctx["grid"] = res.layers["grid"].iloc[:1]
+    write_pv(res.plots, res.meta, tmp_path / "o", lang="en", context=ctx)
+    page = (tmp_path / "o" / "map.html").read_text(encoding="utf-8")
+    # an exclusion layer named like the grid layer: the second says what it is
+    names = [json.dumps(n) for n in ("grid (1)", "grid · distance limit 5,000 m (1)")]
+    assert all(n in page for n in names), names
 
 
 @pytest.mark.parametrize(

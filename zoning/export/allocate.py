@@ -103,13 +103,16 @@ CONTEXT_KEYS = ("units", "exclusions", "grid", "roads")
 #: Exclusion layers: red first (the red line), then other reds and purples; outlined.
 EXCLUSION_COLORS = ("#e31a1c", "#ae017e", "#e6550d", "#7a0177", "#b15928")
 CONTEXT_COLORS = {"grid": "#6a3d9a", "roads": "#525252"}
+#: The distance limit (a key of the run's facts) each distance layer was checked against.
+CONTEXT_LIMITS = {"grid": "max_grid_distance_m", "roads": "max_road_distance_m"}
 #: How far around the plots context is drawn, at least (m); further to the grid and road
 #: distance limits and to the nearest substation or road of every plot.
 CONTEXT_REACH_M = 1000.0
 
 
 def _check_context(context: dict | None) -> dict:
-    """``context`` with its frames checked (a layer of None or empty is left out)."""
+    """``context`` with its frames checked, by key (``x:NAME`` an exclusion layer); a
+    layer given as None is left out."""
     if not context:
         return {}
     bad = sorted(set(context) - set(CONTEXT_KEYS))
@@ -134,7 +137,7 @@ def _window(frame: gpd.GeoDataFrame, facts: dict):
     from zoning.geo import metric_crs
 
     crs = metric_crs(frame, "the plots")
-    limits = [facts.get(k) for k in ("max_grid_distance_m", "max_road_distance_m")]
+    limits = [facts.get(k) for k in CONTEXT_LIMITS.values()]
     reach = [CONTEXT_REACH_M] + [float(v) for v in limits if v is not None]
     reach += [
         float(np.nanmax(frame[c].to_numpy(dtype=float)))
@@ -204,7 +207,7 @@ def _add_context(m, frame, layers: dict, facts: dict, lang: str):
     for key in excluded + [k for k in ("roads", "grid") if k in layers]:
         given = layers[key][~(layers[key].geometry.isna() | layers[key].geometry.is_empty)]
         shown = given if win is None else _near(given, crs, win)
-        limit = None if key.startswith("x:") else facts.get(f"max_{key.rstrip('s')}_distance_m")
+        limit = facts.get(CONTEXT_LIMITS[key]) if key in CONTEXT_LIMITS else None
         if limit is not None and win is not None and len(shown):
             reached.append(_reached(frame.to_crs(crs), shown.to_crs(crs), limit))
         short, text = _labels(key, limit, lab)
@@ -212,23 +215,29 @@ def _add_context(m, frame, layers: dict, facts: dict, lang: str):
         if len(shown) < len(given):  # what lies further from the plots is not drawn
             count = f"{len(shown)}/{len(given)}"
             text += "; " + lab["within"].format(n=len(shown), of=len(given), m=f"{reach:,.0f}")
-        rows += _draw(m, shown, f"{short} ({count})", text, colors[key], lang)
+            log.info("map context: %s, %d of %d features drawn", key, len(shown), len(given))
+        rows += _draw(m, shown, (short, count, text), colors[key], lang)
     pts = np.vstack(reached) if reached else np.empty((0, 2))
     return rows, gpd.GeoSeries(shapely.points(pts), crs=crs)
 
 
-def _draw(m, frame, name: str, text: str, color: str, lang: str) -> list[tuple]:
-    """One context layer (a map layer per kind of geometry in it); its legend rows."""
+def _draw(m, frame, labels: tuple[str, str, str], color: str, lang: str) -> list[tuple]:
+    """One context layer (a map layer per kind of geometry in it) named by ``labels``
+    (short name, count, legend text); its legend rows."""
     lab = _LABELS[lang]
+    short, count, text = labels
     names = ("name_en", "name") if lang == "en" else ("name",)
     name_col = next((c for c in names if c in frame.columns), None)
     parts = _kinds(frame) or {"pg": frame}
     rows = []
     for kind, part in parts.items():
         sub = f" · {lab['kinds'][kind]}" if len(parts) > 1 else ""
+        name = f"{short}{sub} ({count if len(parts) == 1 else len(part)})"
+        if name in m._layer_vars:  # e.g. an exclusion layer named "grid": say what it is
+            name = text + name[len(short) :]
         m.add_layer(
             part,
-            name + sub,
+            name,
             color=color,
             popup=[(name_col, lab["name"])] if name_col else None,
             fill_opacity={"pg": 0.12, "ln": 0.9, "pt": 0.95}[kind],
@@ -237,7 +246,7 @@ def _draw(m, frame, name: str, text: str, color: str, lang: str) -> list[tuple]:
             stroke="#ffffff" if kind == "pt" else None,
             pane_z=400,  # beneath the plots, added after
         )
-        rows.append((kind, color, text + sub, name + sub))
+        rows.append((kind, color, text + sub, name))
     return rows
 
 
