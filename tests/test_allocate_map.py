@@ -229,3 +229,12 @@ def test_allocation_map_context_overlays_in_the_browser(tmp_path, browser):
     legend = page.inner_text("#zoning-legend")
     assert "Context layers" not in legend and "Control units" not in legend
     page.context.close()
+
+
+def test_demo_allocation_map_shows_what_the_run_used(tmp_path):
+    from zoning.products.allocate import demo_step
+
+    page = demo_step(tmp_path, lang="en")["map.html"].read_text(encoding="utf-8")
+    for name in ("ecological red line (1/3)", "roads (1)", "grid (1)", "Priority protection ("):
+        assert name in page, name
+    assert "excluded: ecological red line (red_line); 1 of 3 within" in page
