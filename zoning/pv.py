@@ -332,6 +332,8 @@ class PVResult:
 
     plots: gpd.GeoDataFrame
     meta: dict = field(default_factory=dict)
+    #: the layers the run used (``exclusions`` name -> frame, ``grid``, ``roads``): map context
+    layers: dict = field(default_factory=dict)
 
 
 def _land_use(plots, land_use_field, land_use_map, source):
@@ -574,4 +576,5 @@ def assess_pv(
     if density_ha_per_mw is None:
         out["density_note"] = "case figure, not an indicator"
     log.info("PV: %s", meta["counts"])
-    return PVResult(out, meta)
+    used = {"exclusions": dict(exclusions or {}) or None, "grid": grid, "roads": roads}
+    return PVResult(out, meta, {k: v for k, v in used.items() if v is not None})

@@ -2,7 +2,7 @@
 
 Writes ``selected.geojson``, ``rejected.geojson`` (with ``use_reason``), ``summary.json``
 (totals by use, factors with their sources and year, solver status, bound and gap),
-``map.html`` (a legend per use) and ``tradeoff.png`` (sink vs avoided, weighted solves).
+``map.html`` (a legend per use; the layers used and ``--units`` beneath) and ``tradeoff.png`` (sink vs avoided, weighted solves).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import click
 
 from zoning.cli._allocate_samples import sample_options, with_samples
 from zoning.cli.options import out_option, param_flags, parse_pairs
-from zoning.cli.pv import assess, pv_options
+from zoning.cli.pv import assess, map_units, pv_options
 
 
 def _floats(values, hint) -> dict[str, float]:
@@ -115,6 +115,7 @@ def command(
 
     check_search(gap=gap, time_limit_s=time_limit, adjacency_bonus=adjacency_bonus)
     sample_kw = {k: kw.pop(k) for k in list(kw) if k in sample_options.keys}
+    units = map_units(kw)
     res = with_samples(assess(kw, lang), sample_kw, id_field, lang)
     from zoning.products.allocate import allocate_and_write
 
@@ -137,6 +138,7 @@ def command(
         time_limit=time_limit,
         gap=gap,
         tradeoff_steps=tradeoff_steps,
+        units=units,
     )
     for path in written.values():
         click.echo(f"wrote {path}", err=True)

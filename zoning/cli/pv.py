@@ -1,7 +1,8 @@
 """``zoning pv``: photovoltaics on polluted plots (land rules, terrain, grid, yield, CO2).
 
 Writes ``pv_plots.geojson`` (every plot: ``pv_status`` candidate / forest_pv / rejected,
-``pv_reasons``, MW, MWh/yr, t CO2/yr avoided), ``summary.json`` and ``map.html``.
+``pv_reasons``, MW, MWh/yr, t CO2/yr avoided), ``summary.json`` and ``map.html`` (the
+plots over the layers the run used and the ``--units``, each a switchable layer).
 The PV options are shared with ``zoning allocate`` (:func:`pv_options`, :func:`assess`).
 """
 
@@ -12,7 +13,14 @@ from pathlib import Path
 
 import click
 
-from zoning.cli.options import lang_option, out_option, param_flags, parse_pairs
+from zoning.cli.options import (
+    lang_option,
+    out_option,
+    param_flags,
+    parse_pairs,
+    repair_units_option,
+    unit_source_options,
+)
 
 #: Library parameters (zoning.pv) whose flag is not their name.
 PV_FLAGS = {
@@ -106,10 +114,38 @@ def pv_options(f):
             help="national, a regional grid (华北, 华东, ...) or a province.",
         ),
         lang_option,
+        click.option(
+            "--units",
+            default=None,
+            help="Control units: drawn on the map beneath the plots (context only).",
+        ),
+        unit_source_options(aliases=()),
+        repair_units_option,
     ]
     for o in reversed(opts):
         f = o(f)
     return param_flags(**PV_FLAGS)(f)
+
+
+def map_units(kw: dict):
+    """The control units of ``--units`` (map context), or None; ``kw`` loses their keys."""
+    from zoning.cli.options import given_units_coords, load_units
+    from zoning.errors import InputError
+
+    units, how = kw.pop("units"), {k: kw.pop(k) for k in ("layer", "fields", "encoding")}
+    how["assume_crs"] = kw.pop("assume_crs")
+    if units is None:
+        flags = {"layer": "layer", "fields": "field", "encoding": "encoding", "assume_crs": "crs"}
+        given = [f"--units-{flags[k]}" for k, v in how.items() if v]
+        given += ["--units-coords"] * (given_units_coords() != "wgs84")
+        if given:
+            raise InputError(
+                f"{', '.join(given)} {'were' if len(given) > 1 else 'was'} given without --units",
+                field=given[0],
+                fix="give --units (control units, drawn on the map) or leave them out",
+            )
+        return None
+    return load_units(units, **how)
 
 
 def assess(kw: dict, lang: str):
@@ -154,6 +190,8 @@ def command(out: Path, lang: str, **kw):
     """Photovoltaics alone on polluted plots (the 2023 PV land-use notice as data)."""
     from zoning.export.allocate import write_pv
 
+    units = map_units(kw)
     res = assess(kw, lang)
-    for path in write_pv(res.plots, res.meta, out, lang=lang).values():
+    context = {**res.layers, "units": units}
+    for path in write_pv(res.plots, res.meta, out, lang=lang, context=context).values():
         click.echo(f"wrote {path}", err=True)

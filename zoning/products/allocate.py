@@ -37,8 +37,10 @@ def allocate_and_write(
     time_limit=30.0,
     gap=0.001,
     tradeoff_steps=5,
+    units=None,
 ) -> dict[str, Path]:
-    """Allocate the assessed plots ``res`` (:class:`zoning.pv.PVResult`) and write."""
+    """Allocate the assessed plots ``res`` (:class:`zoning.pv.PVResult`) and write; the
+    map draws the layers ``res`` used (``res.layers``) and ``units`` beneath the plots."""
     from zoning.allocate import allocate_plots, parse_budget, tradeoff
     from zoning.siting import removal_factors
 
@@ -77,7 +79,8 @@ def allocate_and_write(
             edge_bonus=adjacency_bonus,
             gap=gap,
         )
-    return write_allocation(frame, summary, out, tradeoff=curve, lang=lang)
+    context = {**res.layers, "units": units}
+    return write_allocation(frame, summary, out, tradeoff=curve, lang=lang, context=context)
 
 
 def demo_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
@@ -85,7 +88,8 @@ def demo_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
 
     Demo values (declared, not defaults): clearness 0.5 on pvlib's clear-sky irradiance,
     the ministry's 2023 East China (华东) grid factor, subtropical humid forest, budgets
-    of 60 ha in all and 25 MW of PV.
+    of 60 ha in all and 25 MW of PV.  The map shows the red line, substation, road and
+    control units beneath the plots.
     """
     from zoning.datasets import demo_path
     from zoning.io.vector import read_vector
@@ -119,6 +123,7 @@ def demo_step(out_dir: Path, lang: str = "zh") -> dict[str, Path]:
         budget=("total:area_ha=60", "pv:mw=25"),
         id_field="plot_id",
         time_limit=10.0,
+        units=read_vector(demo_path("units.gpkg")),
     )
     with open(written["summary.json"], encoding="utf-8") as fh:
         log.info("allocation: %s", json.load(fh)["by_use"])
