@@ -213,3 +213,86 @@ def test_conflict_chunks_share_one_cell_index(monkeypatch):
     joined = np.concatenate([p["unit_code"].to_numpy(dtype=object) for p in parts])
     assert (joined == whole["unit_code"].to_numpy(dtype=object)).all()
     assert whole["status"].eq("conflict").all()
+    # and each point's unit is the one that covers it (the units tile without overlap)
+    tree = shapely.STRtree(np.asarray(units.geometry.values))
+    p_i, u_i = tree.query(np.asarray(fac.geometry.values), predicate="intersects")
+    codes = units["code"].to_numpy(dtype=object)
+    single = np.bincount(p_i, minlength=len(fac))[p_i] == 1  # inside one unit only
+    assert single.sum() > 100_000
+    assert (joined[p_i[single]] == codes[u_i[single]]).all()
+
+
+def test_a_collection_without_a_point_on_surface_has_no_site():
+    """GEOS gives an empty point on the surface of a collection with an empty part: the
+    row has no site (invalid in conflicts) instead of failing the whole run."""
+    from zoning.conflicts import _invalid_mask
+
+    gc = shapely.from_wkt("GEOMETRYCOLLECTION (POLYGON EMPTY, POINT (5 5))")
+    fac = gpd.GeoDataFrame(geometry=[gc, Point(5, 5)], crs="EPSG:4549")
+    s = Sites.of(fac.geometry.values)
+    assert s.present.tolist() == [True, True] and s.x[1] == 5.0
+    geos_point = shapely.point_on_surface(gc)  # empty with GEOS 3.14
+    if shapely.is_empty(geos_point):
+        assert np.isnan(s.x[0]) and _invalid_mask(fac, s).tolist() == [True, False]
+    else:
+        assert (s.x[0], s.y[0]) == (geos_point.x, geos_point.y)
+
+
+def test_extent_share_of_units_inside_partly_outside_and_without_area():
+    from affine import Affine
+
+    from zoning.rules._base import _Context
+    from zoning.rules.engine import _extent_share
+
+    bowtie = Polygon([(0, 0), (2, 2), (2, 0), (0, 2), (0, 0)])  # area 0
+    units = gpd.GeoDataFrame(
+        geometry=[box(1, 1, 3, 3), box(8, 1, 12, 3), bowtie, None], crs="EPSG:4549"
+    )
+    ctx = _Context(units.iloc[:0], units, np.zeros(0, int), np.zeros(0), {}, {})
+    share = _extent_share(ctx, (10, 10), Affine(1.0, 0, 0, 0, -1.0, 10.0), "EPSG:4549")
+    assert share.tolist() == [1.0, 0.5, 0.0, 0.0]
+
+
+def test_a_locator_of_other_units_is_refused():
+    from zoning.errors import InputError
+    from zoning.overlay import UnitLocator
+    from zoning.rules import evaluate, parse_rules
+
+    units = _voronoi_units(20)
+    other = units.copy()
+    fac = gpd.GeoDataFrame(geometry=[Point(5_000, 5_000)], crs="EPSG:4549")
+    rules = parse_rules(
+        "version: 1\nrules:\n  - id: R1\n    dimension: spatial\n"
+        "    clause: {zh: 条款, en: clause}\n    message: {zh: 消息, en: message}\n"
+        "    outcome: prohibited\n    when: {inside_unit: true}\n",
+        source="r.yaml",
+    )
+    with pytest.raises(InputError, match="locator"):
+        assign_points(units, fac, locator=UnitLocator(other))
+    with pytest.raises(InputError, match="locator"):
+        evaluate(fac, rules, units=units, unit_index=np.zeros(1, int), locator=UnitLocator(other))
+    assert (
+        assign_points(units, fac, locator=UnitLocator(units)).tolist()
+        == assign_points(units, fac).tolist()
+    )
+
+
+@pytest.mark.parametrize("ids", [["a1", "b2", None], [7, 8, None]])
+def test_facility_ids_keep_their_kind(ids):
+    from zoning.conflicts import conflicts
+    from zoning.rules import parse_rules
+
+    units = _voronoi_units(20)
+    fac = gpd.GeoDataFrame(
+        {"facility_id": ids, "sector": ["2614"] * 3, "stage": ["existing"] * 3},
+        geometry=[Point(100, 100), Point(5_000, 5_000), Point(9_000, 200)],
+        crs="EPSG:4549",
+    )
+    rules = parse_rules(
+        "version: 1\nrules:\n  - id: R1\n    dimension: spatial\n"
+        "    clause: {zh: 条款, en: clause}\n    message: {zh: 消息, en: message}\n"
+        "    outcome: prohibited\n    when: {sector: ['26']}\n",
+        source="r.yaml",
+    )
+    got = conflicts(units, fac, rules)["facility_id"].tolist()
+    assert got[:2] == ids[:2] and got[2] == "F3"

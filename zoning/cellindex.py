@@ -88,7 +88,7 @@ def _window_pairs(keys, width, r0, r1, c0, c1, cells=None) -> tuple[np.ndarray, 
     h = np.where(c1 > c0, np.maximum(r1 - r0, 0), 0)
     poly, row = _ranges(r0, h)
     if cells is not None:
-        first = np.zeros(cells + 1, dtype=np.int64)
+        first = np.zeros(cells + 1, dtype=np.int64 if len(keys) >= 2**31 else np.int32)
         np.cumsum(np.bincount(keys, minlength=cells), out=first[1:])
         lo = first[row * width + c0[poly]]
         hi = first[row * width + c1[poly]]

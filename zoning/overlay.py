@@ -31,7 +31,7 @@ import shapely
 from pyproj import CRS
 
 from zoning.cellindex import PointIndex, assign_xy, polygonal
-from zoning.errors import CRSError
+from zoning.errors import CRSError, InputError
 from zoning.geo import EQUAL_AREA
 from zoning.model import normalise_class
 from zoning.sites import Sites
@@ -88,6 +88,10 @@ class UnitLocator:
         self.expected = int(expected)
         self._index: PointIndex | None = None
         self._polygonal: bool | None = None
+
+    def belongs_to(self, units: gpd.GeoDataFrame) -> bool:
+        """Whether this is the locator of exactly these units (the same geometry array)."""
+        return np.asarray(units.geometry.values) is self.polys
 
     def locate(self, x, y, points=None) -> np.ndarray:
         """Per point (finite x, y in the units' CRS), the position of its unit (-1: none);
@@ -155,6 +159,12 @@ def assign_points(
     idx_ok = np.flatnonzero(ok)
     if locator is None:
         locator = UnitLocator(units)
+    elif not locator.belongs_to(units):
+        raise InputError(
+            "`locator` was built from other units than `units`",
+            param="locator",
+            fix="pass UnitLocator(units) of the same frame, or no locator",
+        )
     x, y = sites.x[idx_ok], sites.y[idx_ok]
     few = len(idx_ok) < INDEX_MIN_POINTS  # the exact path: a tree of the points themselves
     out[idx_ok] = locator.locate(x, y, points=sites.points()[idx_ok] if few else None)

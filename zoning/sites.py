@@ -19,8 +19,8 @@ import shapely
 class Sites:
     """Per geometry of ``geoms``: its shapely type id (-1: missing), whether it is present
     (not missing, not empty) and the x, y of its site, in the geometries' own CRS (NaN
-    where not present, and for a line or polygon with a non-finite coordinate; a point's
-    own coordinates as they are)."""
+    where not present, for a line or polygon with a non-finite coordinate, and for a
+    collection GEOS finds no point on; a point's own coordinates as they are)."""
 
     geoms: np.ndarray
     types: np.ndarray
@@ -47,6 +47,9 @@ class Sites:
             bad = np.bincount(which[~np.isfinite(coords).all(axis=1)], minlength=len(other))
             other = other[bad == 0]  # (bounds would skip a NaN vertex)
             pts = shapely.point_on_surface(geoms[other])
+            # GEOS gives an empty point for a collection with an empty part: no site
+            found = ~shapely.is_empty(pts)
+            other, pts = other[found], pts[found]
             x[other], y[other] = shapely.get_x(pts), shapely.get_y(pts)
         return cls(geoms, types, present, x, y)
 

@@ -264,8 +264,10 @@ def _extent_share(ctx: _Context, shape, transform, crs) -> np.ndarray:
         x1, y1 = tr.c + tr.a * shape[1], tr.f + tr.e * shape[0]
         lo_x, lo_y, hi_x, hi_y = min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
         b = shapely.bounds(polys)
-        # a unit whose box lies within the extent lies within it wholly: no clipping
+        # a unit whose box lies within the extent lies within it wholly: no clipping (a
+        # unit without area, or with a NaN vertex the bounds skip, has share 0 as before)
         within = (b[:, 0] >= lo_x) & (b[:, 1] >= lo_y) & (b[:, 2] <= hi_x) & (b[:, 3] <= hi_y)
+        within &= shapely.area(polys) > 0
         share = np.where(within, 1.0, 0.0)
         cut = np.flatnonzero(~within & ~shapely.is_missing(polys))
         if len(cut):
@@ -441,6 +443,12 @@ def evaluate(
     grids = {k: as_grid(v, str(k)) for k, v in (grids or {}).items()}
     ctx = _Context(subjects, u, ui, share, layers or {}, grids, rules.layers, sites)
     ctx.lenient = missing == "unknown"
+    if locator is not None and not locator.belongs_to(units):
+        raise InputError(
+            "`locator` was built from other units than `units`",
+            param="locator",
+            fix="pass UnitLocator(units) of the same frame, or no locator",
+        )
     ctx.locator = locator
     n, r = len(subjects), len(rules.rules)
     unit_scope = np.zeros((len(u) + 1, r), dtype=bool, order="F")
