@@ -278,22 +278,24 @@ def _evaluate(units, facilities, rules, grids, layers, lang, missing, first_row,
         else np.full(len(units), None, dtype=object)
     )
     has_unit = ui >= 0
-    safe = np.where(has_unit, ui, 0)
     idx = pd.RangeIndex(n)
+
+    def per_row(values, none):  # the unit's value per row; index -1 (no unit) -> none
+        return np.append(np.asarray(values, dtype=object if none is None else None), none)[ui]
 
     def obj(values) -> pd.Series:  # object columns: no costly conversion to Arrow strings
         return pd.Series(values, index=idx, dtype=object, copy=False)
 
-    unit_class = pd.array(np.where(has_unit, digits[safe] if len(units) else 0, 0), dtype="Int64")
+    unit_class = pd.array(per_row(digits, 0), dtype="Int64")
     unit_class[~has_unit] = pd.NA
     lead = {
         "facility_id": _as_text_or_object(fac["facility_id"], idx),
-        "unit_code": obj(np.where(has_unit, codes[safe] if len(units) else None, None)),
+        "unit_code": obj(per_row(codes, None)),
         "unit_class": pd.Series(unit_class, index=idx),
         "status": obj(status),
         "rule_ids": obj(_texts(fired_c, fired_i, ids, ";")),
         "messages": obj(_texts(breach_c, breach_i, msg, " | ")),
-        "unit_name": obj(np.where(has_unit, names[safe] if len(units) else None, None)),
+        "unit_name": obj(per_row(names, None)),
         "dimensions": obj(_texts(breach_c, breach_i, dims, ";")),
         "clauses": obj(_texts(breach_c, breach_i, cla, " | ")),
         "requirements": obj(_texts(breach_c, breach_i, req, " | ")),

@@ -32,14 +32,22 @@ class Sites:
     def of(cls, geoms) -> Sites:
         """The sites of an array (or GeoSeries / GeometryArray) of geometries."""
         geoms = np.asarray(geoms, dtype=object)
-        types = shapely.get_type_id(geoms)
-        present = (types >= 0) & ~shapely.is_empty(geoms)
-        x = np.full(len(geoms), np.nan)
-        y = np.full(len(geoms), np.nan)
-        point = present & (types == 0)
-        if point.all():
+        try:
+            # get_x / get_y are NaN for a missing geometry and anything but a point: a
+            # finite pair is a point, and only the other rows are asked their type
             x, y = shapely.get_x(geoms), shapely.get_y(geoms)
-        elif point.any():
+            ask = np.flatnonzero(~(np.isfinite(x) & np.isfinite(y)))
+        except shapely.errors.GEOSException:  # GEOS refuses an empty point: ask every row
+            x, y = np.full(len(geoms), np.nan), np.full(len(geoms), np.nan)
+            ask = np.arange(len(geoms))
+        types = np.zeros(len(geoms), dtype=np.int32)
+        present = np.ones(len(geoms), dtype=bool)
+        if len(ask):
+            g = geoms[ask]
+            types[ask] = shapely.get_type_id(g)
+            present[ask] = (types[ask] >= 0) & ~shapely.is_empty(g)
+            point = ask[present[ask] & (types[ask] == 0)]
+            x[ask], y[ask] = np.nan, np.nan
             x[point], y[point] = shapely.get_x(geoms[point]), shapely.get_y(geoms[point])
         other = np.flatnonzero(present & (types != 0))
         if len(other):  # a geometry with a non-finite coordinate has no site (NaN)
