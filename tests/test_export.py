@@ -235,3 +235,24 @@ def test_export_units_repair_mirrors_repair_units(tmp_path, caplog):
     assert fixed.is_valid and fixed.geom_type == "MultiPolygon" and len(fixed.geoms) == 2
     assert f"repaired unit {units.code[1]} (row 2) of in.gpkg" in caplog.text
     assert not units.geometry.iloc[1].is_valid  # the caller's frame is not changed
+
+
+def test_an_output_given_as_a_symlink_replaces_its_target_not_the_link(tmp_path):
+    from zoning.export._atomic import atomic_dir, atomic_file
+
+    target = tmp_path / "real" / "out.json"
+    target.parent.mkdir()
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    with atomic_file(link) as tmp:
+        tmp.write_text("new", encoding="utf-8")
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == "new"
+    # a folder given as a link: the files land in its target, the link stays
+    folder = tmp_path / "real_dir"
+    folder.mkdir()
+    dlink = tmp_path / "dlink"
+    dlink.symlink_to(folder, target_is_directory=True)
+    with atomic_dir(dlink) as tmp:
+        (tmp / "a.txt").write_text("a", encoding="utf-8")
+    assert dlink.is_symlink() and (folder / "a.txt").read_text(encoding="utf-8") == "a"

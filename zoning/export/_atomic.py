@@ -18,9 +18,12 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
 
     On an exception nothing is left behind: neither the temporary nor a partial file.
     A target that exists but is not a regular file (``/dev/null``, a named pipe) is
-    written into once the output is complete, never replaced; a folder is refused.
+    written into once the output is complete, never replaced; a folder is refused.  A
+    symbolic link is followed: its target is replaced, the link stays.
     """
     path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()
     if path.is_dir():
         raise InputError("the output is a folder", source=path, param="out", fix="name a file")
     if path.exists() and not path.is_file():
