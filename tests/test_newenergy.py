@@ -195,3 +195,10 @@ def test_grid_factor_series():
         grid_factor("mee_nbs", 2024)
     with pytest.raises(InputError, match="series"):
         grid_factor("ipcc", 2023)
+
+
+def test_assess_pv_refuses_an_empty_frame_of_plots():
+    plots = gpd.GeoDataFrame({"land_use": []}, geometry=[], crs="EPSG:4326")
+    with pytest.raises(InputError, match="no plots") as e:
+        assess_pv(plots, clearness=0.5)
+    assert e.value.param == "plots"

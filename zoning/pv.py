@@ -436,6 +436,12 @@ def assess_pv(
     """
     if lang not in ("zh", "en"):
         raise InputError(f"`lang` was '{lang}' but is expected in ['zh', 'en']", param="lang")
+    if len(plots) == 0:
+        raise InputError(
+            "there are no plots to assess (the frame is empty)",
+            param="plots",
+            fix="give the polluted plot polygons (check the layer and any filter before)",
+        )
     if max_grid_distance_m is not None and grid is None:
         raise InputError("a grid distance limit needs a grid layer", param="grid")
     if max_road_distance_m is not None and roads is None:
