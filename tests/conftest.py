@@ -105,3 +105,25 @@ def make_units(
 def units() -> gpd.GeoDataFrame:
     """Six 1 km square units tiling a 3 x 2 km region, in EPSG:4549."""
     return make_units()
+
+
+def write_tif(
+    path, arr, transform, /, *, nodata=None, tags=None, band_tags=None, units=None, block=None
+):
+    """A one-band float32 GeoTIFF in EPSG:4549 (``tags``: dataset tags, ``band_tags``: tags
+    of band 1, ``units``: the band's unit, ``block``: square tiles of that size)."""
+    import rasterio
+
+    tiles = {"tiled": True, "blockxsize": block, "blockysize": block} if block else {}
+    with rasterio.open(
+        path, "w", driver="GTiff", width=arr.shape[1], height=arr.shape[0], count=1,
+        dtype="float32", crs="EPSG:4549", transform=transform, nodata=nodata, **tiles,
+    ) as ds:  # fmt: skip
+        ds.write(arr.astype("float32"), 1)
+        if tags:
+            ds.update_tags(**tags)
+        if band_tags:
+            ds.update_tags(1, **band_tags)
+        if units:
+            ds.units = (units,)
+    return path

@@ -12,7 +12,7 @@ import pytest
 import rasterio
 from affine import Affine
 from click.testing import CliRunner
-from conftest import make_units
+from conftest import make_units, write_tif
 from rasterio.transform import from_origin
 from shapely.geometry import Point, box
 
@@ -27,24 +27,7 @@ X0, Y0 = 500000.0, 3300000.0  # south-west corner of make_units' layout, EPSG:45
 
 
 def _tif(path, arr, transform, tags=None, nodata=None, units=None):
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=arr.shape[1],
-        height=arr.shape[0],
-        count=1,
-        dtype="float32",
-        crs="EPSG:4549",
-        transform=transform,
-        nodata=nodata,
-    ) as ds:
-        ds.write(arr.astype("float32"), 1)
-        if tags:
-            ds.update_tags(**tags)
-        if units:
-            ds.units = (units,)
-    return path
+    return write_tif(path, arr, transform, nodata=nodata, tags=tags, units=units)
 
 
 # --- item 4: units never invented ---------------------------------------------------------

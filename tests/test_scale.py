@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import rasterio
 from click.testing import CliRunner
-from conftest import make_units
+from conftest import make_units, write_tif
 from rasterio.transform import from_origin
 from shapely.geometry import Point, box
 
@@ -115,22 +115,7 @@ def test_conflicts_on_the_cluster_equal_the_single_machine_result(client, inputs
 
 
 def _tif(path, arr, tags=None):
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=arr.shape[1],
-        height=arr.shape[0],
-        count=1,
-        dtype="float32",
-        crs="EPSG:4549",
-        transform=T,
-        nodata=-9999,
-    ) as ds:
-        ds.write(arr.astype("float32"), 1)
-        if tags:
-            ds.update_tags(1, **tags)
-    return path
+    return write_tif(path, arr, T, nodata=-9999, band_tags=tags)
 
 
 def test_stats_on_the_cluster_equal_the_single_machine_result(client, tmp_path):

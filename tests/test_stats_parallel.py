@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import rasterio
 import shapely
+from conftest import write_tif
 from rasterio.transform import from_origin
 from shapely.geometry import box
 
@@ -27,23 +28,7 @@ STATS = ["sum", "mean", "min", "max", "count", "nodata_share"]
 
 
 def _write(path, arr, nodata=-9999.0):
-    profile = dict(
-        driver="GTiff",
-        width=arr.shape[1],
-        height=arr.shape[0],
-        count=1,
-        dtype="float32",
-        crs="EPSG:4549",
-        transform=T,
-        nodata=nodata,
-        tiled=True,
-        blockxsize=32,
-        blockysize=32,
-    )
-    with rasterio.open(path, "w", **profile) as ds:
-        ds.write(arr.astype("float32"), 1)
-        ds.update_tags(1, units="t/cell/yr")
-    return path
+    return write_tif(path, arr, T, nodata=nodata, band_tags={"units": "t/cell/yr"}, block=32)
 
 
 @pytest.fixture

@@ -171,11 +171,7 @@ def _labels_in_boxes(polys, shape, tr, rank) -> np.ndarray:
     return labels
 
 
-def _apply(tr, x, y) -> tuple[np.ndarray, np.ndarray]:
-    a, b, c, d, e, f = tuple(tr)[:6]
-    x = np.asarray(x, dtype="float64")
-    y = np.asarray(y, dtype="float64")
-    return a * x + b * y + c, d * x + e * y + f
+_apply = cellindex._apply  # apply an affine transform to coordinate arrays
 
 
 __all__ = ["as_grid", "cell_labels", "cell_of", "sample_points"]

@@ -10,6 +10,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
+from zoning.cellindex import _apply
 from zoning.errors import InputError
 from zoning.geo import transformer
 from zoning.model.facts import FALSE_WORDS, STAGE_ALIASES, TRUE_WORDS
@@ -227,12 +228,7 @@ class _Context:
         return self.sites().present
 
 
-def _affine(tr, x, y) -> tuple[np.ndarray, np.ndarray]:
-    """Apply an affine transform to coordinate arrays."""
-    a, b, c, d, e, f = tuple(tr)[:6]
-    x = np.asarray(x, dtype="float64")
-    y = np.asarray(y, dtype="float64")
-    return a * x + b * y + c, d * x + e * y + f
+_affine = _apply  # apply an affine transform to coordinate arrays
 
 
 def _tests(vals: np.ndarray, tests) -> tuple[np.ndarray, np.ndarray]:
